@@ -1,0 +1,158 @@
+//! The fixed 16-byte frame header (SPEC.md §3.1).
+
+use bytes::BufMut;
+
+use super::{Flags, FrameError};
+use crate::Limits;
+
+/// The four bytes every frame starts with: `"WWRT"`.
+pub const MAGIC: [u8; 4] = *b"WWRT";
+/// The version of the wire format this crate speaks.
+pub const VERSION: u8 = 1;
+/// Bytes in a frame header.
+pub const HEADER_LEN: usize = 16;
+/// Bytes in a frame trailer (the CRC-32).
+pub const TRAILER_LEN: usize = 4;
+
+/// The fields of a frame header.
+///
+/// ```text
+///  0       4   5   6       8               12              16
+///  +-------+---+---+-------+---------------+---------------+---------+-------+
+///  | magic |ver|flg| type  | correlation id| payload length| payload | CRC-32|
+///  | WWRT  |   |   | u16le |     u32le     |     u32le     |  len B  | u32le |
+///  +-------+---+---+-------+---------------+---------------+---------+-------+
+/// ```
+///
+/// ```
+/// use wirewright::{Flags, FrameHeader, Limits};
+/// let header = FrameHeader {
+///     flags: Flags::EMPTY,
+///     message_type: 2,
+///     correlation_id: 0,
+///     payload_len: 5,
+/// };
+/// let bytes = header.to_bytes();
+/// assert_eq!(&bytes[..6], b"WWRT\x01\x00");
+/// assert_eq!(FrameHeader::parse(&bytes, &Limits::default())?, Some(header));
+/// assert_eq!(header.frame_len(), 16 + 5 + 4);
+/// # Ok::<(), wirewright::FrameError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FrameHeader {
+    /// Payload format and frame kind.
+    pub flags: Flags,
+    /// Which message the payload holds (for control frames, which control kind).
+    pub message_type: u16,
+    /// Matches a response to its request; 0 when the frame is not part of an exchange.
+    pub correlation_id: u32,
+    /// Length of the payload in bytes.
+    pub payload_len: u32,
+}
+
+impl FrameHeader {
+    /// Parses a header from the start of `bytes`, checking each field as soon as its byte
+    /// is present: a peer speaking another protocol is rejected at its first byte, and a
+    /// payload length over [`Limits::max_frame_len`] before any payload arrives.
+    ///
+    /// Returns `Ok(None)` when fewer than [`HEADER_LEN`] bytes are present and those that
+    /// are present are valid so far.
+    ///
+    /// # Errors
+    /// [`FrameError::BadMagic`], [`FrameError::UnsupportedVersion`],
+    /// [`FrameError::ReservedFlags`] or [`FrameError::FrameTooLarge`].
+    ///
+    /// ```
+    /// use wirewright::{FrameError, FrameHeader, Limits};
+    /// let limits = Limits::default();
+    /// assert_eq!(FrameHeader::parse(b"WW", &limits)?, None); // need more bytes
+    /// let claims_4_gib = b"WWRT\x01\x00\x01\x00\x00\x00\x00\x00\xff\xff\xff\xff";
+    /// assert!(matches!(
+    ///     FrameHeader::parse(claims_4_gib, &limits),
+    ///     Err(FrameError::FrameTooLarge { declared: 4294967295, .. })
+    /// ));
+    /// # Ok::<(), wirewright::FrameError>(())
+    /// ```
+    pub fn parse(bytes: &[u8], limits: &Limits) -> Result<Option<FrameHeader>, FrameError> {
+        let magic_present = bytes.len().min(MAGIC.len());
+        if let Some(offset) = (0..magic_present).find(|&i| bytes[i] != MAGIC[i]) {
+            return Err(FrameError::BadMagic {
+                offset,
+                found: bytes[..magic_present].to_vec(),
+            });
+        }
+        if let Some(&version) = bytes.get(4) {
+            if version != VERSION {
+                return Err(FrameError::UnsupportedVersion {
+                    found: version,
+                    supported: VERSION,
+                });
+            }
+        }
+        if let Some(&flags) = bytes.get(5) {
+            if flags & Flags::RESERVED_MASK != 0 {
+                return Err(FrameError::ReservedFlags {
+                    flags,
+                    reserved: flags & Flags::RESERVED_MASK,
+                });
+            }
+        }
+        let Some(header) = bytes.first_chunk::<HEADER_LEN>() else {
+            return Ok(None);
+        };
+        let payload_len = u32::from_le_bytes([header[12], header[13], header[14], header[15]]);
+        if payload_len > limits.max_frame_len() {
+            return Err(FrameError::FrameTooLarge {
+                declared: u64::from(payload_len),
+                max: limits.max_frame_len(),
+            });
+        }
+        Ok(Some(FrameHeader {
+            flags: Flags::from_bits(header[5]).unwrap_or_default(),
+            message_type: u16::from_le_bytes([header[6], header[7]]),
+            correlation_id: u32::from_le_bytes([header[8], header[9], header[10], header[11]]),
+            payload_len,
+        }))
+    }
+
+    /// The header's 16 bytes.
+    ///
+    /// ```
+    /// use wirewright::{Flags, FrameHeader};
+    /// let header = FrameHeader { flags: Flags::JSON, message_type: 0x0102, correlation_id: 7, payload_len: 0 };
+    /// assert_eq!(header.to_bytes(), *b"WWRT\x01\x01\x02\x01\x07\x00\x00\x00\x00\x00\x00\x00");
+    /// ```
+    pub fn to_bytes(&self) -> [u8; HEADER_LEN] {
+        let mut bytes = [0u8; HEADER_LEN];
+        bytes[..4].copy_from_slice(&MAGIC);
+        bytes[4] = VERSION;
+        bytes[5] = self.flags.bits();
+        bytes[6..8].copy_from_slice(&self.message_type.to_le_bytes());
+        bytes[8..12].copy_from_slice(&self.correlation_id.to_le_bytes());
+        bytes[12..16].copy_from_slice(&self.payload_len.to_le_bytes());
+        bytes
+    }
+
+    /// Appends the header's 16 bytes to `buf`.
+    ///
+    /// ```
+    /// use wirewright::{Flags, FrameHeader};
+    /// let mut buf = Vec::new();
+    /// FrameHeader { flags: Flags::EMPTY, message_type: 1, correlation_id: 0, payload_len: 0 }.write(&mut buf);
+    /// assert_eq!(buf.len(), 16);
+    /// ```
+    pub fn write<B: BufMut + ?Sized>(&self, buf: &mut B) {
+        buf.put_slice(&self.to_bytes());
+    }
+
+    /// Bytes in the whole frame: header, payload and trailer.
+    ///
+    /// ```
+    /// use wirewright::{Flags, FrameHeader};
+    /// let header = FrameHeader { flags: Flags::EMPTY, message_type: 1, correlation_id: 0, payload_len: 10 };
+    /// assert_eq!(header.frame_len(), 30);
+    /// ```
+    pub fn frame_len(&self) -> usize {
+        HEADER_LEN + self.payload_len as usize + TRAILER_LEN
+    }
+}

@@ -1,0 +1,26 @@
+//! Frames: the 16-byte header, the payload, the CRC-32 trailer (SPEC.md §3).
+//!
+//! ```text
+//!  0       4   5   6       8               12              16
+//!  +-------+---+---+-------+---------------+---------------+---------+-------+
+//!  | magic |ver|flg| type  | correlation id| payload length| payload | CRC-32|
+//!  | WWRT  |   |   | u16le |     u32le     |     u32le     |  len B  | u32le |
+//!  +-------+---+---+-------+---------------+---------------+---------+-------+
+//!  '------------------ CRC-32 covers these bytes -------------------'
+//! ```
+
+mod buffer;
+mod checksum;
+mod error;
+mod flags;
+mod header;
+mod raw;
+mod typed;
+
+pub use buffer::FrameBuf;
+pub use checksum::frame_crc;
+pub use error::FrameError;
+pub use flags::{Flags, PayloadFormat};
+pub use header::{FrameHeader, HEADER_LEN, MAGIC, TRAILER_LEN, VERSION};
+pub use raw::RawFrame;
+pub use typed::{decode_frame, decode_frame_bytes, decode_frame_with, encode_frame, encode_frame_with};

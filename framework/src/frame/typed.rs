@@ -1,0 +1,219 @@
+//! Frames of typed messages: encode a [`Protocol`] value into a frame, decode one back.
+
+use bytes::Bytes;
+
+use super::header::{HEADER_LEN, TRAILER_LEN};
+use super::{frame_crc, Flags, FrameBuf, FrameError, FrameHeader, PayloadFormat, RawFrame};
+use crate::{DecodeProtocol, Limits, Protocol, Reader};
+
+/// Appends `message` as a complete binary frame to `buf` (header, payload, CRC-32) and
+/// returns the frame's length. The buffer grows once, to the exact size, before writing.
+///
+/// # Errors
+/// [`FrameError::FrameTooLarge`] when the payload exceeds the default
+/// [`Limits::max_frame_len`] (8 MiB); nothing is written. See [`encode_frame_with`].
+///
+/// ```
+/// use wirewright::{decode_frame, encode_frame, FrameHeader};
+/// # use bytes::BufMut;
+/// # #[derive(Debug, PartialEq)] struct Ping(u8);
+/// # impl wirewright::Encode for Ping {
+/// #     fn encoded_len(&self) -> usize { 1 }
+/// #     fn encode_raw<B: BufMut + ?Sized>(&self, buf: &mut B) { buf.put_u8(self.0) }
+/// # }
+/// # impl<'de> wirewright::Decode<'de> for Ping {
+/// #     const MIN_ENCODED_LEN: usize = 1;
+/// #     fn decode_raw(r: &mut wirewright::Reader<'de>) -> Result<Self, wirewright::DecodeError> { Ok(Ping(r.read_u8()?)) }
+/// # }
+/// # impl wirewright::Message for Ping { const ID: u16 = 1; const NAME: &'static str = "Ping"; }
+/// let mut buf = Vec::new();
+/// let len = encode_frame(&Ping(7), 42, &mut buf)?;
+/// assert_eq!(len, 21);
+/// let (header, ping): (FrameHeader, Ping) = decode_frame(&buf)?;
+/// assert_eq!((header.message_type, header.correlation_id, ping), (1, 42, Ping(7)));
+/// # Ok::<(), wirewright::FrameError>(())
+/// ```
+pub fn encode_frame<P, B>(message: &P, correlation_id: u32, buf: &mut B) -> Result<usize, FrameError>
+where
+    P: Protocol + ?Sized,
+    B: FrameBuf + ?Sized,
+{
+    encode_frame_with(message, correlation_id, &Limits::default(), buf)
+}
+
+/// [`encode_frame`] with the given limits.
+///
+/// # Errors
+/// [`FrameError::FrameTooLarge`] when the payload exceeds `limits.max_frame_len()`.
+///
+/// ```
+/// use wirewright::{encode_frame_with, FrameError, Limits};
+/// let mut buf = Vec::new();
+/// let small = Limits::new().with_max_frame_len(4);
+/// # use bytes::BufMut;
+/// # struct Blob(Vec<u8>);
+/// # impl wirewright::Encode for Blob {
+/// #     fn encoded_len(&self) -> usize { self.0.encoded_len() }
+/// #     fn encode_raw<B: BufMut + ?Sized>(&self, buf: &mut B) { self.0.encode_raw(buf) }
+/// # }
+/// # impl wirewright::Message for Blob { const ID: u16 = 9; const NAME: &'static str = "Blob"; }
+/// let err = encode_frame_with(&Blob(vec![0; 10]), 0, &small, &mut buf).unwrap_err();
+/// assert!(matches!(err, FrameError::FrameTooLarge { declared: 11, max: 4 }));
+/// assert!(buf.is_empty());
+/// ```
+pub fn encode_frame_with<P, B>(
+    message: &P,
+    correlation_id: u32,
+    limits: &Limits,
+    buf: &mut B,
+) -> Result<usize, FrameError>
+where
+    P: Protocol + ?Sized,
+    B: FrameBuf + ?Sized,
+{
+    let payload_len = message.encoded_len();
+    if payload_len > limits.max_frame_len() as usize {
+        return Err(FrameError::FrameTooLarge {
+            declared: payload_len as u64,
+            max: limits.max_frame_len(),
+        });
+    }
+    let start = buf.as_ref().len();
+    buf.reserve(HEADER_LEN + payload_len + TRAILER_LEN);
+    FrameHeader {
+        flags: Flags::EMPTY,
+        message_type: message.message_type(),
+        correlation_id,
+        payload_len: payload_len as u32,
+    }
+    .write(buf);
+    message.encode_raw(buf);
+    let written = buf.as_ref().len() - start - HEADER_LEN;
+    debug_assert_eq!(
+        written, payload_len,
+        "Encode::encoded_len() disagrees with what encode_raw() wrote"
+    );
+    if written != payload_len {
+        // A hand-written `Encode` whose `encoded_len` is wrong: keep the frame
+        // self-consistent by recording what was actually written.
+        buf.as_mut()[start + 12..start + 16].copy_from_slice(&(written as u32).to_le_bytes());
+    }
+    let crc = frame_crc(&buf.as_ref()[start..]);
+    buf.put_u32_le(crc);
+    Ok(HEADER_LEN + written + TRAILER_LEN)
+}
+
+/// Decodes `frame`, which must hold exactly one complete binary frame, into its header
+/// and message, with the default [`Limits`]. Borrowed fields (`&str`, `&[u8]`) point into
+/// `frame`.
+///
+/// # Errors
+/// Every framing error of [`RawFrame::parse`], then
+/// [`FrameError::UnexpectedControlFrame`], [`FrameError::UnexpectedFormat`] (a JSON
+/// payload), [`FrameError::UnknownMessageType`] or [`FrameError::Payload`].
+///
+/// ```
+/// use wirewright::{decode_frame, FrameError, FrameHeader};
+/// let err = decode_frame::<u8>(b"WWRT\x02").unwrap_err();
+/// assert!(matches!(err, FrameError::UnsupportedVersion { found: 2, supported: 1 }));
+/// # impl wirewright::Message for u8 { const ID: u16 = 1; const NAME: &'static str = "u8"; }
+/// ```
+pub fn decode_frame<'de, P: DecodeProtocol<'de>>(
+    frame: &'de [u8],
+) -> Result<(FrameHeader, P), FrameError> {
+    decode_frame_with(frame, &Limits::default())
+}
+
+/// [`decode_frame`] with the given limits.
+///
+/// # Errors
+/// As [`decode_frame`].
+///
+/// ```
+/// use wirewright::{decode_frame_with, FrameError, Limits};
+/// let header = b"WWRT\x01\x00\x01\x00\x00\x00\x00\x00\x00\x10\x00\x00"; // 4 KiB payload
+/// let limits = Limits::new().with_max_frame_len(1024);
+/// let err = decode_frame_with::<u8>(header, &limits).unwrap_err();
+/// assert!(matches!(err, FrameError::FrameTooLarge { declared: 4096, max: 1024 }));
+/// # impl wirewright::Message for u8 { const ID: u16 = 1; const NAME: &'static str = "u8"; }
+/// ```
+pub fn decode_frame_with<'de, P: DecodeProtocol<'de>>(
+    frame: &'de [u8],
+    limits: &Limits,
+) -> Result<(FrameHeader, P), FrameError> {
+    let raw = RawFrame::parse(frame, limits)?;
+    check_message_frame::<P>(&raw.header)?;
+    let mut reader = Reader::with_limits(raw.payload, *limits);
+    let message = decode_payload::<P>(&raw.header, &mut reader)?;
+    Ok((raw.header, message))
+}
+
+/// Decodes a frame held in [`Bytes`]: `Bytes` fields of the message share the frame's
+/// memory instead of copying.
+///
+/// # Errors
+/// As [`decode_frame`].
+///
+/// ```
+/// use bytes::Bytes;
+/// use wirewright::{decode_frame_bytes, encode_frame, FrameHeader};
+/// # impl wirewright::Message for Blob { const ID: u16 = 5; const NAME: &'static str = "Blob"; }
+/// # #[derive(Debug)] struct Blob(Bytes);
+/// # impl wirewright::Encode for Blob {
+/// #     fn encoded_len(&self) -> usize { self.0.encoded_len() }
+/// #     fn encode_raw<B: bytes::BufMut + ?Sized>(&self, buf: &mut B) { self.0.encode_raw(buf) }
+/// # }
+/// # impl<'de> wirewright::Decode<'de> for Blob {
+/// #     const MIN_ENCODED_LEN: usize = 1;
+/// #     fn decode_raw(r: &mut wirewright::Reader<'de>) -> Result<Self, wirewright::DecodeError> {
+/// #         Ok(Blob(wirewright::Decode::decode_raw(r)?))
+/// #     }
+/// # }
+/// let mut buf = Vec::new();
+/// encode_frame(&Blob(Bytes::from_static(b"payload")), 0, &mut buf)?;
+/// let frame = Bytes::from(buf);
+/// let (_, blob): (FrameHeader, Blob) = decode_frame_bytes(&frame, &Default::default())?;
+/// assert_eq!(blob.0.as_ptr(), frame[17..].as_ptr()); // shares the frame's memory
+/// # Ok::<(), wirewright::FrameError>(())
+/// ```
+pub fn decode_frame_bytes<P>(frame: &Bytes, limits: &Limits) -> Result<(FrameHeader, P), FrameError>
+where
+    P: for<'de> DecodeProtocol<'de>,
+{
+    let raw = RawFrame::parse(frame, limits)?;
+    check_message_frame::<P>(&raw.header)?;
+    let payload = frame.slice(HEADER_LEN..HEADER_LEN + raw.payload.len());
+    let mut reader = Reader::from_bytes_with_limits(&payload, *limits);
+    let message = decode_payload::<P>(&raw.header, &mut reader)?;
+    Ok((raw.header, message))
+}
+
+/// Rejects control frames and non-binary payloads before any payload decoding.
+fn check_message_frame<'de, P: DecodeProtocol<'de>>(header: &FrameHeader) -> Result<(), FrameError> {
+    if header.flags.contains(Flags::CONTROL) {
+        return Err(FrameError::UnexpectedControlFrame {
+            kind: header.message_type,
+        });
+    }
+    if header.flags.format() != PayloadFormat::Binary {
+        return Err(FrameError::UnexpectedFormat {
+            found: header.flags.format(),
+            expected: PayloadFormat::Binary,
+        });
+    }
+    Ok(())
+}
+
+/// Decodes the payload in `reader` as the message the header names and checks that it
+/// consumed every byte.
+pub(crate) fn decode_payload<'de, P: DecodeProtocol<'de>>(
+    header: &FrameHeader,
+    reader: &mut Reader<'de>,
+) -> Result<P, FrameError> {
+    let message = P::decode_message(header.message_type, reader)?;
+    reader.finish().map_err(|source| FrameError::Payload {
+        message_type: header.message_type,
+        source,
+    })?;
+    Ok(message)
+}

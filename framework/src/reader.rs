@@ -1,0 +1,427 @@
+//! The cursor that decoders read from.
+
+use bytes::Bytes;
+
+use crate::error::DecodeErrorKind;
+use crate::{varint, DecodeError, Limits};
+
+/// Reads a payload from the front, tracking the byte offset (for errors), the nesting
+/// depth and the [`Limits`].
+///
+/// Hand-written [`Decode`](crate::Decode) impls call its methods; derived ones do too.
+///
+/// ```
+/// use wirewright::Reader;
+///
+/// let mut reader = Reader::new(&[0x05, b'h', b'e', b'l', b'l', b'o', 0xff]);
+/// let len = reader.read_len()?;
+/// assert_eq!(reader.read_slice(len)?, b"hello");
+/// assert_eq!(reader.read_u8()?, 0xff);
+/// reader.finish()?;
+/// # Ok::<(), wirewright::DecodeError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Reader<'de> {
+    input: &'de [u8],
+    position: usize,
+    depth: u32,
+    limits: Limits,
+    source: Option<&'de Bytes>,
+}
+
+impl<'de> Reader<'de> {
+    /// A reader over `input` with the default [`Limits`].
+    ///
+    /// ```
+    /// let reader = wirewright::Reader::new(b"abc");
+    /// assert_eq!(reader.remaining(), 3);
+    /// ```
+    pub fn new(input: &'de [u8]) -> Self {
+        Self::with_limits(input, Limits::default())
+    }
+
+    /// A reader over `input` with the given limits.
+    ///
+    /// ```
+    /// use wirewright::{Limits, Reader};
+    /// let reader = Reader::with_limits(b"", Limits::new().with_max_depth(4));
+    /// assert_eq!(reader.limits().max_depth(), 4);
+    /// ```
+    pub fn with_limits(input: &'de [u8], limits: Limits) -> Self {
+        Reader {
+            input,
+            position: 0,
+            depth: 0,
+            limits,
+            source: None,
+        }
+    }
+
+    /// A reader over a [`Bytes`] buffer: `Bytes` fields decoded from it share its memory
+    /// instead of copying.
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use wirewright::{Decode, Reader};
+    ///
+    /// let input = Bytes::from_static(&[3, 1, 2, 3]);
+    /// let mut reader = Reader::from_bytes(&input);
+    /// let blob = Bytes::decode_raw(&mut reader)?;
+    /// assert_eq!(blob, [1, 2, 3][..]);
+    /// assert_eq!(blob.as_ptr(), input[1..].as_ptr()); // no copy
+    /// # Ok::<(), wirewright::DecodeError>(())
+    /// ```
+    pub fn from_bytes(input: &'de Bytes) -> Self {
+        let mut reader = Self::new(input);
+        reader.source = Some(input);
+        reader
+    }
+
+    /// Like [`from_bytes`](Self::from_bytes), with the given limits.
+    ///
+    /// ```
+    /// use wirewright::{Limits, Reader};
+    /// let input = bytes::Bytes::new();
+    /// assert!(Reader::from_bytes_with_limits(&input, Limits::new()).is_empty());
+    /// ```
+    pub fn from_bytes_with_limits(input: &'de Bytes, limits: Limits) -> Self {
+        let mut reader = Self::with_limits(input, limits);
+        reader.source = Some(input);
+        reader
+    }
+
+    /// The limits in force.
+    ///
+    /// ```
+    /// assert_eq!(wirewright::Reader::new(b"").limits().max_depth(), 128);
+    /// ```
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Offset of the next byte from the start of the input.
+    ///
+    /// ```
+    /// let mut reader = wirewright::Reader::new(b"ab");
+    /// reader.read_u8()?;
+    /// assert_eq!(reader.position(), 1);
+    /// # Ok::<(), wirewright::DecodeError>(())
+    /// ```
+    #[inline]
+    pub fn position(&self) -> usize {
+        self.position
+    }
+
+    /// Bytes not yet read.
+    ///
+    /// ```
+    /// assert_eq!(wirewright::Reader::new(b"ab").remaining(), 2);
+    /// ```
+    #[inline]
+    pub fn remaining(&self) -> usize {
+        self.input.len() - self.position
+    }
+
+    /// Whether every byte has been read.
+    ///
+    /// ```
+    /// assert!(wirewright::Reader::new(b"").is_empty());
+    /// ```
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.position == self.input.len()
+    }
+
+    /// The whole input, including what has been read.
+    ///
+    /// ```
+    /// assert_eq!(wirewright::Reader::new(b"ab").input(), b"ab");
+    /// ```
+    #[inline]
+    pub fn input(&self) -> &'de [u8] {
+        self.input
+    }
+
+    /// The bytes not yet read.
+    ///
+    /// ```
+    /// let mut reader = wirewright::Reader::new(b"ab");
+    /// reader.read_u8()?;
+    /// assert_eq!(reader.rest(), b"b");
+    /// # Ok::<(), wirewright::DecodeError>(())
+    /// ```
+    #[inline]
+    pub fn rest(&self) -> &'de [u8] {
+        &self.input[self.position..]
+    }
+
+    #[inline]
+    pub(crate) fn advance(&mut self, count: usize) {
+        debug_assert!(count <= self.remaining());
+        self.position += count;
+    }
+
+    /// An error of `kind` at the current position.
+    ///
+    /// ```
+    /// use wirewright::{DecodeErrorKind, Reader};
+    /// let reader = Reader::new(b"x");
+    /// assert_eq!(reader.error(DecodeErrorKind::VarintOverlong).offset(), 0);
+    /// ```
+    #[cold]
+    pub fn error(&self, kind: DecodeErrorKind) -> DecodeError {
+        DecodeError::new(kind, self.position)
+    }
+
+    /// An error of `kind` at `offset`.
+    ///
+    /// ```
+    /// use wirewright::{DecodeErrorKind, Reader};
+    /// let err = Reader::new(b"").error_at(7, DecodeErrorKind::VarintOverlong);
+    /// assert_eq!(err.offset(), 7);
+    /// ```
+    #[cold]
+    pub fn error_at(&self, offset: usize, kind: DecodeErrorKind) -> DecodeError {
+        DecodeError::new(kind, offset)
+    }
+
+    #[cold]
+    pub(crate) fn unexpected_end_at(&self, start: usize, needed: usize) -> DecodeError {
+        DecodeError::new(
+            DecodeErrorKind::UnexpectedEnd {
+                needed,
+                available: self.input.len() - start,
+            },
+            start,
+        )
+    }
+
+    /// Reads one byte.
+    ///
+    /// # Errors
+    /// [`DecodeErrorKind::UnexpectedEnd`] at the end of the input.
+    ///
+    /// ```
+    /// assert_eq!(wirewright::Reader::new(&[9]).read_u8()?, 9);
+    /// # Ok::<(), wirewright::DecodeError>(())
+    /// ```
+    #[inline]
+    pub fn read_u8(&mut self) -> Result<u8, DecodeError> {
+        match self.input.get(self.position) {
+            Some(&byte) => {
+                self.position += 1;
+                Ok(byte)
+            }
+            None => Err(self.unexpected_end_at(self.position, 1)),
+        }
+    }
+
+    /// Reads `len` bytes, borrowed from the input.
+    ///
+    /// # Errors
+    /// [`DecodeErrorKind::UnexpectedEnd`] when fewer than `len` bytes remain.
+    ///
+    /// ```
+    /// assert_eq!(wirewright::Reader::new(b"abc").read_slice(2)?, b"ab");
+    /// # Ok::<(), wirewright::DecodeError>(())
+    /// ```
+    #[inline]
+    pub fn read_slice(&mut self, len: usize) -> Result<&'de [u8], DecodeError> {
+        if len > self.remaining() {
+            return Err(self.unexpected_end_at(self.position, len));
+        }
+        let input: &'de [u8] = self.input;
+        let slice = &input[self.position..self.position + len];
+        self.position += len;
+        Ok(slice)
+    }
+
+    /// Reads exactly `N` bytes into an array.
+    ///
+    /// # Errors
+    /// [`DecodeErrorKind::UnexpectedEnd`] when fewer than `N` bytes remain.
+    ///
+    /// ```
+    /// assert_eq!(wirewright::Reader::new(&[1, 2, 3]).read_array::<2>()?, [1, 2]);
+    /// # Ok::<(), wirewright::DecodeError>(())
+    /// ```
+    #[inline]
+    pub fn read_array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
+        match self.rest().first_chunk::<N>() {
+            Some(array) => {
+                self.position += N;
+                Ok(*array)
+            }
+            None => Err(self.unexpected_end_at(self.position, N)),
+        }
+    }
+
+    /// Reads a canonical unsigned varint of at most `bits` bits (8 to 64).
+    ///
+    /// # Errors
+    /// Unexpected end, [`DecodeErrorKind::VarintOverlong`] or
+    /// [`DecodeErrorKind::VarintOverflow`].
+    ///
+    /// ```
+    /// use wirewright::{DecodeErrorKind, Reader};
+    /// assert_eq!(Reader::new(&[0xac, 0x02]).read_varint(16)?, 300);
+    /// let err = Reader::new(&[0x80, 0x00]).read_varint(64).unwrap_err();
+    /// assert_eq!(err.kind(), &DecodeErrorKind::VarintOverlong);
+    /// # Ok::<(), wirewright::DecodeError>(())
+    /// ```
+    #[inline]
+    pub fn read_varint(&mut self, bits: u32) -> Result<u64, DecodeError> {
+        varint::read_u64(self, bits)
+    }
+
+    /// Reads a canonical `u128` varint.
+    ///
+    /// # Errors
+    /// As [`read_varint`](Self::read_varint).
+    ///
+    /// ```
+    /// assert_eq!(wirewright::Reader::new(&[0x7f]).read_varint_u128()?, 127);
+    /// # Ok::<(), wirewright::DecodeError>(())
+    /// ```
+    #[inline]
+    pub fn read_varint_u128(&mut self) -> Result<u128, DecodeError> {
+        varint::read_u128(self)
+    }
+
+    /// Reads a byte length (a `u64` varint) and checks that that many bytes remain.
+    ///
+    /// # Errors
+    /// [`DecodeErrorKind::LengthExceedsInput`] when they do not: nothing is reserved for
+    /// a length the input cannot back.
+    ///
+    /// ```
+    /// use wirewright::{DecodeErrorKind, Reader};
+    /// let err = Reader::new(&[0x05, 1, 2]).read_len().unwrap_err();
+    /// assert_eq!(err.kind(), &DecodeErrorKind::LengthExceedsInput { declared: 5, remaining: 2 });
+    /// ```
+    #[inline]
+    pub fn read_len(&mut self) -> Result<usize, DecodeError> {
+        let start = self.position;
+        let declared = self.read_varint(64)?;
+        let remaining = self.remaining();
+        if declared > remaining as u64 {
+            return Err(self.error_at(
+                start,
+                DecodeErrorKind::LengthExceedsInput {
+                    declared,
+                    remaining,
+                },
+            ));
+        }
+        Ok(declared as usize)
+    }
+
+    /// Reads a collection count (a `u64` varint) and checks it against the input: `count`
+    /// elements of at least `min_element_len` bytes each must fit in what remains. For
+    /// zero-sized elements the count is held to [`Limits::max_zero_sized_len`] instead.
+    ///
+    /// # Errors
+    /// [`DecodeErrorKind::CountExceedsInput`] or
+    /// [`DecodeErrorKind::ZeroSizedCountExceedsLimit`].
+    ///
+    /// ```
+    /// use wirewright::{DecodeErrorKind, Reader};
+    /// assert_eq!(Reader::new(&[0x02, 0, 0]).read_count(1)?, 2);
+    /// let err = Reader::new(&[0x03, 0, 0]).read_count(1).unwrap_err();
+    /// assert!(matches!(err.kind(), DecodeErrorKind::CountExceedsInput { count: 3, .. }));
+    /// # Ok::<(), wirewright::DecodeError>(())
+    /// ```
+    #[inline]
+    pub fn read_count(&mut self, min_element_len: usize) -> Result<usize, DecodeError> {
+        let start = self.position;
+        let count = self.read_varint(64)?;
+        let remaining = self.remaining();
+        if min_element_len == 0 {
+            let limit = self.limits.max_zero_sized_len();
+            if count > limit as u64 {
+                return Err(self.error_at(
+                    start,
+                    DecodeErrorKind::ZeroSizedCountExceedsLimit { count, limit },
+                ));
+            }
+        } else if count > (remaining / min_element_len) as u64 {
+            return Err(self.error_at(
+                start,
+                DecodeErrorKind::CountExceedsInput {
+                    count,
+                    min_element_len,
+                    remaining,
+                },
+            ));
+        }
+        Ok(count as usize)
+    }
+
+    /// Enters one level of nesting; call [`leave`](Self::leave) when the value is decoded.
+    ///
+    /// # Errors
+    /// [`DecodeErrorKind::DepthLimitExceeded`] past [`Limits::max_depth`].
+    ///
+    /// ```
+    /// use wirewright::{Limits, Reader};
+    /// let mut reader = Reader::with_limits(b"", Limits::new().with_max_depth(1));
+    /// reader.enter()?;
+    /// assert!(reader.enter().is_err());
+    /// reader.leave();
+    /// # Ok::<(), wirewright::DecodeError>(())
+    /// ```
+    #[inline]
+    pub fn enter(&mut self) -> Result<(), DecodeError> {
+        if self.depth >= self.limits.max_depth() {
+            return Err(self.error(DecodeErrorKind::DepthLimitExceeded {
+                limit: self.limits.max_depth(),
+            }));
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
+    /// Leaves a level entered with [`enter`](Self::enter).
+    ///
+    /// ```
+    /// let mut reader = wirewright::Reader::new(b"");
+    /// reader.enter()?;
+    /// reader.leave();
+    /// # Ok::<(), wirewright::DecodeError>(())
+    /// ```
+    #[inline]
+    pub fn leave(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
+    }
+
+    /// The `Bytes` buffer this reader reads from, if it was made by
+    /// [`from_bytes`](Self::from_bytes).
+    ///
+    /// ```
+    /// assert!(wirewright::Reader::new(b"").source().is_none());
+    /// ```
+    pub fn source(&self) -> Option<&'de Bytes> {
+        self.source
+    }
+
+    /// Checks that every byte was consumed.
+    ///
+    /// # Errors
+    /// [`DecodeErrorKind::TrailingBytes`] otherwise.
+    ///
+    /// ```
+    /// let mut reader = wirewright::Reader::new(&[1, 2]);
+    /// reader.read_u8()?;
+    /// assert_eq!(reader.finish().unwrap_err().to_string(), "1 trailing bytes after the value at byte 1");
+    /// # Ok::<(), wirewright::DecodeError>(())
+    /// ```
+    pub fn finish(&self) -> Result<(), DecodeError> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(self.error(DecodeErrorKind::TrailingBytes {
+                count: self.remaining(),
+            }))
+        }
+    }
+}
