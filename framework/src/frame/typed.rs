@@ -33,7 +33,11 @@ use crate::{DecodeProtocol, Limits, Protocol, Reader};
 /// assert_eq!((header.message_type, header.correlation_id, ping), (1, 42, Ping(7)));
 /// # Ok::<(), wirewright::FrameError>(())
 /// ```
-pub fn encode_frame<P, B>(message: &P, correlation_id: u32, buf: &mut B) -> Result<usize, FrameError>
+pub fn encode_frame<P, B>(
+    message: &P,
+    correlation_id: u32,
+    buf: &mut B,
+) -> Result<usize, FrameError>
 where
     P: Protocol + ?Sized,
     B: FrameBuf + ?Sized,
@@ -189,7 +193,9 @@ where
 }
 
 /// Rejects control frames and non-binary payloads before any payload decoding.
-fn check_message_frame<'de, P: DecodeProtocol<'de>>(header: &FrameHeader) -> Result<(), FrameError> {
+fn check_message_frame<'de, P: DecodeProtocol<'de>>(
+    header: &FrameHeader,
+) -> Result<(), FrameError> {
     if header.flags.contains(Flags::CONTROL) {
         return Err(FrameError::UnexpectedControlFrame {
             kind: header.message_type,
