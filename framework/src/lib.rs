@@ -56,5 +56,10 @@ pub use limits::Limits;
 pub use message::{DecodeProtocol, Message, Protocol};
 pub use reader::Reader;
 
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
 /// `bytes`, re-exported so that derived code and users name the same version.
 pub use bytes;

@@ -2,5 +2,6 @@
 //! and a reader for SPEC.md's test vectors. Everything here uses only the public API, as a
 //! user crate would.
 
+pub mod alloc_counter;
 pub mod spec;
 pub mod spec_types;
