@@ -37,6 +37,7 @@ mod encode;
 mod error;
 mod fixed;
 mod frame;
+pub mod fuzzing;
 mod impls;
 mod limits;
 mod message;
