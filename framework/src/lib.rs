@@ -56,5 +56,9 @@ pub use limits::Limits;
 pub use message::{DecodeProtocol, Message, Protocol};
 pub use reader::Reader;
 
+/// The derive macros, named like the traits they implement (as serde's are).
+#[cfg(feature = "derive")]
+pub use wirewright_derive::{Message, Protocol};
+
 /// `bytes`, re-exported so that derived code and users name the same version.
 pub use bytes;
