@@ -155,10 +155,9 @@ impl<T> DecodeOwned for T where T: for<'de> Decode<'de> {}
 #[inline]
 pub(crate) fn cautious_capacity<T>(count: usize) -> usize {
     const MAX_PREALLOCATION_BYTES: usize = 1 << 20;
-    let size = core::mem::size_of::<T>();
-    if size == 0 {
-        count
-    } else {
-        count.min(MAX_PREALLOCATION_BYTES / size)
+    match MAX_PREALLOCATION_BYTES.checked_div(core::mem::size_of::<T>()) {
+        // Zero-sized elements take no memory.
+        None => count,
+        Some(max_count) => count.min(max_count),
     }
 }

@@ -8,8 +8,8 @@ use bytes::{BufMut, BytesMut};
 ///
 /// ```
 /// use wirewright::FrameBuf;
-/// let mut buf = Vec::new();
-/// buf.reserve(100);
+/// let mut buf: Vec<u8> = Vec::new();
+/// FrameBuf::reserve(&mut buf, 100);
 /// assert!(buf.capacity() >= 100);
 /// ```
 pub trait FrameBuf: BufMut + AsRef<[u8]> + AsMut<[u8]> {

@@ -23,4 +23,6 @@ pub use error::FrameError;
 pub use flags::{Flags, PayloadFormat};
 pub use header::{FrameHeader, HEADER_LEN, MAGIC, TRAILER_LEN, VERSION};
 pub use raw::RawFrame;
-pub use typed::{decode_frame, decode_frame_bytes, decode_frame_with, encode_frame, encode_frame_with};
+pub use typed::{
+    decode_frame, decode_frame_bytes, decode_frame_with, encode_frame, encode_frame_with,
+};

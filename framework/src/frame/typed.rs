@@ -33,7 +33,11 @@ use crate::{DecodeProtocol, Limits, Protocol, Reader};
 /// assert_eq!((header.message_type, header.correlation_id, ping), (1, 42, Ping(7)));
 /// # Ok::<(), wirewright::FrameError>(())
 /// ```
-pub fn encode_frame<P, B>(message: &P, correlation_id: u32, buf: &mut B) -> Result<usize, FrameError>
+pub fn encode_frame<P, B>(
+    message: &P,
+    correlation_id: u32,
+    buf: &mut B,
+) -> Result<usize, FrameError>
 where
     P: Protocol + ?Sized,
     B: FrameBuf + ?Sized,
@@ -114,9 +118,18 @@ where
 ///
 /// ```
 /// use wirewright::{decode_frame, FrameError, FrameHeader};
-/// let err = decode_frame::<u8>(b"WWRT\x02").unwrap_err();
+/// let err = decode_frame::<Ping>(b"WWRT\x02").unwrap_err();
 /// assert!(matches!(err, FrameError::UnsupportedVersion { found: 2, supported: 1 }));
-/// # impl wirewright::Message for u8 { const ID: u16 = 1; const NAME: &'static str = "u8"; }
+/// # #[derive(Debug)] struct Ping;
+/// # impl wirewright::Encode for Ping {
+/// #     fn encoded_len(&self) -> usize { 0 }
+/// #     fn encode_raw<B: bytes::BufMut + ?Sized>(&self, _: &mut B) {}
+/// # }
+/// # impl<'de> wirewright::Decode<'de> for Ping {
+/// #     const MIN_ENCODED_LEN: usize = 0;
+/// #     fn decode_raw(_: &mut wirewright::Reader<'de>) -> Result<Self, wirewright::DecodeError> { Ok(Ping) }
+/// # }
+/// # impl wirewright::Message for Ping { const ID: u16 = 1; const NAME: &'static str = "Ping"; }
 /// ```
 pub fn decode_frame<'de, P: DecodeProtocol<'de>>(
     frame: &'de [u8],
@@ -133,16 +146,25 @@ pub fn decode_frame<'de, P: DecodeProtocol<'de>>(
 /// use wirewright::{decode_frame_with, FrameError, Limits};
 /// let header = b"WWRT\x01\x00\x01\x00\x00\x00\x00\x00\x00\x10\x00\x00"; // 4 KiB payload
 /// let limits = Limits::new().with_max_frame_len(1024);
-/// let err = decode_frame_with::<u8>(header, &limits).unwrap_err();
+/// let err = decode_frame_with::<Ping>(header, &limits).unwrap_err();
 /// assert!(matches!(err, FrameError::FrameTooLarge { declared: 4096, max: 1024 }));
-/// # impl wirewright::Message for u8 { const ID: u16 = 1; const NAME: &'static str = "u8"; }
+/// # #[derive(Debug)] struct Ping;
+/// # impl wirewright::Encode for Ping {
+/// #     fn encoded_len(&self) -> usize { 0 }
+/// #     fn encode_raw<B: bytes::BufMut + ?Sized>(&self, _: &mut B) {}
+/// # }
+/// # impl<'de> wirewright::Decode<'de> for Ping {
+/// #     const MIN_ENCODED_LEN: usize = 0;
+/// #     fn decode_raw(_: &mut wirewright::Reader<'de>) -> Result<Self, wirewright::DecodeError> { Ok(Ping) }
+/// # }
+/// # impl wirewright::Message for Ping { const ID: u16 = 1; const NAME: &'static str = "Ping"; }
 /// ```
 pub fn decode_frame_with<'de, P: DecodeProtocol<'de>>(
     frame: &'de [u8],
     limits: &Limits,
 ) -> Result<(FrameHeader, P), FrameError> {
     let raw = RawFrame::parse(frame, limits)?;
-    check_message_frame::<P>(&raw.header)?;
+    check_message_frame(&raw.header)?;
     let mut reader = Reader::with_limits(raw.payload, *limits);
     let message = decode_payload::<P>(&raw.header, &mut reader)?;
     Ok((raw.header, message))
@@ -181,7 +203,7 @@ where
     P: for<'de> DecodeProtocol<'de>,
 {
     let raw = RawFrame::parse(frame, limits)?;
-    check_message_frame::<P>(&raw.header)?;
+    check_message_frame(&raw.header)?;
     let payload = frame.slice(HEADER_LEN..HEADER_LEN + raw.payload.len());
     let mut reader = Reader::from_bytes_with_limits(&payload, *limits);
     let message = decode_payload::<P>(&raw.header, &mut reader)?;
@@ -189,7 +211,7 @@ where
 }
 
 /// Rejects control frames and non-binary payloads before any payload decoding.
-fn check_message_frame<'de, P: DecodeProtocol<'de>>(header: &FrameHeader) -> Result<(), FrameError> {
+fn check_message_frame(header: &FrameHeader) -> Result<(), FrameError> {
     if header.flags.contains(Flags::CONTROL) {
         return Err(FrameError::UnexpectedControlFrame {
             kind: header.message_type,
