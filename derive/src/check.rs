@@ -133,7 +133,8 @@ fn protocol_variant_is_one_message(cx: &Ctxt, variant: &crate::ast::Variant<'_>)
         cx.error_spanned_by(
             variant.original,
             format!(
-                "Protocol variant `{0}` must hold exactly one message type, as in `{0}({0})`",
+                "Protocol variant `{}` must hold exactly one message type (a type that \
+                 derives Message with an id), as in `Join(Join)`",
                 variant.ident
             ),
         );
