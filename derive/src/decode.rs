@@ -80,26 +80,27 @@ fn generics(cont: &Container<'_>, krate: &syn::Path) -> syn::Generics {
 }
 
 /// `MIN_ENCODED_LEN` of a struct: the sum over its fields on the wire (saturating, as
-/// arrays' are).
+/// arrays' are), or `0`.
 fn min_len(krate: &syn::Path, fields: &[Field<'_>]) -> TokenStream {
     let de = bound::de_lifetime();
-    fields
-        .iter()
-        .filter_map(|field| {
-            let ty = field.ty;
-            let span = field.span();
-            match field.attrs.encoding() {
-                Encoding::Default => {
-                    Some(quote_spanned!(span=> <#ty as #krate::Decode<#de>>::MIN_ENCODED_LEN))
-                }
-                Encoding::Fixed => Some(quote_spanned!(span=> <#ty as #krate::FixedInt>::WIDTH)),
-                Encoding::With(_) | Encoding::Skip => None,
+    let mut terms = fields.iter().filter_map(|field| {
+        let ty = field.ty;
+        let span = field.span();
+        match field.attrs.encoding() {
+            Encoding::Default => {
+                Some(quote_spanned!(span=> <#ty as #krate::Decode<#de>>::MIN_ENCODED_LEN))
             }
-        })
-        .fold(
-            quote!(0),
-            |sum, term| quote!(::core::primitive::usize::saturating_add(#sum, #term)),
-        )
+            Encoding::Fixed => Some(quote_spanned!(span=> <#ty as #krate::FixedInt>::WIDTH)),
+            Encoding::With(_) | Encoding::Skip => None,
+        }
+    });
+    let Some(first) = terms.next() else {
+        return quote!(0);
+    };
+    terms.fold(
+        first,
+        |sum, term| quote!(::core::primitive::usize::saturating_add(#sum, #term)),
+    )
 }
 
 /// The constructor expression `path { a: ..., b: ... }` (or tuple or unit form) that
