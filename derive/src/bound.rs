@@ -39,9 +39,24 @@ pub(crate) fn used_params<'a>(
     finder.found
 }
 
-/// Whether `ty` mentions any type parameter of `generics`.
+/// Whether `ty` may mention a type or const parameter of `generics`: whether any of its
+/// identifiers is one's name. (It errs towards yes, which only costs a bound or defers
+/// a check.)
 pub(crate) fn mentions_params(generics: &Generics, ty: &Type) -> bool {
-    !used_params(generics, [ty]).is_empty()
+    let names: HashSet<&syn::Ident> = generics
+        .type_params()
+        .map(|param| &param.ident)
+        .chain(generics.const_params().map(|param| &param.ident))
+        .collect();
+    !names.is_empty() && tokens_mention(ty.to_token_stream(), &names)
+}
+
+fn tokens_mention(tokens: TokenStream, names: &HashSet<&syn::Ident>) -> bool {
+    tokens.into_iter().any(|token| match token {
+        proc_macro2::TokenTree::Ident(ident) => names.contains(&ident),
+        proc_macro2::TokenTree::Group(group) => tokens_mention(group.stream(), names),
+        _ => false,
+    })
 }
 
 /// `generics` plus `where <ty>: <bound>` for each of `types`.

@@ -139,8 +139,11 @@ pub fn derive_message(input: TokenStream) -> TokenStream {
 /// ```
 ///
 /// Two variants whose message types have the same id do not compile; the error names
-/// both. The enum takes `#[wire(crate = "...")]` and `#[wire(bound = "...")]`; variants
-/// and fields take no attributes.
+/// both. (When one of the two types mentions a type parameter of the enum, the ids are
+/// only known once the parameter is, so that error comes from `cargo build`, not from
+/// `cargo check`.) A message type that mentions a type parameter is bounded itself
+/// (`Put<V>: Message`). The enum takes `#[wire(crate = "...")]` and
+/// `#[wire(bound = "...")]`; variants and fields take no attributes.
 #[proc_macro_derive(Protocol, attributes(wire))]
 pub fn derive_protocol(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);

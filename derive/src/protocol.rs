@@ -23,16 +23,12 @@ pub(crate) fn expand(cont: &Container<'_>, krate: &syn::Path) -> TokenStream {
     };
     let ident = cont.ident;
     let name = cont.name();
-    let generic = cont.generics.type_params().next().is_some()
-        || cont.generics.const_params().next().is_some();
-    let id_check = distinct_ids(&name, &members, krate);
-    // Without type parameters the check is a `const` item, evaluated by `cargo check`;
-    // with them it can only run once the types are known, as an inline const.
-    let (item_check, inline_check) = if generic {
-        (quote!(), quote!(const { #id_check };))
-    } else {
-        (quote!(const _: () = { #id_check };), quote!())
-    };
+    // Pairs of concrete message types are checked in a `const` item, which `cargo check`
+    // evaluates; a pair involving a type parameter only once the parameter is known, in
+    // an inline const of the impls (so when the protocol is built, not just checked).
+    let (concrete, generic) = distinct_ids(cont, &name, &members, krate);
+    let item_check = (!concrete.is_empty()).then(|| quote!(const _: () = { #concrete };));
+    let inline_check = (!generic.is_empty()).then(|| quote!(const { #generic };));
 
     let encode_generics = generics(cont, &members, quote!(#krate::Message), false);
     let (impl_generics, ty_generics, where_clause) = encode_generics.split_for_impl();
@@ -201,10 +197,18 @@ fn generics(
 }
 
 /// Statements that panic at compile time when two variants' message types share an id,
-/// naming both, with the error on the second variant. Lifetimes become `'static`, which
-/// leaves the ids unchanged and is the only lifetime a `const` item can name.
-fn distinct_ids(protocol: &str, members: &[Member<'_>], krate: &syn::Path) -> TokenStream {
-    let mut checks = Vec::new();
+/// naming both, with the error on the second variant: first those for pairs of concrete
+/// types, then those for pairs where a type mentions a type parameter. Lifetimes become
+/// `'static`, which leaves the ids unchanged and is the only lifetime a `const` item can
+/// name.
+fn distinct_ids(
+    cont: &Container<'_>,
+    protocol: &str,
+    members: &[Member<'_>],
+    krate: &syn::Path,
+) -> (TokenStream, TokenStream) {
+    let mut concrete = TokenStream::new();
+    let mut generic = TokenStream::new();
     for (later, second) in members.iter().enumerate() {
         for first in &members[..later] {
             let first_ty = bound::with_static_lifetimes(first.ty);
@@ -217,14 +221,21 @@ fn distinct_ids(protocol: &str, members: &[Member<'_>], krate: &syn::Path) -> To
                 second.ident,
                 type_text(second.ty),
             );
-            checks.push(quote_spanned! {second.span=>
+            let check = quote_spanned! {second.span=>
                 if <#first_ty as #krate::Message>::ID == <#second_ty as #krate::Message>::ID {
                     ::core::panic!(#message);
                 }
-            });
+            };
+            if bound::mentions_params(cont.generics, first.ty)
+                || bound::mentions_params(cont.generics, second.ty)
+            {
+                generic.extend(check);
+            } else {
+                concrete.extend(check);
+            }
         }
     }
-    quote!(#(#checks)*)
+    (concrete, generic)
 }
 
 /// A type as a person would write it: `Say<'a>`, not `Say < 'a >`.

@@ -74,11 +74,53 @@ mod shadowed {
     #[derive(Message, Debug, PartialEq)]
     pub(crate) enum Never {}
 
+    #[derive(Message, Debug, PartialEq)]
+    pub(crate) enum Single {
+        Only(::core::primitive::u8),
+    }
+
+    #[derive(Message, Debug, PartialEq)]
+    pub(crate) struct AllSkipped {
+        #[wire(skip)]
+        pub(crate) cache: ::core::primitive::u8,
+    }
+
+    #[derive(Message, Debug, PartialEq)]
+    #[wire(id = 4)]
+    pub(crate) struct Generic<T, const N: ::core::primitive::usize> {
+        pub(crate) items: [T; N],
+        #[wire(with = "as_is")]
+        pub(crate) raw: ::core::primitive::u8,
+    }
+
+    mod as_is {
+        pub(crate) fn encoded_len(_: &::core::primitive::u8) -> ::core::primitive::usize {
+            1
+        }
+        pub(crate) fn encode_raw<B: ::wirewright::bytes::BufMut + ?::core::marker::Sized>(
+            value: &::core::primitive::u8,
+            buf: &mut B,
+        ) {
+            buf.put_u8(*value);
+        }
+        pub(crate) fn decode_raw(
+            reader: &mut ::wirewright::Reader<'_>,
+        ) -> ::core::result::Result<::core::primitive::u8, ::wirewright::DecodeError> {
+            reader.read_u8()
+        }
+    }
+
+    #[derive(Protocol, Debug, PartialEq)]
+    pub(crate) enum Lonely {
+        Ping(Ping),
+    }
+
     #[derive(Protocol, Debug, PartialEq)]
     pub(crate) enum Feed<'a> {
         Note(Note),
         Event(Event<'a, Note>),
         Ping(Ping),
+        Generic(Generic<::core::primitive::u16, 2>),
     }
 }
 
@@ -94,8 +136,9 @@ wire_struct!(FromMacro { a: u8, b: String });
 
 #[test]
 fn types_derived_under_shadowed_names_round_trip() {
-    use shadowed::{Event, Feed, Note, Ping};
+    use shadowed::{AllSkipped, Event, Feed, Generic, Lonely, Note, Ping, Single};
     use wirewright::{decode_frame, encode_frame, FrameHeader};
+    use wirewright::{Decode, Encode};
 
     let note = Note {
         text: "hello".into(),
@@ -118,6 +161,10 @@ fn types_derived_under_shadowed_names_round_trip() {
         Feed::Event(Event::Deleted(7)),
         Feed::Event(Event::Nothing),
         Feed::Ping(Ping),
+        Feed::Generic(Generic {
+            items: [1, 300],
+            raw: 9,
+        }),
     ];
     for feed in &feeds {
         let mut buf = Vec::new();
@@ -125,6 +172,13 @@ fn types_derived_under_shadowed_names_round_trip() {
         let (_, back): (FrameHeader, Feed<'_>) = decode_frame(&buf).unwrap();
         assert_eq!(&back, feed);
     }
+    assert_eq!(Single::decode(&[0, 5]).unwrap(), Single::Only(5));
+    assert_eq!(AllSkipped { cache: 3 }.encode_to_vec(), []);
+    assert_eq!(AllSkipped::decode(&[]).unwrap(), AllSkipped { cache: 0 });
+    let mut buf = Vec::new();
+    encode_frame(&Lonely::Ping(Ping), 0, &mut buf).unwrap();
+    let (_, lonely): (FrameHeader, Lonely) = decode_frame(&buf).unwrap();
+    assert_eq!(lonely, Lonely::Ping(Ping));
 }
 
 #[test]
