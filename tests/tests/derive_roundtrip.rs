@@ -13,7 +13,11 @@ use bytes::Bytes;
 use proptest::collection::{btree_map, btree_set, hash_map, hash_set, vec, vec_deque};
 use proptest::option;
 use proptest::prelude::*;
-use wirewright::{Decode, DecodeOwned, Encode, Fixed, Message, Reader};
+use wirewright::{
+    decode_frame, encode_frame, Decode, DecodeOwned, DecodeProtocol, Encode, Fixed, FrameHeader,
+    Message, Protocol, Reader,
+};
+use wirewright_tests::chat::{Chat, Join, Leave, Presence, Say};
 
 /// The three round-trip properties for a value `encoded` that should decode to
 /// `expected` (the same value, with skipped fields at their default).
@@ -536,5 +540,38 @@ proptest! {
     #[test]
     fn recursive_enum_round_trips(value in tree()) {
         round_trip(&value)?;
+    }
+
+    #[test]
+    fn protocol_messages_round_trip_through_frames(
+        choice in 0u8..6,
+        room in text(),
+        word in text(),
+        number in any::<u64>(),
+        correlation_id in any::<u32>(),
+    ) {
+        let message = match choice {
+            0 => Chat::Join(Join { room: room.clone(), nick: word.clone() }),
+            1 => Chat::Say(Say { room: &room, text: &word, at_ms: number }),
+            2 => Chat::Leave(Leave),
+            3 => Chat::Presence(Presence::Online),
+            4 => Chat::Presence(Presence::Away { minutes: number as u16 }),
+            _ => Chat::Presence(Presence::Offline(Some(word.clone()))),
+        };
+        // The payload alone, dispatched on the id.
+        let payload = message.encode_to_vec();
+        prop_assert_eq!(payload.len(), message.encoded_len());
+        let mut reader = Reader::new(&payload);
+        let decoded = Chat::decode_message(message.message_type(), &mut reader).unwrap();
+        prop_assert!(reader.is_empty());
+        prop_assert_eq!(&decoded, &message);
+        let mut frame = Vec::new();
+        let len = encode_frame(&message, correlation_id, &mut frame).unwrap();
+        prop_assert_eq!(len, frame.len());
+        prop_assert_eq!(len, 16 + message.encoded_len() + 4);
+        let (header, back): (FrameHeader, Chat<'_>) = decode_frame(&frame).unwrap();
+        prop_assert_eq!(header.message_type, message.message_type());
+        prop_assert_eq!(header.correlation_id, correlation_id);
+        prop_assert_eq!(back, message);
     }
 }

@@ -1,12 +1,25 @@
 //! Derived code uses absolute paths only: it compiles in a module that shadows the
 //! prelude (`Result`, `Option`, `Vec`, `String`, `Box`, `Default`, even `usize`), and
-//! it raises no warning under `#![deny(warnings)]`.
+//! it raises no warning under `#![deny(warnings)]` (nor under several lints that are
+//! allowed by default).
 
 #![deny(warnings)]
 #![allow(clippy::unwrap_used)]
 
 mod shadowed {
-    #![deny(warnings)]
+    // And the stricter lints that are allowed by default.
+    #![deny(
+        warnings,
+        rust_2018_idioms,
+        elided_lifetimes_in_paths,
+        single_use_lifetimes,
+        trivial_casts,
+        trivial_numeric_casts,
+        unreachable_pub,
+        unused_lifetimes,
+        unused_qualifications,
+        unused_results
+    )]
     #![allow(dead_code, non_camel_case_types)]
 
     use wirewright::{Message, Protocol};

@@ -14,4 +14,9 @@
 //! ```
 
 /// The whole of wirewright, derive macros included.
+///
+/// ```
+/// use wirewright_facade::wire::Encode;
+/// assert_eq!("hi".encode_to_vec(), b"\x02hi");
+/// ```
 pub use wirewright_runtime as wire;
