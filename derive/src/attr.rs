@@ -76,6 +76,12 @@ pub(crate) enum Encoding<'a> {
     With(&'a syn::Path),
 }
 
+/// The span for calls into a `with` module: the attribute's string, where the path was
+/// written (so a missing function is reported there), with call-site hygiene.
+pub(crate) fn with_span(module: &syn::Path) -> Span {
+    Span::call_site().located_at(module.span())
+}
+
 impl Field {
     /// The field's encoding. With conflicting attributes (already reported) `skip` wins,
     /// then `with`, then `fixed`.
@@ -305,7 +311,7 @@ fn path_value(
         return Ok(None);
     };
     match lit.parse_with(syn::Path::parse_mod_style) {
-        Ok(path) => Ok(Some(respan_path(path, lit.span()))),
+        Ok(path) => Ok(Some(respan(path, lit.span()))),
         Err(_) => {
             cx.error_spanned_by(
                 &lit,
@@ -393,12 +399,8 @@ fn where_value(
     }
 }
 
-/// A path parsed from a string literal, with every token placed at the literal: errors
-/// that involve the path (a missing module function, say) then point at the attribute.
-fn respan_path(path: syn::Path, span: Span) -> syn::Path {
-    respan(path, span)
-}
-
+/// A node parsed from a string literal, with every token placed at the literal: errors
+/// that involve it (a missing module function, say) then point at the attribute.
 fn respan<T: syn::parse::Parse + ToTokens>(node: T, span: Span) -> T {
     let tokens = respan_tokens(node.to_token_stream(), span);
     // Re-parsing the tokens of a node just printed cannot fail.

@@ -142,7 +142,10 @@ fn field_value(
             quote_spanned!(span=> <#ty as #krate::Decode<#de>>::decode_raw(__reader))
         }
         Encoding::Fixed => quote_spanned!(span=> <#ty as #krate::FixedInt>::read_fixed(__reader)),
-        Encoding::With(module) => quote_spanned!(span=> #module::decode_raw(__reader)),
+        Encoding::With(module) => {
+            let span = crate::attr::with_span(module);
+            quote_spanned!(span=> #module::decode_raw(__reader))
+        }
         Encoding::Skip => {
             return quote_spanned!(span=> <#ty as ::core::default::Default>::default());
         }

@@ -105,7 +105,10 @@ fn field_len(krate: &syn::Path, field: &Field<'_>, access: &Access<'_>) -> Optio
     Some(match field.attrs.encoding() {
         Encoding::Default => quote_spanned!(span=> <#ty as #krate::Encode>::encoded_len(#value)),
         Encoding::Fixed => quote_spanned!(span=> <#ty as #krate::FixedInt>::WIDTH),
-        Encoding::With(module) => quote_spanned!(span=> #module::encoded_len(#value)),
+        Encoding::With(module) => {
+            let span = crate::attr::with_span(module);
+            quote_spanned!(span=> #module::encoded_len(#value))
+        }
         Encoding::Skip => return None,
     })
 }
@@ -125,6 +128,7 @@ fn field_write(krate: &syn::Path, field: &Field<'_>, access: &Access<'_>) -> Tok
         }
         Encoding::With(module) => {
             let value = access.by_ref();
+            let span = crate::attr::with_span(module);
             quote_spanned!(span=> #module::encode_raw(#value, __buf);)
         }
         Encoding::Skip => quote!(),
