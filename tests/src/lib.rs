@@ -1,7 +1,9 @@
-//! Shared pieces of wirewright's integration tests: the message types SPEC.md §9.4 defines
-//! and a reader for SPEC.md's test vectors. Everything here uses only the public API, as a
-//! user crate would.
+//! Shared pieces of wirewright's integration tests, written as a user of wirewright would
+//! write them: the chat protocol of the derive's example (whose `Join` and `Say` are the
+//! messages SPEC.md §9.4 defines), a reader for SPEC.md's test vectors, and an allocation
+//! counter.
 
 pub mod alloc_counter;
+pub mod chat;
 pub mod spec;
 pub mod spec_types;
