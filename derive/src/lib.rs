@@ -19,6 +19,8 @@ mod ctxt;
 mod decode;
 mod encode;
 mod expand;
+#[cfg(feature = "json")]
+mod json;
 mod protocol;
 mod stub;
 
@@ -144,6 +146,11 @@ pub fn derive_message(input: TokenStream) -> TokenStream {
 /// `cargo check`.) A message type that mentions a type parameter is bounded itself
 /// (`Put<V>: Message`). The enum takes `#[wire(crate = "...")]` and
 /// `#[wire(bound = "...")]`; variants and fields take no attributes.
+///
+/// With wirewright's `json` feature the derive also implements `SerializeMessage` and
+/// `DeserializeMessage<'de>` for the enum, for use whenever every message type it holds
+/// implements serde's `Serialize` (or `Deserialize<'de>`): a JSON frame carries the
+/// variant's message and the header's id picks the variant, as in a binary frame.
 #[proc_macro_derive(Protocol, attributes(wire))]
 pub fn derive_protocol(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);

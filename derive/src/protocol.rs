@@ -8,10 +8,10 @@ use crate::ast::{Container, Data, Variant};
 use crate::bound;
 
 /// One variant of a protocol: its name and its message type.
-struct Member<'a> {
-    ident: &'a syn::Ident,
-    ty: &'a syn::Type,
-    span: Span,
+pub(crate) struct Member<'a> {
+    pub(crate) ident: &'a syn::Ident,
+    pub(crate) ty: &'a syn::Type,
+    pub(crate) span: Span,
 }
 
 /// The three impls, and the check that no two message types share an id.
@@ -97,8 +97,14 @@ pub(crate) fn expand(cont: &Container<'_>, krate: &syn::Path) -> TokenStream {
         }
     });
 
+    #[cfg(feature = "json")]
+    let json = crate::json::expand(cont, &members, &encode_generics, &decode_generics, krate);
+    #[cfg(not(feature = "json"))]
+    let json = TokenStream::new();
+
     quote! {
         #item_check
+        #json
 
         #[automatically_derived]
         impl #impl_generics #krate::Encode for #ident #ty_generics #where_clause {

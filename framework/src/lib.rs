@@ -153,6 +153,8 @@ mod fixed;
 mod frame;
 pub mod fuzzing;
 mod impls;
+#[cfg(feature = "json")]
+pub mod json;
 mod limits;
 mod message;
 mod reader;
@@ -167,6 +169,12 @@ pub use frame::{
     frame_crc, Flags, FrameBuf, FrameError, FrameHeader, PayloadFormat, RawFrame, HEADER_LEN,
     MAGIC, TRAILER_LEN, VERSION,
 };
+#[cfg(feature = "json")]
+pub use frame::{
+    decode_frame_json, decode_frame_json_with, encode_frame_json, encode_frame_json_with,
+};
+#[cfg(feature = "json")]
+pub use json::{DeserializeMessage, SerializeMessage};
 pub use limits::Limits;
 pub use message::{DecodeProtocol, Message, Protocol};
 pub use reader::Reader;
@@ -182,3 +190,8 @@ pub struct ReadmeDoctests;
 
 /// `bytes`, re-exported so that derived code and users name the same version.
 pub use bytes;
+
+/// `serde`, re-exported (feature `json`) so that derived code and users name the same
+/// version.
+#[cfg(feature = "json")]
+pub use serde;

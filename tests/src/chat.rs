@@ -7,6 +7,7 @@
 //! assert_eq!(join.encode_to_vec(), b"\x05lobby\x03ann");
 //! ```
 
+use serde::{Deserialize, Serialize};
 use wirewright::{Message, Protocol};
 
 /// Enter a room under a nickname.
@@ -15,7 +16,7 @@ use wirewright::{Message, Protocol};
 /// use wirewright::Message;
 /// assert_eq!(wirewright_tests::chat::Join::ID, 1);
 /// ```
-#[derive(Message, Debug, Clone, PartialEq)]
+#[derive(Message, Serialize, Deserialize, Debug, Clone, PartialEq)]
 #[wire(id = 1)]
 pub struct Join {
     /// The room.
@@ -30,7 +31,7 @@ pub struct Join {
 /// use wirewright::Message;
 /// assert_eq!(wirewright_tests::chat::Say::NAME, "Say");
 /// ```
-#[derive(Message, Debug, Clone, PartialEq)]
+#[derive(Message, Serialize, Deserialize, Debug, Clone, PartialEq)]
 #[wire(id = 2)]
 pub struct Say<'a> {
     /// The room.
@@ -48,7 +49,7 @@ pub struct Say<'a> {
 /// use wirewright::Encode;
 /// assert_eq!(wirewright_tests::chat::Leave.encoded_len(), 0);
 /// ```
-#[derive(Message, Debug, Clone, PartialEq)]
+#[derive(Message, Serialize, Deserialize, Debug, Clone, PartialEq)]
 #[wire(id = 3)]
 pub struct Leave;
 
@@ -59,7 +60,7 @@ pub struct Leave;
 /// use wirewright_tests::chat::Presence;
 /// assert_eq!(Presence::Away { minutes: 5 }.encode_to_vec(), [1, 5]);
 /// ```
-#[derive(Message, Debug, Clone, PartialEq)]
+#[derive(Message, Serialize, Deserialize, Debug, Clone, PartialEq)]
 #[wire(id = 4)]
 pub enum Presence {
     /// Here.

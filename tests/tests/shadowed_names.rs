@@ -186,7 +186,7 @@ fn types_derived_under_shadowed_names_round_trip() {
         assert_eq!(&back, feed);
     }
     assert_eq!(Single::decode(&[0, 5]).unwrap(), Single::Only(5));
-    assert_eq!(AllSkipped { cache: 3 }.encode_to_vec(), []);
+    assert!(AllSkipped { cache: 3 }.encode_to_vec().is_empty());
     assert_eq!(AllSkipped::decode(&[]).unwrap(), AllSkipped { cache: 0 });
     let mut buf = Vec::new();
     encode_frame(&Lonely::Ping(Ping), 0, &mut buf).unwrap();

@@ -7,8 +7,8 @@ use std::fmt::Debug;
 
 use wirewright::bytes::Bytes;
 use wirewright::{
-    decode_frame, encode_frame, Decode, Encode, Fixed, Flags, FrameError, FrameHeader, Limits,
-    PayloadFormat, RawFrame,
+    decode_frame, decode_frame_json, encode_frame, encode_frame_json, Decode, Encode, Fixed, Flags,
+    FrameError, FrameHeader, Limits, PayloadFormat, RawFrame,
 };
 use wirewright_tests::spec::{spec_text, to_hex, vectors, Vector};
 use wirewright_tests::spec_types::{Join, Say, Shape};
@@ -142,6 +142,12 @@ fn registry() -> Vec<(&'static str, Check)> {
             let mut buf = Vec::new();
             RawFrame::write(Flags::JSON, 1, 0, json, &mut buf).unwrap();
             assert_eq!(to_hex(&buf), to_hex(&v.bytes), "{}: encoding", v.name);
+            // The serde representation of the derived type is the same text.
+            buf.clear();
+            encode_frame_json(&join(), 0, &mut buf).unwrap();
+            assert_eq!(to_hex(&buf), to_hex(&v.bytes), "{}: JSON encoding", v.name);
+            let (_, message): (FrameHeader, Join) = decode_frame_json(&v.bytes).unwrap();
+            assert_eq!(message, join());
             let frame = RawFrame::parse(&v.bytes, &Limits::default()).unwrap();
             assert_eq!(frame.header, frame_header(1, 0, Flags::JSON, json.len()));
             let value: serde_json::Value = serde_json::from_slice(frame.payload).unwrap();

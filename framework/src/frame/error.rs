@@ -103,6 +103,17 @@ pub enum FrameError {
         /// The control kind (the header's message-type field).
         kind: u16,
     },
+    /// A JSON payload could not be written (a map whose keys are not strings) or read
+    /// (text that is not the JSON of the message the header names, or trailing text).
+    #[cfg(feature = "json")]
+    #[error("JSON payload of message type {message_type}: {source}")]
+    Json {
+        /// The message type in the header.
+        message_type: u16,
+        /// serde_json's error, with the line and column of the payload text.
+        #[source]
+        source: serde_json::Error,
+    },
     /// The payload does not decode.
     #[error("invalid payload of message type {message_type} (payload offsets start at frame byte {HEADER_LEN}): {source}")]
     Payload {

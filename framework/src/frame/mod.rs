@@ -14,6 +14,8 @@ mod checksum;
 mod error;
 mod flags;
 mod header;
+#[cfg(feature = "json")]
+mod json;
 mod raw;
 mod typed;
 
@@ -22,6 +24,10 @@ pub use checksum::frame_crc;
 pub use error::FrameError;
 pub use flags::{Flags, PayloadFormat};
 pub use header::{FrameHeader, HEADER_LEN, MAGIC, TRAILER_LEN, VERSION};
+#[cfg(feature = "json")]
+pub use json::{
+    decode_frame_json, decode_frame_json_with, encode_frame_json, encode_frame_json_with,
+};
 pub use raw::RawFrame;
 pub use typed::{
     decode_frame, decode_frame_bytes, decode_frame_with, encode_frame, encode_frame_with,

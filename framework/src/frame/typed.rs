@@ -164,7 +164,7 @@ pub fn decode_frame_with<'de, P: DecodeProtocol<'de>>(
     limits: &Limits,
 ) -> Result<(FrameHeader, P), FrameError> {
     let raw = RawFrame::parse(frame, limits)?;
-    check_message_frame(&raw.header)?;
+    check_message_frame(&raw.header, PayloadFormat::Binary)?;
     let mut reader = Reader::with_limits(raw.payload, *limits);
     let message = decode_payload::<P>(&raw.header, &mut reader)?;
     Ok((raw.header, message))
@@ -203,25 +203,27 @@ where
     P: for<'de> DecodeProtocol<'de>,
 {
     let raw = RawFrame::parse(frame, limits)?;
-    check_message_frame(&raw.header)?;
+    check_message_frame(&raw.header, PayloadFormat::Binary)?;
     let payload = frame.slice(HEADER_LEN..HEADER_LEN + raw.payload.len());
     let mut reader = Reader::from_bytes_with_limits(&payload, *limits);
     let message = decode_payload::<P>(&raw.header, &mut reader)?;
     Ok((raw.header, message))
 }
 
-/// Rejects control frames and non-binary payloads before any payload decoding.
-fn check_message_frame(header: &FrameHeader) -> Result<(), FrameError> {
+/// Rejects control frames and payloads in another format than `expected` before any
+/// payload decoding.
+pub(crate) fn check_message_frame(
+    header: &FrameHeader,
+    expected: PayloadFormat,
+) -> Result<(), FrameError> {
     if header.flags.contains(Flags::CONTROL) {
         return Err(FrameError::UnexpectedControlFrame {
             kind: header.message_type,
         });
     }
-    if header.flags.format() != PayloadFormat::Binary {
-        return Err(FrameError::UnexpectedFormat {
-            found: header.flags.format(),
-            expected: PayloadFormat::Binary,
-        });
+    let found = header.flags.format();
+    if found != expected {
+        return Err(FrameError::UnexpectedFormat { found, expected });
     }
     Ok(())
 }

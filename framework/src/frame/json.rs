@@ -1,0 +1,192 @@
+//! Frames with JSON payloads (SPEC.md §8): the same header, ids and CRC as binary frames,
+//! with the JSON flag set and the message's serde representation as the payload.
+
+use bytes::BufMut;
+
+use super::header::{HEADER_LEN, TRAILER_LEN};
+use super::{frame_crc, Flags, FrameBuf, FrameError, FrameHeader, PayloadFormat, RawFrame};
+use crate::{DeserializeMessage, Limits, SerializeMessage};
+
+/// Appends `message` as a complete JSON frame to `buf` (header with [`Flags::JSON`], the
+/// message's serde representation as UTF-8 JSON, CRC-32) and returns the frame's length.
+///
+/// For a `#[derive(Protocol)]` enum the payload is the message its variant holds: the
+/// header's message-type id says which one, as in a binary frame.
+///
+/// # Errors
+/// [`FrameError::Json`] when the message cannot be written as JSON (a map whose keys are
+/// not strings), [`FrameError::FrameTooLarge`] when the text exceeds the default
+/// [`Limits::max_frame_len`]. Either way `buf` is left as it was.
+///
+/// ```
+/// use serde::{Deserialize, Serialize};
+/// use wirewright::{decode_frame_json, encode_frame_json, Flags, FrameHeader, Message};
+///
+/// #[derive(Message, Serialize, Deserialize, Debug, PartialEq)]
+/// #[wire(id = 1)]
+/// pub struct Join { pub room: String, pub nick: String }
+///
+/// let join = Join { room: "lobby".into(), nick: "ann".into() };
+/// let mut buf = Vec::new();
+/// let len = encode_frame_json(&join, 7, &mut buf)?;
+/// assert_eq!(&buf[16..len - 4], br#"{"room":"lobby","nick":"ann"}"#);
+/// let (header, back): (FrameHeader, Join) = decode_frame_json(&buf)?;
+/// assert_eq!((header.flags, header.message_type, header.correlation_id), (Flags::JSON, 1, 7));
+/// assert_eq!(back, join);
+/// # Ok::<(), wirewright::FrameError>(())
+/// ```
+pub fn encode_frame_json<P, B>(
+    message: &P,
+    correlation_id: u32,
+    buf: &mut B,
+) -> Result<usize, FrameError>
+where
+    P: SerializeMessage + ?Sized,
+    B: FrameBuf + ?Sized,
+{
+    encode_frame_json_with(message, correlation_id, &Limits::default(), buf)
+}
+
+/// [`encode_frame_json`] with the given limits.
+///
+/// # Errors
+/// As [`encode_frame_json`], against `limits.max_frame_len()`.
+///
+/// ```
+/// use wirewright::{encode_frame_json_with, FrameError, Limits};
+/// # #[derive(wirewright::Message, serde::Serialize)]
+/// # #[wire(id = 1)]
+/// # struct Say { text: String }
+/// let mut buf = Vec::new();
+/// let limits = Limits::new().with_max_frame_len(8);
+/// let err = encode_frame_json_with(&Say { text: "hello".into() }, 0, &limits, &mut buf).unwrap_err();
+/// assert!(matches!(err, FrameError::FrameTooLarge { declared: 16, max: 8 }));
+/// assert!(buf.is_empty());
+/// ```
+pub fn encode_frame_json_with<P, B>(
+    message: &P,
+    correlation_id: u32,
+    limits: &Limits,
+    buf: &mut B,
+) -> Result<usize, FrameError>
+where
+    P: SerializeMessage + ?Sized,
+    B: FrameBuf + ?Sized,
+{
+    let start = buf.as_ref().len();
+    let message_type = message.message_type();
+    // The length is unknown until the text is written: write a header with a zero
+    // length, then patch it.
+    FrameHeader {
+        flags: Flags::JSON,
+        message_type,
+        correlation_id,
+        payload_len: 0,
+    }
+    .write(buf);
+    let written = {
+        let mut serializer = serde_json::Serializer::new((&mut *buf).writer());
+        message.serialize_message(&mut serializer)
+    };
+    if let Err(source) = written {
+        buf.truncate(start);
+        return Err(FrameError::Json {
+            message_type,
+            source,
+        });
+    }
+    let payload_len = buf.as_ref().len() - start - HEADER_LEN;
+    if payload_len > limits.max_frame_len() as usize {
+        buf.truncate(start);
+        return Err(FrameError::FrameTooLarge {
+            declared: payload_len as u64,
+            max: limits.max_frame_len(),
+        });
+    }
+    buf.as_mut()[start + 12..start + HEADER_LEN]
+        .copy_from_slice(&(payload_len as u32).to_le_bytes());
+    let crc = frame_crc(&buf.as_ref()[start..]);
+    buf.put_u32_le(crc);
+    Ok(HEADER_LEN + payload_len + TRAILER_LEN)
+}
+
+/// Decodes `frame`, which must hold exactly one complete JSON frame, into its header and
+/// message, with the default [`Limits`]. The header's message-type id chooses the message
+/// type; `&str` fields borrow from `frame` when the JSON string has no escapes (serde
+/// cannot borrow one that has: use `String` or `Cow<str>` for text that may).
+///
+/// # Errors
+/// Every framing error of [`RawFrame::parse`], then
+/// [`FrameError::UnexpectedControlFrame`], [`FrameError::UnexpectedFormat`] (a binary
+/// payload), [`FrameError::UnknownMessageType`] or [`FrameError::Json`] (text that is not
+/// the message's JSON, or trailing text).
+///
+/// ```
+/// use wirewright::{decode_frame_json, encode_frame, FrameError, PayloadFormat};
+/// # #[derive(wirewright::Message, serde::Deserialize, Debug)]
+/// # #[wire(id = 3)]
+/// # struct Ping { seq: u32 }
+/// let mut buf = Vec::new();
+/// encode_frame(&Ping { seq: 1 }, 0, &mut buf)?; // binary
+/// let err = decode_frame_json::<Ping>(&buf).unwrap_err();
+/// assert!(matches!(
+///     err,
+///     FrameError::UnexpectedFormat { found: PayloadFormat::Binary, expected: PayloadFormat::Json }
+/// ));
+/// # Ok::<(), FrameError>(())
+/// ```
+pub fn decode_frame_json<'de, P: DeserializeMessage<'de>>(
+    frame: &'de [u8],
+) -> Result<(FrameHeader, P), FrameError> {
+    decode_frame_json_with(frame, &Limits::default())
+}
+
+/// [`decode_frame_json`] with the given limits. (`max_depth` does not apply to JSON:
+/// serde_json has its own nesting limit of 128.)
+///
+/// # Errors
+/// As [`decode_frame_json`].
+///
+/// ```
+/// use wirewright::{decode_frame_json_with, Flags, FrameError, Limits, RawFrame};
+/// # #[derive(wirewright::Message, serde::Deserialize, Debug)]
+/// # #[wire(id = 3)]
+/// # struct Ping { seq: u32 }
+/// let mut buf = Vec::new();
+/// RawFrame::write(Flags::JSON, 3, 0, br#"{"seq":"one"}"#, &mut buf)?;
+/// let err = decode_frame_json_with::<Ping>(&buf, &Limits::default()).unwrap_err();
+/// assert!(matches!(err, FrameError::Json { message_type: 3, .. }));
+/// # Ok::<(), FrameError>(())
+/// ```
+pub fn decode_frame_json_with<'de, P: DeserializeMessage<'de>>(
+    frame: &'de [u8],
+    limits: &Limits,
+) -> Result<(FrameHeader, P), FrameError> {
+    let raw = RawFrame::parse(frame, limits)?;
+    let message = decode_json_payload(&raw.header, raw.payload)?;
+    Ok((raw.header, message))
+}
+
+/// Decodes a checked frame's JSON payload as the message its header names, rejecting
+/// control frames, binary payloads, unknown ids and trailing text.
+pub(crate) fn decode_json_payload<'de, P: DeserializeMessage<'de>>(
+    header: &FrameHeader,
+    payload: &'de [u8],
+) -> Result<P, FrameError> {
+    super::typed::check_message_frame(header, PayloadFormat::Json)?;
+    let message_type = header.message_type;
+    if !P::accepts(message_type) {
+        return Err(FrameError::UnknownMessageType {
+            message_type,
+            protocol: P::PROTOCOL_NAME,
+        });
+    }
+    let json_error = |source| FrameError::Json {
+        message_type,
+        source,
+    };
+    let mut deserializer = serde_json::Deserializer::from_slice(payload);
+    let message = P::deserialize_message(message_type, &mut deserializer).map_err(json_error)?;
+    deserializer.end().map_err(json_error)?;
+    Ok(message)
+}
