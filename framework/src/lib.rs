@@ -146,6 +146,8 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "compare")]
+pub mod compare;
 mod decode;
 mod encode;
 mod error;

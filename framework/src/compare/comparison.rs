@@ -1,0 +1,192 @@
+//! One dataset measured in every format: sizes, then encode and decode times.
+
+use std::fmt::Debug;
+use std::hint::black_box;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::{Budget, CompareError, Format};
+use crate::{DecodeOwned, Encode};
+
+/// What one format did with one dataset.
+///
+/// ```
+/// use wirewright::compare::{Format, FormatStats};
+/// let stats = FormatStats { format: Format::Json, messages: 4, total_bytes: 100, encode_nanos: 50.0, decode_nanos: 80.0 };
+/// assert_eq!(stats.bytes_per_message(), 25.0);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormatStats {
+    /// The format.
+    pub format: Format,
+    /// Messages in the sample.
+    pub messages: usize,
+    /// Bytes of all the sample's payloads together.
+    pub total_bytes: usize,
+    /// Nanoseconds to encode one message into a reused buffer (fastest round).
+    pub encode_nanos: f64,
+    /// Nanoseconds to decode one message into an owned value (fastest round).
+    pub decode_nanos: f64,
+}
+
+impl FormatStats {
+    /// The mean payload size.
+    ///
+    /// ```
+    /// # use wirewright::compare::{Format, FormatStats};
+    /// let stats = FormatStats { format: Format::Bincode, messages: 2, total_bytes: 5, encode_nanos: 1.0, decode_nanos: 1.0 };
+    /// assert_eq!(stats.bytes_per_message(), 2.5);
+    /// ```
+    pub fn bytes_per_message(&self) -> f64 {
+        self.total_bytes as f64 / self.messages.max(1) as f64
+    }
+}
+
+/// A dataset measured in every [`Format`]: made by [`compare`].
+///
+/// ```
+/// use std::time::Duration;
+/// use wirewright::compare::{compare, Budget, Format};
+/// # #[derive(wirewright::Message, serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+/// # #[wire(id = 1)]
+/// # struct Ping { seq: u32 }
+/// let sample: Vec<Ping> = (0..10).map(|seq| Ping { seq }).collect();
+/// let comparison = compare("pings", &sample, &Budget::new(Duration::from_millis(1), 1))?;
+/// assert_eq!(comparison.stats(Format::Json).map(|s| s.total_bytes), Some(10 * 9));
+/// # Ok::<(), wirewright::compare::CompareError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    /// The dataset's name, as tables and charts show it.
+    pub dataset: String,
+    /// One entry per format, in the order of [`Format::ALL`].
+    pub formats: Vec<FormatStats>,
+}
+
+impl Comparison {
+    /// The entry of `format`, if it was measured.
+    ///
+    /// ```
+    /// # use wirewright::compare::{Comparison, Format};
+    /// let empty = Comparison { dataset: "none".into(), formats: Vec::new() };
+    /// assert!(empty.stats(Format::Wirewright).is_none());
+    /// ```
+    pub fn stats(&self, format: Format) -> Option<&FormatStats> {
+        self.formats.iter().find(|stats| stats.format == format)
+    }
+}
+
+/// Measures `messages` in every [`Format`]: payload sizes, and the time to encode one
+/// message into a reused buffer and to decode one into an owned value, each timed as
+/// `budget` says. Every message is first encoded and decoded once in every format and
+/// compared with the original, so the numbers are of formats that actually round trip.
+///
+/// # Errors
+/// [`CompareError::EmptySample`], or the first message that a format cannot encode,
+/// decode, or round trip to an equal value.
+///
+/// ```
+/// use std::time::Duration;
+/// use serde::{Deserialize, Serialize};
+/// use wirewright::compare::{compare, Budget, Format, Report};
+/// use wirewright::Message;
+///
+/// #[derive(Message, Serialize, Deserialize, Debug, PartialEq)]
+/// #[wire(id = 1)]
+/// struct Reading { sensor: u16, celsius: f32 }
+///
+/// let sample: Vec<Reading> = (0..50).map(|i| Reading { sensor: i, celsius: 20.5 }).collect();
+/// let comparison = compare("readings", &sample, &Budget::new(Duration::from_millis(2), 1))?;
+/// let binary = comparison.stats(Format::Wirewright).unwrap();
+/// assert_eq!(binary.bytes_per_message(), 5.0); // 1-byte varint + 4-byte float
+/// println!("{}", Report::from(vec![comparison]).to_markdown());
+/// # Ok::<(), wirewright::compare::CompareError>(())
+/// ```
+pub fn compare<T>(
+    dataset: &str,
+    messages: &[T],
+    budget: &Budget,
+) -> Result<Comparison, CompareError>
+where
+    T: Encode + DecodeOwned + Serialize + DeserializeOwned + PartialEq + Debug,
+{
+    if messages.is_empty() {
+        return Err(CompareError::EmptySample {
+            dataset: dataset.to_owned(),
+        });
+    }
+    let formats = Format::ALL
+        .into_iter()
+        .map(|format| measure(dataset, format, messages, budget))
+        .collect::<Result<_, _>>()?;
+    Ok(Comparison {
+        dataset: dataset.to_owned(),
+        formats,
+    })
+}
+
+/// One format: check the round trip of every message, then time encoding and decoding.
+fn measure<T>(
+    dataset: &str,
+    format: Format,
+    messages: &[T],
+    budget: &Budget,
+) -> Result<FormatStats, CompareError>
+where
+    T: Encode + DecodeOwned + Serialize + DeserializeOwned + PartialEq + Debug,
+{
+    let mut payloads = Vec::with_capacity(messages.len());
+    for (index, message) in messages.iter().enumerate() {
+        let mut payload = Vec::new();
+        format
+            .encode(message, &mut payload)
+            .map_err(|source| CompareError::Encode {
+                dataset: dataset.to_owned(),
+                format,
+                index,
+                source,
+            })?;
+        let decoded: T = format
+            .decode(&payload)
+            .map_err(|source| CompareError::Decode {
+                dataset: dataset.to_owned(),
+                format,
+                index,
+                source,
+            })?;
+        if decoded != *message {
+            return Err(CompareError::RoundTrip {
+                dataset: dataset.to_owned(),
+                format,
+                index,
+            });
+        }
+        payloads.push(payload);
+    }
+    let total_bytes = payloads.iter().map(Vec::len).sum();
+    let largest = payloads.iter().map(Vec::len).max().unwrap_or(0);
+
+    let mut buf = Vec::with_capacity(largest);
+    let encode_nanos = budget.nanos_per_item(messages.len(), || {
+        for message in messages {
+            buf.clear();
+            // Checked above: every message encodes.
+            let _ = format.encode(black_box(message), &mut buf);
+            black_box(&buf);
+        }
+    });
+    let decode_nanos = budget.nanos_per_item(payloads.len(), || {
+        for payload in &payloads {
+            // Checked above: every payload decodes.
+            black_box(format.decode::<T>(black_box(payload)).ok());
+        }
+    });
+    Ok(FormatStats {
+        format,
+        messages: messages.len(),
+        total_bytes,
+        encode_nanos,
+        decode_nanos,
+    })
+}

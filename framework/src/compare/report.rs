@@ -1,0 +1,117 @@
+//! Several comparisons together, as a markdown table.
+
+use std::fmt::Write as _;
+
+use super::{Comparison, Format, FormatStats};
+
+/// The comparisons of several datasets, to print as a markdown table
+/// ([`to_markdown`](Self::to_markdown)) or draw as an SVG bar chart
+/// ([`write_svg`](Self::write_svg)).
+///
+/// ```
+/// use wirewright::compare::{Comparison, Format, FormatStats, Report};
+///
+/// let stats = |format, total_bytes, encode_nanos, decode_nanos| FormatStats {
+///     format, messages: 10, total_bytes, encode_nanos, decode_nanos,
+/// };
+/// let report = Report::from(vec![Comparison {
+///     dataset: "chat".into(),
+///     formats: vec![
+///         stats(Format::Wirewright, 500, 20.0, 40.0),
+///         stats(Format::Json, 900, 150.0, 300.0),
+///         stats(Format::Bincode, 520, 30.0, 60.0),
+///     ],
+/// }]);
+/// let table = report.to_markdown();
+/// assert!(table.contains("| chat | JSON | 90.0 | 1.80× | 150 | 7.50× | 300 | 7.50× |"));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Report {
+    comparisons: Vec<Comparison>,
+}
+
+impl Report {
+    /// An empty report.
+    ///
+    /// ```
+    /// assert!(wirewright::compare::Report::new().comparisons().is_empty());
+    /// ```
+    pub fn new() -> Self {
+        Report::default()
+    }
+
+    /// Adds the comparison of one more dataset.
+    ///
+    /// ```
+    /// use wirewright::compare::{Comparison, Report};
+    /// let mut report = Report::new();
+    /// report.push(Comparison { dataset: "empty".into(), formats: Vec::new() });
+    /// assert_eq!(report.comparisons().len(), 1);
+    /// ```
+    pub fn push(&mut self, comparison: Comparison) {
+        self.comparisons.push(comparison);
+    }
+
+    /// The comparisons, in the order they were added.
+    ///
+    /// ```
+    /// assert_eq!(wirewright::compare::Report::new().comparisons().len(), 0);
+    /// ```
+    pub fn comparisons(&self) -> &[Comparison] {
+        &self.comparisons
+    }
+
+    /// A markdown table with one row per dataset and format: bytes per message, and the
+    /// nanoseconds to encode and to decode one, each also as a ratio to wirewright's
+    /// binary format (below 1 is better than wirewright, above 1 worse).
+    ///
+    /// ```
+    /// let table = wirewright::compare::Report::new().to_markdown();
+    /// assert!(table.starts_with("| dataset | format | bytes/msg |"));
+    /// ```
+    pub fn to_markdown(&self) -> String {
+        let mut out = String::from(
+            "| dataset | format | bytes/msg | size vs wirewright | encode ns/msg \
+             | encode vs wirewright | decode ns/msg | decode vs wirewright |\n\
+             |---|---|--:|--:|--:|--:|--:|--:|\n",
+        );
+        for comparison in &self.comparisons {
+            let baseline = comparison.stats(Format::Wirewright);
+            for stats in &comparison.formats {
+                let ratio = |value: fn(&FormatStats) -> f64| match baseline {
+                    Some(base) => format!("{:.2}×", value(stats) / value(base)),
+                    None => "–".to_owned(),
+                };
+                // Writing to a `String` cannot fail.
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {:.1} | {} | {} | {} | {} | {} |",
+                    comparison.dataset,
+                    stats.format,
+                    stats.bytes_per_message(),
+                    ratio(FormatStats::bytes_per_message),
+                    nanos(stats.encode_nanos),
+                    ratio(|stats| stats.encode_nanos),
+                    nanos(stats.decode_nanos),
+                    ratio(|stats| stats.decode_nanos),
+                );
+            }
+        }
+        out
+    }
+}
+
+impl From<Vec<Comparison>> for Report {
+    fn from(comparisons: Vec<Comparison>) -> Self {
+        Report { comparisons }
+    }
+}
+
+/// Nanoseconds with one decimal below 100, none above.
+fn nanos(value: f64) -> String {
+    if value < 100.0 {
+        format!("{value:.1}")
+    } else {
+        format!("{value:.0}")
+    }
+}
