@@ -1,5 +1,6 @@
-//! Shared pieces of the example programs: an annotated hex dump of frames, and the
-//! datasets of the comparison and the benchmarks.
+//! Shared pieces of the example programs: an annotated hex dump of frames, the datasets
+//! of the comparison and the benchmarks, and the peer formats behind one trait.
 
 pub mod annotate;
 pub mod datasets;
+pub mod peers;
