@@ -150,19 +150,87 @@ pub const fn zigzag_decode_i128(value: u128) -> i128 {
 /// [`DecodeErrorKind::VarintOverflow`] when the value needs more than `bits` bits.
 #[inline]
 pub(crate) fn read_u64(reader: &mut Reader<'_>, bits: u32) -> Result<u64, DecodeError> {
-    match *reader.rest() {
-        [first, ..] if first < 0x80 => {
+    if let Some(&first) = reader.rest().first() {
+        if first < 0x80 {
             reader.advance(1);
-            Ok(u64::from(first))
+            return Ok(u64::from(first));
         }
-        // Two bytes: canonical when the second is non-zero; 14 bits fit every type
-        // read as a varint (16 bits and wider).
-        [first, second, ..] if second < 0x80 && second != 0 && bits >= 14 => {
-            reader.advance(2);
-            Ok(u64::from(first & 0x7f) | (u64::from(second) << 7))
-        }
-        _ => read_u64_slow(reader, bits),
     }
+    read_u64_multi_byte(reader, bits)
+}
+
+/// [`read_u64`] past its inline one-byte case.
+#[inline(never)]
+fn read_u64_multi_byte(reader: &mut Reader<'_>, bits: u32) -> Result<u64, DecodeError> {
+    // Two bytes (lengths of 128 bytes to 16 KiB, most tags and small numbers): canonical
+    // when the second is not zero; 14 bits fit every type read as a varint (16 bits and
+    // wider).
+    if let [first, second, ..] = *reader.rest() {
+        if second < 0x80 && second != 0 && bits >= 14 {
+            reader.advance(2);
+            return Ok(u64::from(first & 0x7f) | (u64::from(second) << 7));
+        }
+    }
+    match read_u64_word(reader.input(), reader.position(), bits) {
+        Some((value, len)) => {
+            reader.advance(len);
+            Ok(value)
+        }
+        // Nine or ten bytes, or an error: the byte-by-byte reader says which.
+        None => read_u64_slow(reader, bits),
+    }
+}
+
+/// Bytes with their high bit set: where a varint continues.
+const CONTINUATION_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// Reads a canonical varint of at most eight bytes at `position` of `input` with a few
+/// word operations instead of a loop: returns the value and its length, or `None` when
+/// the varint is longer, truncated, overlong or too wide for `bits` (the byte-by-byte
+/// reader then finds the error, so errors are the same whichever path runs).
+#[inline]
+fn read_u64_word(input: &[u8], position: usize, bits: u32) -> Option<(u64, usize)> {
+    let rest = input.get(position..).filter(|rest| !rest.is_empty())?;
+    let word = if let Some(chunk) = rest.first_chunk::<8>() {
+        u64::from_le_bytes(*chunk)
+    } else if let Some(tail) = input.last_chunk::<8>() {
+        // Fewer than eight bytes remain, as for the last field of a message: the input's
+        // last eight bytes end with them. Shifting out the bytes already read brings in
+        // zeros, whose clear high bit ends the varint there if the input stops inside it.
+        u64::from_le_bytes(*tail) >> (8 * (8 - rest.len()))
+    } else {
+        // An input shorter than eight bytes: pad it with zeros, to the same effect.
+        let mut padded = [0u8; 8];
+        padded[..rest.len()].copy_from_slice(rest);
+        u64::from_le_bytes(padded)
+    };
+    let stops = !word & CONTINUATION_BITS;
+    if stops == 0 {
+        return None; // longer than eight bytes
+    }
+    let len = (stops.trailing_zeros() / 8 + 1) as usize;
+    if len > rest.len() {
+        return None; // truncated
+    }
+    let last = (word >> (8 * (len - 1))) as u8;
+    if len > 1 && last == 0 {
+        return None; // overlong
+    }
+    let kept = if len == 8 {
+        u64::MAX
+    } else {
+        (1u64 << (8 * len)) - 1
+    };
+    // Gather the seven-bit groups: pairs of bytes into 14 bits, pairs of those into 28,
+    // and the two halves into 56.
+    let mut value = word & kept & !CONTINUATION_BITS;
+    value = (value & 0x007f_007f_007f_007f) | ((value & 0x7f00_7f00_7f00_7f00) >> 1);
+    value = (value & 0x0000_3fff_0000_3fff) | ((value & 0x3fff_0000_3fff_0000) >> 2);
+    value = (value & 0x0000_0000_0fff_ffff) | ((value & 0x0fff_ffff_0000_0000) >> 4);
+    if bits < 64 && value >> bits != 0 {
+        return None; // too wide for the type
+    }
+    Some((value, len))
 }
 
 #[inline(never)]
@@ -211,4 +279,88 @@ pub(crate) fn read_u128(reader: &mut Reader<'_>) -> Result<u128, DecodeError> {
         }
     }
     Err(reader.unexpected_end_at(start, rest.len() + 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// What a read at byte `skip` gives: the value and the position after it, or the
+    /// error.
+    fn outcome_at(
+        input: &[u8],
+        skip: usize,
+        bits: u32,
+        read: fn(&mut Reader<'_>, u32) -> Result<u64, DecodeError>,
+    ) -> Result<(u64, usize), DecodeError> {
+        let mut reader = Reader::new(input);
+        reader.advance(skip);
+        read(&mut reader, bits).map(|value| (value, reader.position()))
+    }
+
+    fn outcome(
+        input: &[u8],
+        bits: u32,
+        read: fn(&mut Reader<'_>, u32) -> Result<u64, DecodeError>,
+    ) -> Result<(u64, usize), DecodeError> {
+        outcome_at(input, 0, bits, read)
+    }
+
+    /// Varint-shaped inputs: runs of continuation bytes ending anywhere, zero bytes,
+    /// values near each width.
+    fn varint_bytes() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..12),
+            (
+                proptest::collection::vec(0x80u8..=0xff, 0..11),
+                0u8..0x80,
+                proptest::collection::vec(any::<u8>(), 0..4),
+            )
+                .prop_map(|(mut run, last, tail)| {
+                    run.push(last);
+                    run.extend(tail);
+                    run
+                }),
+            any::<u64>().prop_map(|value| {
+                let mut buf = Vec::new();
+                put_u64(&mut buf, value);
+                buf
+            }),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        #[test]
+        fn word_reader_agrees_with_the_byte_reader_on_values_and_errors(
+            prefix in proptest::collection::vec(any::<u8>(), 0..10),
+            varint in varint_bytes(),
+            bits in prop_oneof![Just(8u32), Just(16), Just(32), Just(64)],
+        ) {
+            // After a prefix, so that reads near the end of longer inputs are covered.
+            let skip = prefix.len();
+            let input = [prefix, varint].concat();
+            prop_assert_eq!(
+                outcome_at(&input, skip, bits, read_u64),
+                outcome_at(&input, skip, bits, read_u64_slow)
+            );
+        }
+    }
+
+    #[test]
+    fn every_length_from_one_to_ten_bytes_reads_back_at_the_end_of_the_input_and_before_more() {
+        for shift in 0..64 {
+            for value in [1u64 << shift, (1u64 << shift) - 1, u64::MAX >> (63 - shift)] {
+                let mut buf = Vec::new();
+                put_u64(&mut buf, value);
+                let len = buf.len();
+                assert_eq!(outcome(&buf, 64, read_u64), Ok((value, len)));
+                buf.extend_from_slice(&[0xff; 9]);
+                assert_eq!(outcome(&buf, 64, read_u64), Ok((value, len)));
+            }
+        }
+    }
 }
