@@ -63,8 +63,46 @@ pub fn put_u64<B: BufMut + ?Sized>(buf: &mut B, value: u64) {
         buf.put_u8(value as u8);
     } else if value < 1 << 14 {
         buf.put_slice(&[(value as u8) | 0x80, (value >> 7) as u8]);
+    } else if value < 1 << 56 {
+        put_u64_word(buf, value);
     } else {
         put_u64_slow(buf, value);
+    }
+}
+
+/// Writes the varint of a value of 15 to 56 bits (three to eight bytes): the seven-bit
+/// groups are spread over the bytes of one word (the inverse of [`read_u64_word`]), the
+/// continuation bits set on all bytes but the last, and the bytes written with at most
+/// three fixed-size writes rather than a loop and a variable-length copy.
+#[inline(never)]
+fn put_u64_word<B: BufMut + ?Sized>(buf: &mut B, value: u64) {
+    debug_assert!((1 << 14..1 << 56).contains(&value));
+    let len = encoded_len_u64(value);
+    let mut word = value;
+    word = (word & 0x0000_0000_0fff_ffff) | ((word & 0x00ff_ffff_f000_0000) << 4);
+    word = (word & 0x0000_3fff_0000_3fff) | ((word & 0x0fff_c000_0fff_c000) << 2);
+    word = (word & 0x007f_007f_007f_007f) | ((word & 0x3f80_3f80_3f80_3f80) << 1);
+    word |= CONTINUATION_BITS & ((1 << (8 * (len - 1))) - 1);
+    match len {
+        3 => {
+            buf.put_u16_le(word as u16);
+            buf.put_u8((word >> 16) as u8);
+        }
+        4 => buf.put_u32_le(word as u32),
+        5 => {
+            buf.put_u32_le(word as u32);
+            buf.put_u8((word >> 32) as u8);
+        }
+        6 => {
+            buf.put_u32_le(word as u32);
+            buf.put_u16_le((word >> 32) as u16);
+        }
+        7 => {
+            buf.put_u32_le(word as u32);
+            buf.put_u16_le((word >> 32) as u16);
+            buf.put_u8((word >> 48) as u8);
+        }
+        _ => buf.put_u64_le(word),
     }
 }
 
@@ -347,6 +385,24 @@ mod tests {
                 outcome_at(&input, skip, bits, read_u64),
                 outcome_at(&input, skip, bits, read_u64_slow)
             );
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        #[test]
+        fn word_writer_writes_the_bytes_of_the_byte_writer(
+            value in prop_oneof![any::<u64>(), (0u32..64).prop_map(|shift| 1u64 << shift)],
+            delta in 0u64..3,
+        ) {
+            let value = value.saturating_sub(delta);
+            let mut fast = vec![0xaa];
+            put_u64(&mut fast, value);
+            let mut slow = vec![0xaa];
+            put_u64_slow(&mut slow, value);
+            prop_assert_eq!(&fast, &slow);
+            prop_assert_eq!(fast.len() - 1, encoded_len_u64(value));
         }
     }
 
