@@ -5,5 +5,6 @@
 
 pub mod alloc_counter;
 pub mod chat;
+pub mod fuzz_cases;
 pub mod spec;
 pub mod spec_types;
