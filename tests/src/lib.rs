@@ -4,6 +4,7 @@
 //! counter.
 
 pub mod alloc_counter;
+pub mod big_endian;
 pub mod chat;
 pub mod fuzz_cases;
 pub mod spec;
