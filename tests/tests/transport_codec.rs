@@ -198,7 +198,8 @@ fn stalled_frame_reserves_only_the_read_ahead() {
 
 #[test]
 fn bad_magic_version_and_flags_fail_at_the_first_bad_byte() {
-    let cases: [(&[u8], fn(&CodecError) -> bool); 4] = [
+    type Check = fn(&CodecError) -> bool;
+    let cases: [(&[u8], Check); 4] = [
         (b"GET / HTTP/1.1\r\n", |e| {
             matches!(e, CodecError::Frame(FrameError::BadMagic { offset: 0, .. }))
         }),
