@@ -7,7 +7,7 @@ use tokio::net::{TcpStream, ToSocketAddrs};
 
 use crate::{DecodeProtocol, Protocol};
 
-use super::connection::Attachments;
+use super::shared::Attachments;
 use super::{ClientConfig, ConnectError, Connection, Metrics};
 
 /// Makes connections to a server: retries a failed connect with exponential backoff and

@@ -4,18 +4,20 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::task::{ready, Context, Poll};
+use std::sync::Arc;
+use std::task::{Context, Poll};
 
-use futures_util::Stream;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
 
 use crate::{DecodeProtocol, Protocol};
 
 use super::driver::Driver;
-use super::{ConnectionConfig, ConnectionError, Correlated, FrameCodec, Metrics, Received};
+use super::shared::{Attachments, Shared};
+use super::{
+    ConnectionConfig, ConnectionError, FrameCodec, MessageReceiver, MessageSender, Metrics,
+    Received,
+};
 
 /// One connection, as its user sees it: send messages of type `Out`, receive messages of
 /// type `In` (often the same protocol enum both ways) with their frame headers.
@@ -68,56 +70,6 @@ pub struct Connection<In, Out = In> {
     receiver: MessageReceiver<In>,
 }
 
-/// The sending half of a [`Connection`]; cheap to clone.
-///
-/// ```
-/// # use wirewright::transport::{Connection, ConnectionConfig};
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() {
-/// # let (a, _b) = tokio::io::duplex(64);
-/// let connection = Connection::<Note>::spawn(a, &ConnectionConfig::new());
-/// let sender = connection.sender();
-/// assert!(!sender.is_closed());
-/// # }
-/// # #[derive(Debug, PartialEq)] struct Note(u8);
-/// # impl wirewright::Encode for Note { fn encoded_len(&self) -> usize { 1 } fn encode_raw<B: wirewright::bytes::BufMut + ?Sized>(&self, b: &mut B) { b.put_u8(self.0) } }
-/// # impl<'de> wirewright::Decode<'de> for Note { const MIN_ENCODED_LEN: usize = 1; fn decode_raw(r: &mut wirewright::Reader<'de>) -> Result<Self, wirewright::DecodeError> { Ok(Note(r.read_u8()?)) } }
-/// # impl wirewright::Message for Note { const ID: u16 = 1; const NAME: &'static str = "Note"; }
-/// ```
-#[derive(Debug)]
-pub struct MessageSender<Out> {
-    queue: mpsc::Sender<Correlated<Out>>,
-    max_frame_len: u32,
-}
-
-/// The receiving half of a [`Connection`]; also a `Stream` of
-/// `Result<Received<In>, ConnectionError>` that ends after the connection closes (with
-/// one `Err` item first when it did not close cleanly).
-///
-/// ```
-/// use futures_util::StreamExt;
-/// # use wirewright::transport::{Connection, ConnectionConfig};
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() {
-/// let (a, b) = tokio::io::duplex(64);
-/// let (_, mut receiver) = Connection::<Note>::spawn(a, &ConnectionConfig::new()).split();
-/// drop(b); // the peer vanishes
-/// let last = receiver.next().await;
-/// assert!(matches!(last, Some(Err(wirewright::transport::ConnectionError::PeerVanished))));
-/// assert!(receiver.next().await.is_none());
-/// # }
-/// # #[derive(Debug, PartialEq)] struct Note(u8);
-/// # impl wirewright::Encode for Note { fn encoded_len(&self) -> usize { 1 } fn encode_raw<B: wirewright::bytes::BufMut + ?Sized>(&self, b: &mut B) { b.put_u8(self.0) } }
-/// # impl<'de> wirewright::Decode<'de> for Note { const MIN_ENCODED_LEN: usize = 1; fn decode_raw(r: &mut wirewright::Reader<'de>) -> Result<Self, wirewright::DecodeError> { Ok(Note(r.read_u8()?)) } }
-/// # impl wirewright::Message for Note { const ID: u16 = 1; const NAME: &'static str = "Note"; }
-/// ```
-#[derive(Debug)]
-pub struct MessageReceiver<In> {
-    queue: mpsc::Receiver<Received<In>>,
-    shared: Arc<Shared>,
-    finished: bool,
-}
-
 /// The future that drives a connection; returned by [`Connection::with_driver`] for
 /// callers that run it themselves (in the same task as the handler, say). It resolves
 /// when the connection is closed: `Ok` for a clean close, else why it ended.
@@ -137,58 +89,6 @@ impl Future for ConnectionDriver {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         self.future.as_mut().poll(cx)
     }
-}
-
-/// What the handles and the driver of one connection share.
-#[derive(Debug)]
-pub(crate) struct Shared {
-    pub(crate) metrics: Arc<Metrics>,
-    pub(crate) peer_addr: Option<SocketAddr>,
-    /// Cancelled when the server shuts down.
-    pub(crate) shutdown: Option<CancellationToken>,
-    /// Cancelled by [`Connection::close`].
-    pub(crate) close: CancellationToken,
-    /// Cancelled when the [`MessageReceiver`] is dropped.
-    pub(crate) receiver_dropped: CancellationToken,
-    /// Cancelled when the driver has finished.
-    pub(crate) done: CancellationToken,
-    outcome: Mutex<Option<ConnectionError>>,
-}
-
-impl Shared {
-    pub(crate) fn set_outcome(&self, outcome: Option<ConnectionError>) {
-        *self.outcome.lock().unwrap_or_else(PoisonError::into_inner) = outcome;
-    }
-
-    fn take_outcome(&self) -> Option<ConnectionError> {
-        self.outcome
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take()
-    }
-
-    /// The close event, at a level that matches the reason.
-    pub(crate) fn log_close(&self, outcome: &Result<(), ConnectionError>) {
-        let peer = self.peer_addr;
-        match outcome {
-            Ok(()) => tracing::debug!(?peer, "connection closed"),
-            Err(error @ ConnectionError::Protocol(_)) => {
-                tracing::warn!(?peer, %error, "connection closed: protocol error");
-            }
-            Err(error @ (ConnectionError::Goodbye { .. } | ConnectionError::PeerVanished)) => {
-                tracing::debug!(?peer, %error, "connection closed by the peer");
-            }
-            Err(error) => tracing::info!(?peer, %error, "connection closed"),
-        }
-    }
-}
-
-/// What a server or client attaches to a connection besides its configuration.
-#[derive(Debug, Default)]
-pub(crate) struct Attachments {
-    pub(crate) metrics: Option<Arc<Metrics>>,
-    pub(crate) shutdown: Option<CancellationToken>,
-    pub(crate) peer_addr: Option<SocketAddr>,
 }
 
 impl<In, Out> Connection<In, Out>
@@ -257,19 +157,11 @@ where
     where
         T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
     {
-        let metrics = attachments.metrics.unwrap_or_default();
-        let shared = Arc::new(Shared {
-            metrics: Arc::clone(&metrics),
-            peer_addr: attachments.peer_addr,
-            shutdown: attachments.shutdown,
-            close: CancellationToken::new(),
-            receiver_dropped: CancellationToken::new(),
-            done: CancellationToken::new(),
-            outcome: Mutex::new(None),
-        });
+        let shared = Arc::new(Shared::new(attachments));
         let (out_tx, out_rx) = mpsc::channel(config.send_queue());
         let (in_tx, in_rx) = mpsc::channel(config.receive_queue());
-        let codec = FrameCodec::<In, Out>::with_limits(*config.limits()).with_metrics(metrics);
+        let codec = FrameCodec::<In, Out>::with_limits(*config.limits())
+            .with_metrics(Arc::clone(&shared.metrics));
         let driver = Driver::new(
             io,
             codec,
@@ -279,15 +171,8 @@ where
             in_tx,
         );
         let connection = Connection {
-            sender: MessageSender {
-                queue: out_tx,
-                max_frame_len: config.limits().max_frame_len(),
-            },
-            receiver: MessageReceiver {
-                queue: in_rx,
-                shared,
-                finished: false,
-            },
+            sender: MessageSender::new(out_tx, config.limits().max_frame_len()),
+            receiver: MessageReceiver::new(in_rx, shared),
         };
         let driver = ConnectionDriver {
             future: Box::pin(driver.run()),
@@ -437,7 +322,7 @@ impl<In, Out> Connection<In, Out> {
     /// # impl wirewright::Message for Note { const ID: u16 = 1; const NAME: &'static str = "Note"; }
     /// ```
     pub fn peer_addr(&self) -> Option<SocketAddr> {
-        self.receiver.shared.peer_addr
+        self.receiver.shared().peer_addr
     }
 
     /// The counters this connection adds to (shared with its server or client, if any).
@@ -456,7 +341,7 @@ impl<In, Out> Connection<In, Out> {
     /// # impl wirewright::Message for Note { const ID: u16 = 1; const NAME: &'static str = "Note"; }
     /// ```
     pub fn metrics(&self) -> &Arc<Metrics> {
-        &self.receiver.shared.metrics
+        &self.receiver.shared().metrics
     }
 
     /// Closes the connection: the messages already queued are sent, then GOODBYE
@@ -479,209 +364,9 @@ impl<In, Out> Connection<In, Out> {
     /// # impl wirewright::Message for Note { const ID: u16 = 1; const NAME: &'static str = "Note"; }
     /// ```
     pub async fn close(self) {
-        let shared = Arc::clone(&self.receiver.shared);
+        let shared = Arc::clone(self.receiver.shared());
         shared.close.cancel();
         drop(self);
         shared.done.cancelled().await;
-    }
-}
-
-impl<Out> MessageSender<Out> {
-    /// Queues `message` (correlation id 0), waiting while the send queue is full.
-    ///
-    /// # Errors
-    /// [`ConnectionError::MessageTooLarge`] or [`ConnectionError::Closed`].
-    ///
-    /// ```
-    /// # use wirewright::transport::{Connection, ConnectionConfig, ConnectionError};
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// # let (a, _b) = tokio::io::duplex(64);
-    /// let config = ConnectionConfig::new().with_limits(wirewright::Limits::new().with_max_frame_len(0));
-    /// let sender = Connection::<Note>::spawn(a, &config).sender();
-    /// assert!(matches!(sender.send(Note(1)).await, Err(ConnectionError::MessageTooLarge { len: 1, max: 0 })));
-    /// # }
-    /// # #[derive(Debug, PartialEq)] struct Note(u8);
-    /// # impl wirewright::Encode for Note { fn encoded_len(&self) -> usize { 1 } fn encode_raw<B: wirewright::bytes::BufMut + ?Sized>(&self, b: &mut B) { b.put_u8(self.0) } }
-    /// # impl<'de> wirewright::Decode<'de> for Note { const MIN_ENCODED_LEN: usize = 1; fn decode_raw(r: &mut wirewright::Reader<'de>) -> Result<Self, wirewright::DecodeError> { Ok(Note(r.read_u8()?)) } }
-    /// # impl wirewright::Message for Note { const ID: u16 = 1; const NAME: &'static str = "Note"; }
-    /// ```
-    pub async fn send(&self, message: Out) -> Result<(), ConnectionError>
-    where
-        Out: Protocol,
-    {
-        self.send_correlated(0, message).await
-    }
-
-    /// Queues `message` with `correlation_id` in its frame header.
-    ///
-    /// # Errors
-    /// [`ConnectionError::MessageTooLarge`] or [`ConnectionError::Closed`].
-    ///
-    /// ```
-    /// # use wirewright::transport::{Connection, ConnectionConfig};
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// # let (a, _b) = tokio::io::duplex(64);
-    /// let sender = Connection::<Note>::spawn(a, &ConnectionConfig::new()).sender();
-    /// sender.send_correlated(9, Note(1)).await.expect("queued");
-    /// # }
-    /// # #[derive(Debug, PartialEq)] struct Note(u8);
-    /// # impl wirewright::Encode for Note { fn encoded_len(&self) -> usize { 1 } fn encode_raw<B: wirewright::bytes::BufMut + ?Sized>(&self, b: &mut B) { b.put_u8(self.0) } }
-    /// # impl<'de> wirewright::Decode<'de> for Note { const MIN_ENCODED_LEN: usize = 1; fn decode_raw(r: &mut wirewright::Reader<'de>) -> Result<Self, wirewright::DecodeError> { Ok(Note(r.read_u8()?)) } }
-    /// # impl wirewright::Message for Note { const ID: u16 = 1; const NAME: &'static str = "Note"; }
-    /// ```
-    pub async fn send_correlated(
-        &self,
-        correlation_id: u32,
-        message: Out,
-    ) -> Result<(), ConnectionError>
-    where
-        Out: Protocol,
-    {
-        self.check_len(&message)?;
-        self.queue
-            .send(Correlated::new(correlation_id, message))
-            .await
-            .map_err(|_| ConnectionError::Closed)
-    }
-
-    /// Queues `message` (correlation id 0) if the send queue has room, without waiting:
-    /// for fan-out, where one slow peer must not hold up the others.
-    ///
-    /// # Errors
-    /// [`ConnectionError::QueueFull`], [`ConnectionError::MessageTooLarge`] or
-    /// [`ConnectionError::Closed`].
-    ///
-    /// ```
-    /// # use wirewright::transport::{Connection, ConnectionConfig, ConnectionError};
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// # let (a, _b) = tokio::io::duplex(64);
-    /// let config = ConnectionConfig::new().with_send_queue(1);
-    /// let sender = Connection::<Note>::spawn(a, &config).sender();
-    /// sender.try_send(Note(1)).expect("room for one");
-    /// assert!(matches!(sender.try_send(Note(2)), Err(ConnectionError::QueueFull { capacity: 1 })));
-    /// # }
-    /// # #[derive(Debug, PartialEq)] struct Note(u8);
-    /// # impl wirewright::Encode for Note { fn encoded_len(&self) -> usize { 1 } fn encode_raw<B: wirewright::bytes::BufMut + ?Sized>(&self, b: &mut B) { b.put_u8(self.0) } }
-    /// # impl<'de> wirewright::Decode<'de> for Note { const MIN_ENCODED_LEN: usize = 1; fn decode_raw(r: &mut wirewright::Reader<'de>) -> Result<Self, wirewright::DecodeError> { Ok(Note(r.read_u8()?)) } }
-    /// # impl wirewright::Message for Note { const ID: u16 = 1; const NAME: &'static str = "Note"; }
-    /// ```
-    pub fn try_send(&self, message: Out) -> Result<(), ConnectionError>
-    where
-        Out: Protocol,
-    {
-        self.check_len(&message)?;
-        self.queue
-            .try_send(Correlated::new(0, message))
-            .map_err(|err| match err {
-                mpsc::error::TrySendError::Full(_) => ConnectionError::QueueFull {
-                    capacity: self.queue.max_capacity(),
-                },
-                mpsc::error::TrySendError::Closed(_) => ConnectionError::Closed,
-            })
-    }
-
-    /// Whether the connection no longer takes messages.
-    ///
-    /// ```
-    /// # use wirewright::transport::{Connection, ConnectionConfig};
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// # let (a, _b) = tokio::io::duplex(64);
-    /// let (sender, receiver) = Connection::<Note>::spawn(a, &ConnectionConfig::new()).split();
-    /// assert!(!sender.is_closed());
-    /// # drop(receiver);
-    /// # }
-    /// # #[derive(Debug, PartialEq)] struct Note(u8);
-    /// # impl wirewright::Encode for Note { fn encoded_len(&self) -> usize { 1 } fn encode_raw<B: wirewright::bytes::BufMut + ?Sized>(&self, b: &mut B) { b.put_u8(self.0) } }
-    /// # impl<'de> wirewright::Decode<'de> for Note { const MIN_ENCODED_LEN: usize = 1; fn decode_raw(r: &mut wirewright::Reader<'de>) -> Result<Self, wirewright::DecodeError> { Ok(Note(r.read_u8()?)) } }
-    /// # impl wirewright::Message for Note { const ID: u16 = 1; const NAME: &'static str = "Note"; }
-    /// ```
-    pub fn is_closed(&self) -> bool {
-        self.queue.is_closed()
-    }
-
-    fn check_len(&self, message: &Out) -> Result<(), ConnectionError>
-    where
-        Out: Protocol,
-    {
-        let len = message.encoded_len();
-        if len > self.max_frame_len as usize {
-            return Err(ConnectionError::MessageTooLarge {
-                len,
-                max: self.max_frame_len,
-            });
-        }
-        Ok(())
-    }
-}
-
-impl<Out> Clone for MessageSender<Out> {
-    fn clone(&self) -> Self {
-        MessageSender {
-            queue: self.queue.clone(),
-            max_frame_len: self.max_frame_len,
-        }
-    }
-}
-
-impl<In> MessageReceiver<In> {
-    /// The next message; see [`Connection::recv`].
-    ///
-    /// # Errors
-    /// As [`Connection::recv`].
-    ///
-    /// ```
-    /// # use wirewright::transport::{Connection, ConnectionConfig};
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// let (a, b) = tokio::io::duplex(64);
-    /// let (_, mut receiver) = Connection::<Note>::spawn(a, &ConnectionConfig::new()).split();
-    /// Connection::<Note>::spawn(b, &ConnectionConfig::new()).close().await;
-    /// assert!(receiver.recv().await.expect("clean close").is_none());
-    /// # }
-    /// # #[derive(Debug, PartialEq)] struct Note(u8);
-    /// # impl wirewright::Encode for Note { fn encoded_len(&self) -> usize { 1 } fn encode_raw<B: wirewright::bytes::BufMut + ?Sized>(&self, b: &mut B) { b.put_u8(self.0) } }
-    /// # impl<'de> wirewright::Decode<'de> for Note { const MIN_ENCODED_LEN: usize = 1; fn decode_raw(r: &mut wirewright::Reader<'de>) -> Result<Self, wirewright::DecodeError> { Ok(Note(r.read_u8()?)) } }
-    /// # impl wirewright::Message for Note { const ID: u16 = 1; const NAME: &'static str = "Note"; }
-    /// ```
-    pub async fn recv(&mut self) -> Result<Option<Received<In>>, ConnectionError> {
-        std::future::poll_fn(|cx| self.poll_recv(cx)).await
-    }
-
-    /// Polls for the next message; see [`Connection::recv`].
-    ///
-    /// # Errors
-    /// As [`Connection::recv`].
-    pub fn poll_recv(
-        &mut self,
-        cx: &mut Context<'_>,
-    ) -> Poll<Result<Option<Received<In>>, ConnectionError>> {
-        if self.finished {
-            return Poll::Ready(Ok(None));
-        }
-        match ready!(self.queue.poll_recv(cx)) {
-            Some(received) => Poll::Ready(Ok(Some(received))),
-            None => {
-                self.finished = true;
-                Poll::Ready(self.shared.take_outcome().map_or(Ok(None), Err))
-            }
-        }
-    }
-}
-
-impl<In> Stream for MessageReceiver<In> {
-    type Item = Result<Received<In>, ConnectionError>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.poll_recv(cx).map(Result::transpose)
-    }
-}
-
-impl<In> Drop for MessageReceiver<In> {
-    fn drop(&mut self) {
-        self.shared.receiver_dropped.cancel();
     }
 }

@@ -23,8 +23,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use futures_util::{Sink, SinkExt, Stream};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
+use futures_util::{Sink, Stream};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::mpsc;
 use tokio::time::{sleep_until, Instant, Sleep};
 use tokio_util::codec::Framed;
@@ -32,8 +32,10 @@ use tokio_util::sync::{PollSender, WaitForCancellationFutureOwned};
 
 use crate::{DecodeProtocol, Protocol};
 
-use super::connection::Shared;
+use super::closing::finish_closing;
 use super::heartbeat::{Beat, Heartbeat};
+use super::idle::IdleTimer;
+use super::shared::{OpenGuard, Shared};
 use super::{
     CodecError, ConnectionConfig, ConnectionError, Control, Correlated, FrameCodec, Goodbye,
     GoodbyeReason, Incoming, Received,
@@ -85,8 +87,7 @@ pub(crate) struct Driver<T, In, Out> {
     goodbye_after_drain: Option<Goodbye>,
     goodbye_sent: bool,
     sent_since_tick: bool,
-    last_frame_at: Instant,
-    idle: Option<Pin<Box<Sleep>>>,
+    idle: Option<IdleTimer>,
     heartbeat: Option<Heartbeat>,
     close_deadline: Option<Pin<Box<Sleep>>>,
     shutdown: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
@@ -111,12 +112,9 @@ where
     ) -> Self {
         let mut framed = Framed::with_capacity(io, codec, INITIAL_BUFFER);
         framed.set_backpressure_boundary(WRITE_BACKPRESSURE);
-        let now = Instant::now();
         Driver {
             framed,
-            idle: config
-                .idle_timeout()
-                .map(|timeout| Box::pin(sleep_until(now + timeout))),
+            idle: config.idle_timeout().map(IdleTimer::new),
             heartbeat: config
                 .heartbeat_interval()
                 .map(|period| Heartbeat::new(period, config.missed_heartbeats())),
@@ -141,7 +139,6 @@ where
             goodbye_after_drain: None,
             goodbye_sent: false,
             sent_since_tick: false,
-            last_frame_at: now,
             close_deadline: None,
             outcome: None,
         }
@@ -220,18 +217,9 @@ where
                 return Poll::Ready(Exit::Abandon);
             }
         }
-        if let (Some(idle), Some(timeout)) = (&mut self.idle, self.config.idle_timeout()) {
-            while idle.as_mut().poll(cx).is_ready() {
-                let now = Instant::now();
-                if self.pending.is_some() {
-                    // Waiting for the user, not for the peer.
-                    self.last_frame_at = now;
-                }
-                let deadline = self.last_frame_at + timeout;
-                if deadline > now {
-                    idle.as_mut().reset(deadline);
-                    continue;
-                }
+        if let Some(idle) = &mut self.idle {
+            if idle.poll_expired(cx, self.pending.is_some()).is_ready() {
+                let timeout = idle.timeout();
                 let error = ConnectionError::IdleTimeout { timeout };
                 let message = format!("no complete frame for {} ms", timeout.as_millis());
                 return Poll::Ready(self.force(GoodbyeReason::IdleTimeout, message, error));
@@ -299,7 +287,9 @@ where
             }
             Poll::Ready(Some(Err(err))) => Err(self.on_read_error(err)),
             Poll::Ready(Some(Ok(item))) => {
-                self.last_frame_at = Instant::now();
+                if let Some(idle) = &mut self.idle {
+                    idle.frame_received();
+                }
                 match item {
                     Incoming::Message(message) => {
                         if !self.receiver_gone && !self.input_done {
@@ -486,60 +476,17 @@ where
         }
     }
 
-    /// Sends what is queued, shuts the write side down, and (unless the peer's stream has
-    /// ended) reads and discards until it does, so that closing with unread input does not
-    /// reset the connection before the peer has read the GOODBYE. All bounded by the close
-    /// deadline.
+    /// Closes the stream (see [`finish_closing`]) and returns the outcome.
     async fn finish(mut self, exit: Exit) -> Result<(), ConnectionError> {
-        if matches!(exit, Exit::Abandon) {
-            return self.outcome.map_or(Ok(()), Err);
-        }
-        let deadline = match &self.close_deadline {
-            Some(sleep) => sleep.deadline(),
-            None => Instant::now() + self.config.close_timeout(),
-        };
-        let controls = std::mem::take(&mut self.controls);
-        let mut framed = self.framed;
-        let read_eof = self.read_eof;
-        let flushed = tokio::time::timeout_at(deadline, async {
-            for control in controls {
-                framed.feed(control.into()).await?;
-            }
-            framed.close().await
-        })
-        .await;
-        if let Ok(Err(err)) = flushed {
-            tracing::debug!(error = %err, "flushing a closing connection failed");
-        }
-        if !read_eof {
-            let mut io = framed.into_inner();
-            let mut scratch = [0u8; 1024];
-            let _ = tokio::time::timeout_at(deadline, async {
-                while io.read(&mut scratch).await.is_ok_and(|n| n > 0) {}
-            })
-            .await;
+        if !matches!(exit, Exit::Abandon) {
+            let deadline = match &self.close_deadline {
+                Some(sleep) => sleep.deadline(),
+                None => Instant::now() + self.config.close_timeout(),
+            };
+            let controls = std::mem::take(&mut self.controls);
+            finish_closing(self.framed, controls, deadline, self.read_eof).await;
         }
         self.outcome.map_or(Ok(()), Err)
-    }
-}
-
-/// Counts the connection as open until the driver finishes or is dropped (a server
-/// past its shutdown grace drops it), then wakes [`Connection::close`](super::Connection::close).
-struct OpenGuard {
-    shared: Arc<Shared>,
-}
-
-impl OpenGuard {
-    fn new(shared: Arc<Shared>) -> Self {
-        shared.metrics.add_connections_open(1);
-        OpenGuard { shared }
-    }
-}
-
-impl Drop for OpenGuard {
-    fn drop(&mut self) {
-        self.shared.metrics.connection_closed();
-        self.shared.done.cancel();
     }
 }
 

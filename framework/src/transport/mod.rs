@@ -58,6 +58,7 @@
 
 mod backoff;
 mod client;
+mod closing;
 mod codec;
 mod config;
 mod connection;
@@ -66,18 +67,24 @@ mod driver;
 mod envelope;
 mod error;
 mod heartbeat;
+mod idle;
 mod metrics;
+mod receiver;
+mod sender;
 mod server;
+mod shared;
 
 pub use backoff::Backoff;
 pub use client::Client;
 pub use codec::FrameCodec;
 pub use config::{ClientConfig, ConnectionConfig, ServerConfig};
-pub use connection::{Connection, ConnectionDriver, MessageReceiver, MessageSender};
+pub use connection::{Connection, ConnectionDriver};
 pub use control::{Control, ControlError, Goodbye, GoodbyeReason};
 pub use envelope::{Correlated, Incoming, Outgoing, Received};
 pub use error::{CodecError, ConnectError, ConnectionError};
 pub use metrics::{Metrics, MetricsSnapshot};
+pub use receiver::MessageReceiver;
+pub use sender::MessageSender;
 pub use server::Server;
 
 /// The token that shuts a [`Server`] down, re-exported from `tokio_util`.

@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{DecodeProtocol, Protocol};
 
-use super::connection::Attachments;
+use super::shared::Attachments;
 use super::{Connection, ConnectionError, Control, Goodbye, GoodbyeReason, Metrics, ServerConfig};
 
 /// A TCP server that runs a handler for each connection, on a task of its own.
