@@ -204,6 +204,44 @@ async fn graceful_shutdown_with_a_thousand_messages_in_flight_loses_none() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn handler_may_finish_its_work_after_the_shutdown_handshake() {
+    // The idle timeout is shorter than the handler's last piece of work: once the
+    // client has answered the GOODBYE the server is not waiting for it any more.
+    let connection = ConnectionConfig::new().with_idle_timeout(Some(Duration::from_millis(200)));
+    let server = Server::bind(
+        "127.0.0.1:0",
+        ServerConfig::new().with_connection(connection),
+    )
+    .await
+    .unwrap();
+    let addr = server.local_addr().unwrap();
+    let shutdown = server.shutdown_token();
+    let serving = tokio::spawn(
+        server.serve(|mut connection: Connection<Packet>| async move {
+            while let Some(received) = connection.recv().await? {
+                connection.send(received.message).await?;
+            }
+            tokio::time::sleep(Duration::from_millis(600)).await;
+            connection.send(Packet::numbered(99, 0)).await
+        }),
+    );
+    let mut connection = client().connect::<Packet, Packet>(addr).await.unwrap();
+    connection.send(Packet::numbered(1, 0)).await.unwrap();
+    assert_eq!(connection.recv().await.unwrap().unwrap().message.client, 1);
+    shutdown.cancel();
+    let last = connection.recv().await.unwrap().unwrap();
+    assert_eq!(last.message, Packet::numbered(99, 0));
+    assert!(matches!(
+        connection.recv().await,
+        Err(ConnectionError::Goodbye {
+            reason: GoodbyeReason::ShuttingDown,
+            ..
+        })
+    ));
+    serving.await.unwrap().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connection_beyond_the_limit_gets_goodbye_and_the_others_carry_on() {
     let config = ServerConfig::new().with_max_connections(2);
     let server = start_echo(config, released()).await;

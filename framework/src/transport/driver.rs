@@ -218,7 +218,9 @@ where
             }
         }
         if let Some(idle) = &mut self.idle {
-            if idle.poll_expired(cx, self.pending.is_some()).is_ready() {
+            // Idle time counts only while reading is all the connection waits for.
+            let not_waiting_for_peer = self.pending.is_some() || !self.reading;
+            if idle.poll_expired(cx, not_waiting_for_peer).is_ready() {
                 let timeout = idle.timeout();
                 let error = ConnectionError::IdleTimeout { timeout };
                 let message = format!("no complete frame for {} ms", timeout.as_millis());

@@ -37,16 +37,17 @@ impl IdleTimer {
     }
 
     /// Ready when the timeout has passed since the last frame. While
-    /// `waiting_for_user` (a received message waits for room in the receive queue) the
-    /// connection is not reading, so that time does not count.
+    /// `not_waiting_for_peer` (a received message waits for room in the receive queue, or
+    /// the peer's input is complete) the connection is not reading, so that time does not
+    /// count.
     pub(crate) fn poll_expired(
         &mut self,
         cx: &mut Context<'_>,
-        waiting_for_user: bool,
+        not_waiting_for_peer: bool,
     ) -> Poll<()> {
         while self.sleep.as_mut().poll(cx).is_ready() {
             let now = Instant::now();
-            if waiting_for_user {
+            if not_waiting_for_peer {
                 self.last_frame_at = now;
             }
             let deadline = self.last_frame_at + self.timeout;
