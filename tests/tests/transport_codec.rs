@@ -196,6 +196,25 @@ fn stalled_frame_reserves_only_the_read_ahead() {
     );
 }
 
+#[tokio::test(start_paused = true)]
+async fn stalled_8_mib_frame_keeps_the_framed_read_buffer_small() {
+    let (mut peer, ours) = tokio::io::duplex(64 * 1024);
+    let mut header = BytesMut::new();
+    header.extend_from_slice(b"WWRT\x01\x00\x14\x00\x00\x00\x00\x00");
+    header.put_u32_le(8 * 1024 * 1024);
+    peer.write_all(&header).await.unwrap();
+    peer.write_all(&[7; 1000]).await.unwrap(); // then nothing more
+    let mut framed = Framed::new(ours, Codec::new());
+    let next = tokio::time::timeout(std::time::Duration::from_secs(1), framed.next()).await;
+    assert!(next.is_err(), "still waiting for the rest of the frame");
+    assert_eq!(framed.read_buffer().len(), 1016);
+    let capacity = framed.read_buffer().capacity();
+    assert!(
+        capacity <= 2 * FrameCodec::<Packet>::READ_AHEAD,
+        "{capacity} bytes for 1,016 received"
+    );
+}
+
 #[test]
 fn bad_magic_version_and_flags_fail_at_the_first_bad_byte() {
     type Check = fn(&CodecError) -> bool;
