@@ -22,10 +22,124 @@
 //! through `#[derive(Message)]`; [`encode_frame`] and [`decode_frame`] wrap and unwrap
 //! them.
 //!
+//! ## Deriving messages and protocols
+//!
+//! `#[derive(Message)]` writes [`Encode`] and [`Decode`] for a struct or enum, and
+//! [`Message`] when it has an id; `#[derive(Protocol)]` turns an enum of messages into
+//! one type that can be sent and received on a connection (feature `derive`, on by
+//! default):
+//!
+//! ```
+//! use wirewright::{decode_frame, encode_frame, Encode, FrameHeader, Message, Protocol};
+//!
+//! #[derive(Message, Debug, PartialEq)]
+//! #[wire(id = 1)]
+//! pub struct Join { pub room: String, pub nick: String }
+//!
+//! #[derive(Message, Debug, PartialEq)]
+//! #[wire(id = 2)]
+//! pub struct Say<'a> { pub room: &'a str, pub text: &'a str, #[wire(fixed)] pub at_ms: u64 }
+//!
+//! #[derive(Protocol, Debug, PartialEq)]
+//! pub enum Chat<'a> { Join(Join), Say(Say<'a>) }
+//!
+//! let join = Join { room: "lobby".into(), nick: "ann".into() };
+//! assert_eq!(join.encode_to_vec(), b"\x05lobby\x03ann");
+//!
+//! let mut buf = Vec::new();
+//! encode_frame(&Chat::Join(join), 1, &mut buf)?;
+//! encode_frame(&Chat::Say(Say { room: "lobby", text: "hi", at_ms: 0 }), 2, &mut buf)?;
+//! let (first, rest) = buf.split_at(16 + 10 + 4);
+//! let (header, chat): (FrameHeader, Chat<'_>) = decode_frame(first)?;
+//! assert_eq!(header.message_type, 1);
+//! assert!(matches!(chat, Chat::Join(Join { .. })));
+//! let (_, chat): (FrameHeader, Chat<'_>) = decode_frame(rest)?;
+//! assert_eq!(chat, Chat::Say(Say { room: "lobby", text: "hi", at_ms: 0 })); // borrows `buf`
+//! # Ok::<(), wirewright::FrameError>(())
+//! ```
+//!
+//! The attributes (`id`, `crate`, `bound` on the type; `tag` on a variant; `fixed`,
+//! `skip`, `with` on a field) are described on the [`Message`](macro@Message) macro.
+//!
+//! ### What the derive writes
+//!
+//! For a small struct the derive writes what follows, only with absolute paths
+//! (`::wirewright::Encode`, `::core::result::Result`) inside a `const _: () = { ... };`
+//! so that no name of yours can change its meaning. Fields are written in order, with
+//! nothing between them; each decode error is tagged with the field and the type it
+//! happened in.
+//!
+//! ```
+//! use bytes::BufMut;
+//! use wirewright::{Decode, DecodeError, Encode, FixedInt, Message, Reader};
+//!
+//! #[derive(Debug)]
+//! // #[derive(Message)]
+//! // #[wire(id = 2)]
+//! pub struct Say<'a> {
+//!     pub text: &'a str,
+//!     // #[wire(fixed)]
+//!     pub at_ms: u64,
+//! }
+//!
+//! impl<'a> Encode for Say<'a> {
+//!     fn encoded_len(&self) -> usize {
+//!         <&'a str as Encode>::encoded_len(&self.text) + <u64 as FixedInt>::WIDTH
+//!     }
+//!     fn encode_raw<B: BufMut + ?Sized>(&self, buf: &mut B) {
+//!         <&'a str as Encode>::encode_raw(&self.text, buf);
+//!         <u64 as FixedInt>::put_fixed(self.at_ms, buf);
+//!     }
+//! }
+//!
+//! // `'de` is the input's lifetime: `text` borrows from it.
+//! impl<'de: 'a, 'a> Decode<'de> for Say<'a> {
+//!     const MIN_ENCODED_LEN: usize =
+//!         <&'a str as Decode<'de>>::MIN_ENCODED_LEN + <u64 as FixedInt>::WIDTH;
+//!     fn decode_raw(reader: &mut Reader<'de>) -> Result<Self, DecodeError> {
+//!         reader.enter()?; // counts towards `Limits::max_depth`
+//!         let value = Say {
+//!             text: <&'a str as Decode<'de>>::decode_raw(reader)
+//!                 .map_err(|err| err.in_field("text").in_type("Say"))?,
+//!             at_ms: <u64 as FixedInt>::read_fixed(reader)
+//!                 .map_err(|err| err.in_field("at_ms").in_type("Say"))?,
+//!         };
+//!         reader.leave();
+//!         Ok(value)
+//!     }
+//! }
+//!
+//! impl<'a> Message for Say<'a> {
+//!     const ID: u16 = 2;
+//!     const NAME: &'static str = "Say";
+//! }
+//!
+//! let bytes = Say { text: "hi", at_ms: 1 }.encode_to_vec();
+//! assert_eq!(bytes, [2, b'h', b'i', 1, 0, 0, 0, 0, 0, 0, 0]);
+//! let err = Say::decode(&bytes[..5]).unwrap_err();
+//! assert_eq!(err.to_string(), "Say.at_ms: unexpected end of input: needed 8 bytes, 2 remain at byte 3");
+//!
+//! // The derive writes the same bytes.
+//! #[derive(Message)]
+//! #[wire(id = 2)]
+//! pub struct Derived<'a> {
+//!     pub text: &'a str,
+//!     #[wire(fixed)]
+//!     pub at_ms: u64,
+//! }
+//! assert_eq!(Derived { text: "hi", at_ms: 1 }.encode_to_vec(), bytes);
+//! assert_eq!(<Derived<'_> as Decode<'_>>::MIN_ENCODED_LEN, Say::MIN_ENCODED_LEN);
+//! # Ok::<(), wirewright::DecodeError>(())
+//! ```
+//!
+//! An enum is written the same way after its variant's tag, a `u32` varint: the first
+//! variant is 0, and each next one the previous tag plus one unless it says
+//! `#[wire(tag = N)]`.
 //! ## What is where
 //! - [`Encode`] / [`Decode`]: the payload codec traits and their impls for the standard
 //!   types (SPEC.md §4), with [`Reader`] as the decoding cursor.
-//! - [`Message`], [`Protocol`], [`DecodeProtocol`]: what a frame's message-type id names.
+//! - [`Message`], [`Protocol`], [`DecodeProtocol`]: what a frame's message-type id names,
+//!   and the derive macros of the same names.
 //! - [`FrameHeader`], [`RawFrame`], [`encode_frame`], [`decode_frame`]: frames (SPEC.md §3).
 //! - [`Limits`]: what a decoder accepts from untrusted input (SPEC.md §6).
 //! - [`DecodeError`], [`FrameError`]: typed errors with offsets and field paths.
@@ -39,6 +153,7 @@ mod encode;
 mod error;
 mod fixed;
 mod frame;
+pub mod fuzzing;
 mod impls;
 mod limits;
 mod message;
@@ -59,6 +174,10 @@ pub use frame::{
 pub use limits::Limits;
 pub use message::{DecodeProtocol, Message, Protocol};
 pub use reader::Reader;
+
+/// The derive macros, named like the traits they implement (as serde's are).
+#[cfg(feature = "derive")]
+pub use wirewright_derive::{Message, Protocol};
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

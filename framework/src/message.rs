@@ -22,6 +22,10 @@ use crate::{Encode, FrameError, Reader};
 /// }
 /// assert_eq!(wirewright::Protocol::message_type(&Ping), 7);
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a wirewright `Message`: it has no message id",
+    note = "derive it with `#[derive(Message)]` and give it an id with `#[wire(id = N)]`"
+)]
 pub trait Message: Encode {
     /// The message-type id written in the frame header.
     const ID: u16;

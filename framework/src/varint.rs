@@ -61,9 +61,11 @@ pub const fn encoded_len_u128(value: u128) -> usize {
 pub fn put_u64<B: BufMut + ?Sized>(buf: &mut B, value: u64) {
     if value < 0x80 {
         buf.put_u8(value as u8);
-        return;
+    } else if value < 1 << 14 {
+        buf.put_slice(&[(value as u8) | 0x80, (value >> 7) as u8]);
+    } else {
+        put_u64_slow(buf, value);
     }
-    put_u64_slow(buf, value);
 }
 
 #[inline(never)]
@@ -148,13 +150,19 @@ pub const fn zigzag_decode_i128(value: u128) -> i128 {
 /// [`DecodeErrorKind::VarintOverflow`] when the value needs more than `bits` bits.
 #[inline]
 pub(crate) fn read_u64(reader: &mut Reader<'_>, bits: u32) -> Result<u64, DecodeError> {
-    if let Some(&byte) = reader.rest().first() {
-        if byte < 0x80 {
+    match *reader.rest() {
+        [first, ..] if first < 0x80 => {
             reader.advance(1);
-            return Ok(u64::from(byte));
+            Ok(u64::from(first))
         }
+        // Two bytes: canonical when the second is non-zero; 14 bits fit every type
+        // read as a varint (16 bits and wider).
+        [first, second, ..] if second < 0x80 && second != 0 && bits >= 14 => {
+            reader.advance(2);
+            Ok(u64::from(first & 0x7f) | (u64::from(second) << 7))
+        }
+        _ => read_u64_slow(reader, bits),
     }
-    read_u64_slow(reader, bits)
 }
 
 #[inline(never)]

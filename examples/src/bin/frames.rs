@@ -2,43 +2,15 @@
 //!
 //! Run: `cargo run -p wirewright-examples --bin frames`
 
-use wirewright::bytes::BufMut;
-use wirewright::{
-    decode_frame, encode_frame, Decode, DecodeError, Encode, Flags, FrameHeader, Message, RawFrame,
-    Reader,
-};
+use wirewright::{decode_frame, encode_frame, Flags, FrameHeader, Message, RawFrame};
 use wirewright_examples::annotate::annotate;
 
 /// A chat message, as SPEC.md §9.4 defines it.
-#[derive(Debug, PartialEq)]
+#[derive(Message, Debug, PartialEq)]
+#[wire(id = 1)]
 struct Join {
     room: String,
     nick: String,
-}
-
-impl Encode for Join {
-    fn encoded_len(&self) -> usize {
-        self.room.encoded_len() + self.nick.encoded_len()
-    }
-    fn encode_raw<B: BufMut + ?Sized>(&self, buf: &mut B) {
-        self.room.encode_raw(buf);
-        self.nick.encode_raw(buf);
-    }
-}
-
-impl<'de> Decode<'de> for Join {
-    const MIN_ENCODED_LEN: usize = 2;
-    fn decode_raw(reader: &mut Reader<'de>) -> Result<Self, DecodeError> {
-        Ok(Join {
-            room: String::decode_raw(reader).map_err(|e| e.in_field("room").in_type("Join"))?,
-            nick: String::decode_raw(reader).map_err(|e| e.in_field("nick").in_type("Join"))?,
-        })
-    }
-}
-
-impl Message for Join {
-    const ID: u16 = 1;
-    const NAME: &'static str = "Join";
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

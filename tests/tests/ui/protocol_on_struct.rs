@@ -1,0 +1,8 @@
+use wirewright::Protocol;
+
+#[derive(Protocol)]
+struct Chat {
+    text: String,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use wirewright::Message;
+
+#[derive(Message)]
+struct Say<'de> {
+    text: &'de str,
+}
+
+fn main() {}
