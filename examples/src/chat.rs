@@ -6,108 +6,97 @@ use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use wirewright::transport::{Connection, ConnectionError, MessageSender};
+use wirewright::{Message, Protocol};
 
-crate::wire_message! {
-    /// Enter the room under `nick`; must be a client's first message.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    pub struct Join = 1 {
-        /// The nickname, unique in the room.
-        pub nick: String,
-    }
+/// Enter the room under `nick`; must be a client's first message.
+#[derive(Message, Debug, Clone, PartialEq, Eq)]
+#[wire(id = 1)]
+pub struct Join {
+    /// The nickname, unique in the room.
+    pub nick: String,
 }
 
-crate::wire_message! {
-    /// Say something to the room.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    pub struct Say = 2 {
-        /// What.
-        pub text: String,
-    }
+/// Say something to the room.
+#[derive(Message, Debug, Clone, PartialEq, Eq)]
+#[wire(id = 2)]
+pub struct Say {
+    /// What.
+    pub text: String,
 }
 
-crate::wire_message! {
-    /// Leave the room.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    pub struct Leave = 3 {}
+/// Leave the room.
+#[derive(Message, Debug, Clone, PartialEq, Eq)]
+#[wire(id = 3)]
+pub struct Leave;
+
+/// What a chat client sends.
+#[derive(Protocol, Debug, Clone, PartialEq, Eq)]
+pub enum ClientMessage {
+    /// Enter the room.
+    Join(Join),
+    /// Say something.
+    Say(Say),
+    /// Leave.
+    Leave(Leave),
 }
 
-crate::wire_protocol! {
-    /// What a chat client sends.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    pub enum ClientMessage {
-        /// Enter the room.
-        Join(Join),
-        /// Say something.
-        Say(Say),
-        /// Leave.
-        Leave(Leave),
-    }
+/// You are in: your nickname and who else is here.
+#[derive(Message, Debug, Clone, PartialEq, Eq)]
+#[wire(id = 10)]
+pub struct Welcome {
+    /// Your nickname.
+    pub nick: String,
+    /// The others in the room.
+    pub members: Vec<String>,
 }
 
-crate::wire_message! {
-    /// You are in: your nickname and who else is here.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    pub struct Welcome = 10 {
-        /// Your nickname.
-        pub nick: String,
-        /// The others in the room.
-        pub members: Vec<String>,
-    }
+/// Someone entered the room.
+#[derive(Message, Debug, Clone, PartialEq, Eq)]
+#[wire(id = 11)]
+pub struct Joined {
+    /// Who.
+    pub nick: String,
 }
 
-crate::wire_message! {
-    /// Someone entered the room.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    pub struct Joined = 11 {
-        /// Who.
-        pub nick: String,
-    }
+/// Someone said something (sent to everyone, the speaker included).
+#[derive(Message, Debug, Clone, PartialEq, Eq)]
+#[wire(id = 12)]
+pub struct Said {
+    /// Who.
+    pub nick: String,
+    /// What.
+    pub text: String,
 }
 
-crate::wire_message! {
-    /// Someone said something (sent to everyone, the speaker included).
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    pub struct Said = 12 {
-        /// Who.
-        pub nick: String,
-        /// What.
-        pub text: String,
-    }
+/// Someone left the room.
+#[derive(Message, Debug, Clone, PartialEq, Eq)]
+#[wire(id = 13)]
+pub struct Left {
+    /// Who.
+    pub nick: String,
 }
 
-crate::wire_message! {
-    /// Someone left the room.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    pub struct Left = 13 {
-        /// Who.
-        pub nick: String,
-    }
+/// The server will not let you in, and why.
+#[derive(Message, Debug, Clone, PartialEq, Eq)]
+#[wire(id = 14)]
+pub struct Refused {
+    /// Why.
+    pub reason: String,
 }
 
-crate::wire_message! {
-    /// The server will not let you in, and why.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    pub struct Refused = 14 {
-        /// Why.
-        pub reason: String,
-    }
-}
-
-crate::wire_protocol! {
-    /// What the chat server sends.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    pub enum ServerMessage {
-        /// You are in.
-        Welcome(Welcome),
-        /// Someone entered.
-        Joined(Joined),
-        /// Someone said something.
-        Said(Said),
-        /// Someone left.
-        Left(Left),
-        /// You are not let in.
-        Refused(Refused),
-    }
+/// What the chat server sends.
+#[derive(Protocol, Debug, Clone, PartialEq, Eq)]
+pub enum ServerMessage {
+    /// You are in.
+    Welcome(Welcome),
+    /// Someone entered.
+    Joined(Joined),
+    /// Someone said something.
+    Said(Said),
+    /// Someone left.
+    Left(Left),
+    /// You are not let in.
+    Refused(Refused),
 }
 
 impl fmt::Display for ServerMessage {
@@ -221,7 +210,7 @@ impl Room {
                         };
                         self.broadcast(ServerMessage::Said(said), None);
                     }
-                    ClientMessage::Leave(Leave {}) => break Ok(()),
+                    ClientMessage::Leave(Leave) => break Ok(()),
                     ClientMessage::Join(_) => {}
                 },
                 Ok(None) => break Ok(()),

@@ -1,14 +1,14 @@
 //! The echo protocol: one message type, sent back unchanged.
 
 use wirewright::transport::{Connection, ConnectionError};
+use wirewright::Message;
 
-crate::wire_message! {
-    /// A line of text; the echo server sends it back with the same correlation id.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    pub struct Text = 1 {
-        /// The line.
-        pub text: String,
-    }
+/// A line of text; the echo server sends it back with the same correlation id.
+#[derive(Message, Debug, Clone, PartialEq, Eq)]
+#[wire(id = 1)]
+pub struct Text {
+    /// The line.
+    pub text: String,
 }
 
 /// The echo server's connection handler: every message goes back, with its correlation

@@ -5,4 +5,3 @@ pub mod chat;
 pub mod echo;
 pub mod memory;
 pub mod shutdown;
-pub mod wire;

@@ -2,18 +2,70 @@
 //! linear decoding work, bounded buffers, and one write per flushed burst.
 #![allow(clippy::unwrap_used)]
 
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
 use futures_util::{SinkExt, StreamExt};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio_util::codec::{Decoder, Encoder, Framed};
 use wirewright::bytes::{BufMut, Bytes, BytesMut};
 use wirewright::transport::{
     CodecError, Control, ControlError, Correlated, FrameCodec, Goodbye, GoodbyeReason, Incoming,
 };
 use wirewright::{Flags, FrameError, Limits, PayloadFormat, RawFrame};
-use wirewright_tests::counting_io::CountingWriter;
 use wirewright_tests::transport_types::Packet;
 
 type Codec = FrameCodec<Packet>;
+
+/// Accepts every write whole, keeps the bytes, and counts the calls; reads see end of
+/// stream. Clone the `writes` counter before handing the writer to a `Framed`.
+#[derive(Debug, Default)]
+pub struct CountingWriter {
+    /// Every byte written.
+    pub written: Vec<u8>,
+    /// How many `poll_write` calls wrote something.
+    pub writes: Arc<AtomicUsize>,
+}
+
+impl CountingWriter {
+    /// The number of write calls so far.
+    pub fn write_calls(&self) -> usize {
+        self.writes.load(Ordering::SeqCst)
+    }
+}
+
+impl AsyncWrite for CountingWriter {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        self.written.extend_from_slice(buf);
+        Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl AsyncRead for CountingWriter {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        _buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
 
 /// The frames of a short conversation, as items and as bytes.
 fn conversation() -> (Vec<Incoming<Packet>>, BytesMut) {
@@ -289,7 +341,7 @@ fn stream_ending_inside_a_frame_is_truncated() {
 #[tokio::test]
 async fn feed_then_flush_burst_is_one_write() {
     let writer = CountingWriter::default();
-    let writes = std::sync::Arc::clone(&writer.writes);
+    let writes = Arc::clone(&writer.writes);
     let mut framed = Framed::new(writer, Codec::new());
     for seq in 0..100 {
         framed.feed(Packet::numbered(1, seq).into()).await.unwrap();
@@ -298,7 +350,7 @@ async fn feed_then_flush_burst_is_one_write() {
         .feed(Control::Ping { nonce: 1 }.into())
         .await
         .unwrap();
-    assert_eq!(writes.load(std::sync::atomic::Ordering::SeqCst), 0);
+    assert_eq!(writes.load(Ordering::SeqCst), 0);
     framed.flush().await.unwrap();
     assert_eq!(framed.get_ref().write_calls(), 1, "one write for the burst");
     assert_eq!(framed.codec().metrics().frames_out(), 101);

@@ -115,7 +115,7 @@ async fn demo() -> Result<()> {
     show("bob", &mut bob).await?;
     show("ann", &mut ann).await?;
 
-    ann.send(ClientMessage::Leave(Leave {})).await?;
+    ann.send(ClientMessage::Leave(Leave)).await?;
     println!("[ann] > /quit");
     ann.close().await;
     show("bob", &mut bob).await?; // ann left
@@ -123,9 +123,7 @@ async fn demo() -> Result<()> {
     // The server shuts down while bob is still connected: bob is told why.
     shutdown.cancel();
     match bob.recv().await {
-        Err(ConnectionError::Goodbye { reason, message }) => {
-            println!("[bob] * the server said goodbye: {reason} ({message})");
-        }
+        Err(err @ ConnectionError::Goodbye { .. }) => println!("[bob] * disconnected: {err}"),
         other => println!("[bob] * unexpected: {other:?}"),
     }
     serving.await??;
@@ -175,7 +173,7 @@ async fn client(addr: &str, nick: &str) -> Result<()> {
             break;
         }
     }
-    let _ = sender.send(ClientMessage::Leave(Leave {})).await;
+    let _ = sender.send(ClientMessage::Leave(Leave)).await;
     drop(sender);
     printing.await?;
     Ok(())

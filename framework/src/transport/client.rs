@@ -23,10 +23,7 @@ use super::{ClientConfig, ConnectError, Connection, Metrics};
 /// ```
 /// use std::time::Duration;
 /// use wirewright::transport::{Backoff, Client, ClientConfig, ConnectError};
-/// # #[derive(Debug)] struct Note;
-/// # impl wirewright::Encode for Note { fn encoded_len(&self) -> usize { 0 } fn encode_raw<B: wirewright::bytes::BufMut + ?Sized>(&self, _: &mut B) {} }
-/// # impl<'de> wirewright::Decode<'de> for Note { const MIN_ENCODED_LEN: usize = 0; fn decode_raw(_: &mut wirewright::Reader<'de>) -> Result<Self, wirewright::DecodeError> { Ok(Note) } }
-/// # impl wirewright::Message for Note { const ID: u16 = 1; const NAME: &'static str = "Note"; }
+/// # #[derive(wirewright::Message, Debug)] #[wire(id = 1)] struct Note;
 ///
 /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
 /// # async fn main() {

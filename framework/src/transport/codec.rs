@@ -65,20 +65,12 @@ enum DecodeState {
 /// ```
 /// use futures_util::{SinkExt, StreamExt};
 /// use tokio_util::codec::Framed;
+/// use wirewright::Message;
 /// use wirewright::transport::{Control, FrameCodec, Incoming};
-/// # use wirewright::bytes::BufMut;
-/// # #[derive(Debug, PartialEq)] struct Note(u32);
-/// # impl wirewright::Encode for Note {
-/// #     fn encoded_len(&self) -> usize { self.0.encoded_len() }
-/// #     fn encode_raw<B: BufMut + ?Sized>(&self, buf: &mut B) { self.0.encode_raw(buf) }
-/// # }
-/// # impl<'de> wirewright::Decode<'de> for Note {
-/// #     const MIN_ENCODED_LEN: usize = 1;
-/// #     fn decode_raw(r: &mut wirewright::Reader<'de>) -> Result<Self, wirewright::DecodeError> {
-/// #         Ok(Note(wirewright::Decode::decode_raw(r)?))
-/// #     }
-/// # }
-/// # impl wirewright::Message for Note { const ID: u16 = 1; const NAME: &'static str = "Note"; }
+///
+/// #[derive(Message, Debug, PartialEq)]
+/// #[wire(id = 1)]
+/// struct Note(u32);
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), wirewright::transport::CodecError> {

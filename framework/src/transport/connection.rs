@@ -31,20 +31,12 @@ use super::{
 /// [`ConnectionError::PeerVanished`], a timeout or a protocol error.
 ///
 /// ```
+/// use wirewright::Message;
 /// use wirewright::transport::{Connection, ConnectionConfig};
-/// # use wirewright::bytes::BufMut;
-/// # #[derive(Debug, PartialEq)] struct Note(u32);
-/// # impl wirewright::Encode for Note {
-/// #     fn encoded_len(&self) -> usize { self.0.encoded_len() }
-/// #     fn encode_raw<B: BufMut + ?Sized>(&self, buf: &mut B) { self.0.encode_raw(buf) }
-/// # }
-/// # impl<'de> wirewright::Decode<'de> for Note {
-/// #     const MIN_ENCODED_LEN: usize = 1;
-/// #     fn decode_raw(r: &mut wirewright::Reader<'de>) -> Result<Self, wirewright::DecodeError> {
-/// #         Ok(Note(wirewright::Decode::decode_raw(r)?))
-/// #     }
-/// # }
-/// # impl wirewright::Message for Note { const ID: u16 = 1; const NAME: &'static str = "Note"; }
+///
+/// #[derive(Message, Debug, PartialEq)]
+/// #[wire(id = 1)]
+/// struct Note(u32);
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), wirewright::transport::ConnectionError> {
@@ -110,10 +102,7 @@ where
     /// let connection = Connection::<Note>::spawn(a, &ConnectionConfig::new());
     /// assert_eq!(connection.peer_addr(), None); // not a socket
     /// # }
-    /// # #[derive(Debug, PartialEq)] struct Note(u8);
-    /// # impl wirewright::Encode for Note { fn encoded_len(&self) -> usize { 1 } fn encode_raw<B: wirewright::bytes::BufMut + ?Sized>(&self, b: &mut B) { b.put_u8(self.0) } }
-    /// # impl<'de> wirewright::Decode<'de> for Note { const MIN_ENCODED_LEN: usize = 1; fn decode_raw(r: &mut wirewright::Reader<'de>) -> Result<Self, wirewright::DecodeError> { Ok(Note(r.read_u8()?)) } }
-    /// # impl wirewright::Message for Note { const ID: u16 = 1; const NAME: &'static str = "Note"; }
+    /// # #[derive(wirewright::Message, Debug, PartialEq)] #[wire(id = 1)] struct Note(u8);
     /// ```
     pub fn spawn<T>(io: T, config: &ConnectionConfig) -> Self
     where
@@ -137,10 +126,7 @@ where
     /// let (_, outcome) = tokio::join!(async move { drop(connection) }, driver);
     /// assert!(outcome.is_err()); // the peer vanished
     /// # }
-    /// # #[derive(Debug, PartialEq)] struct Note(u8);
-    /// # impl wirewright::Encode for Note { fn encoded_len(&self) -> usize { 1 } fn encode_raw<B: wirewright::bytes::BufMut + ?Sized>(&self, b: &mut B) { b.put_u8(self.0) } }
-    /// # impl<'de> wirewright::Decode<'de> for Note { const MIN_ENCODED_LEN: usize = 1; fn decode_raw(r: &mut wirewright::Reader<'de>) -> Result<Self, wirewright::DecodeError> { Ok(Note(r.read_u8()?)) } }
-    /// # impl wirewright::Message for Note { const ID: u16 = 1; const NAME: &'static str = "Note"; }
+    /// # #[derive(wirewright::Message, Debug, PartialEq)] #[wire(id = 1)] struct Note(u8);
     /// ```
     pub fn with_driver<T>(io: T, config: &ConnectionConfig) -> (Self, ConnectionDriver)
     where
@@ -196,10 +182,7 @@ impl<In, Out> Connection<In, Out> {
     /// let connection = Connection::<Note>::spawn(a, &ConnectionConfig::new());
     /// connection.send(Note(7)).await.expect("queued");
     /// # }
-    /// # #[derive(Debug, PartialEq)] struct Note(u8);
-    /// # impl wirewright::Encode for Note { fn encoded_len(&self) -> usize { 1 } fn encode_raw<B: wirewright::bytes::BufMut + ?Sized>(&self, b: &mut B) { b.put_u8(self.0) } }
-    /// # impl<'de> wirewright::Decode<'de> for Note { const MIN_ENCODED_LEN: usize = 1; fn decode_raw(r: &mut wirewright::Reader<'de>) -> Result<Self, wirewright::DecodeError> { Ok(Note(r.read_u8()?)) } }
-    /// # impl wirewright::Message for Note { const ID: u16 = 1; const NAME: &'static str = "Note"; }
+    /// # #[derive(wirewright::Message, Debug, PartialEq)] #[wire(id = 1)] struct Note(u8);
     /// ```
     pub async fn send(&self, message: Out) -> Result<(), ConnectionError>
     where
@@ -221,10 +204,7 @@ impl<In, Out> Connection<In, Out> {
     /// let connection = Connection::<Note>::spawn(a, &ConnectionConfig::new());
     /// connection.send_correlated(42, Note(7)).await.expect("queued");
     /// # }
-    /// # #[derive(Debug, PartialEq)] struct Note(u8);
-    /// # impl wirewright::Encode for Note { fn encoded_len(&self) -> usize { 1 } fn encode_raw<B: wirewright::bytes::BufMut + ?Sized>(&self, b: &mut B) { b.put_u8(self.0) } }
-    /// # impl<'de> wirewright::Decode<'de> for Note { const MIN_ENCODED_LEN: usize = 1; fn decode_raw(r: &mut wirewright::Reader<'de>) -> Result<Self, wirewright::DecodeError> { Ok(Note(r.read_u8()?)) } }
-    /// # impl wirewright::Message for Note { const ID: u16 = 1; const NAME: &'static str = "Note"; }
+    /// # #[derive(wirewright::Message, Debug, PartialEq)] #[wire(id = 1)] struct Note(u8);
     /// ```
     pub async fn send_correlated(
         &self,
@@ -258,10 +238,7 @@ impl<In, Out> Connection<In, Out> {
     /// let received = bob.recv().await.expect("open").expect("a message");
     /// assert_eq!(received.message, Note(5));
     /// # }
-    /// # #[derive(Debug, PartialEq)] struct Note(u8);
-    /// # impl wirewright::Encode for Note { fn encoded_len(&self) -> usize { 1 } fn encode_raw<B: wirewright::bytes::BufMut + ?Sized>(&self, b: &mut B) { b.put_u8(self.0) } }
-    /// # impl<'de> wirewright::Decode<'de> for Note { const MIN_ENCODED_LEN: usize = 1; fn decode_raw(r: &mut wirewright::Reader<'de>) -> Result<Self, wirewright::DecodeError> { Ok(Note(r.read_u8()?)) } }
-    /// # impl wirewright::Message for Note { const ID: u16 = 1; const NAME: &'static str = "Note"; }
+    /// # #[derive(wirewright::Message, Debug, PartialEq)] #[wire(id = 1)] struct Note(u8);
     /// ```
     pub async fn recv(&mut self) -> Result<Option<Received<In>>, ConnectionError> {
         self.receiver.recv().await
@@ -278,10 +255,7 @@ impl<In, Out> Connection<In, Out> {
     /// let sender = connection.sender();
     /// tokio::spawn(async move { sender.send(Note(1)).await });
     /// # }
-    /// # #[derive(Debug, PartialEq)] struct Note(u8);
-    /// # impl wirewright::Encode for Note { fn encoded_len(&self) -> usize { 1 } fn encode_raw<B: wirewright::bytes::BufMut + ?Sized>(&self, b: &mut B) { b.put_u8(self.0) } }
-    /// # impl<'de> wirewright::Decode<'de> for Note { const MIN_ENCODED_LEN: usize = 1; fn decode_raw(r: &mut wirewright::Reader<'de>) -> Result<Self, wirewright::DecodeError> { Ok(Note(r.read_u8()?)) } }
-    /// # impl wirewright::Message for Note { const ID: u16 = 1; const NAME: &'static str = "Note"; }
+    /// # #[derive(wirewright::Message, Debug, PartialEq)] #[wire(id = 1)] struct Note(u8);
     /// ```
     pub fn sender(&self) -> MessageSender<Out> {
         self.sender.clone()
@@ -298,10 +272,7 @@ impl<In, Out> Connection<In, Out> {
     /// let (sender, receiver) = Connection::<Note>::spawn(a, &ConnectionConfig::new()).split();
     /// # drop((sender, receiver));
     /// # }
-    /// # #[derive(Debug, PartialEq)] struct Note(u8);
-    /// # impl wirewright::Encode for Note { fn encoded_len(&self) -> usize { 1 } fn encode_raw<B: wirewright::bytes::BufMut + ?Sized>(&self, b: &mut B) { b.put_u8(self.0) } }
-    /// # impl<'de> wirewright::Decode<'de> for Note { const MIN_ENCODED_LEN: usize = 1; fn decode_raw(r: &mut wirewright::Reader<'de>) -> Result<Self, wirewright::DecodeError> { Ok(Note(r.read_u8()?)) } }
-    /// # impl wirewright::Message for Note { const ID: u16 = 1; const NAME: &'static str = "Note"; }
+    /// # #[derive(wirewright::Message, Debug, PartialEq)] #[wire(id = 1)] struct Note(u8);
     /// ```
     pub fn split(self) -> (MessageSender<Out>, MessageReceiver<In>) {
         (self.sender, self.receiver)
@@ -316,10 +287,7 @@ impl<In, Out> Connection<In, Out> {
     /// # let (a, _b) = tokio::io::duplex(64);
     /// assert!(Connection::<Note>::spawn(a, &ConnectionConfig::new()).peer_addr().is_none());
     /// # }
-    /// # #[derive(Debug, PartialEq)] struct Note(u8);
-    /// # impl wirewright::Encode for Note { fn encoded_len(&self) -> usize { 1 } fn encode_raw<B: wirewright::bytes::BufMut + ?Sized>(&self, b: &mut B) { b.put_u8(self.0) } }
-    /// # impl<'de> wirewright::Decode<'de> for Note { const MIN_ENCODED_LEN: usize = 1; fn decode_raw(r: &mut wirewright::Reader<'de>) -> Result<Self, wirewright::DecodeError> { Ok(Note(r.read_u8()?)) } }
-    /// # impl wirewright::Message for Note { const ID: u16 = 1; const NAME: &'static str = "Note"; }
+    /// # #[derive(wirewright::Message, Debug, PartialEq)] #[wire(id = 1)] struct Note(u8);
     /// ```
     pub fn peer_addr(&self) -> Option<SocketAddr> {
         self.receiver.shared().peer_addr
@@ -335,10 +303,7 @@ impl<In, Out> Connection<In, Out> {
     /// let connection = Connection::<Note>::spawn(a, &ConnectionConfig::new());
     /// assert_eq!(connection.metrics().frames_in(), 0);
     /// # }
-    /// # #[derive(Debug, PartialEq)] struct Note(u8);
-    /// # impl wirewright::Encode for Note { fn encoded_len(&self) -> usize { 1 } fn encode_raw<B: wirewright::bytes::BufMut + ?Sized>(&self, b: &mut B) { b.put_u8(self.0) } }
-    /// # impl<'de> wirewright::Decode<'de> for Note { const MIN_ENCODED_LEN: usize = 1; fn decode_raw(r: &mut wirewright::Reader<'de>) -> Result<Self, wirewright::DecodeError> { Ok(Note(r.read_u8()?)) } }
-    /// # impl wirewright::Message for Note { const ID: u16 = 1; const NAME: &'static str = "Note"; }
+    /// # #[derive(wirewright::Message, Debug, PartialEq)] #[wire(id = 1)] struct Note(u8);
     /// ```
     pub fn metrics(&self) -> &Arc<Metrics> {
         &self.receiver.shared().metrics
@@ -358,10 +323,7 @@ impl<In, Out> Connection<In, Out> {
     /// alice.close().await;
     /// assert!(bob.recv().await.expect("clean close").is_none());
     /// # }
-    /// # #[derive(Debug, PartialEq)] struct Note(u8);
-    /// # impl wirewright::Encode for Note { fn encoded_len(&self) -> usize { 1 } fn encode_raw<B: wirewright::bytes::BufMut + ?Sized>(&self, b: &mut B) { b.put_u8(self.0) } }
-    /// # impl<'de> wirewright::Decode<'de> for Note { const MIN_ENCODED_LEN: usize = 1; fn decode_raw(r: &mut wirewright::Reader<'de>) -> Result<Self, wirewright::DecodeError> { Ok(Note(r.read_u8()?)) } }
-    /// # impl wirewright::Message for Note { const ID: u16 = 1; const NAME: &'static str = "Note"; }
+    /// # #[derive(wirewright::Message, Debug, PartialEq)] #[wire(id = 1)] struct Note(u8);
     /// ```
     pub async fn close(self) {
         let shared = Arc::clone(self.receiver.shared());

@@ -123,9 +123,7 @@ impl<M> Correlated<M> {
 ///
 /// ```
 /// use wirewright::transport::{Control, Correlated, Outgoing};
-/// # struct Note;
-/// # impl wirewright::Encode for Note { fn encoded_len(&self) -> usize { 0 } fn encode_raw<B: wirewright::bytes::BufMut + ?Sized>(&self, _: &mut B) {} }
-/// # impl wirewright::Message for Note { const ID: u16 = 1; const NAME: &'static str = "Note"; }
+/// # #[derive(wirewright::Message)] #[wire(id = 1)] struct Note;
 /// let plain: Outgoing<Note> = Note.into();
 /// assert!(matches!(plain, Outgoing::Message(Correlated { correlation_id: 0, .. })));
 /// let request: Outgoing<Note> = Correlated::new(9, Note).into();

@@ -39,11 +39,12 @@
 //! # Example
 //!
 //! ```
+//! use wirewright::Message;
 //! use wirewright::transport::{Connection, ConnectionConfig};
-//! # #[derive(Debug, PartialEq)] struct Note(u8);
-//! # impl wirewright::Encode for Note { fn encoded_len(&self) -> usize { 1 } fn encode_raw<B: wirewright::bytes::BufMut + ?Sized>(&self, b: &mut B) { b.put_u8(self.0) } }
-//! # impl<'de> wirewright::Decode<'de> for Note { const MIN_ENCODED_LEN: usize = 1; fn decode_raw(r: &mut wirewright::Reader<'de>) -> Result<Self, wirewright::DecodeError> { Ok(Note(r.read_u8()?)) } }
-//! # impl wirewright::Message for Note { const ID: u16 = 1; const NAME: &'static str = "Note"; }
+//!
+//! #[derive(Message, Debug, PartialEq)]
+//! #[wire(id = 1)]
+//! struct Note(u8);
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), wirewright::transport::ConnectionError> {

@@ -26,10 +26,7 @@ use super::{ConnectionError, Received};
 /// assert!(matches!(last, Some(Err(wirewright::transport::ConnectionError::PeerVanished))));
 /// assert!(receiver.next().await.is_none());
 /// # }
-/// # #[derive(Debug, PartialEq)] struct Note(u8);
-/// # impl wirewright::Encode for Note { fn encoded_len(&self) -> usize { 1 } fn encode_raw<B: wirewright::bytes::BufMut + ?Sized>(&self, b: &mut B) { b.put_u8(self.0) } }
-/// # impl<'de> wirewright::Decode<'de> for Note { const MIN_ENCODED_LEN: usize = 1; fn decode_raw(r: &mut wirewright::Reader<'de>) -> Result<Self, wirewright::DecodeError> { Ok(Note(r.read_u8()?)) } }
-/// # impl wirewright::Message for Note { const ID: u16 = 1; const NAME: &'static str = "Note"; }
+/// # #[derive(wirewright::Message, Debug, PartialEq)] #[wire(id = 1)] struct Note(u8);
 /// ```
 #[derive(Debug)]
 pub struct MessageReceiver<In> {
@@ -67,10 +64,7 @@ impl<In> MessageReceiver<In> {
     /// Connection::<Note>::spawn(b, &ConnectionConfig::new()).close().await;
     /// assert!(receiver.recv().await.expect("clean close").is_none());
     /// # }
-    /// # #[derive(Debug, PartialEq)] struct Note(u8);
-    /// # impl wirewright::Encode for Note { fn encoded_len(&self) -> usize { 1 } fn encode_raw<B: wirewright::bytes::BufMut + ?Sized>(&self, b: &mut B) { b.put_u8(self.0) } }
-    /// # impl<'de> wirewright::Decode<'de> for Note { const MIN_ENCODED_LEN: usize = 1; fn decode_raw(r: &mut wirewright::Reader<'de>) -> Result<Self, wirewright::DecodeError> { Ok(Note(r.read_u8()?)) } }
-    /// # impl wirewright::Message for Note { const ID: u16 = 1; const NAME: &'static str = "Note"; }
+    /// # #[derive(wirewright::Message, Debug, PartialEq)] #[wire(id = 1)] struct Note(u8);
     /// ```
     pub async fn recv(&mut self) -> Result<Option<Received<In>>, ConnectionError> {
         std::future::poll_fn(|cx| self.poll_recv(cx)).await

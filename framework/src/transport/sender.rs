@@ -17,10 +17,7 @@ use super::{ConnectionError, Correlated};
 /// let sender = connection.sender();
 /// assert!(!sender.is_closed());
 /// # }
-/// # #[derive(Debug, PartialEq)] struct Note(u8);
-/// # impl wirewright::Encode for Note { fn encoded_len(&self) -> usize { 1 } fn encode_raw<B: wirewright::bytes::BufMut + ?Sized>(&self, b: &mut B) { b.put_u8(self.0) } }
-/// # impl<'de> wirewright::Decode<'de> for Note { const MIN_ENCODED_LEN: usize = 1; fn decode_raw(r: &mut wirewright::Reader<'de>) -> Result<Self, wirewright::DecodeError> { Ok(Note(r.read_u8()?)) } }
-/// # impl wirewright::Message for Note { const ID: u16 = 1; const NAME: &'static str = "Note"; }
+/// # #[derive(wirewright::Message, Debug, PartialEq)] #[wire(id = 1)] struct Note(u8);
 /// ```
 #[derive(Debug)]
 pub struct MessageSender<Out> {
@@ -52,10 +49,7 @@ impl<Out> MessageSender<Out> {
     /// let sender = Connection::<Note>::spawn(a, &config).sender();
     /// assert!(matches!(sender.send(Note(1)).await, Err(ConnectionError::MessageTooLarge { len: 1, max: 0 })));
     /// # }
-    /// # #[derive(Debug, PartialEq)] struct Note(u8);
-    /// # impl wirewright::Encode for Note { fn encoded_len(&self) -> usize { 1 } fn encode_raw<B: wirewright::bytes::BufMut + ?Sized>(&self, b: &mut B) { b.put_u8(self.0) } }
-    /// # impl<'de> wirewright::Decode<'de> for Note { const MIN_ENCODED_LEN: usize = 1; fn decode_raw(r: &mut wirewright::Reader<'de>) -> Result<Self, wirewright::DecodeError> { Ok(Note(r.read_u8()?)) } }
-    /// # impl wirewright::Message for Note { const ID: u16 = 1; const NAME: &'static str = "Note"; }
+    /// # #[derive(wirewright::Message, Debug, PartialEq)] #[wire(id = 1)] struct Note(u8);
     /// ```
     pub async fn send(&self, message: Out) -> Result<(), ConnectionError>
     where
@@ -77,10 +71,7 @@ impl<Out> MessageSender<Out> {
     /// let sender = Connection::<Note>::spawn(a, &ConnectionConfig::new()).sender();
     /// sender.send_correlated(9, Note(1)).await.expect("queued");
     /// # }
-    /// # #[derive(Debug, PartialEq)] struct Note(u8);
-    /// # impl wirewright::Encode for Note { fn encoded_len(&self) -> usize { 1 } fn encode_raw<B: wirewright::bytes::BufMut + ?Sized>(&self, b: &mut B) { b.put_u8(self.0) } }
-    /// # impl<'de> wirewright::Decode<'de> for Note { const MIN_ENCODED_LEN: usize = 1; fn decode_raw(r: &mut wirewright::Reader<'de>) -> Result<Self, wirewright::DecodeError> { Ok(Note(r.read_u8()?)) } }
-    /// # impl wirewright::Message for Note { const ID: u16 = 1; const NAME: &'static str = "Note"; }
+    /// # #[derive(wirewright::Message, Debug, PartialEq)] #[wire(id = 1)] struct Note(u8);
     /// ```
     pub async fn send_correlated(
         &self,
@@ -114,10 +105,7 @@ impl<Out> MessageSender<Out> {
     /// sender.try_send(Note(1)).expect("room for one");
     /// assert!(matches!(sender.try_send(Note(2)), Err(ConnectionError::QueueFull { capacity: 1 })));
     /// # }
-    /// # #[derive(Debug, PartialEq)] struct Note(u8);
-    /// # impl wirewright::Encode for Note { fn encoded_len(&self) -> usize { 1 } fn encode_raw<B: wirewright::bytes::BufMut + ?Sized>(&self, b: &mut B) { b.put_u8(self.0) } }
-    /// # impl<'de> wirewright::Decode<'de> for Note { const MIN_ENCODED_LEN: usize = 1; fn decode_raw(r: &mut wirewright::Reader<'de>) -> Result<Self, wirewright::DecodeError> { Ok(Note(r.read_u8()?)) } }
-    /// # impl wirewright::Message for Note { const ID: u16 = 1; const NAME: &'static str = "Note"; }
+    /// # #[derive(wirewright::Message, Debug, PartialEq)] #[wire(id = 1)] struct Note(u8);
     /// ```
     pub fn try_send(&self, message: Out) -> Result<(), ConnectionError>
     where
@@ -145,10 +133,7 @@ impl<Out> MessageSender<Out> {
     /// assert!(!sender.is_closed());
     /// # drop(receiver);
     /// # }
-    /// # #[derive(Debug, PartialEq)] struct Note(u8);
-    /// # impl wirewright::Encode for Note { fn encoded_len(&self) -> usize { 1 } fn encode_raw<B: wirewright::bytes::BufMut + ?Sized>(&self, b: &mut B) { b.put_u8(self.0) } }
-    /// # impl<'de> wirewright::Decode<'de> for Note { const MIN_ENCODED_LEN: usize = 1; fn decode_raw(r: &mut wirewright::Reader<'de>) -> Result<Self, wirewright::DecodeError> { Ok(Note(r.read_u8()?)) } }
-    /// # impl wirewright::Message for Note { const ID: u16 = 1; const NAME: &'static str = "Note"; }
+    /// # #[derive(wirewright::Message, Debug, PartialEq)] #[wire(id = 1)] struct Note(u8);
     /// ```
     pub fn is_closed(&self) -> bool {
         self.queue.is_closed()

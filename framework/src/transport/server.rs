@@ -33,11 +33,12 @@ use super::{Connection, ConnectionError, Control, Goodbye, GoodbyeReason, Metric
 ///   [`metrics`](Self::metrics) counts frames, bytes, CRC failures and connections.
 ///
 /// ```
+/// use wirewright::Message;
 /// use wirewright::transport::{Client, ClientConfig, Connection, Server, ServerConfig};
-/// # #[derive(Debug, PartialEq)] struct Note(u8);
-/// # impl wirewright::Encode for Note { fn encoded_len(&self) -> usize { 1 } fn encode_raw<B: wirewright::bytes::BufMut + ?Sized>(&self, b: &mut B) { b.put_u8(self.0) } }
-/// # impl<'de> wirewright::Decode<'de> for Note { const MIN_ENCODED_LEN: usize = 1; fn decode_raw(r: &mut wirewright::Reader<'de>) -> Result<Self, wirewright::DecodeError> { Ok(Note(r.read_u8()?)) } }
-/// # impl wirewright::Message for Note { const ID: u16 = 1; const NAME: &'static str = "Note"; }
+///
+/// #[derive(Message, Debug, PartialEq)]
+/// #[wire(id = 1)]
+/// struct Note(u8);
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -168,10 +169,7 @@ impl Server {
     /// server.serve(|_: wirewright::transport::Connection<Note>| async { Ok(()) }).await?;
     /// # Ok(())
     /// # }
-    /// # struct Note;
-    /// # impl wirewright::Encode for Note { fn encoded_len(&self) -> usize { 0 } fn encode_raw<B: wirewright::bytes::BufMut + ?Sized>(&self, _: &mut B) {} }
-    /// # impl<'de> wirewright::Decode<'de> for Note { const MIN_ENCODED_LEN: usize = 0; fn decode_raw(_: &mut wirewright::Reader<'de>) -> Result<Self, wirewright::DecodeError> { Ok(Note) } }
-    /// # impl wirewright::Message for Note { const ID: u16 = 1; const NAME: &'static str = "Note"; }
+    /// # #[derive(wirewright::Message)] #[wire(id = 1)] struct Note;
     /// ```
     pub fn shutdown_token(&self) -> CancellationToken {
         self.shutdown.clone()
