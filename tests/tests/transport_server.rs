@@ -94,6 +94,7 @@ async fn echo_round_trip() {
     let metrics = server.metrics.snapshot();
     assert_eq!(metrics.connections_accepted, 1);
     assert_eq!(metrics.connections_open, 0);
+    assert_eq!(metrics.connections_peak, 1);
     assert!(
         metrics.frames_in >= 4 && metrics.frames_out >= 4,
         "{metrics:?}"
@@ -201,6 +202,7 @@ async fn graceful_shutdown_with_a_thousand_messages_in_flight_loses_none() {
         .unwrap()
         .unwrap();
     assert_eq!(server.metrics.connections_open(), 0);
+    assert_eq!(server.metrics.connections_peak(), 10);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -16,7 +16,7 @@
 use std::error::Error;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -88,21 +88,11 @@ fn serve_child() -> Result<()> {
                 shutdown.cancel();
             }
         });
-        let peak_open = Arc::new(AtomicU64::new(0));
-        tokio::spawn({
-            let (metrics, peak_open) = (Arc::clone(&metrics), Arc::clone(&peak_open));
-            async move {
-                loop {
-                    peak_open.fetch_max(metrics.connections_open(), Ordering::Relaxed);
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                }
-            }
-        });
         server.serve(echo).await?;
         let m = metrics.snapshot();
         println!(
             "server peak_open={} accepted={} refused={} protocol_errors={} frames_in={} frames_out={} baseline_kib={} vmhwm_kib={}",
-            peak_open.load(Ordering::Relaxed),
+            m.connections_peak,
             m.connections_accepted,
             m.connections_refused,
             m.protocol_errors,

@@ -28,6 +28,7 @@ pub struct Metrics {
     protocol_errors: AtomicU64,
     bytes_scanned: AtomicU64,
     connections_open: AtomicU64,
+    connections_peak: AtomicU64,
     connections_accepted: AtomicU64,
     connections_refused: AtomicU64,
 }
@@ -58,14 +59,21 @@ pub struct MetricsSnapshot {
     pub bytes_scanned: u64,
     /// Connections currently open.
     pub connections_open: u64,
+    /// The most connections that were open at once.
+    pub connections_peak: u64,
     /// Connections a server accepted (refused ones excluded).
     pub connections_accepted: u64,
     /// Connections a server refused because it was at its connection limit.
     pub connections_refused: u64,
 }
 
+/// A getter for each counter, an adder for each counter that only grows (the others
+/// change through `connection_opened` and `connection_closed`), and `snapshot`.
 macro_rules! counters {
-    ($($(#[$doc:meta])* $name:ident, $add:ident;)*) => {
+    (
+        growing { $($(#[$doc:meta])* $name:ident, $add:ident;)* }
+        gauges { $($(#[$gauge_doc:meta])* $gauge:ident;)* }
+    ) => {
         $(
             $(#[$doc])*
             pub fn $name(&self) -> u64 {
@@ -77,6 +85,12 @@ macro_rules! counters {
                 self.$name.fetch_add(n, Ordering::Relaxed);
             }
         )*
+        $(
+            $(#[$gauge_doc])*
+            pub fn $gauge(&self) -> u64 {
+                self.$gauge.load(Ordering::Relaxed)
+            }
+        )*
 
         /// Reads every counter.
         ///
@@ -85,7 +99,10 @@ macro_rules! counters {
         /// assert_eq!(metrics.snapshot().bytes_in, metrics.bytes_in());
         /// ```
         pub fn snapshot(&self) -> MetricsSnapshot {
-            MetricsSnapshot { $($name: self.$name(),)* }
+            MetricsSnapshot {
+                $($name: self.$name(),)*
+                $($gauge: self.$gauge(),)*
+            }
         }
     };
 }
@@ -101,26 +118,37 @@ impl Metrics {
     }
 
     counters! {
-        /// See [`MetricsSnapshot::frames_in`].
-        frames_in, add_frames_in;
-        /// See [`MetricsSnapshot::bytes_in`].
-        bytes_in, add_bytes_in;
-        /// See [`MetricsSnapshot::frames_out`].
-        frames_out, add_frames_out;
-        /// See [`MetricsSnapshot::bytes_out`].
-        bytes_out, add_bytes_out;
-        /// See [`MetricsSnapshot::crc_failures`].
-        crc_failures, add_crc_failures;
-        /// See [`MetricsSnapshot::protocol_errors`].
-        protocol_errors, add_protocol_errors;
-        /// See [`MetricsSnapshot::bytes_scanned`].
-        bytes_scanned, add_bytes_scanned;
-        /// See [`MetricsSnapshot::connections_open`].
-        connections_open, add_connections_open;
-        /// See [`MetricsSnapshot::connections_accepted`].
-        connections_accepted, add_connections_accepted;
-        /// See [`MetricsSnapshot::connections_refused`].
-        connections_refused, add_connections_refused;
+        growing {
+            /// See [`MetricsSnapshot::frames_in`].
+            frames_in, add_frames_in;
+            /// See [`MetricsSnapshot::bytes_in`].
+            bytes_in, add_bytes_in;
+            /// See [`MetricsSnapshot::frames_out`].
+            frames_out, add_frames_out;
+            /// See [`MetricsSnapshot::bytes_out`].
+            bytes_out, add_bytes_out;
+            /// See [`MetricsSnapshot::crc_failures`].
+            crc_failures, add_crc_failures;
+            /// See [`MetricsSnapshot::protocol_errors`].
+            protocol_errors, add_protocol_errors;
+            /// See [`MetricsSnapshot::bytes_scanned`].
+            bytes_scanned, add_bytes_scanned;
+            /// See [`MetricsSnapshot::connections_accepted`].
+            connections_accepted, add_connections_accepted;
+            /// See [`MetricsSnapshot::connections_refused`].
+            connections_refused, add_connections_refused;
+        }
+        gauges {
+            /// See [`MetricsSnapshot::connections_open`].
+            connections_open;
+            /// See [`MetricsSnapshot::connections_peak`].
+            connections_peak;
+        }
+    }
+
+    pub(crate) fn connection_opened(&self) {
+        let open = self.connections_open.fetch_add(1, Ordering::Relaxed) + 1;
+        self.connections_peak.fetch_max(open, Ordering::Relaxed);
     }
 
     pub(crate) fn connection_closed(&self) {

@@ -80,7 +80,7 @@ pub(crate) struct OpenGuard {
 
 impl OpenGuard {
     pub(crate) fn new(shared: Arc<Shared>) -> Self {
-        shared.metrics.add_connections_open(1);
+        shared.metrics.connection_opened();
         OpenGuard { shared }
     }
 }
