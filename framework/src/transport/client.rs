@@ -85,6 +85,21 @@ impl Client {
     ///
     /// # Panics
     /// Outside a tokio runtime.
+    ///
+    /// ```
+    /// use wirewright::transport::{Client, ClientConfig, Connection, Server, ServerConfig};
+    /// # #[derive(wirewright::Message, Debug, PartialEq)] #[wire(id = 1)] struct Note(u8);
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = Server::bind("127.0.0.1:0", ServerConfig::new()).await?;
+    /// # let addr = server.local_addr()?;
+    /// # tokio::spawn(server.serve(|_: Connection<Note>| async { Ok(()) }));
+    /// let client = Client::new(ClientConfig::new());
+    /// let connection: Connection<Note> = client.connect(addr).await?;
+    /// assert_eq!(connection.peer_addr(), Some(addr));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn connect<In, Out>(
         &self,
         addr: impl ToSocketAddrs + Clone,

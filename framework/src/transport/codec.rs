@@ -97,6 +97,10 @@ pub struct FrameCodec<In, Out = In> {
 impl<In, Out> FrameCodec<In, Out> {
     /// The most the decoder reserves beyond the bytes it has while a frame is incomplete:
     /// 64 KiB.
+    ///
+    /// ```
+    /// assert_eq!(wirewright::transport::FrameCodec::<()>::READ_AHEAD, 65_536);
+    /// ```
     pub const READ_AHEAD: usize = 64 * 1024;
 
     /// A codec with the default [`Limits`] and its own [`Metrics`].

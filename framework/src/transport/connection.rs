@@ -65,6 +65,24 @@ pub struct Connection<In, Out = In> {
 /// The future that drives a connection; returned by [`Connection::with_driver`] for
 /// callers that run it themselves (in the same task as the handler, say). It resolves
 /// when the connection is closed: `Ok` for a clean close, else why it ended.
+///
+/// ```
+/// use wirewright::transport::{Connection, ConnectionConfig};
+/// # #[derive(wirewright::Message, Debug, PartialEq)] #[wire(id = 1)] struct Note(u8);
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let (a, b) = tokio::io::duplex(1024);
+/// let peer = Connection::<Note>::spawn(b, &ConnectionConfig::new());
+/// let (connection, driver) = Connection::<Note>::with_driver(a, &ConnectionConfig::new());
+/// let handler = async move {
+///     connection.send(Note(1)).await.expect("queued");
+///     connection.close().await;
+/// };
+/// let ((), outcome) = tokio::join!(handler, driver); // one task, no spawn
+/// assert!(outcome.is_ok());
+/// # drop(peer);
+/// # }
+/// ```
 pub struct ConnectionDriver {
     future: Pin<Box<dyn Future<Output = Result<(), ConnectionError>> + Send>>,
 }

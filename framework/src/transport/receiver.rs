@@ -74,6 +74,19 @@ impl<In> MessageReceiver<In> {
     ///
     /// # Errors
     /// As [`Connection::recv`](super::Connection::recv).
+    ///
+    /// ```
+    /// # use wirewright::transport::{Connection, ConnectionConfig};
+    /// # #[derive(wirewright::Message, Debug, PartialEq)] #[wire(id = 1)] struct Note(u8);
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let (a, b) = tokio::io::duplex(64);
+    /// let (_, mut receiver) = Connection::<Note>::spawn(a, &ConnectionConfig::new()).split();
+    /// Connection::<Note>::spawn(b, &ConnectionConfig::new()).send(Note(3)).await.expect("queued");
+    /// let next = std::future::poll_fn(|cx| receiver.poll_recv(cx)).await;
+    /// assert_eq!(next.expect("open").map(|r| r.message), Some(Note(3)));
+    /// # }
+    /// ```
     pub fn poll_recv(
         &mut self,
         cx: &mut Context<'_>,

@@ -205,6 +205,25 @@ impl Server {
     ///
     /// # Panics
     /// Outside a tokio runtime.
+    ///
+    /// ```
+    /// use wirewright::transport::{Connection, Server, ServerConfig};
+    /// # #[derive(wirewright::Message, Debug)] #[wire(id = 1)] struct Note(u8);
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let server = Server::bind("127.0.0.1:0", ServerConfig::new()).await?;
+    /// let shutdown = server.shutdown_token();
+    /// let serving = tokio::spawn(server.serve(|mut connection: Connection<Note>| async move {
+    ///     while let Some(received) = connection.recv().await? {
+    ///         println!("{:?} from {:?}", received.message, connection.peer_addr());
+    ///     }
+    ///     Ok(())
+    /// }));
+    /// shutdown.cancel(); // stop accepting, say goodbye, wait for the handlers
+    /// serving.await??;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn serve<In, Out, H, F>(self, handler: H) -> io::Result<()>
     where
         In: for<'de> DecodeProtocol<'de> + Send + 'static,
