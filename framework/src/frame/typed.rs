@@ -211,7 +211,7 @@ where
 }
 
 /// Rejects control frames and non-binary payloads before any payload decoding.
-fn check_message_frame(header: &FrameHeader) -> Result<(), FrameError> {
+pub(crate) fn check_message_frame(header: &FrameHeader) -> Result<(), FrameError> {
     if header.flags.contains(Flags::CONTROL) {
         return Err(FrameError::UnexpectedControlFrame {
             kind: header.message_type,
