@@ -12,7 +12,6 @@ use crate::bound;
 pub(crate) fn expand(cont: &Container<'_>, krate: &syn::Path) -> TokenStream {
     let ident = cont.ident;
     let generics = generics(cont, krate);
-    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     let (encoded_len, encode_raw) = match &cont.data {
         Data::Struct(_, fields) => {
             let accesses: Vec<Access<'_>> = fields.iter().map(Access::of_struct_field).collect();
@@ -23,6 +22,19 @@ pub(crate) fn expand(cont: &Container<'_>, krate: &syn::Path) -> TokenStream {
         }
         Data::Enum(variants) => enum_bodies(krate, variants),
     };
+    encode_impl(krate, ident, &generics, &encoded_len, &encode_raw)
+}
+
+/// The `impl Encode` block around the two method bodies; the Protocol derive writes the
+/// same block around its per-variant delegation.
+pub(crate) fn encode_impl(
+    krate: &syn::Path,
+    ident: &syn::Ident,
+    generics: &syn::Generics,
+    encoded_len: &TokenStream,
+    encode_raw: &TokenStream,
+) -> TokenStream {
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     quote! {
         #[automatically_derived]
         impl #impl_generics #krate::Encode for #ident #ty_generics #where_clause {

@@ -102,25 +102,13 @@ pub(crate) fn expand(cont: &Container<'_>, krate: &syn::Path) -> TokenStream {
     #[cfg(not(feature = "json"))]
     let json = TokenStream::new();
 
+    let encode_impl =
+        crate::encode::encode_impl(krate, ident, &encode_generics, &encoded_len, &encode_raw);
     quote! {
         #item_check
         #json
 
-        #[automatically_derived]
-        impl #impl_generics #krate::Encode for #ident #ty_generics #where_clause {
-            #[inline]
-            fn encoded_len(&self) -> ::core::primitive::usize {
-                #encoded_len
-            }
-
-            #[inline]
-            fn encode_raw<__WireBuf>(&self, __buf: &mut __WireBuf)
-            where
-                __WireBuf: #krate::bytes::BufMut + ?::core::marker::Sized,
-            {
-                #encode_raw
-            }
-        }
+        #encode_impl
 
         #[automatically_derived]
         impl #impl_generics #krate::Protocol for #ident #ty_generics #where_clause {

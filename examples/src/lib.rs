@@ -2,5 +2,9 @@
 //! of the comparison and the benchmarks, and the peer formats behind one trait.
 
 pub mod annotate;
+pub mod chat;
 pub mod datasets;
+pub mod echo;
+pub mod memory;
 pub mod peers;
+pub mod shutdown;

@@ -143,6 +143,8 @@
 //! - [`FrameHeader`], [`RawFrame`], [`encode_frame`], [`decode_frame`]: frames (SPEC.md §3).
 //! - [`Limits`]: what a decoder accepts from untrusted input (SPEC.md §6).
 //! - [`DecodeError`], [`FrameError`]: typed errors with offsets and field paths.
+//! - [`transport`] (feature `transport`, on by default): a tokio codec, connections
+//!   with heartbeats and graceful close, a server and a client.
 
 #![warn(missing_docs)]
 
@@ -160,6 +162,8 @@ pub mod json;
 mod limits;
 mod message;
 mod reader;
+#[cfg(feature = "transport")]
+pub mod transport;
 pub mod varint;
 
 pub use decode::{Decode, DecodeOwned};

@@ -1,9 +1,12 @@
 //! Shared pieces of wirewright's integration tests, written as a user of wirewright would
 //! write them: the chat protocol of the derive's example (whose `Join` and `Say` are the
-//! messages SPEC.md §9.4 defines), a reader for SPEC.md's test vectors, and an allocation
-//! counter.
+//! messages SPEC.md §9.4 defines), a reader for SPEC.md's test vectors, an allocation
+//! counter, and the transport tests' message.
 
 pub mod alloc_counter;
+pub mod big_endian;
 pub mod chat;
+pub mod fuzz_cases;
 pub mod spec;
 pub mod spec_types;
+pub mod transport_types;

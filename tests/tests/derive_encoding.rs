@@ -158,27 +158,9 @@ fn skipped_field_is_not_on_the_wire_and_decodes_as_default() {
     );
 }
 
-/// A `u32` as four big-endian bytes: a `with` module.
-mod big_endian {
-    use bytes::BufMut;
-    use wirewright::{DecodeError, Reader};
-
-    pub(crate) fn encoded_len(_: &u32) -> usize {
-        4
-    }
-
-    pub(crate) fn encode_raw<B: BufMut + ?Sized>(value: &u32, buf: &mut B) {
-        buf.put_u32(*value);
-    }
-
-    pub(crate) fn decode_raw(reader: &mut Reader<'_>) -> Result<u32, DecodeError> {
-        Ok(u32::from_be_bytes(reader.read_array::<4>()?))
-    }
-}
-
 #[derive(Message, Debug, PartialEq)]
 struct Address {
-    #[wire(with = "big_endian")]
+    #[wire(with = "wirewright_tests::big_endian")]
     ip: u32,
     port: u16,
 }

@@ -210,24 +210,6 @@ fn collections() -> impl Strategy<Value = Collections> {
         )
 }
 
-/// A `u32` as four big-endian bytes.
-mod big_endian {
-    use bytes::BufMut;
-    use wirewright::{DecodeError, Reader};
-
-    pub(crate) fn encoded_len(_: &u32) -> usize {
-        4
-    }
-
-    pub(crate) fn encode_raw<B: BufMut + ?Sized>(value: &u32, buf: &mut B) {
-        buf.put_u32(*value);
-    }
-
-    pub(crate) fn decode_raw(reader: &mut Reader<'_>) -> Result<u32, DecodeError> {
-        Ok(u32::from_be_bytes(reader.read_array::<4>()?))
-    }
-}
-
 /// Any `Display + FromStr` type as its text: a generic `with` module.
 mod as_text {
     use std::fmt::Display;
@@ -262,7 +244,7 @@ struct Attributes {
     port: u16,
     #[wire(skip)]
     cache: Vec<u8>,
-    #[wire(with = "big_endian")]
+    #[wire(with = "wirewright_tests::big_endian")]
     address: u32,
     #[wire(with = "as_text")]
     ratio: i64,

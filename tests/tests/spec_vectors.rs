@@ -5,7 +5,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Debug;
 
-use wirewright::bytes::Bytes;
+use tokio_util::codec::Decoder;
+use wirewright::bytes::{Bytes, BytesMut};
+use wirewright::transport::{Control, FrameCodec, Goodbye, GoodbyeReason, Incoming};
 use wirewright::{
     decode_frame, decode_frame_json, encode_frame, encode_frame_json, Decode, Encode, Fixed, Flags,
     FrameError, FrameHeader, Limits, PayloadFormat, RawFrame,
@@ -71,6 +73,31 @@ fn frame_header(
         correlation_id,
         payload_len: payload_len as u32,
     }
+}
+
+/// Checks a control-frame vector: the transport writes exactly its bytes, and its codec
+/// reads them back as the same control frame.
+fn control(vector: &Vector, value: Control) {
+    let mut buf = Vec::new();
+    let len = value.write(&mut buf);
+    assert_eq!(len, vector.bytes.len(), "{}: frame length", vector.name);
+    assert_eq!(
+        to_hex(&buf),
+        to_hex(&vector.bytes),
+        "{}: encoding",
+        vector.name
+    );
+    let mut bytes = BytesMut::from(&vector.bytes[..]);
+    let decoded = FrameCodec::<Join>::new()
+        .decode(&mut bytes)
+        .unwrap_or_else(|err| panic!("{}: decoding failed: {err}", vector.name));
+    assert_eq!(
+        decoded,
+        Some(Incoming::Control(value)),
+        "{}: decoding",
+        vector.name
+    );
+    assert!(bytes.is_empty(), "{}: bytes left over", vector.name);
 }
 
 type Check = fn(&Vector);
@@ -164,6 +191,29 @@ fn registry() -> Vec<(&'static str, Check)> {
                 ),
                 "{err}"
             );
+        }),
+        ("frame-ping", |v| {
+            control(
+                v,
+                Control::Ping {
+                    nonce: 0x0102_0304_0506_0708,
+                },
+            )
+        }),
+        ("frame-pong", |v| {
+            control(
+                v,
+                Control::Pong {
+                    nonce: 0x0102_0304_0506_0708,
+                },
+            )
+        }),
+        ("frame-goodbye", |v| {
+            let goodbye = Goodbye::new(GoodbyeReason::ShuttingDown, "restarting");
+            control(v, Control::Goodbye(goodbye))
+        }),
+        ("frame-goodbye-normal", |v| {
+            control(v, Control::Goodbye(Goodbye::new(GoodbyeReason::Normal, "")))
         }),
     ]
 }

@@ -1,0 +1,352 @@
+//! A connection: typed messages in and out over one stream, with control frames,
+//! heartbeats, timeouts and the closing handshake handled by a driver task.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::mpsc;
+
+use crate::{DecodeProtocol, Protocol};
+
+use super::driver::Driver;
+use super::shared::{Attachments, Shared};
+use super::{
+    ConnectionConfig, ConnectionError, FrameCodec, MessageReceiver, MessageSender, Metrics,
+    Received,
+};
+
+/// One connection, as its user sees it: send messages of type `Out`, receive messages of
+/// type `In` (often the same protocol enum both ways) with their frame headers.
+///
+/// A driver (see [`ConnectionDriver`]) owns the stream: it answers PINGs, sends
+/// heartbeats, enforces the idle timeout and runs the closing handshake, so that control
+/// frames never reach [`recv`](Self::recv).
+///
+/// [`recv`](Self::recv) returns `Ok(None)` when the connection closed cleanly, and an
+/// error that says why otherwise: [`ConnectionError::Goodbye`] with the peer's reason,
+/// [`ConnectionError::PeerVanished`], a timeout or a protocol error.
+///
+/// ```
+/// use wirewright::Message;
+/// use wirewright::transport::{Connection, ConnectionConfig};
+///
+/// #[derive(Message, Debug, PartialEq)]
+/// #[wire(id = 1)]
+/// struct Note(u32);
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), wirewright::transport::ConnectionError> {
+/// let (a, b) = tokio::io::duplex(4096);
+/// let config = ConnectionConfig::new();
+/// let alice = Connection::<Note>::spawn(a, &config);
+/// let mut bob = Connection::<Note>::spawn(b, &config);
+///
+/// alice.send(Note(1)).await?;
+/// alice.send_correlated(7, Note(2)).await?;
+/// alice.close().await; // GOODBYE, then the handshake
+///
+/// assert_eq!(bob.recv().await?.map(|r| r.message), Some(Note(1)));
+/// let second = bob.recv().await?.expect("a message");
+/// assert_eq!((second.correlation_id(), second.message), (7, Note(2)));
+/// assert!(bob.recv().await?.is_none()); // alice closed cleanly
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Connection<In, Out = In> {
+    sender: MessageSender<Out>,
+    receiver: MessageReceiver<In>,
+}
+
+/// The future that drives a connection; returned by [`Connection::with_driver`] for
+/// callers that run it themselves (in the same task as the handler, say). It resolves
+/// when the connection is closed: `Ok` for a clean close, else why it ended.
+///
+/// ```
+/// use wirewright::transport::{Connection, ConnectionConfig};
+/// # #[derive(wirewright::Message, Debug, PartialEq)] #[wire(id = 1)] struct Note(u8);
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let (a, b) = tokio::io::duplex(1024);
+/// let peer = Connection::<Note>::spawn(b, &ConnectionConfig::new());
+/// let (connection, driver) = Connection::<Note>::with_driver(a, &ConnectionConfig::new());
+/// let handler = async move {
+///     connection.send(Note(1)).await.expect("queued");
+///     connection.close().await;
+/// };
+/// let ((), outcome) = tokio::join!(handler, driver); // one task, no spawn
+/// assert!(outcome.is_ok());
+/// # drop(peer);
+/// # }
+/// ```
+pub struct ConnectionDriver {
+    future: Pin<Box<dyn Future<Output = Result<(), ConnectionError>> + Send>>,
+}
+
+impl std::fmt::Debug for ConnectionDriver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ConnectionDriver")
+    }
+}
+
+impl Future for ConnectionDriver {
+    type Output = Result<(), ConnectionError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.future.as_mut().poll(cx)
+    }
+}
+
+impl<In, Out> Connection<In, Out>
+where
+    In: for<'de> DecodeProtocol<'de> + Send + 'static,
+    Out: Protocol + Send + 'static,
+{
+    /// Starts a connection over `io` (a `TcpStream`, a `UnixStream`, one end of
+    /// `tokio::io::duplex`...) and spawns its driver on the current tokio runtime.
+    ///
+    /// # Panics
+    /// Outside a tokio runtime.
+    ///
+    /// ```
+    /// # use wirewright::transport::{Connection, ConnectionConfig};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let (a, _b) = tokio::io::duplex(64);
+    /// let connection = Connection::<Note>::spawn(a, &ConnectionConfig::new());
+    /// assert_eq!(connection.peer_addr(), None); // not a socket
+    /// # }
+    /// # #[derive(wirewright::Message, Debug, PartialEq)] #[wire(id = 1)] struct Note(u8);
+    /// ```
+    pub fn spawn<T>(io: T, config: &ConnectionConfig) -> Self
+    where
+        T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+    {
+        let (connection, driver) = Self::with_driver(io, config);
+        tokio::spawn(driver);
+        connection
+    }
+
+    /// Starts a connection over `io` and returns its driver for the caller to run (it
+    /// must be polled for the connection to make progress).
+    ///
+    /// ```
+    /// # use wirewright::transport::{Connection, ConnectionConfig};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let (a, b) = tokio::io::duplex(64);
+    /// let (connection, driver) = Connection::<Note>::with_driver(a, &ConnectionConfig::new());
+    /// drop(b);
+    /// let (_, outcome) = tokio::join!(async move { drop(connection) }, driver);
+    /// assert!(outcome.is_err()); // the peer vanished
+    /// # }
+    /// # #[derive(wirewright::Message, Debug, PartialEq)] #[wire(id = 1)] struct Note(u8);
+    /// ```
+    pub fn with_driver<T>(io: T, config: &ConnectionConfig) -> (Self, ConnectionDriver)
+    where
+        T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+    {
+        Self::start(io, config, Attachments::default())
+    }
+
+    pub(crate) fn start<T>(
+        io: T,
+        config: &ConnectionConfig,
+        attachments: Attachments,
+    ) -> (Self, ConnectionDriver)
+    where
+        T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+    {
+        let shared = Arc::new(Shared::new(attachments));
+        let (out_tx, out_rx) = mpsc::channel(config.send_queue());
+        let (in_tx, in_rx) = mpsc::channel(config.receive_queue());
+        let codec = FrameCodec::<In, Out>::with_limits(*config.limits())
+            .with_metrics(Arc::clone(&shared.metrics));
+        let driver = Driver::new(
+            io,
+            codec,
+            config.clone(),
+            Arc::clone(&shared),
+            out_rx,
+            in_tx,
+        );
+        let connection = Connection {
+            sender: MessageSender::new(out_tx, config.limits().max_frame_len()),
+            receiver: MessageReceiver::new(in_rx, shared),
+        };
+        let driver = ConnectionDriver {
+            future: Box::pin(driver.run()),
+        };
+        (connection, driver)
+    }
+}
+
+impl<In, Out> Connection<In, Out> {
+    /// Queues `message` (correlation id 0), waiting while the send queue is full.
+    ///
+    /// # Errors
+    /// [`ConnectionError::MessageTooLarge`] when the message exceeds the maximum frame
+    /// length; [`ConnectionError::Closed`] when the connection takes no more messages.
+    ///
+    /// ```
+    /// # use wirewright::transport::{Connection, ConnectionConfig, ConnectionError};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// # let (a, _b) = tokio::io::duplex(64);
+    /// let connection = Connection::<Note>::spawn(a, &ConnectionConfig::new());
+    /// connection.send(Note(7)).await.expect("queued");
+    /// # }
+    /// # #[derive(wirewright::Message, Debug, PartialEq)] #[wire(id = 1)] struct Note(u8);
+    /// ```
+    pub async fn send(&self, message: Out) -> Result<(), ConnectionError>
+    where
+        Out: Protocol,
+    {
+        self.sender.send(message).await
+    }
+
+    /// Queues `message` with `correlation_id` in its frame header.
+    ///
+    /// # Errors
+    /// As [`send`](Self::send).
+    ///
+    /// ```
+    /// # use wirewright::transport::{Connection, ConnectionConfig};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// # let (a, _b) = tokio::io::duplex(64);
+    /// let connection = Connection::<Note>::spawn(a, &ConnectionConfig::new());
+    /// connection.send_correlated(42, Note(7)).await.expect("queued");
+    /// # }
+    /// # #[derive(wirewright::Message, Debug, PartialEq)] #[wire(id = 1)] struct Note(u8);
+    /// ```
+    pub async fn send_correlated(
+        &self,
+        correlation_id: u32,
+        message: Out,
+    ) -> Result<(), ConnectionError>
+    where
+        Out: Protocol,
+    {
+        self.sender.send_correlated(correlation_id, message).await
+    }
+
+    /// The next message, `Ok(None)` once the connection has closed cleanly, or why it
+    /// did not. After the first `Ok(None)` or `Err`, always `Ok(None)`.
+    ///
+    /// # Errors
+    /// The reason the connection ended, once: [`ConnectionError::Goodbye`] (the peer
+    /// closed with a reason other than normal), [`ConnectionError::PeerVanished`],
+    /// [`ConnectionError::IdleTimeout`], [`ConnectionError::HeartbeatMissed`],
+    /// [`ConnectionError::Protocol`], [`ConnectionError::Io`] or
+    /// [`ConnectionError::CloseTimeout`].
+    ///
+    /// ```
+    /// # use wirewright::transport::{Connection, ConnectionConfig};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let (a, b) = tokio::io::duplex(64);
+    /// let alice = Connection::<Note>::spawn(a, &ConnectionConfig::new());
+    /// let mut bob = Connection::<Note>::spawn(b, &ConnectionConfig::new());
+    /// alice.send(Note(5)).await.expect("queued");
+    /// let received = bob.recv().await.expect("open").expect("a message");
+    /// assert_eq!(received.message, Note(5));
+    /// # }
+    /// # #[derive(wirewright::Message, Debug, PartialEq)] #[wire(id = 1)] struct Note(u8);
+    /// ```
+    pub async fn recv(&mut self) -> Result<Option<Received<In>>, ConnectionError> {
+        self.receiver.recv().await
+    }
+
+    /// Another handle for sending on this connection.
+    ///
+    /// ```
+    /// # use wirewright::transport::{Connection, ConnectionConfig};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// # let (a, _b) = tokio::io::duplex(64);
+    /// let connection = Connection::<Note>::spawn(a, &ConnectionConfig::new());
+    /// let sender = connection.sender();
+    /// tokio::spawn(async move { sender.send(Note(1)).await });
+    /// # }
+    /// # #[derive(wirewright::Message, Debug, PartialEq)] #[wire(id = 1)] struct Note(u8);
+    /// ```
+    pub fn sender(&self) -> MessageSender<Out> {
+        self.sender.clone()
+    }
+
+    /// Splits the connection into its sending and receiving halves. The connection
+    /// closes (GOODBYE, normal) once every sender and the receiver are dropped.
+    ///
+    /// ```
+    /// # use wirewright::transport::{Connection, ConnectionConfig};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// # let (a, _b) = tokio::io::duplex(64);
+    /// let (sender, receiver) = Connection::<Note>::spawn(a, &ConnectionConfig::new()).split();
+    /// # drop((sender, receiver));
+    /// # }
+    /// # #[derive(wirewright::Message, Debug, PartialEq)] #[wire(id = 1)] struct Note(u8);
+    /// ```
+    pub fn split(self) -> (MessageSender<Out>, MessageReceiver<In>) {
+        (self.sender, self.receiver)
+    }
+
+    /// The peer's address, for connections over TCP made by a server or client.
+    ///
+    /// ```
+    /// # use wirewright::transport::{Connection, ConnectionConfig};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// # let (a, _b) = tokio::io::duplex(64);
+    /// assert!(Connection::<Note>::spawn(a, &ConnectionConfig::new()).peer_addr().is_none());
+    /// # }
+    /// # #[derive(wirewright::Message, Debug, PartialEq)] #[wire(id = 1)] struct Note(u8);
+    /// ```
+    pub fn peer_addr(&self) -> Option<SocketAddr> {
+        self.receiver.shared().peer_addr
+    }
+
+    /// The counters this connection adds to (shared with its server or client, if any).
+    ///
+    /// ```
+    /// # use wirewright::transport::{Connection, ConnectionConfig};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// # let (a, _b) = tokio::io::duplex(64);
+    /// let connection = Connection::<Note>::spawn(a, &ConnectionConfig::new());
+    /// assert_eq!(connection.metrics().frames_in(), 0);
+    /// # }
+    /// # #[derive(wirewright::Message, Debug, PartialEq)] #[wire(id = 1)] struct Note(u8);
+    /// ```
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.receiver.shared().metrics
+    }
+
+    /// Closes the connection: the messages already queued are sent, then GOODBYE
+    /// (normal); waits for the peer's answering GOODBYE (within the close timeout) and
+    /// for the driver to finish. Other [`MessageSender`]s can send no more.
+    ///
+    /// ```
+    /// # use wirewright::transport::{Connection, ConnectionConfig};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let (a, b) = tokio::io::duplex(64);
+    /// let alice = Connection::<Note>::spawn(a, &ConnectionConfig::new());
+    /// let mut bob = Connection::<Note>::spawn(b, &ConnectionConfig::new());
+    /// alice.close().await;
+    /// assert!(bob.recv().await.expect("clean close").is_none());
+    /// # }
+    /// # #[derive(wirewright::Message, Debug, PartialEq)] #[wire(id = 1)] struct Note(u8);
+    /// ```
+    pub async fn close(self) {
+        let shared = Arc::clone(self.receiver.shared());
+        shared.close.cancel();
+        drop(self);
+        shared.done.cancelled().await;
+    }
+}

@@ -1,0 +1,356 @@
+//! Control frames (SPEC.md §7): PING, PONG and GOODBYE.
+//!
+//! ```text
+//!  header: flags 0x02 (CONTROL), message type = kind, correlation id 0
+//!  kind 1 PING     payload: nonce u64, 8 bytes LE
+//!  kind 2 PONG     payload: nonce u64, 8 bytes LE
+//!  kind 3 GOODBYE  payload: reason u8, message string (varint length + UTF-8)
+//! ```
+
+use std::fmt;
+
+use bytes::Bytes;
+
+use crate::frame::{HEADER_LEN, TRAILER_LEN};
+use crate::{
+    frame_crc, Decode, DecodeError, Encode, Fixed, Flags, FrameBuf, FrameHeader, Limits, Reader,
+};
+
+/// A control frame: handled by the transport, never delivered as a message.
+///
+/// ```
+/// use wirewright::transport::{Control, Goodbye, GoodbyeReason};
+///
+/// let mut buf = Vec::new();
+/// let len = Control::Ping { nonce: 7 }.write(&mut buf);
+/// assert_eq!(len, 16 + 8 + 4);
+/// assert_eq!(&buf[..8], b"WWRT\x01\x02\x01\x00"); // CONTROL flag, kind 1
+///
+/// let bye = Control::Goodbye(Goodbye::new(GoodbyeReason::ShuttingDown, "restarting"));
+/// assert_eq!(bye.kind(), Control::GOODBYE);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Control {
+    /// A heartbeat; the receiver answers with a [`Pong`](Control::Pong) carrying `nonce`.
+    Ping {
+        /// Chosen by the sender, echoed in the PONG.
+        nonce: u64,
+    },
+    /// The answer to a [`Ping`](Control::Ping).
+    Pong {
+        /// The PING's nonce.
+        nonce: u64,
+    },
+    /// The sender is closing the connection.
+    Goodbye(Goodbye),
+}
+
+/// Why a peer closes, and a human-readable message. Sent in a GOODBYE frame.
+///
+/// ```
+/// use wirewright::transport::{Goodbye, GoodbyeReason};
+/// let bye = Goodbye::new(GoodbyeReason::IdleTimeout, "nothing received for 60 s");
+/// assert_eq!(bye.to_string(), "idle timeout (reason 2): nothing received for 60 s");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Goodbye {
+    /// Why.
+    pub reason: GoodbyeReason,
+    /// Details for logs; may be empty.
+    pub message: String,
+}
+
+impl Goodbye {
+    /// The longest message [`Goodbye::new`] keeps, in bytes; longer ones are cut at a
+    /// character boundary.
+    pub const MAX_MESSAGE_LEN: usize = 1024;
+
+    /// A GOODBYE with `reason` and `message` (cut to [`MAX_MESSAGE_LEN`](Self::MAX_MESSAGE_LEN)).
+    ///
+    /// ```
+    /// use wirewright::transport::{Goodbye, GoodbyeReason};
+    /// let long = "é".repeat(1000); // 2,000 bytes
+    /// let bye = Goodbye::new(GoodbyeReason::Normal, long);
+    /// assert_eq!(bye.message.len(), 1024);
+    /// ```
+    pub fn new(reason: GoodbyeReason, message: impl Into<String>) -> Self {
+        let mut message = message.into();
+        if message.len() > Self::MAX_MESSAGE_LEN {
+            let mut cut = Self::MAX_MESSAGE_LEN;
+            while !message.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            message.truncate(cut);
+        }
+        Goodbye { reason, message }
+    }
+}
+
+impl fmt::Display for Goodbye {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (reason {})", self.reason, self.reason.code())?;
+        if !self.message.is_empty() {
+            write!(f, ": {}", self.message)?;
+        }
+        Ok(())
+    }
+}
+
+/// The reason byte of a GOODBYE frame (SPEC.md §7).
+///
+/// ```
+/// use wirewright::transport::GoodbyeReason;
+/// assert_eq!(GoodbyeReason::from_code(5), GoodbyeReason::ConnectionLimit);
+/// assert_eq!(GoodbyeReason::from_code(9), GoodbyeReason::Unknown(9));
+/// assert_eq!(GoodbyeReason::HeartbeatMissed.code(), 3);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GoodbyeReason {
+    /// 0: a normal close.
+    Normal,
+    /// 1: the sender is shutting down.
+    ShuttingDown,
+    /// 2: the sender received nothing for its idle timeout.
+    IdleTimeout,
+    /// 3: the sender's heartbeats went unanswered.
+    HeartbeatMissed,
+    /// 4: the receiver broke the protocol.
+    ProtocolError,
+    /// 5: the sender is at its connection limit.
+    ConnectionLimit,
+    /// A reason this version does not know; treated as a normal close.
+    Unknown(u8),
+}
+
+impl GoodbyeReason {
+    /// The reason for `code`.
+    ///
+    /// ```
+    /// assert_eq!(wirewright::transport::GoodbyeReason::from_code(0).code(), 0);
+    /// ```
+    pub const fn from_code(code: u8) -> Self {
+        match code {
+            0 => GoodbyeReason::Normal,
+            1 => GoodbyeReason::ShuttingDown,
+            2 => GoodbyeReason::IdleTimeout,
+            3 => GoodbyeReason::HeartbeatMissed,
+            4 => GoodbyeReason::ProtocolError,
+            5 => GoodbyeReason::ConnectionLimit,
+            other => GoodbyeReason::Unknown(other),
+        }
+    }
+
+    /// The reason byte.
+    ///
+    /// ```
+    /// assert_eq!(wirewright::transport::GoodbyeReason::ShuttingDown.code(), 1);
+    /// ```
+    pub const fn code(self) -> u8 {
+        match self {
+            GoodbyeReason::Normal => 0,
+            GoodbyeReason::ShuttingDown => 1,
+            GoodbyeReason::IdleTimeout => 2,
+            GoodbyeReason::HeartbeatMissed => 3,
+            GoodbyeReason::ProtocolError => 4,
+            GoodbyeReason::ConnectionLimit => 5,
+            GoodbyeReason::Unknown(code) => code,
+        }
+    }
+
+    /// Whether this reason closes the connection as intended by both sides (a normal
+    /// close, or a reason this version does not know).
+    ///
+    /// ```
+    /// use wirewright::transport::GoodbyeReason;
+    /// assert!(GoodbyeReason::Normal.is_normal());
+    /// assert!(!GoodbyeReason::ShuttingDown.is_normal());
+    /// ```
+    pub const fn is_normal(self) -> bool {
+        matches!(self, GoodbyeReason::Normal | GoodbyeReason::Unknown(_))
+    }
+}
+
+impl fmt::Display for GoodbyeReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            GoodbyeReason::Normal => "normal close",
+            GoodbyeReason::ShuttingDown => "shutting down",
+            GoodbyeReason::IdleTimeout => "idle timeout",
+            GoodbyeReason::HeartbeatMissed => "heartbeat missed",
+            GoodbyeReason::ProtocolError => "protocol error",
+            GoodbyeReason::ConnectionLimit => "connection limit reached",
+            GoodbyeReason::Unknown(_) => "unknown reason",
+        })
+    }
+}
+
+/// A control frame that breaks SPEC.md §7.
+///
+/// ```
+/// use wirewright::transport::ControlError;
+/// let err = ControlError::UnknownKind { kind: 9 };
+/// assert_eq!(err.to_string(), "unknown control kind 9 (known: 1 PING, 2 PONG, 3 GOODBYE)");
+/// ```
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ControlError {
+    /// The kind (the header's message-type field) is not 1, 2 or 3.
+    #[error("unknown control kind {kind} (known: 1 PING, 2 PONG, 3 GOODBYE)")]
+    UnknownKind {
+        /// The kind found.
+        kind: u16,
+    },
+    /// The JSON flag is set on a control frame.
+    #[error("control frame of kind {kind} has the JSON flag set; control payloads are binary")]
+    JsonFlag {
+        /// The kind.
+        kind: u16,
+    },
+    /// A control frame with a correlation id other than 0.
+    #[error("control frame of kind {kind} carries correlation id {correlation_id}; control frames carry 0")]
+    CorrelationId {
+        /// The kind.
+        kind: u16,
+        /// The correlation id found.
+        correlation_id: u32,
+    },
+    /// The payload does not match the kind.
+    #[error("invalid payload of control frame kind {kind}: {source}")]
+    Payload {
+        /// The kind.
+        kind: u16,
+        /// What was wrong with it.
+        #[source]
+        source: DecodeError,
+    },
+}
+
+impl Control {
+    /// Kind of a PING frame.
+    pub const PING: u16 = 1;
+    /// Kind of a PONG frame.
+    pub const PONG: u16 = 2;
+    /// Kind of a GOODBYE frame.
+    pub const GOODBYE: u16 = 3;
+
+    /// The control kind, written in the header's message-type field.
+    ///
+    /// ```
+    /// use wirewright::transport::Control;
+    /// assert_eq!(Control::Pong { nonce: 1 }.kind(), Control::PONG);
+    /// ```
+    pub fn kind(&self) -> u16 {
+        match self {
+            Control::Ping { .. } => Self::PING,
+            Control::Pong { .. } => Self::PONG,
+            Control::Goodbye(_) => Self::GOODBYE,
+        }
+    }
+
+    /// Bytes of the payload.
+    fn payload_len(&self) -> usize {
+        match self {
+            Control::Ping { .. } | Control::Pong { .. } => 8,
+            Control::Goodbye(goodbye) => 1 + goodbye.message.as_str().encoded_len(),
+        }
+    }
+
+    /// Bytes of the whole frame.
+    ///
+    /// ```
+    /// assert_eq!(wirewright::transport::Control::Ping { nonce: 0 }.frame_len(), 28);
+    /// ```
+    pub fn frame_len(&self) -> usize {
+        HEADER_LEN + self.payload_len() + TRAILER_LEN
+    }
+
+    /// Appends the complete frame (header, payload, CRC-32) to `buf`, reserving its
+    /// length once, and returns that length.
+    ///
+    /// ```
+    /// use wirewright::transport::{Control, Goodbye, GoodbyeReason};
+    /// let mut buf = Vec::new();
+    /// Control::Goodbye(Goodbye::new(GoodbyeReason::Normal, "")).write(&mut buf);
+    /// assert_eq!(buf.len(), 16 + 2 + 4);
+    /// ```
+    pub fn write<B: FrameBuf + ?Sized>(&self, buf: &mut B) -> usize {
+        let payload_len = self.payload_len();
+        let start = buf.as_ref().len();
+        buf.reserve(HEADER_LEN + payload_len + TRAILER_LEN);
+        FrameHeader {
+            flags: Flags::CONTROL,
+            message_type: self.kind(),
+            correlation_id: 0,
+            payload_len: payload_len as u32,
+        }
+        .write(buf);
+        match self {
+            Control::Ping { nonce } | Control::Pong { nonce } => Fixed(*nonce).encode_raw(buf),
+            Control::Goodbye(goodbye) => {
+                buf.put_u8(goodbye.reason.code());
+                goodbye.message.as_str().encode_raw(buf);
+            }
+        }
+        let crc = frame_crc(&buf.as_ref()[start..]);
+        buf.put_u32_le(crc);
+        HEADER_LEN + payload_len + TRAILER_LEN
+    }
+
+    /// Reads a control frame from its checked header and payload (the CRC has already
+    /// been verified).
+    ///
+    /// # Errors
+    /// [`ControlError`] when the frame breaks SPEC.md §7.
+    ///
+    /// ```
+    /// use wirewright::bytes::Bytes;
+    /// use wirewright::{Flags, FrameHeader, Limits};
+    /// use wirewright::transport::{Control, ControlError};
+    ///
+    /// let header = FrameHeader { flags: Flags::CONTROL, message_type: 1, correlation_id: 0, payload_len: 8 };
+    /// let ping = Control::parse(&header, &Bytes::from_static(&[7, 0, 0, 0, 0, 0, 0, 0]), &Limits::new())?;
+    /// assert_eq!(ping, Control::Ping { nonce: 7 });
+    ///
+    /// let short = Control::parse(&header, &Bytes::from_static(&[7]), &Limits::new());
+    /// assert!(matches!(short, Err(ControlError::Payload { kind: 1, .. })));
+    /// # Ok::<(), ControlError>(())
+    /// ```
+    pub fn parse(
+        header: &FrameHeader,
+        payload: &Bytes,
+        limits: &Limits,
+    ) -> Result<Control, ControlError> {
+        let kind = header.message_type;
+        if header.flags.contains(Flags::JSON) {
+            return Err(ControlError::JsonFlag { kind });
+        }
+        if header.correlation_id != 0 {
+            return Err(ControlError::CorrelationId {
+                kind,
+                correlation_id: header.correlation_id,
+            });
+        }
+        let mut reader = Reader::from_bytes_with_limits(payload, *limits);
+        let payload_error = |source| ControlError::Payload { kind, source };
+        let control = match kind {
+            Self::PING | Self::PONG => {
+                let nonce = Fixed::<u64>::decode_raw(&mut reader)
+                    .map_err(payload_error)?
+                    .0;
+                if kind == Self::PING {
+                    Control::Ping { nonce }
+                } else {
+                    Control::Pong { nonce }
+                }
+            }
+            Self::GOODBYE => {
+                let reason = GoodbyeReason::from_code(reader.read_u8().map_err(payload_error)?);
+                let message = String::decode_raw(&mut reader).map_err(payload_error)?;
+                Control::Goodbye(Goodbye { reason, message })
+            }
+            kind => return Err(ControlError::UnknownKind { kind }),
+        };
+        reader.finish().map_err(payload_error)?;
+        Ok(control)
+    }
+}

@@ -1,0 +1,157 @@
+//! Counters a user can read while the transport runs.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Counters shared by a codec, a connection, a server or a client: frames and bytes in
+/// each direction, CRC failures, protocol errors, connections.
+///
+/// Every counter only grows, except [`connections_open`](Self::connections_open). Reads
+/// are relaxed atomic loads: each value is exact, but two values read one after the other
+/// may come from slightly different moments. [`snapshot`](Self::snapshot) reads them all.
+///
+/// ```
+/// use std::sync::Arc;
+/// use wirewright::transport::{FrameCodec, Metrics};
+///
+/// let metrics = Arc::new(Metrics::new());
+/// let codec = FrameCodec::<()>::new().with_metrics(Arc::clone(&metrics));
+/// assert!(Arc::ptr_eq(codec.metrics(), &metrics));
+/// assert_eq!(metrics.snapshot().frames_in, 0);
+/// ```
+#[derive(Debug, Default)]
+pub struct Metrics {
+    frames_in: AtomicU64,
+    bytes_in: AtomicU64,
+    frames_out: AtomicU64,
+    bytes_out: AtomicU64,
+    crc_failures: AtomicU64,
+    protocol_errors: AtomicU64,
+    bytes_scanned: AtomicU64,
+    connections_open: AtomicU64,
+    connections_peak: AtomicU64,
+    connections_accepted: AtomicU64,
+    connections_refused: AtomicU64,
+}
+
+/// The values of every [`Metrics`] counter at one moment.
+///
+/// ```
+/// let snapshot = wirewright::transport::Metrics::new().snapshot();
+/// assert_eq!(snapshot, Default::default());
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MetricsSnapshot {
+    /// Complete frames received whose CRC matched (control frames included).
+    pub frames_in: u64,
+    /// Bytes of those frames.
+    pub bytes_in: u64,
+    /// Frames encoded for sending (control frames included).
+    pub frames_out: u64,
+    /// Bytes of those frames.
+    pub bytes_out: u64,
+    /// Frames whose CRC-32 did not match.
+    pub crc_failures: u64,
+    /// Connections closed because the peer broke the protocol (bad framing, bad CRC,
+    /// undecodable payload, malformed control frame).
+    pub protocol_errors: u64,
+    /// Bytes the decoder examined: header bytes parsed plus bytes run through the CRC.
+    /// Receiving a frame costs about its length here however the bytes are split.
+    pub bytes_scanned: u64,
+    /// Connections currently open.
+    pub connections_open: u64,
+    /// The most connections that were open at once.
+    pub connections_peak: u64,
+    /// Connections a server accepted (refused ones excluded).
+    pub connections_accepted: u64,
+    /// Connections a server refused because it was at its connection limit.
+    pub connections_refused: u64,
+}
+
+/// A getter for each counter, an adder for each counter that only grows (the others
+/// change through `connection_opened` and `connection_closed`), and `snapshot`.
+macro_rules! counters {
+    (
+        growing { $($(#[$doc:meta])* $name:ident, $add:ident;)* }
+        gauges { $($(#[$gauge_doc:meta])* $gauge:ident;)* }
+    ) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(&self) -> u64 {
+                self.$name.load(Ordering::Relaxed)
+            }
+
+            #[inline]
+            pub(crate) fn $add(&self, n: u64) {
+                self.$name.fetch_add(n, Ordering::Relaxed);
+            }
+        )*
+        $(
+            $(#[$gauge_doc])*
+            pub fn $gauge(&self) -> u64 {
+                self.$gauge.load(Ordering::Relaxed)
+            }
+        )*
+
+        /// Reads every counter.
+        ///
+        /// ```
+        /// let metrics = wirewright::transport::Metrics::new();
+        /// assert_eq!(metrics.snapshot().bytes_in, metrics.bytes_in());
+        /// ```
+        pub fn snapshot(&self) -> MetricsSnapshot {
+            MetricsSnapshot {
+                $($name: self.$name(),)*
+                $($gauge: self.$gauge(),)*
+            }
+        }
+    };
+}
+
+impl Metrics {
+    /// All counters at zero.
+    ///
+    /// ```
+    /// assert_eq!(wirewright::transport::Metrics::new().frames_out(), 0);
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    counters! {
+        growing {
+            /// See [`MetricsSnapshot::frames_in`].
+            frames_in, add_frames_in;
+            /// See [`MetricsSnapshot::bytes_in`].
+            bytes_in, add_bytes_in;
+            /// See [`MetricsSnapshot::frames_out`].
+            frames_out, add_frames_out;
+            /// See [`MetricsSnapshot::bytes_out`].
+            bytes_out, add_bytes_out;
+            /// See [`MetricsSnapshot::crc_failures`].
+            crc_failures, add_crc_failures;
+            /// See [`MetricsSnapshot::protocol_errors`].
+            protocol_errors, add_protocol_errors;
+            /// See [`MetricsSnapshot::bytes_scanned`].
+            bytes_scanned, add_bytes_scanned;
+            /// See [`MetricsSnapshot::connections_accepted`].
+            connections_accepted, add_connections_accepted;
+            /// See [`MetricsSnapshot::connections_refused`].
+            connections_refused, add_connections_refused;
+        }
+        gauges {
+            /// See [`MetricsSnapshot::connections_open`].
+            connections_open;
+            /// See [`MetricsSnapshot::connections_peak`].
+            connections_peak;
+        }
+    }
+
+    pub(crate) fn connection_opened(&self) {
+        let open = self.connections_open.fetch_add(1, Ordering::Relaxed) + 1;
+        self.connections_peak.fetch_max(open, Ordering::Relaxed);
+    }
+
+    pub(crate) fn connection_closed(&self) {
+        self.connections_open.fetch_sub(1, Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,92 @@
+//! The tokio transport (feature `transport`, on by default): frames over any
+//! `AsyncRead + AsyncWrite`, connections with heartbeats and a closing handshake, a
+//! server and a client.
+//!
+//! # Layers
+//!
+//! ```text
+//!   Server / Client          accept, connection limit, shutdown / connect with backoff
+//!        │
+//!   Connection               typed send/recv, PING→PONG, heartbeats, idle timeout,
+//!        │                   GOODBYE handshake (a driver task owns the stream)
+//!   Framed<T, FrameCodec<P>> Stream of Incoming<P>, Sink of Outgoing<P> (message,
+//!        │                   correlated message or control frame)
+//!        │
+//!   T: AsyncRead + AsyncWrite   TcpStream, UnixStream, tokio::io::duplex, TLS...
+//! ```
+//!
+//! - [`FrameCodec`] is a `tokio_util::codec` decoder and encoder: use it with
+//!   `Framed` when you want every frame, control frames included.
+//! - [`Connection`] hides control frames: it answers PINGs, sends its own heartbeats,
+//!   closes a silent peer, and ends its stream of messages when the peer says GOODBYE,
+//!   with the reason ([`ConnectionError::Goodbye`]).
+//! - [`Server`] and [`Client`] make connections over TCP.
+//!
+//! # Closing (SPEC.md §7)
+//!
+//! ```text
+//!   A (closes first)                          B
+//!   ── GOODBYE(reason) ──────────────────────►  B sends what it had queued, then
+//!   ◄────────────── queued messages, GOODBYE ─  answers; it sends nothing more
+//!   (everything B sent has now arrived:         and reads until the end of stream
+//!    A's handler finishes, A flushes, closes)
+//!   ── responses, end of stream ─────────────►
+//! ```
+//!
+//! A server that shuts down is A: the messages its peers had already sent are still
+//! received and answered. Both sides give up after the close timeout.
+//!
+//! # Example
+//!
+//! ```
+//! use wirewright::Message;
+//! use wirewright::transport::{Connection, ConnectionConfig};
+//!
+//! #[derive(Message, Debug, PartialEq)]
+//! #[wire(id = 1)]
+//! struct Note(u8);
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), wirewright::transport::ConnectionError> {
+//! let (a, b) = tokio::io::duplex(4096);
+//! let alice = Connection::<Note>::spawn(a, &ConnectionConfig::new());
+//! let mut bob = Connection::<Note>::spawn(b, &ConnectionConfig::new());
+//! alice.send(Note(1)).await?;
+//! assert_eq!(bob.recv().await?.map(|received| received.message), Some(Note(1)));
+//! # Ok(())
+//! # }
+//! ```
+
+mod backoff;
+mod client;
+mod closing;
+mod codec;
+mod config;
+mod connection;
+mod control;
+mod driver;
+mod envelope;
+mod error;
+mod heartbeat;
+mod idle;
+mod metrics;
+mod receiver;
+mod sender;
+mod server;
+mod shared;
+
+pub use backoff::Backoff;
+pub use client::Client;
+pub use codec::FrameCodec;
+pub use config::{ClientConfig, ConnectionConfig, ServerConfig};
+pub use connection::{Connection, ConnectionDriver};
+pub use control::{Control, ControlError, Goodbye, GoodbyeReason};
+pub use envelope::{Correlated, Incoming, Outgoing, Received};
+pub use error::{CodecError, ConnectError, ConnectionError};
+pub use metrics::{Metrics, MetricsSnapshot};
+pub use receiver::MessageReceiver;
+pub use sender::MessageSender;
+pub use server::Server;
+
+/// The token that shuts a [`Server`] down, re-exported from `tokio_util`.
+pub use tokio_util::sync::CancellationToken;

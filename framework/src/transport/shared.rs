@@ -1,0 +1,93 @@
+//! What the handles and the driver of one connection share, and what a server or client
+//! attaches to it.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use tokio_util::sync::CancellationToken;
+
+use super::{ConnectionError, Metrics};
+
+/// What the handles and the driver of one connection share.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) metrics: Arc<Metrics>,
+    pub(crate) peer_addr: Option<SocketAddr>,
+    /// Cancelled when the server shuts down.
+    pub(crate) shutdown: Option<CancellationToken>,
+    /// Cancelled by [`Connection::close`](super::Connection::close).
+    pub(crate) close: CancellationToken,
+    /// Cancelled when the [`MessageReceiver`](super::MessageReceiver) is dropped.
+    pub(crate) receiver_dropped: CancellationToken,
+    /// Cancelled when the driver has finished.
+    pub(crate) done: CancellationToken,
+    outcome: Mutex<Option<ConnectionError>>,
+}
+
+impl Shared {
+    pub(crate) fn new(attachments: Attachments) -> Self {
+        Shared {
+            metrics: attachments.metrics.unwrap_or_default(),
+            peer_addr: attachments.peer_addr,
+            shutdown: attachments.shutdown,
+            close: CancellationToken::new(),
+            receiver_dropped: CancellationToken::new(),
+            done: CancellationToken::new(),
+            outcome: Mutex::new(None),
+        }
+    }
+
+    pub(crate) fn set_outcome(&self, outcome: Option<ConnectionError>) {
+        *self.outcome.lock().unwrap_or_else(PoisonError::into_inner) = outcome;
+    }
+
+    pub(crate) fn take_outcome(&self) -> Option<ConnectionError> {
+        self.outcome
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+
+    /// The close event, at a level that matches the reason.
+    pub(crate) fn log_close(&self, outcome: &Result<(), ConnectionError>) {
+        let peer = self.peer_addr;
+        match outcome {
+            Ok(()) => tracing::debug!(?peer, "connection closed"),
+            Err(error @ ConnectionError::Protocol(_)) => {
+                tracing::warn!(?peer, %error, "connection closed: protocol error");
+            }
+            Err(error @ (ConnectionError::Goodbye { .. } | ConnectionError::PeerVanished)) => {
+                tracing::debug!(?peer, %error, "connection closed by the peer");
+            }
+            Err(error) => tracing::info!(?peer, %error, "connection closed"),
+        }
+    }
+}
+
+/// What a server or client attaches to a connection besides its configuration.
+#[derive(Debug, Default)]
+pub(crate) struct Attachments {
+    pub(crate) metrics: Option<Arc<Metrics>>,
+    pub(crate) shutdown: Option<CancellationToken>,
+    pub(crate) peer_addr: Option<SocketAddr>,
+}
+
+/// Counts the connection as open until the driver finishes or is dropped (a server
+/// past its shutdown grace drops it), then wakes [`Connection::close`](super::Connection::close)(super::Connection::close).
+pub(crate) struct OpenGuard {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl OpenGuard {
+    pub(crate) fn new(shared: Arc<Shared>) -> Self {
+        shared.metrics.connection_opened();
+        OpenGuard { shared }
+    }
+}
+
+impl Drop for OpenGuard {
+    fn drop(&mut self) {
+        self.shared.metrics.connection_closed();
+        self.shared.done.cancel();
+    }
+}

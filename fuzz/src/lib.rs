@@ -1,1 +1,0 @@
-//! Fuzz targets for wirewright live in `fuzz_targets/` (see the fuzzing issue).

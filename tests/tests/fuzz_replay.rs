@@ -1,0 +1,197 @@
+//! Replays every committed fuzz seed (`fuzz/seeds/<target>/`) and regression input
+//! (`fuzz/regressions/<target>/`) through the functions the cargo-fuzz targets call, on
+//! the stable toolchain, so a fixed finding stays fixed.
+//!
+//! Regenerate the seeds with
+//! `cargo test -p wirewright-tests --test fuzz_replay -- --ignored write_seeds`.
+#![allow(clippy::unwrap_used)]
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use wirewright::{encode_frame, Encode};
+use wirewright_tests::fuzz_cases::{self, Doc, FuzzProtocol, Pair, Record, Shape, Tree};
+use wirewright_tests::spec::{spec_text, vectors};
+
+type Case = fn(&[u8]);
+
+const TARGETS: [(&str, Case); 4] = [
+    ("frame", fuzz_cases::frame),
+    ("payload", fuzz_cases::payload),
+    ("roundtrip", fuzz_cases::roundtrip),
+    ("json", fuzz_cases::json),
+];
+
+fn fuzz_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz")
+}
+
+fn inputs(kind: &str, target: &str) -> Vec<(PathBuf, Vec<u8>)> {
+    let dir = fuzz_dir().join(kind).join(target);
+    let Ok(entries) = fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<_> = entries
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.is_file())
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|path| {
+            let bytes = fs::read(&path).unwrap();
+            (path, bytes)
+        })
+        .collect()
+}
+
+#[test]
+fn every_committed_seed_and_regression_replays_cleanly() {
+    let mut replayed = 0;
+    for (target, case) in TARGETS {
+        let seeds = inputs("seeds", target);
+        assert!(!seeds.is_empty(), "fuzz/seeds/{target} has no seeds");
+        for (path, bytes) in seeds.iter().chain(&inputs("regressions", target)) {
+            let outcome = std::panic::catch_unwind(|| case(bytes));
+            assert!(outcome.is_ok(), "{target} fails on {}", path.display());
+            replayed += 1;
+        }
+    }
+    assert!(replayed >= 20, "only {replayed} inputs replayed");
+}
+
+fn sample_doc(id: u32) -> Doc {
+    Doc {
+        id,
+        delta: -7,
+        title: format!("document {id}"),
+        body: (0..id as u8).collect(),
+        meta: BTreeMap::from([
+            ("origin".to_owned(), Shape::Point),
+            ("outline".to_owned(), Shape::Polygon(vec![(0, 0), (3, -4)])),
+        ]),
+        score: Some(0.5),
+        pair: Pair {
+            first: true,
+            second: u64::from(id) << 40,
+        },
+        mark: 'ß',
+        tree: sample_tree(2),
+    }
+}
+
+fn sample_tree(depth: u32) -> Tree {
+    if depth == 0 {
+        Tree::Leaf(-1)
+    } else {
+        Tree::Node(vec![
+            sample_tree(depth - 1),
+            Tree::Boxed(Some(Box::new(Tree::Leaf(depth.into())))),
+        ])
+    }
+}
+
+fn sample_record() -> Record<'static> {
+    Record {
+        id: 300,
+        stamp: -1,
+        name: "sensor",
+        blob: &[0xde, 0xad],
+        note: Cow::Borrowed("ok"),
+        tags: BTreeMap::from([("a".to_owned(), vec![1, 2, 300])]),
+        seen: HashMap::from([(1, true), (200, false)]),
+        flags: BTreeSet::from([-1, 5]),
+        parent: Some(Box::new(Shape::Labelled(
+            "l".into(),
+            Box::new(Shape::Circle { radius: 9 }),
+        ))),
+        pair: Pair {
+            first: u128::MAX,
+            second: Some('x'),
+        },
+        ratio: (1.5, -0.25),
+        address: [127, 0, 0, 1],
+        shapes: vec![Shape::Point, Shape::Circle { radius: 1 }],
+    }
+}
+
+fn frame_of(message: &FuzzProtocol<'_>, correlation_id: u32) -> Vec<u8> {
+    let mut buf = Vec::new();
+    encode_frame(message, correlation_id, &mut buf).unwrap();
+    buf
+}
+
+#[test]
+#[ignore = "writes fuzz/seeds; run by hand after changing the fuzz types"]
+fn write_seeds() {
+    let mut seeds: Vec<(&str, String, Vec<u8>)> = Vec::new();
+    for vector in vectors(&spec_text()) {
+        if vector.name.starts_with("frame-") {
+            seeds.push((
+                "frame",
+                format!("spec-{}", vector.name),
+                vector.bytes.clone(),
+            ));
+        } else {
+            for selector in 0..8u8 {
+                let mut input = vec![selector];
+                input.extend(&vector.bytes);
+                seeds.push((
+                    "payload",
+                    format!("spec-{}-as-{selector}", vector.name),
+                    input,
+                ));
+            }
+        }
+    }
+    let record = sample_record();
+    let doc = sample_doc(12);
+    let tree = sample_tree(4);
+    for (index, message) in [
+        FuzzProtocol::Record(record.clone()),
+        FuzzProtocol::Doc(doc.clone()),
+        FuzzProtocol::Tree(tree.clone()),
+    ]
+    .iter()
+    .enumerate()
+    {
+        seeds.push((
+            "frame",
+            format!("sample-{index}"),
+            frame_of(message, index as u32),
+        ));
+    }
+    for (selector, name, bytes) in [
+        (0u8, "record", record.encode_to_vec()),
+        (1, "doc", doc.encode_to_vec()),
+        (2, "tree", tree.encode_to_vec()),
+    ] {
+        let mut input = vec![selector];
+        input.extend(bytes);
+        seeds.push(("payload", format!("sample-{name}"), input));
+    }
+    seeds.push(("json", "sample-doc".into(), doc.encode_to_vec()));
+    seeds.push((
+        "json",
+        "sample-doc-2".into(),
+        sample_doc(200).encode_to_vec(),
+    ));
+    for (index, bytes) in [
+        doc.encode_to_vec(),
+        record.encode_to_vec(),
+        vec![0u8; 64],
+        vec![0xff; 64],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        seeds.push(("roundtrip", format!("bytes-{index}"), bytes));
+    }
+    for (target, name, bytes) in seeds {
+        let dir = fuzz_dir().join("seeds").join(target);
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join(name), bytes).unwrap();
+    }
+}
