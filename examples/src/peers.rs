@@ -105,11 +105,24 @@ impl Borrowing for Blob {
 }
 
 /// Bytes before the payload in a codec's buffer: room for a hand-framed length prefix.
-const HEADROOM: usize = 4;
+///
+/// ```
+/// assert_eq!(wirewright_examples::peers::HEADROOM, 4); // a u32 length
+/// ```
+pub const HEADROOM: usize = 4;
 /// Bytes after it: room for the CRC-32.
-const TAILROOM: usize = 4;
+///
+/// ```
+/// assert_eq!(wirewright_examples::peers::TAILROOM, 4); // a CRC-32
+/// ```
+pub const TAILROOM: usize = 4;
 /// The largest payload of any dataset in any format (a JSON blob is about 230 KB).
-const MAX_PAYLOAD: usize = 512 * 1024;
+///
+/// ```
+/// use wirewright_examples::{datasets::blob, peers::MAX_PAYLOAD};
+/// assert!(MAX_PAYLOAD > 4 * blob::BLOB_LEN);
+/// ```
+pub const MAX_PAYLOAD: usize = 512 * 1024;
 
 /// One format, with reused buffers: one value encodes and decodes many messages.
 ///

@@ -24,6 +24,8 @@ pub use checksum::frame_crc;
 pub use error::FrameError;
 pub use flags::{Flags, PayloadFormat};
 pub use header::{FrameHeader, HEADER_LEN, MAGIC, TRAILER_LEN, VERSION};
+#[cfg(all(feature = "transport", feature = "json"))]
+pub(crate) use json::decode_json_payload;
 #[cfg(feature = "json")]
 pub use json::{
     decode_frame_json, decode_frame_json_with, encode_frame_json, encode_frame_json_with,

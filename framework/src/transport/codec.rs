@@ -42,13 +42,13 @@ use std::sync::Arc;
 use bytes::BytesMut;
 use tokio_util::codec::{Decoder, Encoder};
 
-use crate::frame::{check_message_frame, decode_payload, HEADER_LEN, TRAILER_LEN};
-use crate::{
-    encode_frame_with, frame_crc, DecodeProtocol, Flags, FrameError, FrameHeader, Limits, Protocol,
-    Reader,
-};
+use crate::frame::{HEADER_LEN, TRAILER_LEN};
+use crate::{frame_crc, Flags, FrameError, FrameHeader, Limits, PayloadFormat};
 
-use super::{CodecError, Control, Correlated, Incoming, Metrics, Outgoing, Received};
+use super::{
+    BinaryPayload, CodecError, Control, Correlated, DecodePayload, EncodePayload, Incoming,
+    Metrics, Outgoing, PayloadCodec, Received,
+};
 
 /// Where the decoder is in the current frame.
 #[derive(Debug, Clone, Copy)]
@@ -60,7 +60,10 @@ enum DecodeState {
 }
 
 /// Decodes frames into [`Incoming`] items of protocol `In`, and encodes [`Outgoing`]
-/// items of protocol `Out` (by default the same protocol) into frames.
+/// items of protocol `Out` (by default the same protocol) into frames, with payloads in
+/// the format `F`: [`BinaryPayload`] by default, [`JsonPayload`](super::JsonPayload) in a
+/// [`JsonCodec`](super::JsonCodec). A message frame in the other format is refused with
+/// [`FrameError::UnexpectedFormat`]; control frames are the same in both.
 ///
 /// ```
 /// use futures_util::{SinkExt, StreamExt};
@@ -87,14 +90,14 @@ enum DecodeState {
 /// # }
 /// ```
 #[derive(Debug)]
-pub struct FrameCodec<In, Out = In> {
+pub struct FrameCodec<In, Out = In, F = BinaryPayload> {
     limits: Limits,
     state: DecodeState,
     metrics: Arc<Metrics>,
-    protocols: PhantomData<fn(Out) -> In>,
+    protocols: PhantomData<fn(Out, F) -> In>,
 }
 
-impl<In, Out> FrameCodec<In, Out> {
+impl<In, Out, F> FrameCodec<In, Out, F> {
     /// The most the decoder reserves beyond the bytes it has while a frame is incomplete:
     /// 64 KiB.
     ///
@@ -163,6 +166,22 @@ impl<In, Out> FrameCodec<In, Out> {
         &self.metrics
     }
 
+    /// The payload format this codec writes and accepts.
+    ///
+    /// ```
+    /// use wirewright::PayloadFormat;
+    /// # #[derive(wirewright::Message)]
+    /// # #[wire(id = 1)]
+    /// # struct Note(u8);
+    /// assert_eq!(wirewright::transport::FrameCodec::<Note>::new().format(), PayloadFormat::Binary);
+    /// ```
+    pub fn format(&self) -> PayloadFormat
+    where
+        F: PayloadCodec,
+    {
+        F::FORMAT
+    }
+
     /// Parses the header at the front of `src`, checking each byte present.
     fn decode_head(&self, src: &BytesMut) -> Result<Option<FrameHeader>, FrameError> {
         let present = src.len().min(HEADER_LEN);
@@ -177,7 +196,7 @@ impl<In, Out> FrameCodec<In, Out> {
         frame: bytes::Bytes,
     ) -> Result<Incoming<In>, CodecError>
     where
-        In: for<'de> DecodeProtocol<'de>,
+        F: DecodePayload<In>,
     {
         let crc_offset = frame.len() - TRAILER_LEN;
         let stored = u32::from_le_bytes([
@@ -207,20 +226,18 @@ impl<In, Out> FrameCodec<In, Out> {
                 &self.limits,
             )?));
         }
-        check_message_frame(&header, crate::PayloadFormat::Binary)?;
-        let mut reader = Reader::from_bytes_with_limits(&payload, self.limits);
-        let message = decode_payload::<In>(&header, &mut reader)?;
+        let message = F::decode_payload(&header, &payload, &self.limits)?;
         Ok(Incoming::Message(Received { header, message }))
     }
 }
 
-impl<In, Out> Default for FrameCodec<In, Out> {
+impl<In, Out, F> Default for FrameCodec<In, Out, F> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<In, Out> Clone for FrameCodec<In, Out> {
+impl<In, Out, F> Clone for FrameCodec<In, Out, F> {
     /// A codec with the same limits and metrics, at the start of a frame.
     fn clone(&self) -> Self {
         FrameCodec {
@@ -232,9 +249,9 @@ impl<In, Out> Clone for FrameCodec<In, Out> {
     }
 }
 
-impl<In, Out> Decoder for FrameCodec<In, Out>
+impl<In, Out, F> Decoder for FrameCodec<In, Out, F>
 where
-    In: for<'de> DecodeProtocol<'de>,
+    F: DecodePayload<In>,
 {
     type Item = Incoming<In>;
     type Error = CodecError;
@@ -281,7 +298,10 @@ where
     }
 }
 
-impl<In, Out: Protocol> Encoder<Outgoing<Out>> for FrameCodec<In, Out> {
+impl<In, Out, F> Encoder<Outgoing<Out>> for FrameCodec<In, Out, F>
+where
+    F: EncodePayload<Out>,
+{
     type Error = CodecError;
 
     fn encode(&mut self, item: Outgoing<Out>, dst: &mut BytesMut) -> Result<(), CodecError> {
@@ -289,7 +309,7 @@ impl<In, Out: Protocol> Encoder<Outgoing<Out>> for FrameCodec<In, Out> {
             Outgoing::Message(Correlated {
                 correlation_id,
                 message,
-            }) => encode_frame_with(&message, correlation_id, &self.limits, dst)?,
+            }) => F::encode_frame(&message, correlation_id, &self.limits, dst)?,
             Outgoing::Control(control) => control.write(dst),
         };
         self.metrics.add_frames_out(1);

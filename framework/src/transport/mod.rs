@@ -16,7 +16,8 @@
 //! ```
 //!
 //! - [`FrameCodec`] is a `tokio_util::codec` decoder and encoder: use it with
-//!   `Framed` when you want every frame, control frames included.
+//!   `Framed` when you want every frame, control frames included. Its payloads are
+//!   binary, or JSON with [`JsonCodec`] (feature `json`).
 //! - [`Connection`] hides control frames: it answers PINGs, sends its own heartbeats,
 //!   closes a silent peer, and ends its stream of messages when the peer says GOODBYE,
 //!   with the reason ([`ConnectionError::Goodbye`]).
@@ -70,6 +71,7 @@ mod error;
 mod heartbeat;
 mod idle;
 mod metrics;
+mod payload;
 mod receiver;
 mod sender;
 mod server;
@@ -84,6 +86,9 @@ pub use control::{Control, ControlError, Goodbye, GoodbyeReason};
 pub use envelope::{Correlated, Incoming, Outgoing, Received};
 pub use error::{CodecError, ConnectError, ConnectionError};
 pub use metrics::{Metrics, MetricsSnapshot};
+pub use payload::{BinaryPayload, DecodePayload, EncodePayload, PayloadCodec};
+#[cfg(feature = "json")]
+pub use payload::{JsonCodec, JsonPayload};
 pub use receiver::MessageReceiver;
 pub use sender::MessageSender;
 pub use server::Server;
