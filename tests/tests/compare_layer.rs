@@ -139,3 +139,29 @@ fn value_a_format_cannot_round_trip_is_reported_with_its_index() {
         "{err}"
     );
 }
+
+#[test]
+fn end_to_end_run_sends_binary_and_json_frames_over_loopback() {
+    use wirewright::compare::{end_to_end, Workload};
+    let sample = sample();
+    let result = end_to_end("say", &sample, &Workload::new(20, 100, 8)).unwrap();
+    assert_eq!(result.dataset, "say");
+    let formats: Vec<Format> = result.formats.iter().map(|s| s.format).collect();
+    assert_eq!(formats, [Format::Wirewright, Format::Json]);
+    let binary = &result.formats[0];
+    let json = &result.formats[1];
+    // 20 round trips cycle through the 20 messages once: each frame is header + payload
+    // + CRC.
+    let payloads: usize = sample.iter().map(Encode::encoded_len).sum();
+    assert_eq!(binary.frame_bytes, (20 * (16 + 4) + payloads) as f64 / 20.0);
+    assert!(json.frame_bytes > binary.frame_bytes);
+    for stats in &result.formats {
+        assert!(stats.messages_per_second > 0.0);
+        assert!(stats.p50 <= stats.p99 && stats.p99 > Duration::ZERO);
+    }
+    let mut report = Report::new();
+    report.push_end_to_end(result);
+    let table = report.to_markdown();
+    assert!(table.contains("| say | binary |"), "{table}");
+    assert!(table.contains("| say | JSON |"), "{table}");
+}

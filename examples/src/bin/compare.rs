@@ -1,6 +1,8 @@
 //! Compares wirewright's binary payloads with JSON and bincode on four datasets (chat,
 //! access log, telemetry, 64 KiB blobs): bytes per message and the time to encode and
-//! decode one. Prints a markdown table and writes an SVG bar chart.
+//! decode one. Then sends each dataset over loopback TCP through the transport, in binary
+//! and in JSON frames: bytes on the wire, messages per second, round-trip latency. Prints
+//! markdown tables and writes an SVG bar chart of the first.
 //!
 //! Run: `cargo run --release -p wirewright-examples --bin compare [-- chart.svg]`
 //! (the chart goes to `target/compare.svg` unless a path is given).
@@ -8,7 +10,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use wirewright::compare::{compare, Budget, Report};
+use wirewright::compare::{compare, end_to_end, Budget, Report, Workload};
 use wirewright_examples::datasets::{blob, chat, log, telemetry};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -25,6 +27,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     report.push(compare("telemetry", &telemetry::batches(500), &budget)?);
     report.push(compare("blob", &blob::blobs(16), &budget)?);
 
+    let workload = Workload::default();
+    report.push_end_to_end(end_to_end("chat", &chat::messages(2_000), &workload)?);
+    report.push_end_to_end(end_to_end("log", &log::records(1_000), &workload)?);
+    report.push_end_to_end(end_to_end(
+        "telemetry",
+        &telemetry::batches(500),
+        &workload,
+    )?);
+    // A JSON blob is 230 KB of text: fewer of them.
+    let blobs = Workload::new(200, 1_000, 8);
+    report.push_end_to_end(end_to_end("blob", &blob::blobs(16), &blobs)?);
+
     println!("{}", report.to_markdown());
     if let Some(parent) = svg.parent() {
         std::fs::create_dir_all(parent)?;
@@ -33,9 +47,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let svg = svg.canonicalize().unwrap_or(svg);
     println!("Chart: {}", svg.display());
     println!(
-        "Times are the fastest of {} rounds of {} ms per format and operation; {:.1} s in all.",
+        "Codec times are the fastest of {} rounds of {} ms per format and operation. End to \
+         end: {} requests one at a time (latency), then {} requests {} at a time \
+         (throughput), echoed by a server on the same thread ({} and {} for blobs). {:.1} s \
+         in all.",
         budget.rounds(),
         budget.round_time().as_millis(),
+        workload.round_trips(),
+        workload.pipelined(),
+        workload.window(),
+        blobs.round_trips(),
+        blobs.pipelined(),
         started.elapsed().as_secs_f64()
     );
     Ok(())

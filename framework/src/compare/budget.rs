@@ -4,8 +4,9 @@ use std::time::{Duration, Instant};
 
 /// The time a comparison spends on each (format, operation) pair: `rounds` rounds of at
 /// least `round_time` each. A round runs whole passes over the sample until its time is
-/// up; the result is the fastest round's time per message, the one least disturbed by
-/// other work on the machine.
+/// up; the formats take turns round by round, so that a burst of other work on the
+/// machine falls on all of them; the result is each one's fastest round, the one least
+/// disturbed.
 ///
 /// ```
 /// use std::time::Duration;
@@ -56,25 +57,20 @@ impl Budget {
         self.rounds
     }
 
-    /// Nanoseconds per item of the fastest round of `pass`, which processes `items` items
-    /// each time it is called. One untimed pass warms caches and the allocator first.
-    pub(crate) fn nanos_per_item(&self, items: usize, mut pass: impl FnMut()) -> f64 {
-        pass();
-        let mut best = f64::INFINITY;
-        for _ in 0..self.rounds {
-            let start = Instant::now();
-            let mut passes = 0u64;
-            loop {
-                pass();
-                passes += 1;
-                if start.elapsed() >= self.round_time {
-                    break;
-                }
+    /// Nanoseconds per item of one round of `pass`, which processes `items` items each
+    /// time it is called: whole passes until the round's time is up.
+    pub(crate) fn time_round(&self, items: usize, mut pass: impl FnMut()) -> f64 {
+        let start = Instant::now();
+        let mut passes = 0u64;
+        loop {
+            pass();
+            passes += 1;
+            if start.elapsed() >= self.round_time {
+                break;
             }
-            let nanos = start.elapsed().as_nanos() as f64;
-            best = best.min(nanos / (passes as f64 * items.max(1) as f64));
         }
-        best
+        let nanos = start.elapsed().as_nanos() as f64;
+        nanos / (passes as f64 * items.max(1) as f64)
     }
 }
 

@@ -116,23 +116,59 @@ where
             dataset: dataset.to_owned(),
         });
     }
-    let formats = Format::ALL
+    let payloads: Vec<Vec<Vec<u8>>> = Format::ALL
         .into_iter()
-        .map(|format| measure(dataset, format, messages, budget))
+        .map(|format| round_trip(dataset, format, messages))
         .collect::<Result<_, _>>()?;
+    let mut formats: Vec<FormatStats> = Format::ALL
+        .into_iter()
+        .zip(&payloads)
+        .map(|(format, payloads)| FormatStats {
+            format,
+            messages: messages.len(),
+            total_bytes: payloads.iter().map(Vec::len).sum(),
+            encode_nanos: f64::INFINITY,
+            decode_nanos: f64::INFINITY,
+        })
+        .collect();
+    let largest = payloads.iter().flatten().map(Vec::len).max().unwrap_or(0);
+    let mut buf = Vec::with_capacity(largest);
+    // An untimed round first warms caches and the allocator; then the formats take turns.
+    for round in 0..=budget.rounds() {
+        for (stats, payloads) in formats.iter_mut().zip(&payloads) {
+            let format = stats.format;
+            let encode = budget.time_round(messages.len(), || {
+                for message in messages {
+                    buf.clear();
+                    // Checked by `round_trip`: every message encodes.
+                    let _ = format.encode(black_box(message), &mut buf);
+                    black_box(&buf);
+                }
+            });
+            let decode = budget.time_round(payloads.len(), || {
+                for payload in payloads {
+                    // Checked by `round_trip`: every payload decodes.
+                    black_box(format.decode::<T>(black_box(payload)).ok());
+                }
+            });
+            if round > 0 {
+                stats.encode_nanos = stats.encode_nanos.min(encode);
+                stats.decode_nanos = stats.decode_nanos.min(decode);
+            }
+        }
+    }
     Ok(Comparison {
         dataset: dataset.to_owned(),
         formats,
     })
 }
 
-/// One format: check the round trip of every message, then time encoding and decoding.
-fn measure<T>(
+/// Every message encoded in `format`, after checking that each decodes back to itself.
+fn round_trip<T>(
     dataset: &str,
     format: Format,
     messages: &[T],
-    budget: &Budget,
-) -> Result<FormatStats, CompareError>
+) -> Result<Vec<Vec<u8>>, CompareError>
 where
     T: Encode + DecodeOwned + Serialize + DeserializeOwned + PartialEq + Debug,
 {
@@ -164,29 +200,5 @@ where
         }
         payloads.push(payload);
     }
-    let total_bytes = payloads.iter().map(Vec::len).sum();
-    let largest = payloads.iter().map(Vec::len).max().unwrap_or(0);
-
-    let mut buf = Vec::with_capacity(largest);
-    let encode_nanos = budget.nanos_per_item(messages.len(), || {
-        for message in messages {
-            buf.clear();
-            // Checked above: every message encodes.
-            let _ = format.encode(black_box(message), &mut buf);
-            black_box(&buf);
-        }
-    });
-    let decode_nanos = budget.nanos_per_item(payloads.len(), || {
-        for payload in &payloads {
-            // Checked above: every payload decodes.
-            black_box(format.decode::<T>(black_box(payload)).ok());
-        }
-    });
-    Ok(FormatStats {
-        format,
-        messages: messages.len(),
-        total_bytes,
-        encode_nanos,
-        decode_nanos,
-    })
+    Ok(payloads)
 }

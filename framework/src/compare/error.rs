@@ -66,6 +66,18 @@ pub enum CompareError {
         /// The message's index in the sample.
         index: usize,
     },
+    /// The loopback connection of an end-to-end comparison failed, or an echo differed
+    /// from its request.
+    #[error("end-to-end run of dataset {dataset} in {format} failed: {source}")]
+    EndToEnd {
+        /// The dataset.
+        dataset: String,
+        /// The format being sent.
+        format: Format,
+        /// What went wrong.
+        #[source]
+        source: std::io::Error,
+    },
     /// The chart could not be drawn or written.
     #[error("cannot write the chart to {}: {message}", path.display())]
     Chart {

@@ -33,6 +33,11 @@
 //! # Ok::<(), wirewright::compare::CompareError>(())
 //! ```
 //!
+//! With the `transport` feature (on by default), [`end_to_end`] sends the same messages
+//! over loopback TCP through the transport's codec, in binary and in JSON frames: bytes
+//! on the wire, messages per second, and round-trip latency percentiles. A report shows
+//! them in a second table.
+//!
 //! Times are wall-clock nanoseconds of the fastest of several rounds ([`Budget`]): on a
 //! busy machine compare the formats of one run with each other rather than with another
 //! run's numbers. For statistically careful numbers against more peers, see the Criterion
@@ -41,12 +46,16 @@
 mod budget;
 mod chart;
 mod comparison;
+#[cfg(feature = "transport")]
+mod end_to_end;
 mod error;
 mod format;
 mod report;
 
 pub use budget::Budget;
 pub use comparison::{compare, Comparison, FormatStats};
+#[cfg(feature = "transport")]
+pub use end_to_end::{end_to_end, EndToEnd, EndToEndStats, Workload};
 pub use error::CompareError;
 pub use format::Format;
 pub use report::Report;

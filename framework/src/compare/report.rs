@@ -28,6 +28,8 @@ use super::{Comparison, Format, FormatStats};
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Report {
     comparisons: Vec<Comparison>,
+    #[cfg(feature = "transport")]
+    end_to_end: Vec<super::EndToEnd>,
 }
 
 impl Report {
@@ -52,6 +54,30 @@ impl Report {
         self.comparisons.push(comparison);
     }
 
+    /// Adds an end-to-end comparison ([`end_to_end`](super::end_to_end), feature
+    /// `transport`), shown in a table of its own.
+    ///
+    /// ```
+    /// use wirewright::compare::{EndToEnd, Report};
+    /// let mut report = Report::new();
+    /// report.push_end_to_end(EndToEnd { dataset: "chat".into(), formats: Vec::new() });
+    /// assert_eq!(report.end_to_end().len(), 1);
+    /// ```
+    #[cfg(feature = "transport")]
+    pub fn push_end_to_end(&mut self, result: super::EndToEnd) {
+        self.end_to_end.push(result);
+    }
+
+    /// The end-to-end comparisons, in the order they were added.
+    ///
+    /// ```
+    /// assert!(wirewright::compare::Report::new().end_to_end().is_empty());
+    /// ```
+    #[cfg(feature = "transport")]
+    pub fn end_to_end(&self) -> &[super::EndToEnd] {
+        &self.end_to_end
+    }
+
     /// The comparisons, in the order they were added.
     ///
     /// ```
@@ -63,7 +89,8 @@ impl Report {
 
     /// A markdown table with one row per dataset and format: bytes per message, and the
     /// nanoseconds to encode and to decode one, each also as a ratio to wirewright's
-    /// binary format (below 1 is better than wirewright, above 1 worse).
+    /// binary format (below 1 is better than wirewright, above 1 worse). End-to-end
+    /// results follow in a second table, when there are any.
     ///
     /// ```
     /// let table = wirewright::compare::Report::new().to_markdown();
@@ -97,13 +124,21 @@ impl Report {
                 );
             }
         }
+        #[cfg(feature = "transport")]
+        if !self.end_to_end.is_empty() {
+            out.push('\n');
+            out.push_str(&super::end_to_end::markdown(&self.end_to_end));
+        }
         out
     }
 }
 
 impl From<Vec<Comparison>> for Report {
     fn from(comparisons: Vec<Comparison>) -> Self {
-        Report { comparisons }
+        Report {
+            comparisons,
+            ..Report::default()
+        }
     }
 }
 
