@@ -118,6 +118,7 @@ impl Report {
             .disable_x_mesh()
             .x_labels(groups)
             .x_label_formatter(&label)
+            .y_label_formatter(&|value| compact(*value))
             .y_desc(panel.unit)
             .draw()?;
 
@@ -146,5 +147,31 @@ impl Report {
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)
             .draw()
+    }
+}
+
+/// `1500` as `1.5k`, `2000000` as `2M`: axis labels that stay short on a log scale.
+fn compact(value: f64) -> String {
+    let (scaled, suffix) = match value.abs() {
+        v if v >= 1e9 => (value / 1e9, "G"),
+        v if v >= 1e6 => (value / 1e6, "M"),
+        v if v >= 1e3 => (value / 1e3, "k"),
+        _ => (value, ""),
+    };
+    let text = format!("{scaled:.1}");
+    let text = text.strip_suffix(".0").unwrap_or(&text);
+    format!("{text}{suffix}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::compact;
+
+    #[test]
+    fn axis_labels_are_short() {
+        assert_eq!(compact(100.0), "100");
+        assert_eq!(compact(1500.0), "1.5k");
+        assert_eq!(compact(2e6), "2M");
+        assert_eq!(compact(0.5), "0.5");
     }
 }
