@@ -70,9 +70,7 @@ pub trait Decode<'de>: Sized {
     /// ```
     fn decode_with_limits(input: &'de [u8], limits: Limits) -> Result<Self, DecodeError> {
         let mut reader = Reader::with_limits(input, limits);
-        let value = Self::decode_raw(&mut reader)?;
-        reader.finish()?;
-        Ok(value)
+        finished(Self::decode_raw(&mut reader), &reader)
     }
 
     /// Decodes a complete payload held in [`Bytes`]; `Bytes` fields share its memory.
@@ -90,9 +88,7 @@ pub trait Decode<'de>: Sized {
     /// ```
     fn decode_bytes(input: &'de Bytes) -> Result<Self, DecodeError> {
         let mut reader = Reader::from_bytes(input);
-        let value = Self::decode_raw(&mut reader)?;
-        reader.finish()?;
-        Ok(value)
+        finished(Self::decode_raw(&mut reader), &reader)
     }
 
     /// Decodes `count` elements (the count already checked by
@@ -133,6 +129,18 @@ pub trait Decode<'de>: Sized {
             None => Ok(slots.map(|slot| slot.unwrap_or_else(|| unreachable!()))),
         }
     }
+}
+
+/// `decoded`, unless bytes remain in `reader`. The result is passed through rather than
+/// unwrapped and wrapped again (`let value = ...?; Ok(value)`), so that it can be built
+/// in the caller's return slot: moving a freshly written value costs a stall when the
+/// copy reads wider than the writes that made it.
+#[inline(always)]
+fn finished<T>(decoded: Result<T, DecodeError>, reader: &Reader<'_>) -> Result<T, DecodeError> {
+    if decoded.is_ok() {
+        reader.finish()?;
+    }
+    decoded
 }
 
 /// A type that decodes without borrowing from its input: `for<'de> Decode<'de>`.

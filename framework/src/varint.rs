@@ -188,27 +188,24 @@ pub const fn zigzag_decode_i128(value: u128) -> i128 {
 /// [`DecodeErrorKind::VarintOverflow`] when the value needs more than `bits` bits.
 #[inline]
 pub(crate) fn read_u64(reader: &mut Reader<'_>, bits: u32) -> Result<u64, DecodeError> {
-    if let Some(&first) = reader.rest().first() {
-        if first < 0x80 {
+    match *reader.rest() {
+        [first, ..] if first < 0x80 => {
             reader.advance(1);
-            return Ok(u64::from(first));
+            Ok(u64::from(first))
         }
+        // Two bytes (lengths of 128 bytes to 16 KiB, small numbers): canonical when the
+        // second is not zero; 14 bits fit every type read as a varint (16 bits and wider).
+        [first, second, ..] if second < 0x80 && second != 0 && bits >= 14 => {
+            reader.advance(2);
+            Ok(u64::from(first & 0x7f) | (u64::from(second) << 7))
+        }
+        _ => read_u64_multi_byte(reader, bits),
     }
-    read_u64_multi_byte(reader, bits)
 }
 
-/// [`read_u64`] past its inline one-byte case.
+/// [`read_u64`] past its inline one- and two-byte cases.
 #[inline(never)]
 fn read_u64_multi_byte(reader: &mut Reader<'_>, bits: u32) -> Result<u64, DecodeError> {
-    // Two bytes (lengths of 128 bytes to 16 KiB, most tags and small numbers): canonical
-    // when the second is not zero; 14 bits fit every type read as a varint (16 bits and
-    // wider).
-    if let [first, second, ..] = *reader.rest() {
-        if second < 0x80 && second != 0 && bits >= 14 {
-            reader.advance(2);
-            return Ok(u64::from(first & 0x7f) | (u64::from(second) << 7));
-        }
-    }
     match read_u64_word(reader.input(), reader.position(), bits) {
         Some((value, len)) => {
             reader.advance(len);

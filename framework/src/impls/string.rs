@@ -27,11 +27,11 @@ fn read_str<'de>(reader: &mut Reader<'de>) -> Result<&'de str, DecodeError> {
 
 /// `bytes` as a `str` if they are valid UTF-8, exactly as `core::str::from_utf8` decides,
 /// with a faster path for ASCII, the usual content of protocol strings (names, keys,
-/// paths): `<[u8]>::is_ascii` checks a word at a time where `from_utf8` goes byte by byte
-/// until its input is aligned, which for short strings is all of it.
+/// paths): [`is_ascii`] checks a word at a time where `from_utf8` goes byte by byte until
+/// its input is aligned, which for short strings is all of it.
 #[inline]
 pub(crate) fn utf8(bytes: &[u8]) -> Result<&str, core::str::Utf8Error> {
-    if bytes.is_ascii() {
+    if is_ascii(bytes) {
         // SAFETY: `from_utf8_unchecked` requires `bytes` to be valid UTF-8. Every byte is
         // below 0x80 (`is_ascii`), and a byte below 0x80 is by itself a complete UTF-8
         // sequence (the one-byte form, `0xxxxxxx`), so the whole slice is a sequence of
@@ -41,6 +41,33 @@ pub(crate) fn utf8(bytes: &[u8]) -> Result<&str, core::str::Utf8Error> {
         Ok(text)
     } else {
         core::str::from_utf8(bytes)
+    }
+}
+
+/// Whether every byte is below 0x80, as `<[u8]>::is_ascii` says, with few branches for
+/// the short strings of protocols: the OR of all bytes, read as (overlapping) words,
+/// has no high bit set. Every byte is read: the first and last words overlap the ones
+/// between, and below eight bytes two overlapping four-byte words, or the first, middle
+/// and last bytes, cover the slice.
+#[inline]
+fn is_ascii(bytes: &[u8]) -> bool {
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    if let Some(last) = bytes.last_chunk::<8>() {
+        let mut any = u64::from_ne_bytes(*last);
+        for chunk in bytes.chunks_exact(8) {
+            if let Some(word) = chunk.first_chunk::<8>() {
+                any |= u64::from_ne_bytes(*word);
+            }
+        }
+        any & HIGH_BITS == 0
+    } else if let (Some(first), Some(last)) = (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
+        (u32::from_ne_bytes(*first) | u32::from_ne_bytes(*last)) & 0x8080_8080 == 0
+    } else {
+        match bytes {
+            [] => true,
+            [first, .., last] => (first | bytes[bytes.len() / 2] | last) < 0x80,
+            [only] => *only < 0x80,
+        }
     }
 }
 
@@ -218,6 +245,34 @@ mod tests {
             bytes in proptest::collection::vec(any::<u8>(), 0..40),
         ) {
             prop_assert_eq!(utf8(&bytes), core::str::from_utf8(&bytes));
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        #[test]
+        fn is_ascii_agrees_with_the_standard_library(
+            mut bytes in proptest::collection::vec(0u8..0x80, 0..80),
+            high in proptest::option::of((any::<proptest::sample::Index>(), 0x80u8..=0xff)),
+        ) {
+            if let (Some((index, byte)), false) = (high, bytes.is_empty()) {
+                let at = index.index(bytes.len());
+                bytes[at] = byte;
+            }
+            prop_assert_eq!(super::is_ascii(&bytes), bytes.is_ascii());
+        }
+    }
+
+    #[test]
+    fn is_ascii_sees_a_high_byte_at_every_position_of_every_short_length() {
+        for len in 0..=40 {
+            assert!(super::is_ascii(&vec![b'a'; len]));
+            for at in 0..len {
+                let mut bytes = vec![b'a'; len];
+                bytes[at] = 0x80;
+                assert!(!super::is_ascii(&bytes), "len {len}, high byte at {at}");
+            }
         }
     }
 
