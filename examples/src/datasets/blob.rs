@@ -1,6 +1,7 @@
 //! The blob dataset: 64 KiB byte payloads.
 
 use serde::{Deserialize, Serialize};
+use wirewright::bytes::Bytes;
 use wirewright::Message;
 
 use super::Generator;
@@ -65,6 +66,33 @@ pub struct BlobRef<'a> {
     /// The payload.
     #[serde(with = "serde_bytes")]
     pub data: &'a [u8],
+}
+
+/// [`Blob`] holding its payload as [`Bytes`]: the same encoding, and a value that owns
+/// its payload without copying it when decoded from a `Bytes` buffer (a frame the
+/// transport received, or [`Decode::decode_bytes`](wirewright::Decode::decode_bytes)):
+/// the payload shares the buffer's memory. wirewright only: the peers' derives do not
+/// know `Bytes`.
+///
+/// ```
+/// use wirewright::bytes::Bytes;
+/// use wirewright::{Decode, Encode};
+/// use wirewright_examples::datasets::blob::{self, SharedBlob};
+///
+/// let blob = &blob::blobs(1)[0];
+/// let buffer = Bytes::from(blob.encode_to_vec());
+/// let shared = SharedBlob::decode_bytes(&buffer)?;
+/// assert_eq!(shared.data, blob.data);
+/// assert!(buffer.as_ptr_range().contains(&shared.data.as_ptr())); // no copy
+/// # Ok::<(), wirewright::DecodeError>(())
+/// ```
+#[derive(Message, Debug, Clone, PartialEq)]
+#[wire(id = 4)]
+pub struct SharedBlob {
+    /// Which blob.
+    pub id: u32,
+    /// The payload.
+    pub data: Bytes,
 }
 
 impl Blob {
