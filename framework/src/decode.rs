@@ -52,6 +52,7 @@ pub trait Decode<'de>: Sized {
     /// assert!(u16::decode(&[0xac, 0x02, 0x00]).is_err()); // trailing byte
     /// # Ok::<(), wirewright::DecodeError>(())
     /// ```
+    #[inline]
     fn decode(input: &'de [u8]) -> Result<Self, DecodeError> {
         Self::decode_with_limits(input, Limits::default())
     }
@@ -68,6 +69,7 @@ pub trait Decode<'de>: Sized {
     /// let limits = Limits::new().with_max_depth(2);
     /// assert!(Option::<Option<Option<u8>>>::decode_with_limits(&bytes, limits).is_err());
     /// ```
+    #[inline]
     fn decode_with_limits(input: &'de [u8], limits: Limits) -> Result<Self, DecodeError> {
         let mut reader = Reader::with_limits(input, limits);
         finished(Self::decode_raw(&mut reader), &reader)
@@ -86,6 +88,7 @@ pub trait Decode<'de>: Sized {
     /// assert_eq!(blob.as_ptr(), input[1..].as_ptr());
     /// # Ok::<(), wirewright::DecodeError>(())
     /// ```
+    #[inline]
     fn decode_bytes(input: &'de Bytes) -> Result<Self, DecodeError> {
         let mut reader = Reader::from_bytes(input);
         finished(Self::decode_raw(&mut reader), &reader)
