@@ -5,7 +5,8 @@
 //! baseline's; the "paired" column is the median, over rounds, of the ratio within one
 //! round (the two ran within milliseconds of each other).
 //!
-//! Run: `cargo bench -p wirewright-examples --bench targets` (about a minute). Criterion's
+//! Run: `cargo bench -p wirewright-examples --bench targets` (about two minutes; add
+//! `-- decode` to run the targets whose name contains "decode"). Criterion's
 //! `codec` benchmark has the full matrix with confidence intervals.
 
 use std::hint::black_box;
@@ -73,9 +74,21 @@ fn median(mut values: Vec<f64>) -> f64 {
     values[values.len() / 2]
 }
 
+/// Whether the target `name` was asked for: every target, or those whose name contains
+/// the first argument that is not an option (`cargo bench --bench targets -- chat`).
+fn wanted(name: &str) -> bool {
+    std::env::args()
+        .skip(1)
+        .find(|arg| !arg.starts_with("--"))
+        .is_none_or(|filter| name.contains(&filter))
+}
+
 /// Races wirewright (the first contender) against the others and prints the ratio to
 /// the fastest of them.
 fn target(name: &str, goal: &str, limit: f64, mut contenders: Vec<Contender<'_>>) {
+    if !wanted(name) {
+        return;
+    }
     let times = race(&mut contenders);
     let (best, best_times) = contenders[1..]
         .iter()
@@ -186,6 +199,9 @@ fn borrowed_target<T: Borrowing>(dataset: &str, messages: &[T]) {
 }
 
 fn size_target<T: Owned>(dataset: &str, messages: &[T]) {
+    if !wanted(&format!("size, {dataset}")) {
+        return;
+    }
     let size = |codec: &mut dyn FnMut(&T) -> usize| -> usize { messages.iter().map(codec).sum() };
     let ours = size(&mut |m| m.encoded_len());
     let mut postcard = Postcard::default();
@@ -217,7 +233,10 @@ fn main() {
     decode_targets::<Telemetry>("telemetry", &telemetry);
     decode_targets::<Blob>("blob", &blobs);
     // Not a target: the same blobs decoded into a value that owns its payload as `Bytes`.
-    let buffers: Vec<Bytes> = blobs.iter().map(|b| Bytes::from(b.encode_to_vec())).collect();
+    let buffers: Vec<Bytes> = blobs
+        .iter()
+        .map(|b| Bytes::from(b.encode_to_vec()))
+        .collect();
     target(
         "owned decode, blob as `Bytes` (not a target)",
         "for comparison",

@@ -145,6 +145,13 @@
 //! - [`DecodeError`], [`FrameError`]: typed errors with offsets and field paths.
 //! - [`transport`] (feature `transport`, on by default): a tokio codec, connections
 //!   with heartbeats and graceful close, a server and a client.
+//! - `encode_frame_json`, `decode_frame_json` and the `json` module (feature `json`):
+//!   frames whose payload is the serde JSON of the message (SPEC.md §8); a
+//!   `#[derive(Protocol)]` enum whose messages derive serde's traits can travel as JSON,
+//!   and `transport::JsonCodec` sends and receives such frames.
+//! - `compare` (feature `compare`): sizes and speeds of your messages in wirewright's
+//!   format, JSON and bincode, as a markdown table and an SVG chart, and end to end
+//!   over loopback in binary and JSON frames.
 
 #![warn(missing_docs)]
 

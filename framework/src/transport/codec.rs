@@ -61,8 +61,8 @@ enum DecodeState {
 
 /// Decodes frames into [`Incoming`] items of protocol `In`, and encodes [`Outgoing`]
 /// items of protocol `Out` (by default the same protocol) into frames, with payloads in
-/// the format `F`: [`BinaryPayload`] by default, [`JsonPayload`](super::JsonPayload) in a
-/// [`JsonCodec`](super::JsonCodec). A message frame in the other format is refused with
+/// the format `F`: [`BinaryPayload`] by default, `JsonPayload` in a `JsonCodec`
+/// (feature `json`). A message frame in the other format is refused with
 /// [`FrameError::UnexpectedFormat`]; control frames are the same in both.
 ///
 /// ```

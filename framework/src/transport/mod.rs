@@ -17,7 +17,7 @@
 //!
 //! - [`FrameCodec`] is a `tokio_util::codec` decoder and encoder: use it with
 //!   `Framed` when you want every frame, control frames included. Its payloads are
-//!   binary, or JSON with [`JsonCodec`] (feature `json`).
+//!   binary, or JSON with `JsonCodec` (feature `json`).
 //! - [`Connection`] hides control frames: it answers PINGs, sends its own heartbeats,
 //!   closes a silent peer, and ends its stream of messages when the peer says GOODBYE,
 //!   with the reason ([`ConnectionError::Goodbye`]).

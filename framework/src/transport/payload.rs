@@ -8,7 +8,7 @@ use crate::frame::{check_message_frame, decode_payload};
 use crate::{encode_frame_with, DecodeProtocol, FrameError, FrameHeader, Limits, PayloadFormat};
 use crate::{Protocol, Reader};
 
-/// The payload format of a codec: [`BinaryPayload`] or [`JsonPayload`]. A codec writes
+/// The payload format of a codec: [`BinaryPayload`] or `JsonPayload` (feature `json`). A codec writes
 /// message frames in [`FORMAT`](Self::FORMAT) only ([`EncodePayload`]) and refuses message
 /// frames in any other format with [`FrameError::UnexpectedFormat`] ([`DecodePayload`],
 /// SPEC.md §8). Not meant to be implemented elsewhere.
