@@ -168,8 +168,8 @@ pub use error::{DecodeError, DecodeErrorKind, EncodeError, PathSegment};
 pub use fixed::{Fixed, FixedInt};
 pub use frame::{
     decode_frame, decode_frame_bytes, decode_frame_with, encode_frame, encode_frame_with,
-    frame_crc, Flags, FrameBuf, FrameError, FrameHeader, PayloadFormat, RawFrame, HEADER_LEN,
-    MAGIC, TRAILER_LEN, VERSION,
+    frame_crc, Flags, FrameBuf, FrameError, FrameHeader, FrameKind, PayloadFormat, RawFrame,
+    HEADER_LEN, MAGIC, TRAILER_LEN, VERSION,
 };
 pub use limits::Limits;
 pub use message::{DecodeProtocol, Message, Protocol};

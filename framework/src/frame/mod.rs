@@ -20,7 +20,7 @@ mod typed;
 pub use buffer::FrameBuf;
 pub use checksum::frame_crc;
 pub use error::FrameError;
-pub use flags::{Flags, PayloadFormat};
+pub use flags::{Flags, FrameKind, PayloadFormat};
 pub use header::{FrameHeader, HEADER_LEN, MAGIC, TRAILER_LEN, VERSION};
 pub use raw::RawFrame;
 #[cfg(feature = "transport")]
