@@ -145,6 +145,8 @@
 //! - [`DecodeError`], [`FrameError`]: typed errors with offsets and field paths.
 //! - [`transport`] (feature `transport`, on by default): a tokio codec, connections
 //!   with heartbeats and graceful close, a server and a client.
+//! - [`rpc`] (feature `transport`): request/response over one connection, with
+//!   deadlines, typed errors, reconnects and retries.
 
 #![warn(missing_docs)]
 
@@ -158,6 +160,8 @@ mod impls;
 mod limits;
 mod message;
 mod reader;
+#[cfg(feature = "transport")]
+pub mod rpc;
 #[cfg(feature = "transport")]
 pub mod transport;
 pub mod varint;

@@ -79,6 +79,8 @@ pub(crate) struct Driver<T, In, Out> {
     outgoing_done: bool,
     incoming: PollSender<Received<In>>,
     pending: Option<Received<In>>,
+    /// Messages handed to `pending` so far.
+    messages_read: u64,
     input_done: bool,
     receiver_gone: bool,
     reading: bool,
@@ -131,6 +133,7 @@ where
             outgoing_done: false,
             incoming: PollSender::new(incoming),
             pending: None,
+            messages_read: 0,
             input_done: false,
             receiver_gone: false,
             reading: true,
@@ -296,6 +299,7 @@ where
                     Incoming::Message(message) => {
                         if !self.receiver_gone && !self.input_done {
                             self.pending = Some(message);
+                            self.messages_read += 1;
                         }
                     }
                     Incoming::Control(Control::Ping { nonce }) => {
@@ -385,6 +389,7 @@ where
             return;
         }
         self.phase = Phase::Initiated { answered: false };
+        self.shared.said_goodbye_after(self.messages_read);
         if local_done {
             self.outgoing.close();
             self.goodbye_after_drain = Some(goodbye);

@@ -2,6 +2,7 @@
 //! attaches to it.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio_util::sync::CancellationToken;
@@ -21,6 +22,9 @@ pub(crate) struct Shared {
     pub(crate) receiver_dropped: CancellationToken,
     /// Cancelled when the driver has finished.
     pub(crate) done: CancellationToken,
+    /// How many messages the driver had read when this side said GOODBYE first
+    /// (`u64::MAX` until then): the receiver tells the later ones apart.
+    read_before_goodbye: AtomicU64,
     outcome: Mutex<Option<ConnectionError>>,
 }
 
@@ -33,8 +37,21 @@ impl Shared {
             close: CancellationToken::new(),
             receiver_dropped: CancellationToken::new(),
             done: CancellationToken::new(),
+            read_before_goodbye: AtomicU64::new(u64::MAX),
             outcome: Mutex::new(None),
         }
+    }
+
+    /// Records, when this side says GOODBYE first, how many messages it had read.
+    pub(crate) fn said_goodbye_after(&self, messages_read: u64) {
+        self.read_before_goodbye
+            .store(messages_read, Ordering::Release);
+    }
+
+    /// Whether message number `index` (counting from 1) was read after this side said
+    /// GOODBYE first.
+    pub(crate) fn read_after_goodbye(&self, index: u64) -> bool {
+        index > self.read_before_goodbye.load(Ordering::Acquire)
     }
 
     pub(crate) fn set_outcome(&self, outcome: Option<ConnectionError>) {

@@ -1,0 +1,170 @@
+//! One connection of a client: the sending half, the calls waiting for replies, and
+//! the task that runs the connection and hands each reply to its call.
+
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+
+use tokio_util::sync::{CancellationToken, DropGuard};
+
+use crate::transport::{
+    Connection, ConnectionDriver, ConnectionError, MessageReceiver, MessageSender, Received,
+};
+use crate::Protocol;
+
+use super::pending::PendingCalls;
+use super::{Inbound, Reply, RpcError};
+
+/// What a call waits for.
+type Outcome<Resp, E> = Result<Resp, RpcError<E>>;
+
+/// The client's side of one connection. Calls hold it (`Arc`) while they run; when the
+/// last holder lets go, the connection closes.
+#[derive(Debug)]
+pub(crate) struct Session<Req, Resp, E> {
+    sender: MessageSender<Req>,
+    pending: Arc<PendingCalls<Outcome<Resp, E>>>,
+    /// Cancelled when the connection's task has finished.
+    finished: CancellationToken,
+    /// Dropped with the session: tells the dispatcher to let the connection close.
+    _release: DropGuard,
+}
+
+impl<Req, Resp, E> Session<Req, Resp, E>
+where
+    Req: Protocol + Send + 'static,
+    Resp: Send + 'static,
+    E: Send + 'static,
+{
+    /// Starts the task that drives `connection` and dispatches its replies.
+    ///
+    /// # Panics
+    /// Outside a tokio runtime.
+    pub(crate) fn start(
+        connection: Connection<Inbound<Reply<Resp, E>>, Req>,
+        driver: ConnectionDriver,
+        unmatched: Arc<AtomicU64>,
+    ) -> Arc<Self> {
+        let (sender, receiver) = connection.split();
+        let pending = Arc::new(PendingCalls::new(unmatched));
+        let release = CancellationToken::new();
+        let finished = CancellationToken::new();
+        let task = {
+            let pending = Arc::clone(&pending);
+            let release = release.clone();
+            let finished = finished.clone();
+            async move {
+                let ((), outcome) = tokio::join!(dispatch(receiver, &pending, release), driver);
+                if let Err(error) = outcome {
+                    tracing::debug!(%error, "rpc connection ended");
+                }
+                finished.cancel();
+            }
+        };
+        tokio::spawn(task);
+        Arc::new(Session {
+            sender,
+            pending,
+            finished,
+            _release: release.drop_guard(),
+        })
+    }
+}
+
+impl<Req, Resp, E> Session<Req, Resp, E> {
+    /// Whether new calls can be sent: the connection is open and the server has not
+    /// said GOODBYE.
+    pub(crate) fn is_usable(&self) -> bool {
+        !self.sender.is_closed() && !self.pending.is_closed()
+    }
+
+    /// A token cancelled when the connection has closed.
+    pub(crate) fn finished(&self) -> CancellationToken {
+        self.finished.clone()
+    }
+
+    /// Sends `request` with a fresh correlation id and waits for its reply. Dropping the
+    /// future gives up the call: a reply that arrives later is dropped.
+    pub(crate) async fn call(&self, request: Req) -> Outcome<Resp, E>
+    where
+        Req: Protocol,
+    {
+        let (id, reply) = self.pending.register().map_err(RpcError::Connection)?;
+        let mut waiting = Waiting {
+            pending: &self.pending,
+            id,
+            armed: true,
+        };
+        self.sender
+            .send_correlated(id, request)
+            .await
+            .map_err(RpcError::Connection)?;
+        let outcome = reply
+            .await
+            .unwrap_or(Err(RpcError::Connection(ConnectionError::Closed)));
+        waiting.armed = false; // the dispatcher took the entry out
+        outcome
+    }
+}
+
+/// Removes a call's entry when the call gives up before its reply came.
+struct Waiting<'a, T> {
+    pending: &'a PendingCalls<T>,
+    id: u32,
+    armed: bool,
+}
+
+impl<T> Drop for Waiting<'_, T> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.pending.cancel(self.id);
+        }
+    }
+}
+
+/// Hands each reply to its call until the connection ends (then fails the calls still
+/// waiting, at once) or the session is dropped.
+async fn dispatch<Resp, E>(
+    mut receiver: MessageReceiver<Inbound<Reply<Resp, E>>>,
+    pending: &PendingCalls<Outcome<Resp, E>>,
+    release: CancellationToken,
+) {
+    let released = release.cancelled();
+    tokio::pin!(released);
+    let error = loop {
+        tokio::select! {
+            biased;
+            next = receiver.recv() => match next {
+                Ok(Some(received)) => deliver(pending, received),
+                Ok(None) => break ConnectionError::Closed,
+                Err(error) => break error,
+            },
+            () = &mut released => break ConnectionError::Closed,
+        }
+    };
+    pending.close(error, |error| Err(RpcError::Connection(error)));
+}
+
+/// Hands one reply to the call waiting for its correlation id, or logs and drops it.
+fn deliver<Resp, E>(
+    pending: &PendingCalls<Outcome<Resp, E>>,
+    received: Received<Inbound<Reply<Resp, E>>>,
+) {
+    let id = received.correlation_id();
+    let message_type = received.header.message_type;
+    let outcome = match received.message {
+        Inbound::Decoded(Reply::Response(response)) => Ok(response),
+        Inbound::Decoded(Reply::Application(error)) => Err(RpcError::Application(error)),
+        Inbound::Decoded(Reply::Failure(failure)) => Err(RpcError::Failed(failure)),
+        Inbound::Undecodable { error } => Err(RpcError::InvalidReply {
+            message_type,
+            source: Arc::new(error),
+        }),
+    };
+    if !pending.complete(id, outcome) {
+        tracing::debug!(
+            correlation_id = id,
+            message_type,
+            "dropping a reply that no call waits for (it timed out or gave up, or the id is unknown)"
+        );
+    }
+}
