@@ -122,13 +122,26 @@ async fn measure<C: Caller>(caller: &C, in_flight: usize, duration: Duration, in
         .push(calls as f64 / started.elapsed().as_secs_f64());
 }
 
-#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() -> Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let seconds: f64 = args.first().map_or(Ok(2.0), |s| s.parse())?;
-    let rounds: usize = args.get(1).map_or(Ok(3), |s| s.parse())?;
-    let duration = Duration::from_secs_f64(seconds);
+/// Runs one stack alone (`wirewright` or `baseline`) with `in_flight` calls.
+async fn profile(stack: &str, in_flight: usize, duration: Duration) -> Result<()> {
+    let (wirewright, baseline) = start().await?;
+    let mut measured = Measured::default();
+    match stack {
+        "wirewright" => measure(&wirewright, in_flight, duration, &mut measured).await,
+        "baseline" => measure(&baseline, in_flight, duration, &mut measured).await,
+        _ => return Err("the stack is wirewright or baseline".into()),
+    }
+    println!(
+        "{stack}: {in_flight} in flight, {:.0} calls/s, p50 {} µs, p99 {} µs",
+        measured.median_rate(),
+        measured.latencies.percentile(50.0).as_micros(),
+        measured.latencies.percentile(99.0).as_micros()
+    );
+    Ok(())
+}
 
+/// Starts both servers; returns a client of each.
+async fn start() -> Result<(Wirewright, Baseline)> {
     let server = Server::bind("127.0.0.1:0", ServerConfig::new()).await?;
     let addr = server.local_addr()?;
     let echo = RpcServer::new(
@@ -139,9 +152,22 @@ async fn main() -> Result<()> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let baseline_addr = listener.local_addr()?;
     tokio::spawn(baseline::serve(listener));
-
     let wirewright = Wirewright(RpcClient::connect(addr, RpcClientConfig::new()).await?);
     let baseline = Baseline(BaselineClient::connect(baseline_addr).await?);
+    Ok((wirewright, baseline))
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let seconds: f64 = args.first().map_or(Ok(2.0), |s| s.parse())?;
+    let rounds: usize = args.get(1).map_or(Ok(3), |s| s.parse())?;
+    let duration = Duration::from_secs_f64(seconds);
+    // For profiling one stack: `rpc_bench 5 1 wirewright 64` runs only that.
+    if let [_, _, stack, in_flight] = args.as_slice() {
+        return profile(stack, in_flight.parse()?, duration).await;
+    }
+    let (wirewright, baseline) = start().await?;
 
     println!(
         "rpc_bench: echo of a u64 and {} bytes over loopback, one connection, {seconds} s per run, {rounds} rounds, {} worker threads",

@@ -222,7 +222,12 @@ where
                     Ok(Some(received)) => {
                         let id = received.correlation_id();
                         let refusal = self.admit(&receiver, id, received.message, running.len(), |call| {
-                            running.push(self.run(call, id, &sender));
+                            // Most calls finish at once: poll before paying for a slot in
+                            // `running` (a spurious poll costs a pending one nothing).
+                            let mut call = Box::pin(self.run(call, id, &sender));
+                            if (&mut call).now_or_never().is_none() {
+                                running.push(call);
+                            }
                         });
                         if let Some(failure) = refusal {
                             if let Err(error) = sender.send_correlated(id, Reply::Failure(failure)).await {

@@ -4,7 +4,8 @@
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
-use tokio_util::sync::{CancellationToken, DropGuard};
+use tokio::sync::oneshot;
+use tokio_util::sync::CancellationToken;
 
 use crate::transport::{
     Connection, ConnectionDriver, ConnectionError, MessageReceiver, MessageSender, Received,
@@ -26,7 +27,7 @@ pub(crate) struct Session<Req, Resp, E> {
     /// Cancelled when the connection's task has finished.
     finished: CancellationToken,
     /// Dropped with the session: tells the dispatcher to let the connection close.
-    _release: DropGuard,
+    _release: oneshot::Sender<()>,
 }
 
 impl<Req, Resp, E> Session<Req, Resp, E>
@@ -46,14 +47,13 @@ where
     ) -> Arc<Self> {
         let (sender, receiver) = connection.split();
         let pending = Arc::new(PendingCalls::new(unmatched));
-        let release = CancellationToken::new();
+        let (release, released) = oneshot::channel();
         let finished = CancellationToken::new();
         let task = {
             let pending = Arc::clone(&pending);
-            let release = release.clone();
             let finished = finished.clone();
             async move {
-                let ((), outcome) = tokio::join!(dispatch(receiver, &pending, release), driver);
+                let ((), outcome) = tokio::join!(dispatch(receiver, &pending, released), driver);
                 if let Err(error) = outcome {
                     tracing::debug!(%error, "rpc connection ended");
                 }
@@ -65,7 +65,7 @@ where
             sender,
             pending,
             finished,
-            _release: release.drop_guard(),
+            _release: release,
         })
     }
 }
@@ -126,10 +126,8 @@ impl<T> Drop for Waiting<'_, T> {
 async fn dispatch<Resp, E>(
     mut receiver: MessageReceiver<Inbound<Reply<Resp, E>>>,
     pending: &PendingCalls<Outcome<Resp, E>>,
-    release: CancellationToken,
+    mut released: oneshot::Receiver<()>,
 ) {
-    let released = release.cancelled();
-    tokio::pin!(released);
     let error = loop {
         tokio::select! {
             biased;
@@ -138,7 +136,7 @@ async fn dispatch<Resp, E>(
                 Ok(None) => break ConnectionError::Closed,
                 Err(error) => break error,
             },
-            () = &mut released => break ConnectionError::Closed,
+            _ = &mut released => break ConnectionError::Closed,
         }
     };
     pending.close(error, |error| Err(RpcError::Connection(error)));

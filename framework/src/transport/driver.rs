@@ -77,7 +77,11 @@ pub(crate) struct Driver<T, In, Out> {
     phase: Phase,
     outgoing: mpsc::Receiver<Correlated<Out>>,
     outgoing_done: bool,
+    /// The receive queue, for sending without waiting (the usual case)...
+    incoming_now: Option<mpsc::Sender<Received<In>>>,
+    /// ...and for waiting for room (when `reserving`).
     incoming: PollSender<Received<In>>,
+    reserving: bool,
     pending: Option<Received<In>>,
     /// Messages handed to `pending` so far.
     messages_read: u64,
@@ -92,6 +96,8 @@ pub(crate) struct Driver<T, In, Out> {
     idle: Option<IdleTimer>,
     heartbeat: Option<Heartbeat>,
     close_deadline: Option<Pin<Box<Sleep>>>,
+    /// False from when the close deadline is set until it has been polled once.
+    close_deadline_armed: bool,
     shutdown: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
     close_requested: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
     receiver_dropped: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
@@ -131,7 +137,9 @@ where
             phase: Phase::Open,
             outgoing,
             outgoing_done: false,
+            incoming_now: Some(incoming.clone()),
             incoming: PollSender::new(incoming),
+            reserving: false,
             pending: None,
             messages_read: 0,
             input_done: false,
@@ -143,6 +151,7 @@ where
             goodbye_sent: false,
             sent_since_tick: false,
             close_deadline: None,
+            close_deadline_armed: true,
             outcome: None,
         }
     }
@@ -158,12 +167,17 @@ where
     }
 
     /// The main loop: repeats while anything makes progress, then waits for a wakeup.
+    ///
+    /// Signals and timers are polled once per wakeup, not on every round: once
+    /// registered they wake the task when they fire, and polling them again (a lock each
+    /// for the cancellation tokens) is what would cost. A close deadline set during the
+    /// rounds is armed before the task sleeps.
     fn poll_main(&mut self, cx: &mut Context<'_>) -> Poll<Exit> {
+        let mut progress = self.poll_signals(cx);
+        if let Poll::Ready(exit) = self.poll_timers(cx) {
+            return Poll::Ready(exit);
+        }
         loop {
-            let mut progress = self.poll_signals(cx);
-            if let Poll::Ready(exit) = self.poll_timers(cx) {
-                return Poll::Ready(exit);
-            }
             progress |= self.poll_deliver(cx);
             match self.poll_read(cx) {
                 Ok(read) => progress |= read,
@@ -183,8 +197,16 @@ where
                 return Poll::Ready(exit);
             }
             if !progress {
+                if !self.close_deadline_armed {
+                    self.close_deadline_armed = true;
+                    if let Poll::Ready(exit) = self.poll_timers(cx) {
+                        return Poll::Ready(exit);
+                    }
+                    continue; // the timers may have queued a PING
+                }
                 return Poll::Pending;
             }
+            progress = false;
         }
     }
 
@@ -253,23 +275,41 @@ where
         Poll::Pending
     }
 
-    /// Hands a decoded message to the receiving half when it has room.
+    /// Hands a decoded message to the receiving half when it has room: at once when the
+    /// queue has room (no future, no boxed reservation), else through a reservation.
     fn poll_deliver(&mut self, cx: &mut Context<'_>) -> bool {
-        let Some(message) = self.pending.take() else {
+        let Some(mut message) = self.pending.take() else {
             return false;
         };
+        if !self.reserving {
+            match self
+                .incoming_now
+                .as_ref()
+                .map(|queue| queue.try_send(message))
+            {
+                Some(Ok(())) => return true,
+                Some(Err(mpsc::error::TrySendError::Full(back))) => message = back,
+                Some(Err(mpsc::error::TrySendError::Closed(_))) | None => {
+                    self.receiver_gone = true;
+                    return true;
+                }
+            }
+        }
         match self.incoming.poll_reserve(cx) {
             Poll::Ready(Ok(())) => {
+                self.reserving = false;
                 if self.incoming.send_item(message).is_err() {
                     self.receiver_gone = true;
                 }
                 true
             }
             Poll::Ready(Err(_)) => {
+                self.reserving = false;
                 self.receiver_gone = true;
                 true
             }
             Poll::Pending => {
+                self.reserving = true;
                 self.pending = Some(message);
                 false
             }
@@ -466,6 +506,7 @@ where
         if self.close_deadline.is_none() {
             let deadline = Instant::now() + self.config.close_timeout();
             self.close_deadline = Some(Box::pin(sleep_until(deadline)));
+            self.close_deadline_armed = false;
         }
     }
 
@@ -480,6 +521,7 @@ where
         if !self.incoming.is_closed() {
             self.shared.set_outcome(self.outcome.clone());
             self.incoming.close();
+            self.incoming_now = None;
         }
     }
 
