@@ -1,7 +1,6 @@
 //! The client handle: calls over one shared connection, with deadlines, reconnects and
 //! retries of idempotent calls.
 
-use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -230,11 +229,8 @@ where
     /// ```
     pub async fn call(&self, request: Req) -> Result<Resp, RpcError<E>> {
         let timeout = self.inner.config.call_timeout();
-        within(timeout, async {
-            let session = self.session().await?;
-            session.call(request).await
-        })
-        .await
+        self.call_once(request, Instant::now() + timeout, timeout)
+            .await
     }
 
     /// Sends `request` with `options`: its own deadline, and, when it is
@@ -271,18 +267,40 @@ where
         let timeout = options
             .timeout()
             .unwrap_or_else(|| self.inner.config.call_timeout());
-        if !options.is_idempotent() {
-            return within(timeout, async {
-                let session = self.session().await?;
-                session.call(request).await
-            })
-            .await;
+        let deadline = Instant::now() + timeout;
+        if options.is_idempotent() {
+            self.retrying(request, deadline, timeout).await
+        } else {
+            self.call_once(request, deadline, timeout).await
         }
-        within(timeout, self.retrying(request)).await
     }
 
-    /// Calls until an attempt succeeds, fails for good, or the attempts run out.
-    async fn retrying(&self, request: Req) -> Result<Resp, RpcError<E>>
+    /// One attempt, failing with [`RpcError::Timeout`] at `deadline`. Only a call that
+    /// must connect or wait for room in the send queue sets a timer of its own; the
+    /// connection's dispatcher enforces the deadlines of the calls waiting for replies.
+    async fn call_once(
+        &self,
+        request: Req,
+        deadline: Instant,
+        timeout: Duration,
+    ) -> Result<Resp, RpcError<E>> {
+        let session = match self.current()? {
+            Some(session) => session,
+            None => tokio::time::timeout_at(deadline, self.reconnect())
+                .await
+                .map_err(|_| RpcError::Timeout { timeout })??,
+        };
+        session.call(request, deadline, timeout).await
+    }
+
+    /// Calls until an attempt succeeds, fails for good, or the attempts or the time
+    /// run out.
+    async fn retrying(
+        &self,
+        request: Req,
+        deadline: Instant,
+        timeout: Duration,
+    ) -> Result<Resp, RpcError<E>>
     where
         Req: Clone,
     {
@@ -290,16 +308,15 @@ where
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let outcome = match self.session().await {
-                Ok(session) => session.call(request.clone()).await,
-                Err(error) => Err(error),
-            };
-            match outcome {
+            match self.call_once(request.clone(), deadline, timeout).await {
                 Err(error) if error.is_retryable() && attempt < backoff.max_attempts() => {
                     let delay = match error {
                         RpcError::Unavailable { retry_in, .. } => retry_in,
                         _ => backoff.delay(attempt - 1),
                     };
+                    if Instant::now() + delay >= deadline {
+                        return Err(error); // no time for another attempt
+                    }
                     tracing::debug!(attempt, ?delay, "retrying an idempotent call");
                     tokio::time::sleep(delay).await;
                 }
@@ -308,12 +325,9 @@ where
         }
     }
 
-    /// The connection new calls go to: the current one if it takes calls, else a new
-    /// one (when reconnecting is allowed and the backoff does not forbid it yet).
-    async fn session(&self) -> Result<SharedSession<Req, Resp, E>, RpcError<E>> {
-        if let Some(session) = self.current()? {
-            return Ok(session);
-        }
+    /// A new connection, for a call that found none that takes calls (when reconnecting
+    /// is allowed and the backoff does not forbid it yet).
+    async fn reconnect(&self) -> Result<SharedSession<Req, Resp, E>, RpcError<E>> {
         let Some(addrs) = self.inner.addrs.as_deref() else {
             return Err(RpcError::Connection(ConnectionError::Closed));
         };
@@ -434,14 +448,4 @@ impl<Req, Resp, E> RpcClient<Req, Resp, E> {
             finished.cancelled().await;
         }
     }
-}
-
-/// Runs `call` within `timeout`.
-async fn within<T, E>(
-    timeout: Duration,
-    call: impl Future<Output = Result<T, RpcError<E>>>,
-) -> Result<T, RpcError<E>> {
-    tokio::time::timeout(timeout, call)
-        .await
-        .unwrap_or(Err(RpcError::Timeout { timeout }))
 }

@@ -1,10 +1,15 @@
 //! One connection of a client: the sending half, the calls waiting for replies, and
 //! the task that runs the connection and hands each reply to its call.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
+use std::task::Poll;
+use std::time::Duration;
 
 use tokio::sync::oneshot;
+use tokio::time::{Instant, Sleep};
 use tokio_util::sync::CancellationToken;
 
 use crate::transport::{
@@ -82,22 +87,37 @@ impl<Req, Resp, E> Session<Req, Resp, E> {
         self.finished.clone()
     }
 
-    /// Sends `request` with a fresh correlation id and waits for its reply. Dropping the
-    /// future gives up the call: a reply that arrives later is dropped.
-    pub(crate) async fn call(&self, request: Req) -> Outcome<Resp, E>
+    /// Sends `request` with a fresh correlation id and waits for its reply until
+    /// `deadline` (`timeout` after the call began). Dropping the future gives up the
+    /// call: a reply that arrives later is dropped.
+    pub(crate) async fn call(
+        &self,
+        request: Req,
+        deadline: Instant,
+        timeout: Duration,
+    ) -> Outcome<Resp, E>
     where
         Req: Protocol,
     {
-        let (id, reply) = self.pending.register().map_err(RpcError::Connection)?;
+        let (id, reply) = self
+            .pending
+            .register(deadline, timeout)
+            .map_err(RpcError::Connection)?;
         let mut waiting = Waiting {
             pending: &self.pending,
             id,
             armed: true,
         };
-        self.sender
-            .send_correlated(id, request)
-            .await
-            .map_err(RpcError::Connection)?;
+        // Sending waits only when the send queue is full: then within the deadline.
+        let mut send = std::pin::pin!(self.sender.send_correlated(id, request));
+        let sent = match futures_util::poll!(&mut send) {
+            Poll::Ready(sent) => sent,
+            Poll::Pending => tokio::time::timeout_at(deadline, send)
+                .await
+                .map_err(|_| RpcError::Timeout { timeout })?,
+        };
+        sent.map_err(RpcError::Connection)?;
+        // The dispatcher hands over the reply, or fails the call at its deadline.
         let outcome = reply
             .await
             .unwrap_or(Err(RpcError::Connection(ConnectionError::Closed)));
@@ -121,25 +141,52 @@ impl<T> Drop for Waiting<'_, T> {
     }
 }
 
-/// Hands each reply to its call until the connection ends (then fails the calls still
-/// waiting, at once) or the session is dropped.
+/// Hands each reply to its call and fails the calls past their deadline, until the
+/// connection ends (then fails the calls still waiting, at once) or the session is
+/// dropped.
 async fn dispatch<Resp, E>(
     mut receiver: MessageReceiver<Inbound<Reply<Resp, E>>>,
     pending: &PendingCalls<Outcome<Resp, E>>,
     mut released: oneshot::Receiver<()>,
 ) {
-    let error = loop {
-        tokio::select! {
-            biased;
-            next = receiver.recv() => match next {
-                Ok(Some(received)) => deliver(pending, received),
-                Ok(None) => break ConnectionError::Closed,
-                Err(error) => break error,
-            },
-            _ = &mut released => break ConnectionError::Closed,
+    let mut timer: Option<Pin<Box<Sleep>>> = None;
+    let error = std::future::poll_fn(|cx| loop {
+        match receiver.poll_recv(cx) {
+            Poll::Ready(Ok(Some(received))) => {
+                deliver(pending, received);
+                continue;
+            }
+            Poll::Ready(Ok(None)) => return Poll::Ready(ConnectionError::Closed),
+            Poll::Ready(Err(error)) => return Poll::Ready(error),
+            Poll::Pending => {}
         }
-    };
+        if Pin::new(&mut released).poll(cx).is_ready() {
+            return Poll::Ready(ConnectionError::Closed);
+        }
+        if let Some(until) = pending.poll_rearm(cx.waker()) {
+            set_timer(&mut timer, until);
+        }
+        if let Some(sleep) = &mut timer {
+            if sleep.as_mut().poll(cx).is_ready() {
+                let next =
+                    pending.expire(Instant::now(), |timeout| Err(RpcError::Timeout { timeout }));
+                set_timer(&mut timer, next);
+                continue;
+            }
+        }
+        return Poll::Pending;
+    })
+    .await;
     pending.close(error, |error| Err(RpcError::Connection(error)));
+}
+
+/// Sets the dispatcher's timer to fire at `until`, or disarms it.
+fn set_timer(timer: &mut Option<Pin<Box<Sleep>>>, until: Option<Instant>) {
+    match (timer.as_mut(), until) {
+        (Some(sleep), Some(until)) => sleep.as_mut().reset(until),
+        (None, Some(until)) => *timer = Some(Box::pin(tokio::time::sleep_until(until))),
+        (_, None) => *timer = None,
+    }
 }
 
 /// Hands one reply to the call waiting for its correlation id, or logs and drops it.

@@ -173,6 +173,15 @@ where
     /// for the cancellation tokens) is what would cost. A close deadline set during the
     /// rounds is armed before the task sleeps.
     fn poll_main(&mut self, cx: &mut Context<'_>) -> Poll<Exit> {
+        let poll = self.poll_rounds(cx);
+        if let Some(idle) = &mut self.idle {
+            idle.stamp();
+        }
+        poll
+    }
+
+    /// The rounds of one wakeup.
+    fn poll_rounds(&mut self, cx: &mut Context<'_>) -> Poll<Exit> {
         let mut progress = self.poll_signals(cx);
         if let Poll::Ready(exit) = self.poll_timers(cx) {
             return Poll::Ready(exit);
