@@ -35,7 +35,7 @@ use crate::{DecodeProtocol, Protocol};
 use super::closing::finish_closing;
 use super::heartbeat::{Beat, Heartbeat};
 use super::idle::IdleTimer;
-use super::shared::{OpenGuard, Shared};
+use super::shared::{OpenGuard, Shared, Signal};
 use super::{
     CodecError, ConnectionConfig, ConnectionError, Control, Correlated, FrameCodec, Goodbye,
     GoodbyeReason, Incoming, Received,
@@ -99,8 +99,6 @@ pub(crate) struct Driver<T, In, Out> {
     /// False from when the close deadline is set until it has been polled once.
     close_deadline_armed: bool,
     shutdown: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
-    close_requested: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
-    receiver_dropped: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
     outcome: Option<ConnectionError>,
 }
 
@@ -130,8 +128,6 @@ where
                 .shutdown
                 .clone()
                 .map(|token| Box::pin(token.cancelled_owned())),
-            close_requested: Some(Box::pin(shared.close.clone().cancelled_owned())),
-            receiver_dropped: Some(Box::pin(shared.receiver_dropped.clone().cancelled_owned())),
             config,
             shared,
             phase: Phase::Open,
@@ -229,11 +225,12 @@ where
             );
             progress = true;
         }
-        if poll_token(&mut self.close_requested, cx) {
+        let signals = self.shared.take_signals(cx.waker());
+        if signals & Signal::Close as u8 != 0 {
             self.initiate(Goodbye::new(GoodbyeReason::Normal, ""), true);
             progress = true;
         }
-        if poll_token(&mut self.receiver_dropped, cx) {
+        if signals & Signal::ReceiverDropped as u8 != 0 {
             self.receiver_gone = true;
             self.pending = None;
             progress = true;

@@ -7,7 +7,7 @@ use std::task::{ready, Context, Poll};
 use futures_util::Stream;
 use tokio::sync::mpsc;
 
-use super::shared::Shared;
+use super::shared::{Shared, Signal};
 use super::{ConnectionError, Received};
 
 /// The receiving half of a [`Connection`](super::Connection); also a `Stream` of
@@ -126,6 +126,6 @@ impl<In> Stream for MessageReceiver<In> {
 
 impl<In> Drop for MessageReceiver<In> {
     fn drop(&mut self) {
-        self.shared.receiver_dropped.cancel();
+        self.shared.raise(Signal::ReceiverDropped);
     }
 }
