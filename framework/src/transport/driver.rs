@@ -28,13 +28,14 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::mpsc;
 use tokio::time::{sleep_until, Instant, Sleep};
 use tokio_util::codec::Framed;
-use tokio_util::sync::{PollSender, WaitForCancellationFutureOwned};
+use tokio_util::sync::WaitForCancellationFutureOwned;
 
 use crate::{DecodeProtocol, Protocol};
 
 use super::closing::finish_closing;
 use super::heartbeat::{Beat, Heartbeat};
 use super::idle::IdleTimer;
+use super::inbox::{Delivery, Inbox};
 use super::shared::{OpenGuard, Shared, Signal};
 use super::{
     CodecError, ConnectionConfig, ConnectionError, Control, Correlated, FrameCodec, Goodbye,
@@ -77,11 +78,7 @@ pub(crate) struct Driver<T, In, Out> {
     phase: Phase,
     outgoing: mpsc::Receiver<Correlated<Out>>,
     outgoing_done: bool,
-    /// The receive queue, for sending without waiting (the usual case)...
-    incoming_now: Option<mpsc::Sender<Received<In>>>,
-    /// ...and for waiting for room (when `reserving`).
-    incoming: PollSender<Received<In>>,
-    reserving: bool,
+    incoming: Inbox<In>,
     pending: Option<Received<In>>,
     /// Messages handed to `pending` so far.
     messages_read: u64,
@@ -133,9 +130,7 @@ where
             phase: Phase::Open,
             outgoing,
             outgoing_done: false,
-            incoming_now: Some(incoming.clone()),
-            incoming: PollSender::new(incoming),
-            reserving: false,
+            incoming: Inbox::new(incoming),
             pending: None,
             messages_read: 0,
             input_done: false,
@@ -281,41 +276,18 @@ where
         Poll::Pending
     }
 
-    /// Hands a decoded message to the receiving half when it has room: at once when the
-    /// queue has room (no future, no boxed reservation), else through a reservation.
+    /// Hands a decoded message to the receiving half when it has room.
     fn poll_deliver(&mut self, cx: &mut Context<'_>) -> bool {
-        let Some(mut message) = self.pending.take() else {
+        let Some(message) = self.pending.take() else {
             return false;
         };
-        if !self.reserving {
-            match self
-                .incoming_now
-                .as_ref()
-                .map(|queue| queue.try_send(message))
-            {
-                Some(Ok(())) => return true,
-                Some(Err(mpsc::error::TrySendError::Full(back))) => message = back,
-                Some(Err(mpsc::error::TrySendError::Closed(_))) | None => {
-                    self.receiver_gone = true;
-                    return true;
-                }
-            }
-        }
-        match self.incoming.poll_reserve(cx) {
-            Poll::Ready(Ok(())) => {
-                self.reserving = false;
-                if self.incoming.send_item(message).is_err() {
-                    self.receiver_gone = true;
-                }
-                true
-            }
-            Poll::Ready(Err(_)) => {
-                self.reserving = false;
+        match self.incoming.deliver(cx, message) {
+            Delivery::Delivered => true,
+            Delivery::ReceiverGone => {
                 self.receiver_gone = true;
                 true
             }
-            Poll::Pending => {
-                self.reserving = true;
+            Delivery::Full(message) => {
                 self.pending = Some(message);
                 false
             }
@@ -527,7 +499,6 @@ where
         if !self.incoming.is_closed() {
             self.shared.set_outcome(self.outcome.clone());
             self.incoming.close();
-            self.incoming_now = None;
         }
     }
 

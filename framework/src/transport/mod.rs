@@ -69,6 +69,7 @@ mod envelope;
 mod error;
 mod heartbeat;
 mod idle;
+mod inbox;
 mod metrics;
 mod receiver;
 mod sender;
