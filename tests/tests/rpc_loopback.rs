@@ -277,3 +277,38 @@ async fn idempotent_calls_are_retried_across_a_reconnect_and_others_are_not() {
     second.shutdown.cancel();
     second.serving.await.unwrap().unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_reconnect_paces_the_next_attempts_with_the_backoff() {
+    let server = start_gated(any_port()).await;
+    let backoff = Backoff::new()
+        .with_initial_delay(Duration::from_secs(10))
+        .with_max_attempts(3);
+    let config = RpcClientConfig::new().with_client(ClientConfig::new().with_backoff(backoff));
+    let client = TestClient::connect(server.addr, config).await.unwrap();
+    assert_eq!(client.call(echo(1, 1)).await.unwrap(), echoed(1, 1));
+    server.serving.abort();
+    let _ = server.serving.await;
+
+    // The connection is gone and nothing listens: one attempt, refused at once...
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(5);
+    let err = loop {
+        match client.call(echo(1, 2)).await {
+            Err(RpcError::Connection(_)) => {
+                assert!(Instant::now() < deadline, "the loss was never noticed");
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            Err(err) => break err,
+            Ok(answer) => panic!("answered: {answer:?}"),
+        }
+    };
+    assert!(matches!(err, RpcError::Connect(_)), "{err}");
+    // ...then calls fail fast without trying, until the backoff's delay has passed.
+    let err = client.call(echo(1, 3)).await.unwrap_err();
+    assert!(
+        matches!(err, RpcError::Unavailable { failures: 1, retry_in } if retry_in <= Duration::from_secs(10)),
+        "{err}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(2));
+}

@@ -6,12 +6,13 @@
 //! cargo run --release -p wirewright-examples --bin kv -- client 127.0.0.1:7100 put greeting hello
 //! cargo run --release -p wirewright-examples --bin kv -- client 127.0.0.1:7100 get greeting
 //! cargo run --release -p wirewright-examples --bin kv -- client 127.0.0.1:7100 list
-//! cargo run --release -p wirewright-examples --bin kv -- load [ADDR] [IN_FLIGHT] [SECONDS]
+//! cargo run --release -p wirewright-examples --bin kv -- load [ADDR|-] [IN_FLIGHT] [SECONDS]
 //! ```
 //!
 //! `load` runs gets (90%) and puts (10%) on 1,000 keys with IN_FLIGHT calls in flight
 //! (default 64) over one connection for SECONDS (default 3), against ADDR or, without
-//! one, a server in the same process; it prints calls per second and p50/p99 latency.
+//! one (or with `-`), a server in the same process; it prints calls per second and
+//! p50/p99 latency.
 
 use std::error::Error;
 use std::net::SocketAddr;
@@ -49,14 +50,17 @@ async fn main() -> Result<()> {
         }
         ["load", rest @ ..] => {
             logging("warn");
-            let addr = rest.first().map(|addr| addr.parse()).transpose()?;
+            let addr = match rest.first() {
+                None | Some(&"-") => None,
+                Some(addr) => Some(addr.parse()?),
+            };
             let in_flight = rest.get(1).map_or(Ok(64), |n| n.parse())?;
             let seconds = rest.get(2).map_or(Ok(3), |n| n.parse())?;
             load(addr, in_flight, Duration::from_secs(seconds)).await
         }
         _ => {
             eprintln!(
-                "usage: kv [demo] | server ADDR | client ADDR (get KEY | put KEY VALUE | delete KEY | list [PREFIX]) | load [ADDR] [IN_FLIGHT] [SECONDS]"
+                "usage: kv [demo] | server ADDR | client ADDR (get KEY | put KEY VALUE | delete KEY | list [PREFIX]) | load [ADDR|-] [IN_FLIGHT] [SECONDS]"
             );
             std::process::exit(2);
         }
