@@ -35,12 +35,9 @@ impl<'de, T: Decode<'de>> Decode<'de> for Option<T> {
     fn decode_raw(reader: &mut Reader<'de>) -> Result<Self, DecodeError> {
         match reader.read_u8()? {
             0 => Ok(None),
-            1 => {
-                reader.enter()?;
-                let value = T::decode_raw(reader)?;
-                reader.leave();
-                Ok(Some(value))
-            }
+            // No nesting level of its own: an `Option` cannot make a type recursive
+            // without a `Box` (or a collection), which counts.
+            1 => Ok(Some(T::decode_raw(reader)?)),
             found => Err(reader.error_at(
                 reader.position() - 1,
                 DecodeErrorKind::InvalidOptionTag { found },

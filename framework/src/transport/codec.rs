@@ -42,10 +42,9 @@ use std::sync::Arc;
 use bytes::BytesMut;
 use tokio_util::codec::{Decoder, Encoder};
 
-use crate::frame::{check_message_frame, decode_payload, HEADER_LEN, TRAILER_LEN};
+use crate::frame::{check_message_frame, check_trailer, decode_payload, HEADER_LEN, TRAILER_LEN};
 use crate::{
-    encode_frame_with, frame_crc, DecodeProtocol, Flags, FrameError, FrameHeader, Limits, Protocol,
-    Reader,
+    encode_frame_with, DecodeProtocol, Flags, FrameError, FrameHeader, Limits, Protocol, Reader,
 };
 
 use super::{CodecError, Control, Correlated, Incoming, Metrics, Outgoing, Received};
@@ -179,24 +178,9 @@ impl<In, Out> FrameCodec<In, Out> {
     where
         In: for<'de> DecodeProtocol<'de>,
     {
-        let crc_offset = frame.len() - TRAILER_LEN;
-        let stored = u32::from_le_bytes([
-            frame[crc_offset],
-            frame[crc_offset + 1],
-            frame[crc_offset + 2],
-            frame[crc_offset + 3],
-        ]);
-        let computed = frame_crc(&frame[..crc_offset]);
-        self.metrics.add_bytes_scanned(crc_offset as u64);
-        if stored != computed {
-            self.metrics.add_crc_failures(1);
-            return Err(FrameError::BadCrc {
-                offset: crc_offset,
-                stored,
-                computed,
-            }
-            .into());
-        }
+        self.metrics
+            .add_bytes_scanned((frame.len() - TRAILER_LEN) as u64);
+        let crc_offset = check_trailer(&frame).inspect_err(|_| self.metrics.add_crc_failures(1))?;
         self.metrics.add_frames_in(1);
         self.metrics.add_bytes_in(frame.len() as u64);
         let payload = frame.slice(HEADER_LEN..crc_offset);
