@@ -10,6 +10,9 @@
 //! (default 2): a small request (a u64 and 16 bytes) echoed back. The two stacks take
 //! turns, ROUNDS times (default 3); the table shows the median rate of the rounds and the
 //! latency percentiles of every call, then wirewright's rate over the baseline's.
+//!
+//! `rpc_bench SECONDS 1 wirewright|baseline IN_FLIGHT` runs one stack alone (to profile
+//! it, under `perf record`, say).
 
 use std::convert::Infallible;
 use std::error::Error;

@@ -16,6 +16,17 @@
 //! reply to its call by that id; a reply whose id no call waits for (its call timed
 //! out, say) is logged and dropped.
 //!
+//! # Deadlines, failures, shutdown
+//!
+//! - Every call has a deadline (the client's `call_timeout`, or its own). The
+//!   connection's dispatcher keeps the deadlines with the calls and fails the late ones
+//!   with [`RpcError::Timeout`]: one timer per connection, not one per call.
+//! - When the connection fails, every waiting call fails at once with
+//!   [`RpcError::Connection`]; the next call reconnects (see [`RpcClientConfig`]).
+//! - A server that shuts down answers the calls it has received, answers
+//!   [`ErrorCode::ShuttingDown`] to those that cross its GOODBYE, and closes; calls
+//!   made after the client got the GOODBYE fail at once.
+//!
 //! # Pieces
 //!
 //! - [`RpcClient`]: a cheaply clonable handle; `call`, `call_with` ([`CallOptions`]:
