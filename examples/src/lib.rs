@@ -2,9 +2,12 @@
 //! of the comparison and the benchmarks, and the peer formats behind one trait.
 
 pub mod annotate;
+pub mod baseline;
 pub mod chat;
 pub mod datasets;
 pub mod echo;
+pub mod kv;
+pub mod latency;
 pub mod memory;
 pub mod peers;
 pub mod shutdown;

@@ -64,10 +64,11 @@ pub trait Decode<'de>: Sized {
     ///
     /// ```
     /// use wirewright::{Decode, Limits};
-    /// let nested = Some(Some(Some(1u8)));
+    /// let nested = vec![vec![vec![1u8]]];
     /// let bytes = wirewright::Encode::encode_to_vec(&nested);
     /// let limits = Limits::new().with_max_depth(2);
-    /// assert!(Option::<Option<Option<u8>>>::decode_with_limits(&bytes, limits).is_err());
+    /// assert!(Vec::<Vec<Vec<u8>>>::decode_with_limits(&bytes, limits).is_err());
+    /// assert!(Vec::<Vec<Vec<u8>>>::decode_with_limits(&bytes, Limits::new()).is_ok());
     /// ```
     #[inline]
     fn decode_with_limits(input: &'de [u8], limits: Limits) -> Result<Self, DecodeError> {

@@ -152,6 +152,8 @@
 //! - `compare` (feature `compare`): sizes and speeds of your messages in wirewright's
 //!   format, JSON and bincode, as a markdown table and an SVG chart, and end to end
 //!   over loopback in binary and JSON frames.
+//! - [`rpc`] (feature `transport`): request/response over one connection, with
+//!   deadlines, typed errors, reconnects and retries.
 
 #![warn(missing_docs)]
 
@@ -170,6 +172,8 @@ mod limits;
 mod message;
 mod reader;
 #[cfg(feature = "transport")]
+pub mod rpc;
+#[cfg(feature = "transport")]
 pub mod transport;
 pub mod varint;
 
@@ -179,8 +183,8 @@ pub use error::{DecodeError, DecodeErrorKind, EncodeError, PathSegment};
 pub use fixed::{Fixed, FixedInt};
 pub use frame::{
     decode_frame, decode_frame_bytes, decode_frame_with, encode_frame, encode_frame_with,
-    frame_crc, Flags, FrameBuf, FrameError, FrameHeader, PayloadFormat, RawFrame, HEADER_LEN,
-    MAGIC, TRAILER_LEN, VERSION,
+    frame_crc, Flags, FrameBuf, FrameError, FrameHeader, FrameKind, PayloadFormat, RawFrame,
+    HEADER_LEN, MAGIC, TRAILER_LEN, VERSION,
 };
 #[cfg(feature = "json")]
 pub use frame::{

@@ -60,8 +60,9 @@ impl Limits {
         self
     }
 
-    /// How deep values may nest: each derived struct or enum, `Box`, `Rc`, `Arc`, `Option`
-    /// and collection level counts one. Deeper input is an error, never a stack overflow.
+    /// How deep values may nest: each derived struct or enum, `Box`, `Rc`, `Arc` and
+    /// collection (sequence, map, set) level counts one; these are the only ways a type can
+    /// recurse. Deeper input is an error, never a stack overflow.
     ///
     /// ```
     /// assert_eq!(wirewright::Limits::new().max_depth(), 128);

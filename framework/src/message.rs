@@ -1,6 +1,6 @@
 //! Top-level messages and protocols: what a frame's message-type id names.
 
-use crate::{Encode, FrameError, Reader};
+use crate::{Encode, Flags, FrameError, FrameHeader, FrameKind, Reader};
 
 /// A type that travels as a frame of its own, under a message-type id.
 ///
@@ -52,6 +52,26 @@ pub trait Protocol: Encode {
     fn message_type(&self) -> u16;
     /// The name of the message this value holds.
     fn message_name(&self) -> &'static str;
+
+    /// The flags of this value's frame header: none (a binary message frame) unless the
+    /// protocol says otherwise. [`rpc::Reply`](crate::rpc::Reply) sets RESPONSE, and
+    /// RESPONSE | ERROR for errors (SPEC.md §11).
+    ///
+    /// ```
+    /// # use bytes::BufMut;
+    /// # struct Ping;
+    /// # impl wirewright::Encode for Ping {
+    /// #     fn encoded_len(&self) -> usize { 0 }
+    /// #     fn encode_raw<B: BufMut + ?Sized>(&self, _buf: &mut B) {}
+    /// # }
+    /// # impl wirewright::Message for Ping { const ID: u16 = 7; const NAME: &'static str = "Ping"; }
+    /// use wirewright::{Flags, Protocol};
+    /// assert_eq!(Ping.frame_flags(), Flags::EMPTY);
+    /// ```
+    #[inline]
+    fn frame_flags(&self) -> Flags {
+        Flags::EMPTY
+    }
 }
 
 impl<M: Message> Protocol for M {
@@ -97,6 +117,54 @@ pub trait DecodeProtocol<'de>: Sized {
     /// [`FrameError::UnknownMessageType`] for an id the protocol does not define,
     /// [`FrameError::Payload`] when the payload does not decode.
     fn decode_message(message_type: u16, payload: &mut Reader<'de>) -> Result<Self, FrameError>;
+
+    /// Decodes the payload of a frame with `header` (a message frame: the CRC, the
+    /// control flag and the payload format have been checked). The default takes message
+    /// frames ([`FrameKind::Message`]) only and decodes the message the header's id
+    /// names; [`rpc::Reply`](crate::rpc::Reply) overrides it to take response and error
+    /// frames.
+    ///
+    /// # Errors
+    /// [`FrameError::UnexpectedKind`] for a response or error frame, and the errors of
+    /// [`decode_message`](Self::decode_message).
+    ///
+    /// ```
+    /// use wirewright::{DecodeProtocol, Flags, FrameError, FrameHeader, FrameKind, Reader};
+    /// # #[derive(Debug)] struct Ping;
+    /// # impl wirewright::Encode for Ping {
+    /// #     fn encoded_len(&self) -> usize { 0 }
+    /// #     fn encode_raw<B: bytes::BufMut + ?Sized>(&self, _buf: &mut B) {}
+    /// # }
+    /// # impl<'de> wirewright::Decode<'de> for Ping {
+    /// #     const MIN_ENCODED_LEN: usize = 0;
+    /// #     fn decode_raw(_: &mut Reader<'de>) -> Result<Self, wirewright::DecodeError> { Ok(Ping) }
+    /// # }
+    /// # impl wirewright::Message for Ping { const ID: u16 = 7; const NAME: &'static str = "Ping"; }
+    /// let header = FrameHeader { flags: Flags::RESPONSE, message_type: 7, correlation_id: 3, payload_len: 0 };
+    /// let err = Ping::decode_frame_payload(&header, &mut Reader::new(b"")).unwrap_err();
+    /// assert!(matches!(err, FrameError::UnexpectedKind { found: FrameKind::Response, .. }));
+    /// ```
+    fn decode_frame_payload(
+        header: &FrameHeader,
+        payload: &mut Reader<'de>,
+    ) -> Result<Self, FrameError> {
+        let found = header.flags.kind();
+        if found != FrameKind::Message {
+            return Err(unexpected_kind(header, FrameKind::Message));
+        }
+        Self::decode_message(header.message_type, payload)
+    }
+}
+
+/// The error for a frame of another kind than `expected`.
+#[cold]
+pub(crate) fn unexpected_kind(header: &FrameHeader, expected: FrameKind) -> FrameError {
+    FrameError::UnexpectedKind {
+        found: header.flags.kind(),
+        expected,
+        message_type: header.message_type,
+        correlation_id: header.correlation_id,
+    }
 }
 
 impl<'de, M: Message + crate::Decode<'de>> DecodeProtocol<'de> for M {

@@ -11,7 +11,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use arbitrary::{Arbitrary, Unstructured};
 use serde::{Deserialize, Serialize};
+use tokio_util::codec::Decoder;
+use wirewright::bytes::BytesMut;
 use wirewright::fuzzing::{check_decode, check_payload, check_roundtrip};
+use wirewright::transport::{FrameCodec, Incoming};
 use wirewright::{Decode, Encode, Message, Protocol};
 
 /// A pair with two type parameters: generics in derived code.
@@ -173,33 +176,55 @@ fn same_record(decoded: &Record<'_>, original: &Record<'_>) -> bool {
 pub fn roundtrip(data: &[u8]) {
     let mut input = Unstructured::new(data);
     if let Ok(doc) = Doc::arbitrary(&mut input) {
-        if doc.score.is_none_or(|score| !score.is_nan()) {
+        if doc.score.is_none_or(|score| !score.is_nan()) && within_depth_limit(&doc) {
             check_roundtrip(&doc);
         }
     }
     if let Ok(tree) = Tree::arbitrary(&mut input) {
-        check_roundtrip(&tree);
+        if within_depth_limit(&tree) {
+            check_roundtrip(&tree);
+        }
     }
     if let Ok(record) = Record::arbitrary(&mut input) {
         let bytes = record.encode_to_vec();
         assert_eq!(bytes.len(), record.encoded_len());
-        let decoded = Record::decode(&bytes).unwrap_or_else(|err| panic!("{record:?}: {err}"));
-        assert!(
-            same_record(&decoded, &record),
-            "round trip changed {record:?}"
-        );
+        match Record::decode(&bytes) {
+            Ok(decoded) => assert!(
+                same_record(&decoded, &record),
+                "round trip changed {record:?}"
+            ),
+            Err(err) if is_depth_limit(&err) => {}
+            Err(err) => panic!("{record:?}: {err}"),
+        }
     }
     if let Ok(message) = OwnedProtocol::arbitrary(&mut input) {
         let mut frame = Vec::new();
         if wirewright::encode_frame(&message, 9, &mut frame).is_ok() {
-            let (header, back): (_, OwnedProtocol) =
-                wirewright::decode_frame(&frame).unwrap_or_else(|err| panic!("{message:?}: {err}"));
-            assert_eq!(header.message_type, message.message_type());
-            if !has_nan(&back) {
-                assert_eq!(back, message);
+            match wirewright::decode_frame::<OwnedProtocol>(&frame) {
+                Ok((header, back)) => {
+                    assert_eq!(header.message_type, message.message_type());
+                    if !has_nan(&back) {
+                        assert_eq!(back, message);
+                    }
+                }
+                Err(wirewright::FrameError::Payload { source, .. }) if is_depth_limit(&source) => {}
+                Err(err) => panic!("{message:?}: {err}"),
             }
         }
     }
+}
+
+/// Encoding does not check the nesting limit, decoding does: an `arbitrary` tree can be
+/// deeper than a decoder accepts, which is no finding.
+fn within_depth_limit<T: Encode + for<'de> Decode<'de>>(value: &T) -> bool {
+    T::decode(&value.encode_to_vec()).map_or_else(|err| !is_depth_limit(&err), |_| true)
+}
+
+fn is_depth_limit(err: &wirewright::DecodeError) -> bool {
+    matches!(
+        err.kind(),
+        wirewright::DecodeErrorKind::DepthLimitExceeded { .. }
+    )
 }
 
 fn has_nan(message: &OwnedProtocol) -> bool {
@@ -230,6 +255,106 @@ pub fn json(data: &[u8]) {
         data,
         "binary re-encoding after JSON differs"
     );
+}
+
+/// Target `stream`: a valid sequence of frames, cut into fuzzer-chosen chunks and
+/// optionally corrupted at one fuzzer-chosen byte, fed through the tokio-util decoder.
+/// The frames before the corruption must decode identically, then the decoder must
+/// report a typed error (or, at the end of the input, a truncated frame); without
+/// corruption every frame must decode. The read buffer never grows past what was fed
+/// plus the codec's read-ahead.
+pub fn stream(data: &[u8]) {
+    let mut input = Unstructured::new(data);
+    let Ok(count) = input.int_in_range(0..=12usize) else {
+        return;
+    };
+    let mut wire = Vec::new();
+    let mut frames = Vec::new(); // (end offset, encoding of the message)
+    for index in 0..count {
+        let Ok(message) = OwnedProtocol::arbitrary(&mut input) else {
+            break;
+        };
+        // Only messages within the decoder's limits (a deep `arbitrary` tree may exceed
+        // the nesting limit: encoding does not check it, decoding does).
+        let mut frame = Vec::new();
+        if wirewright::encode_frame(&message, index as u32, &mut frame).is_ok()
+            && wirewright::decode_frame::<OwnedProtocol>(&frame).is_ok()
+        {
+            wire.extend_from_slice(&frame);
+            frames.push((wire.len(), message.encode_to_vec()));
+        }
+    }
+    let corruption = match (
+        input.arbitrary::<bool>(),
+        input.arbitrary::<u32>(),
+        input.arbitrary::<u8>(),
+    ) {
+        (Ok(true), Ok(at), Ok(mask)) if !wire.is_empty() && mask != 0 => {
+            let at = at as usize % wire.len();
+            wire[at] ^= mask;
+            Some(at)
+        }
+        _ => None,
+    };
+    // Frames that end before the corrupted byte are intact.
+    let intact = corruption.map_or(frames.len(), |at| {
+        frames.iter().take_while(|(end, _)| *end <= at).count()
+    });
+
+    let mut codec = FrameCodec::<OwnedProtocol>::new();
+    let mut buffer = BytesMut::new();
+    let mut decoded = Vec::new();
+    let mut failed = false;
+    let mut fed = 0;
+    let mut rest = &wire[..];
+    'feed: while !rest.is_empty() {
+        let chunk = input
+            .int_in_range(1..=rest.len().min(4096))
+            .unwrap_or(rest.len());
+        buffer.extend_from_slice(&rest[..chunk]);
+        rest = &rest[chunk..];
+        fed += chunk;
+        loop {
+            match codec.decode(&mut buffer) {
+                Ok(Some(Incoming::Message(received))) => {
+                    decoded.push(received.message.encode_to_vec())
+                }
+                Ok(Some(Incoming::Control(control))) => {
+                    panic!("no control frame was sent, got {control:?}")
+                }
+                Ok(None) => break,
+                Err(_) => {
+                    failed = true;
+                    break 'feed;
+                }
+            }
+            assert!(
+                buffer.capacity() <= fed + FrameCodec::<OwnedProtocol>::READ_AHEAD,
+                "buffer grew to {} after {fed} bytes",
+                buffer.capacity()
+            );
+        }
+    }
+    if !failed {
+        failed = codec.decode_eof(&mut buffer).is_err();
+    }
+    let expected: Vec<&Vec<u8>> = frames.iter().take(intact).map(|(_, bytes)| bytes).collect();
+    let decoded_intact: Vec<&Vec<u8>> = decoded.iter().take(intact).collect();
+    assert_eq!(
+        decoded_intact, expected,
+        "the intact prefix decodes identically"
+    );
+    if corruption.is_some() && intact < frames.len() {
+        assert_eq!(
+            decoded.len(),
+            intact,
+            "a frame at or after the corruption decoded"
+        );
+        assert!(failed, "the corruption went unreported");
+    } else {
+        assert_eq!(decoded.len(), frames.len());
+        assert!(!failed, "a valid stream failed");
+    }
 }
 
 /// The deepest nesting of arrays and objects serde_json parses (its recursion limit).

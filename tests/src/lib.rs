@@ -1,12 +1,13 @@
 //! Shared pieces of wirewright's integration tests, written as a user of wirewright would
 //! write them: the chat protocol of the derive's example (whose `Join` and `Say` are the
 //! messages SPEC.md §9.4 defines), a reader for SPEC.md's test vectors, an allocation
-//! counter, and the transport tests' message.
+//! counter, the transport tests' message and the request/response tests' service.
 
 pub mod alloc_counter;
 pub mod big_endian;
 pub mod chat;
 pub mod fuzz_cases;
+pub mod rpc_types;
 pub mod spec;
 pub mod spec_types;
 pub mod transport_types;

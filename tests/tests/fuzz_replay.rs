@@ -17,11 +17,12 @@ use wirewright_tests::spec::{spec_text, vectors};
 
 type Case = fn(&[u8]);
 
-const TARGETS: [(&str, Case); 4] = [
+const TARGETS: [(&str, Case); 5] = [
     ("frame", fuzz_cases::frame),
     ("payload", fuzz_cases::payload),
     ("roundtrip", fuzz_cases::roundtrip),
     ("json", fuzz_cases::json),
+    ("stream", fuzz_cases::stream),
 ];
 
 fn fuzz_dir() -> PathBuf {
@@ -187,7 +188,8 @@ fn write_seeds() {
     .into_iter()
     .enumerate()
     {
-        seeds.push(("roundtrip", format!("bytes-{index}"), bytes));
+        seeds.push(("roundtrip", format!("bytes-{index}"), bytes.clone()));
+        seeds.push(("stream", format!("bytes-{index}"), bytes));
     }
     for (target, name, bytes) in seeds {
         let dir = fuzz_dir().join("seeds").join(target);

@@ -101,7 +101,7 @@ fn decode_rejects_unsupported_version() {
 
 #[test]
 fn decode_rejects_every_reserved_flag_bit() {
-    for bit in 2..8 {
+    for bit in 4..8 {
         let mut frame = join_frame();
         frame[5] = 1 << bit;
         let err = decode_frame::<Join>(&frame).unwrap_err();
@@ -110,6 +110,41 @@ fn decode_rejects_every_reserved_flag_bit() {
             "{err}"
         );
     }
+}
+
+#[test]
+fn decode_rejects_flags_that_exclude_each_other() {
+    // ERROR alone, CONTROL | RESPONSE, CONTROL | RESPONSE | ERROR, JSON | RESPONSE | ERROR.
+    for flags in [0x08, 0x06, 0x0e, 0x0d] {
+        let mut frame = join_frame();
+        frame[5] = flags;
+        let err = decode_frame::<Join>(&frame).unwrap_err();
+        assert!(
+            matches!(err, FrameError::InvalidFlags { flags: f } if f == flags),
+            "{flags:#04x}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_response_frame_is_not_a_message_for_a_plain_protocol() {
+    let mut frame = join_frame();
+    frame[5] = 0x04; // RESPONSE
+    let crc = wirewright::frame_crc(&frame[..frame.len() - 4]);
+    let at = frame.len() - 4;
+    frame[at..].copy_from_slice(&crc.to_le_bytes());
+    let err = decode_frame::<Join>(&frame).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            FrameError::UnexpectedKind {
+                found: wirewright::FrameKind::Response,
+                expected: wirewright::FrameKind::Message,
+                ..
+            }
+        ),
+        "{err}"
+    );
 }
 
 #[test]

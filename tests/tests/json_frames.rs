@@ -268,3 +268,29 @@ fn generic_protocol_round_trips_through_a_json_frame() {
     let (header, back): (FrameHeader, Store<Vec<f64>>) = decode_frame_json(&buf).unwrap();
     assert_eq!((header.message_type, back), (5, put));
 }
+
+#[test]
+fn json_response_frame_is_refused_where_a_message_is_expected() {
+    let mut buf = Vec::new();
+    RawFrame::write(
+        Flags::JSON | Flags::RESPONSE,
+        Join::ID,
+        5,
+        br#"{"room":"lobby","nick":"ann"}"#,
+        &mut buf,
+    )
+    .unwrap();
+    let err = decode_frame_json::<Chat<'_>>(&buf).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            FrameError::UnexpectedKind {
+                found: wirewright::FrameKind::Response,
+                expected: wirewright::FrameKind::Message,
+                correlation_id: 5,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}

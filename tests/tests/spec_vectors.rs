@@ -7,13 +7,14 @@ use std::fmt::Debug;
 
 use tokio_util::codec::Decoder;
 use wirewright::bytes::{Bytes, BytesMut};
+use wirewright::rpc::{ErrorCode, Failure, Inbound, Reply};
 use wirewright::transport::{Control, FrameCodec, Goodbye, GoodbyeReason, Incoming};
 use wirewright::{
     decode_frame, decode_frame_json, encode_frame, encode_frame_json, Decode, Encode, Fixed, Flags,
-    FrameError, FrameHeader, Limits, PayloadFormat, RawFrame,
+    FrameError, FrameHeader, FrameKind, Limits, PayloadFormat, RawFrame,
 };
 use wirewright_tests::spec::{spec_text, to_hex, vectors, Vector};
-use wirewright_tests::spec_types::{Join, Say, Shape};
+use wirewright_tests::spec_types::{Get, Join, KvError, Say, Shape, Value};
 
 /// Checks a value that decodes without borrowing.
 fn owned<T>(vector: &Vector, value: T)
@@ -98,6 +99,33 @@ fn control(vector: &Vector, value: Control) {
         vector.name
     );
     assert!(bytes.is_empty(), "{}: bytes left over", vector.name);
+}
+
+type KvReply = Reply<Value, KvError>;
+
+/// Checks a reply vector (§9.7): the server's encoding of `reply` with correlation id
+/// `id` gives exactly its bytes, the client decodes them back with the header's kind,
+/// and a receiver that takes no replies rejects them.
+fn reply(vector: &Vector, id: u32, reply: KvReply, kind: FrameKind) {
+    let mut buf = Vec::new();
+    encode_frame(&reply, id, &mut buf).unwrap();
+    assert_eq!(
+        to_hex(&buf),
+        to_hex(&vector.bytes),
+        "{}: encoding",
+        vector.name
+    );
+    let (header, decoded): (FrameHeader, Inbound<KvReply>) = decode_frame(&vector.bytes)
+        .unwrap_or_else(|err| panic!("{}: decoding failed: {err}", vector.name));
+    assert_eq!(header.correlation_id, id, "{}", vector.name);
+    assert_eq!(header.flags.kind(), kind, "{}", vector.name);
+    assert_eq!(decoded.decoded(), Some(reply), "{}: decoding", vector.name);
+    let err = decode_frame::<Value>(&vector.bytes).unwrap_err();
+    assert!(
+        matches!(err, FrameError::UnexpectedKind { found, expected: FrameKind::Message, .. } if found == kind),
+        "{}: {err}",
+        vector.name
+    );
 }
 
 type Check = fn(&Vector);
@@ -214,6 +242,47 @@ fn registry() -> Vec<(&'static str, Check)> {
         }),
         ("frame-goodbye-normal", |v| {
             control(v, Control::Goodbye(Goodbye::new(GoodbyeReason::Normal, "")))
+        }),
+        ("frame-request", |v| {
+            let get = Get { key: "a".into() };
+            let mut buf = Vec::new();
+            encode_frame(&get, 42, &mut buf).unwrap();
+            assert_eq!(to_hex(&buf), to_hex(&v.bytes), "{}: encoding", v.name);
+            let (header, request): (FrameHeader, Inbound<Get>) = decode_frame(&v.bytes).unwrap();
+            assert_eq!(header, frame_header(10, 42, Flags::EMPTY, 2));
+            assert_eq!(header.flags.kind(), FrameKind::Message);
+            assert_eq!(request.decoded(), Some(get));
+            // A client takes replies only.
+            let err = decode_frame::<KvReply>(&v.bytes).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    FrameError::UnexpectedKind {
+                        found: FrameKind::Message,
+                        expected: FrameKind::Response,
+                        ..
+                    }
+                ),
+                "{err}"
+            );
+        }),
+        ("frame-response", |v| {
+            let value = Value {
+                value: Some("x".into()),
+            };
+            reply(v, 42, Reply::Response(value), FrameKind::Response)
+        }),
+        ("frame-error-application", |v| {
+            let error = KvError::NotFound { key: "a".into() };
+            reply(v, 42, Reply::Application(error), FrameKind::Error)
+        }),
+        ("frame-error-unknown-request", |v| {
+            let failure = Failure::new(ErrorCode::UnknownRequest, "type 12");
+            reply(v, 43, Reply::Failure(failure), FrameKind::Error)
+        }),
+        ("frame-error-shutting-down", |v| {
+            let failure = Failure::new(ErrorCode::ShuttingDown, "");
+            reply(v, 44, Reply::Failure(failure), FrameKind::Error)
         }),
     ]
 }

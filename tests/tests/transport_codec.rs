@@ -270,7 +270,7 @@ async fn stalled_8_mib_frame_keeps_the_framed_read_buffer_small() {
 #[test]
 fn bad_magic_version_and_flags_fail_at_the_first_bad_byte() {
     type Check = fn(&CodecError) -> bool;
-    let cases: [(&[u8], Check); 4] = [
+    let cases: [(&[u8], Check); 5] = [
         (b"GET / HTTP/1.1\r\n", |e| {
             matches!(e, CodecError::Frame(FrameError::BadMagic { offset: 0, .. }))
         }),
@@ -286,14 +286,17 @@ fn bad_magic_version_and_flags_fail_at_the_first_bad_byte() {
                 })
             )
         }),
-        (b"WWRT\x01\x04", |e| {
+        (b"WWRT\x01\x10", |e| {
             matches!(
                 e,
                 CodecError::Frame(FrameError::ReservedFlags {
-                    flags: 4,
-                    reserved: 4
+                    flags: 0x10,
+                    reserved: 0x10
                 })
             )
+        }),
+        (b"WWRT\x01\x08", |e| {
+            matches!(e, CodecError::Frame(FrameError::InvalidFlags { flags: 8 }))
         }),
     ];
     for (bytes, check) in cases {

@@ -1,7 +1,7 @@
 //! The frame error: everything that can be wrong with a frame, before and after its payload.
 
 use super::header::{HEADER_LEN, MAGIC};
-use super::PayloadFormat;
+use super::{FrameKind, PayloadFormat};
 use crate::DecodeError;
 
 /// A frame could not be read (or, for [`FrameTooLarge`](Self::FrameTooLarge), written).
@@ -55,6 +55,13 @@ pub enum FrameError {
         flags: u8,
         /// The reserved bits that are set.
         reserved: u8,
+    },
+    /// The flags combine bits that exclude each other (SPEC.md §3.2): ERROR without
+    /// RESPONSE, CONTROL with RESPONSE or ERROR, or ERROR with JSON.
+    #[error("flags {flags:#04x} at byte 5 combine bits that exclude each other (ERROR needs RESPONSE; CONTROL excludes RESPONSE and ERROR; ERROR excludes JSON)")]
+    InvalidFlags {
+        /// The whole flags byte.
+        flags: u8,
     },
     /// The payload length exceeds the limit (checked from the header, before any payload
     /// byte is read).
@@ -113,6 +120,19 @@ pub enum FrameError {
         /// serde_json's error, with the line and column of the payload text.
         #[source]
         source: serde_json::Error,
+    },
+    /// A frame of a kind the receiver does not take here: a response where a request or
+    /// message was expected, a request where a response was expected (SPEC.md §11).
+    #[error("unexpected {found} (message type {message_type}, correlation id {correlation_id}) where a {expected} was expected")]
+    UnexpectedKind {
+        /// The kind the flags announce.
+        found: FrameKind,
+        /// The kind the receiver takes.
+        expected: FrameKind,
+        /// The header's message type.
+        message_type: u16,
+        /// The header's correlation id.
+        correlation_id: u32,
     },
     /// The payload does not decode.
     #[error("invalid payload of message type {message_type} (payload offsets start at frame byte {HEADER_LEN}): {source}")]

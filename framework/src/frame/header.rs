@@ -60,7 +60,8 @@ impl FrameHeader {
     ///
     /// # Errors
     /// [`FrameError::BadMagic`], [`FrameError::UnsupportedVersion`],
-    /// [`FrameError::ReservedFlags`] or [`FrameError::FrameTooLarge`].
+    /// [`FrameError::ReservedFlags`], [`FrameError::InvalidFlags`] or
+    /// [`FrameError::FrameTooLarge`].
     ///
     /// ```
     /// use wirewright::{FrameError, FrameHeader, Limits};
@@ -95,6 +96,9 @@ impl FrameHeader {
                     flags,
                     reserved: flags & Flags::RESERVED_MASK,
                 });
+            }
+            if !Flags::is_valid_combination(flags) {
+                return Err(FrameError::InvalidFlags { flags });
             }
         }
         let Some(header) = bytes.first_chunk::<HEADER_LEN>() else {

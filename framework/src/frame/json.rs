@@ -4,11 +4,14 @@
 use bytes::BufMut;
 
 use super::header::{HEADER_LEN, TRAILER_LEN};
-use super::{frame_crc, Flags, FrameBuf, FrameError, FrameHeader, PayloadFormat, RawFrame};
+use super::{
+    frame_crc, Flags, FrameBuf, FrameError, FrameHeader, FrameKind, PayloadFormat, RawFrame,
+};
 use crate::{DeserializeMessage, Limits, SerializeMessage};
 
-/// Appends `message` as a complete JSON frame to `buf` (header with [`Flags::JSON`], the
-/// message's serde representation as UTF-8 JSON, CRC-32) and returns the frame's length.
+/// Appends `message` as a complete JSON frame to `buf` (header with [`Flags::JSON`] added
+/// to the message's [`frame_flags`](crate::Protocol::frame_flags), the message's serde
+/// representation as UTF-8 JSON, CRC-32) and returns the frame's length.
 ///
 /// For a `#[derive(Protocol)]` enum the payload is the message its variant holds: the
 /// header's message-type id says which one, as in a binary frame.
@@ -16,7 +19,8 @@ use crate::{DeserializeMessage, Limits, SerializeMessage};
 /// # Errors
 /// [`FrameError::Json`] when the message cannot be written as JSON (a map whose keys are
 /// not strings), [`FrameError::FrameTooLarge`] when the text exceeds the default
-/// [`Limits::max_frame_len`]. Either way `buf` is left as it was.
+/// [`Limits::max_frame_len`], [`FrameError::UnexpectedFormat`] for an error response
+/// (those are binary, SPEC.md §11). Either way `buf` is left as it was.
 ///
 /// ```
 /// use serde::{Deserialize, Serialize};
@@ -73,12 +77,20 @@ where
     P: SerializeMessage + ?Sized,
     B: FrameBuf + ?Sized,
 {
-    let start = buf.as_ref().len();
     let message_type = message.message_type();
+    let flags = message.frame_flags() | Flags::JSON;
+    if flags.contains(Flags::ERROR) {
+        // Error responses are binary (SPEC.md §11).
+        return Err(FrameError::UnexpectedFormat {
+            found: PayloadFormat::Json,
+            expected: PayloadFormat::Binary,
+        });
+    }
+    let start = buf.as_ref().len();
     // The length is unknown until the text is written: write a header with a zero
     // length, then patch it.
     FrameHeader {
-        flags: Flags::JSON,
+        flags,
         message_type,
         correlation_id,
         payload_len: 0,
@@ -118,8 +130,8 @@ where
 /// # Errors
 /// Every framing error of [`RawFrame::parse`], then
 /// [`FrameError::UnexpectedControlFrame`], [`FrameError::UnexpectedFormat`] (a binary
-/// payload), [`FrameError::UnknownMessageType`] or [`FrameError::Json`] (text that is not
-/// the message's JSON, or trailing text).
+/// payload), [`FrameError::UnexpectedKind`] (a response), [`FrameError::UnknownMessageType`]
+/// or [`FrameError::Json`] (text that is not the message's JSON, or trailing text).
 ///
 /// ```
 /// use wirewright::{decode_frame_json, encode_frame, FrameError, PayloadFormat};
@@ -168,12 +180,16 @@ pub fn decode_frame_json_with<'de, P: DeserializeMessage<'de>>(
 }
 
 /// Decodes a checked frame's JSON payload as the message its header names, rejecting
-/// control frames, binary payloads, unknown ids and trailing text.
+/// control frames, binary payloads, frames of another kind than a message (requests and
+/// responses of `rpc` are binary), unknown ids and trailing text.
 pub(crate) fn decode_json_payload<'de, P: DeserializeMessage<'de>>(
     header: &FrameHeader,
     payload: &'de [u8],
 ) -> Result<P, FrameError> {
     super::typed::check_message_frame(header, PayloadFormat::Json)?;
+    if header.flags.kind() != FrameKind::Message {
+        return Err(crate::message::unexpected_kind(header, FrameKind::Message));
+    }
     let message_type = header.message_type;
     if !P::accepts(message_type) {
         return Err(FrameError::UnknownMessageType {

@@ -20,9 +20,11 @@ mod raw;
 mod typed;
 
 pub use buffer::FrameBuf;
+#[cfg(feature = "transport")]
+pub(crate) use checksum::check_trailer;
 pub use checksum::frame_crc;
 pub use error::FrameError;
-pub use flags::{Flags, PayloadFormat};
+pub use flags::{Flags, FrameKind, PayloadFormat};
 pub use header::{FrameHeader, HEADER_LEN, MAGIC, TRAILER_LEN, VERSION};
 #[cfg(all(feature = "transport", feature = "json"))]
 pub(crate) use json::decode_json_payload;
@@ -31,7 +33,6 @@ pub use json::{
     decode_frame_json, decode_frame_json_with, encode_frame_json, encode_frame_json_with,
 };
 pub use raw::RawFrame;
-#[cfg(feature = "transport")]
 pub(crate) use typed::{check_message_frame, decode_payload};
 pub use typed::{
     decode_frame, decode_frame_bytes, decode_frame_with, encode_frame, encode_frame_with,

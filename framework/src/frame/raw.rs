@@ -1,5 +1,6 @@
 //! Frames with their payload as bytes: checked framing without payload decoding.
 
+use super::checksum::check_trailer;
 use super::header::{HEADER_LEN, TRAILER_LEN};
 use super::{frame_crc, Flags, FrameBuf, FrameError, FrameHeader};
 use crate::Limits;
@@ -57,21 +58,7 @@ impl<'a> RawFrame<'a> {
                 count: bytes.len() - frame_len,
             });
         }
-        let crc_offset = frame_len - TRAILER_LEN;
-        let stored = u32::from_le_bytes([
-            bytes[crc_offset],
-            bytes[crc_offset + 1],
-            bytes[crc_offset + 2],
-            bytes[crc_offset + 3],
-        ]);
-        let computed = frame_crc(&bytes[..crc_offset]);
-        if stored != computed {
-            return Err(FrameError::BadCrc {
-                offset: crc_offset,
-                stored,
-                computed,
-            });
-        }
+        let crc_offset = check_trailer(bytes)?;
         Ok(RawFrame {
             header,
             payload: &bytes[HEADER_LEN..crc_offset],

@@ -7,7 +7,8 @@ use super::{frame_crc, Flags, FrameBuf, FrameError, FrameHeader, PayloadFormat, 
 use crate::{DecodeProtocol, Limits, Protocol, Reader};
 
 /// Appends `message` as a complete binary frame to `buf` (header, payload, CRC-32) and
-/// returns the frame's length. The buffer grows once, to the exact size, before writing.
+/// returns the frame's length. The header carries the message's
+/// [`message_type`](Protocol::message_type) and [`frame_flags`](Protocol::frame_flags). The buffer grows once, to the exact size, before writing.
 ///
 /// # Errors
 /// [`FrameError::FrameTooLarge`] when the payload exceeds the default
@@ -84,8 +85,13 @@ where
     }
     let start = buf.as_ref().len();
     buf.reserve(HEADER_LEN + payload_len + TRAILER_LEN);
+    let flags = message.frame_flags();
+    debug_assert!(
+        Flags::from_bits(flags.bits()).is_some(),
+        "Protocol::frame_flags() returned an invalid combination: {flags:?}"
+    );
     FrameHeader {
-        flags: Flags::EMPTY,
+        flags,
         message_type: message.message_type(),
         correlation_id,
         payload_len: payload_len as u32,
@@ -114,7 +120,9 @@ where
 /// # Errors
 /// Every framing error of [`RawFrame::parse`], then
 /// [`FrameError::UnexpectedControlFrame`], [`FrameError::UnexpectedFormat`] (a JSON
-/// payload), [`FrameError::UnknownMessageType`] or [`FrameError::Payload`].
+/// payload), [`FrameError::UnexpectedKind`] (a response frame, unless `P` takes them:
+/// see [`DecodeProtocol::decode_frame_payload`]), [`FrameError::UnknownMessageType`] or
+/// [`FrameError::Payload`].
 ///
 /// ```
 /// use wirewright::{decode_frame, FrameError, FrameHeader};
@@ -234,7 +242,7 @@ pub(crate) fn decode_payload<'de, P: DecodeProtocol<'de>>(
     header: &FrameHeader,
     reader: &mut Reader<'de>,
 ) -> Result<P, FrameError> {
-    let message = P::decode_message(header.message_type, reader)?;
+    let message = P::decode_frame_payload(header, reader)?;
     reader.finish().map_err(|source| FrameError::Payload {
         message_type: header.message_type,
         source,

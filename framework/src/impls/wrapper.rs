@@ -1,6 +1,8 @@
-//! `Option`, smart pointers, `Cow`, `PhantomData` and tuples (SPEC.md §4.8–4.9).
+//! `Option`, smart pointers, `Cow`, `PhantomData`, `Infallible` and tuples
+//! (SPEC.md §4.8–4.9, §4.11).
 
 use std::borrow::Cow;
+use std::convert::Infallible;
 use std::marker::PhantomData;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -33,12 +35,9 @@ impl<'de, T: Decode<'de>> Decode<'de> for Option<T> {
     fn decode_raw(reader: &mut Reader<'de>) -> Result<Self, DecodeError> {
         match reader.read_u8()? {
             0 => Ok(None),
-            1 => {
-                reader.enter()?;
-                let value = T::decode_raw(reader)?;
-                reader.leave();
-                Ok(Some(value))
-            }
+            // No nesting level of its own: an `Option` cannot make a type recursive
+            // without a `Box` (or a collection), which counts.
+            1 => Ok(Some(T::decode_raw(reader)?)),
             found => Err(reader.error_at(
                 reader.position() - 1,
                 DecodeErrorKind::InvalidOptionTag { found },
@@ -109,6 +108,33 @@ impl<'de, T: ?Sized> Decode<'de> for PhantomData<T> {
     #[inline]
     fn decode_raw(_reader: &mut Reader<'de>) -> Result<Self, DecodeError> {
         Ok(PhantomData)
+    }
+}
+
+/// `Infallible` is an enum without variants (SPEC.md §4.11): no value to encode, and
+/// every tag is unknown. It is the application error of a service whose handler cannot
+/// fail.
+impl Encode for Infallible {
+    fn encoded_len(&self) -> usize {
+        match *self {}
+    }
+    fn encode_raw<B: BufMut + ?Sized>(&self, _buf: &mut B) {
+        match *self {}
+    }
+}
+
+impl<'de> Decode<'de> for Infallible {
+    const MIN_ENCODED_LEN: usize = 1;
+    fn decode_raw(reader: &mut Reader<'de>) -> Result<Self, DecodeError> {
+        let start = reader.position();
+        let tag = reader.read_varint(32)?;
+        Err(reader.error_at(
+            start,
+            DecodeErrorKind::UnknownVariant {
+                type_name: "Infallible",
+                tag,
+            },
+        ))
     }
 }
 

@@ -8,7 +8,7 @@ use tokio::net::{TcpStream, ToSocketAddrs};
 use crate::{DecodeProtocol, Protocol};
 
 use super::shared::Attachments;
-use super::{ClientConfig, ConnectError, Connection, Metrics};
+use super::{ClientConfig, ConnectError, Connection, ConnectionDriver, Metrics};
 
 /// Makes connections to a server: retries a failed connect with exponential backoff and
 /// full jitter, up to a number of attempts, then hands over a [`Connection`] with
@@ -108,23 +108,28 @@ impl Client {
         In: for<'de> DecodeProtocol<'de> + Send + 'static,
         Out: Protocol + Send + 'static,
     {
+        let (connection, driver) = self.connect_driven(addr).await?;
+        tokio::spawn(driver);
+        Ok(connection)
+    }
+
+    /// [`connect`](Self::connect), returning the driver for the caller to run.
+    pub(crate) async fn connect_driven<In, Out>(
+        &self,
+        addr: impl ToSocketAddrs + Clone,
+    ) -> Result<(Connection<In, Out>, ConnectionDriver), ConnectError>
+    where
+        In: for<'de> DecodeProtocol<'de> + Send + 'static,
+        Out: Protocol + Send + 'static,
+    {
         let backoff = self.config.backoff();
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let error = match self.try_connect(addr.clone()).await {
-                Ok(stream) => {
-                    let peer_addr = stream.peer_addr().ok();
-                    tracing::debug!(?peer_addr, attempt, "connected");
-                    let attachments = Attachments {
-                        metrics: Some(Arc::clone(&self.metrics)),
-                        shutdown: None,
-                        peer_addr,
-                    };
-                    let (connection, driver) =
-                        Connection::start(stream, self.config.connection(), attachments);
-                    tokio::spawn(driver);
-                    return Ok(connection);
+            let error = match self.connect_once(addr.clone()).await {
+                Ok((connection, driver)) => {
+                    tracing::debug!(peer_addr = ?connection.peer_addr(), attempt, "connected");
+                    return Ok((connection, driver));
                 }
                 Err(error) => error,
             };
@@ -139,6 +144,29 @@ impl Client {
             tracing::debug!(attempt, %error, ?delay, "connect failed; retrying");
             tokio::time::sleep(delay).await;
         }
+    }
+
+    /// One connection attempt (within the connect timeout), without retries; the
+    /// caller runs the driver.
+    pub(crate) async fn connect_once<In, Out>(
+        &self,
+        addr: impl ToSocketAddrs,
+    ) -> io::Result<(Connection<In, Out>, ConnectionDriver)>
+    where
+        In: for<'de> DecodeProtocol<'de> + Send + 'static,
+        Out: Protocol + Send + 'static,
+    {
+        let stream = self.try_connect(addr).await?;
+        let attachments = Attachments {
+            metrics: Some(Arc::clone(&self.metrics)),
+            shutdown: None,
+            peer_addr: stream.peer_addr().ok(),
+        };
+        Ok(Connection::start(
+            stream,
+            self.config.connection(),
+            attachments,
+        ))
     }
 
     async fn try_connect(&self, addr: impl ToSocketAddrs) -> io::Result<TcpStream> {

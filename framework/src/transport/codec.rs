@@ -42,8 +42,8 @@ use std::sync::Arc;
 use bytes::BytesMut;
 use tokio_util::codec::{Decoder, Encoder};
 
-use crate::frame::{HEADER_LEN, TRAILER_LEN};
-use crate::{frame_crc, Flags, FrameError, FrameHeader, Limits, PayloadFormat};
+use crate::frame::{check_trailer, HEADER_LEN, TRAILER_LEN};
+use crate::{Flags, FrameError, FrameHeader, Limits, PayloadFormat};
 
 use super::{
     BinaryPayload, CodecError, Control, Correlated, DecodePayload, EncodePayload, Incoming,
@@ -198,24 +198,9 @@ impl<In, Out, F> FrameCodec<In, Out, F> {
     where
         F: DecodePayload<In>,
     {
-        let crc_offset = frame.len() - TRAILER_LEN;
-        let stored = u32::from_le_bytes([
-            frame[crc_offset],
-            frame[crc_offset + 1],
-            frame[crc_offset + 2],
-            frame[crc_offset + 3],
-        ]);
-        let computed = frame_crc(&frame[..crc_offset]);
-        self.metrics.add_bytes_scanned(crc_offset as u64);
-        if stored != computed {
-            self.metrics.add_crc_failures(1);
-            return Err(FrameError::BadCrc {
-                offset: crc_offset,
-                stored,
-                computed,
-            }
-            .into());
-        }
+        self.metrics
+            .add_bytes_scanned((frame.len() - TRAILER_LEN) as u64);
+        let crc_offset = check_trailer(&frame).inspect_err(|_| self.metrics.add_crc_failures(1))?;
         self.metrics.add_frames_in(1);
         self.metrics.add_bytes_in(frame.len() as u64);
         let payload = frame.slice(HEADER_LEN..crc_offset);

@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 use crate::{DecodeProtocol, Protocol};
 
 use super::driver::Driver;
-use super::shared::{Attachments, Shared};
+use super::shared::{Attachments, Shared, Signal};
 use super::{
     ConnectionConfig, ConnectionError, FrameCodec, MessageReceiver, MessageSender, Metrics,
     Received,
@@ -345,7 +345,7 @@ impl<In, Out> Connection<In, Out> {
     /// ```
     pub async fn close(self) {
         let shared = Arc::clone(self.receiver.shared());
-        shared.close.cancel();
+        shared.raise(Signal::Close);
         drop(self);
         shared.done.cancelled().await;
     }

@@ -28,14 +28,15 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::mpsc;
 use tokio::time::{sleep_until, Instant, Sleep};
 use tokio_util::codec::Framed;
-use tokio_util::sync::{PollSender, WaitForCancellationFutureOwned};
+use tokio_util::sync::WaitForCancellationFutureOwned;
 
 use crate::{DecodeProtocol, Protocol};
 
 use super::closing::finish_closing;
 use super::heartbeat::{Beat, Heartbeat};
 use super::idle::IdleTimer;
-use super::shared::{OpenGuard, Shared};
+use super::inbox::{Delivery, Inbox};
+use super::shared::{OpenGuard, Shared, Signal};
 use super::{
     CodecError, ConnectionConfig, ConnectionError, Control, Correlated, FrameCodec, Goodbye,
     GoodbyeReason, Incoming, Received,
@@ -77,8 +78,10 @@ pub(crate) struct Driver<T, In, Out> {
     phase: Phase,
     outgoing: mpsc::Receiver<Correlated<Out>>,
     outgoing_done: bool,
-    incoming: PollSender<Received<In>>,
+    incoming: Inbox<In>,
     pending: Option<Received<In>>,
+    /// Messages handed to `pending` so far.
+    messages_read: u64,
     input_done: bool,
     receiver_gone: bool,
     reading: bool,
@@ -90,9 +93,9 @@ pub(crate) struct Driver<T, In, Out> {
     idle: Option<IdleTimer>,
     heartbeat: Option<Heartbeat>,
     close_deadline: Option<Pin<Box<Sleep>>>,
+    /// False from when the close deadline is set until it has been polled once.
+    close_deadline_armed: bool,
     shutdown: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
-    close_requested: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
-    receiver_dropped: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
     outcome: Option<ConnectionError>,
 }
 
@@ -122,15 +125,14 @@ where
                 .shutdown
                 .clone()
                 .map(|token| Box::pin(token.cancelled_owned())),
-            close_requested: Some(Box::pin(shared.close.clone().cancelled_owned())),
-            receiver_dropped: Some(Box::pin(shared.receiver_dropped.clone().cancelled_owned())),
             config,
             shared,
             phase: Phase::Open,
             outgoing,
             outgoing_done: false,
-            incoming: PollSender::new(incoming),
+            incoming: Inbox::new(incoming),
             pending: None,
+            messages_read: 0,
             input_done: false,
             receiver_gone: false,
             reading: true,
@@ -140,6 +142,7 @@ where
             goodbye_sent: false,
             sent_since_tick: false,
             close_deadline: None,
+            close_deadline_armed: true,
             outcome: None,
         }
     }
@@ -155,12 +158,26 @@ where
     }
 
     /// The main loop: repeats while anything makes progress, then waits for a wakeup.
+    ///
+    /// Signals and timers are polled once per wakeup, not on every round: once
+    /// registered they wake the task when they fire, and polling them again (a lock each
+    /// for the cancellation tokens) is what would cost. A close deadline set during the
+    /// rounds is armed before the task sleeps.
     fn poll_main(&mut self, cx: &mut Context<'_>) -> Poll<Exit> {
+        let poll = self.poll_rounds(cx);
+        if let Some(idle) = &mut self.idle {
+            idle.stamp();
+        }
+        poll
+    }
+
+    /// The rounds of one wakeup.
+    fn poll_rounds(&mut self, cx: &mut Context<'_>) -> Poll<Exit> {
+        let mut progress = self.poll_signals(cx);
+        if let Poll::Ready(exit) = self.poll_timers(cx) {
+            return Poll::Ready(exit);
+        }
         loop {
-            let mut progress = self.poll_signals(cx);
-            if let Poll::Ready(exit) = self.poll_timers(cx) {
-                return Poll::Ready(exit);
-            }
             progress |= self.poll_deliver(cx);
             match self.poll_read(cx) {
                 Ok(read) => progress |= read,
@@ -180,8 +197,16 @@ where
                 return Poll::Ready(exit);
             }
             if !progress {
+                if !self.close_deadline_armed {
+                    self.close_deadline_armed = true;
+                    if let Poll::Ready(exit) = self.poll_timers(cx) {
+                        return Poll::Ready(exit);
+                    }
+                    continue; // the timers may have queued a PING
+                }
                 return Poll::Pending;
             }
+            progress = false;
         }
     }
 
@@ -195,11 +220,12 @@ where
             );
             progress = true;
         }
-        if poll_token(&mut self.close_requested, cx) {
+        let signals = self.shared.take_signals(cx.waker());
+        if signals & Signal::Close as u8 != 0 {
             self.initiate(Goodbye::new(GoodbyeReason::Normal, ""), true);
             progress = true;
         }
-        if poll_token(&mut self.receiver_dropped, cx) {
+        if signals & Signal::ReceiverDropped as u8 != 0 {
             self.receiver_gone = true;
             self.pending = None;
             progress = true;
@@ -255,18 +281,13 @@ where
         let Some(message) = self.pending.take() else {
             return false;
         };
-        match self.incoming.poll_reserve(cx) {
-            Poll::Ready(Ok(())) => {
-                if self.incoming.send_item(message).is_err() {
-                    self.receiver_gone = true;
-                }
-                true
-            }
-            Poll::Ready(Err(_)) => {
+        match self.incoming.deliver(cx, message) {
+            Delivery::Delivered => true,
+            Delivery::ReceiverGone => {
                 self.receiver_gone = true;
                 true
             }
-            Poll::Pending => {
+            Delivery::Full(message) => {
                 self.pending = Some(message);
                 false
             }
@@ -296,6 +317,7 @@ where
                     Incoming::Message(message) => {
                         if !self.receiver_gone && !self.input_done {
                             self.pending = Some(message);
+                            self.messages_read += 1;
                         }
                     }
                     Incoming::Control(Control::Ping { nonce }) => {
@@ -385,6 +407,7 @@ where
             return;
         }
         self.phase = Phase::Initiated { answered: false };
+        self.shared.said_goodbye_after(self.messages_read);
         if local_done {
             self.outgoing.close();
             self.goodbye_after_drain = Some(goodbye);
@@ -461,6 +484,7 @@ where
         if self.close_deadline.is_none() {
             let deadline = Instant::now() + self.config.close_timeout();
             self.close_deadline = Some(Box::pin(sleep_until(deadline)));
+            self.close_deadline_armed = false;
         }
     }
 

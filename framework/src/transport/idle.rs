@@ -15,6 +15,8 @@ pub(crate) struct IdleTimer {
     timeout: Duration,
     sleep: Pin<Box<Sleep>>,
     last_frame_at: Instant,
+    /// A frame arrived since the last [`stamp`](Self::stamp).
+    fresh: bool,
 }
 
 impl IdleTimer {
@@ -24,6 +26,7 @@ impl IdleTimer {
             timeout,
             sleep: Box::pin(sleep_until(now + timeout)),
             last_frame_at: now,
+            fresh: false,
         }
     }
 
@@ -31,9 +34,17 @@ impl IdleTimer {
         self.timeout
     }
 
-    /// A complete frame arrived.
+    /// A complete frame arrived; the time is taken by [`stamp`](Self::stamp).
     pub(crate) fn frame_received(&mut self) {
-        self.last_frame_at = Instant::now();
+        self.fresh = true;
+    }
+
+    /// Records the time if frames arrived: the driver calls it once per wakeup, so that
+    /// a busy connection reads the clock once per batch of frames, not once per frame.
+    pub(crate) fn stamp(&mut self) {
+        if std::mem::take(&mut self.fresh) {
+            self.last_frame_at = Instant::now();
+        }
     }
 
     /// Ready when the timeout has passed since the last frame. While

@@ -70,6 +70,7 @@ mod envelope;
 mod error;
 mod heartbeat;
 mod idle;
+mod inbox;
 mod metrics;
 mod payload;
 mod receiver;

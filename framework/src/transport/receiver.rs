@@ -7,7 +7,7 @@ use std::task::{ready, Context, Poll};
 use futures_util::Stream;
 use tokio::sync::mpsc;
 
-use super::shared::Shared;
+use super::shared::{Shared, Signal};
 use super::{ConnectionError, Received};
 
 /// The receiving half of a [`Connection`](super::Connection); also a `Stream` of
@@ -33,6 +33,8 @@ pub struct MessageReceiver<In> {
     queue: mpsc::Receiver<Received<In>>,
     shared: Arc<Shared>,
     finished: bool,
+    /// Messages returned so far.
+    received: u64,
 }
 
 impl<In> MessageReceiver<In> {
@@ -41,7 +43,14 @@ impl<In> MessageReceiver<In> {
             queue,
             shared,
             finished: false,
+            received: 0,
         }
+    }
+
+    /// Whether the message returned last was read after this side said GOODBYE first
+    /// (a server shutting down): the peer sent it before it knew.
+    pub(crate) fn last_read_after_goodbye(&self) -> bool {
+        self.shared.read_after_goodbye(self.received)
     }
 
     pub(crate) fn shared(&self) -> &Arc<Shared> {
@@ -95,7 +104,10 @@ impl<In> MessageReceiver<In> {
             return Poll::Ready(Ok(None));
         }
         match ready!(self.queue.poll_recv(cx)) {
-            Some(received) => Poll::Ready(Ok(Some(received))),
+            Some(received) => {
+                self.received += 1;
+                Poll::Ready(Ok(Some(received)))
+            }
             None => {
                 self.finished = true;
                 Poll::Ready(self.shared.take_outcome().map_or(Ok(None), Err))
@@ -114,6 +126,6 @@ impl<In> Stream for MessageReceiver<In> {
 
 impl<In> Drop for MessageReceiver<In> {
     fn drop(&mut self) {
-        self.shared.receiver_dropped.cancel();
+        self.shared.raise(Signal::ReceiverDropped);
     }
 }

@@ -82,8 +82,18 @@ impl<Out> MessageSender<Out> {
         Out: Protocol,
     {
         self.check_len(&message)?;
+        // Without waiting when there is room (no reservation future); a full queue
+        // has waiters, and then this waits its turn behind them.
+        let message = match self
+            .queue
+            .try_send(Correlated::new(correlation_id, message))
+        {
+            Ok(()) => return Ok(()),
+            Err(mpsc::error::TrySendError::Closed(_)) => return Err(ConnectionError::Closed),
+            Err(mpsc::error::TrySendError::Full(message)) => message,
+        };
         self.queue
-            .send(Correlated::new(correlation_id, message))
+            .send(message)
             .await
             .map_err(|_| ConnectionError::Closed)
     }

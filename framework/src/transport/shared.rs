@@ -2,6 +2,10 @@
 //! attaches to it.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::task::Waker;
+
+use futures_util::task::AtomicWaker;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio_util::sync::CancellationToken;
@@ -15,12 +19,15 @@ pub(crate) struct Shared {
     pub(crate) peer_addr: Option<SocketAddr>,
     /// Cancelled when the server shuts down.
     pub(crate) shutdown: Option<CancellationToken>,
-    /// Cancelled by [`Connection::close`](super::Connection::close).
-    pub(crate) close: CancellationToken,
-    /// Cancelled when the [`MessageReceiver`](super::MessageReceiver) is dropped.
-    pub(crate) receiver_dropped: CancellationToken,
+    /// [`Signal`]s raised by the handles for the driver: an atomic and a waker, far
+    /// cheaper to check on every wakeup than a cancellation token (two locks).
+    signals: AtomicU8,
+    driver: AtomicWaker,
     /// Cancelled when the driver has finished.
     pub(crate) done: CancellationToken,
+    /// How many messages the driver had read when this side said GOODBYE first
+    /// (`u64::MAX` until then): the receiver tells the later ones apart.
+    read_before_goodbye: AtomicU64,
     outcome: Mutex<Option<ConnectionError>>,
 }
 
@@ -30,11 +37,40 @@ impl Shared {
             metrics: attachments.metrics.unwrap_or_default(),
             peer_addr: attachments.peer_addr,
             shutdown: attachments.shutdown,
-            close: CancellationToken::new(),
-            receiver_dropped: CancellationToken::new(),
+            signals: AtomicU8::new(0),
+            driver: AtomicWaker::new(),
             done: CancellationToken::new(),
+            read_before_goodbye: AtomicU64::new(u64::MAX),
             outcome: Mutex::new(None),
         }
+    }
+
+    /// Raises `signal` and wakes the driver.
+    pub(crate) fn raise(&self, signal: Signal) {
+        self.signals.fetch_or(signal as u8, Ordering::AcqRel);
+        self.driver.wake();
+    }
+
+    /// For the driver: registers its waker and takes the signals raised since it last
+    /// looked.
+    pub(crate) fn take_signals(&self, waker: &Waker) -> u8 {
+        self.driver.register(waker);
+        if self.signals.load(Ordering::Acquire) == 0 {
+            return 0;
+        }
+        self.signals.swap(0, Ordering::AcqRel)
+    }
+
+    /// Records, when this side says GOODBYE first, how many messages it had read.
+    pub(crate) fn said_goodbye_after(&self, messages_read: u64) {
+        self.read_before_goodbye
+            .store(messages_read, Ordering::Release);
+    }
+
+    /// Whether message number `index` (counting from 1) was read after this side said
+    /// GOODBYE first.
+    pub(crate) fn read_after_goodbye(&self, index: u64) -> bool {
+        index > self.read_before_goodbye.load(Ordering::Acquire)
     }
 
     pub(crate) fn set_outcome(&self, outcome: Option<ConnectionError>) {
@@ -62,6 +98,16 @@ impl Shared {
             Err(error) => tracing::info!(?peer, %error, "connection closed"),
         }
     }
+}
+
+/// What a handle asks of the driver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum Signal {
+    /// [`Connection::close`](super::Connection::close) was called.
+    Close = 1,
+    /// The [`MessageReceiver`](super::MessageReceiver) was dropped.
+    ReceiverDropped = 2,
 }
 
 /// What a server or client attaches to a connection besides its configuration.

@@ -1,0 +1,295 @@
+//! An in-memory key-value server and its client, over wirewright's request/response.
+//!
+//! ```text
+//! cargo run --release -p wirewright-examples --bin kv                 # demo: server and client, one process
+//! cargo run --release -p wirewright-examples --bin kv -- server 127.0.0.1:7100
+//! cargo run --release -p wirewright-examples --bin kv -- client 127.0.0.1:7100 put greeting hello
+//! cargo run --release -p wirewright-examples --bin kv -- client 127.0.0.1:7100 get greeting
+//! cargo run --release -p wirewright-examples --bin kv -- client 127.0.0.1:7100 list
+//! cargo run --release -p wirewright-examples --bin kv -- load [ADDR|-] [IN_FLIGHT] [SECONDS]
+//! ```
+//!
+//! `load` runs gets (90%) and puts (10%) on 1,000 keys with IN_FLIGHT calls in flight
+//! (default 64) over one connection for SECONDS (default 3), against ADDR or, without
+//! one (or with `-`), a server in the same process; it prints calls per second and
+//! p50/p99 latency.
+
+use std::error::Error;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::future::join_all;
+use wirewright::bytes::Bytes;
+use wirewright::rpc::{RpcClient, RpcClientConfig, RpcError, RpcServer, RpcServerConfig};
+use wirewright::transport::{CancellationToken, Metrics, Server, ServerConfig};
+use wirewright_examples::kv::{Delete, Get, KvError, KvRequest, KvResponse, List, Put, Store};
+use wirewright_examples::latency::Latencies;
+use wirewright_examples::shutdown::cancel_on_signal;
+
+type Result<T> = std::result::Result<T, Box<dyn Error + Send + Sync>>;
+type KvClient = RpcClient<KvRequest, KvResponse, KvError>;
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match args.as_slice() {
+        [] | ["demo"] => {
+            logging("warn");
+            demo().await
+        }
+        ["server", addr] => {
+            logging("info");
+            server(addr).await
+        }
+        ["client", addr, command @ ..] => {
+            logging("warn");
+            let request = parse(command).ok_or("unknown command")?;
+            client(addr, request).await
+        }
+        ["load", rest @ ..] => {
+            logging("warn");
+            let addr = match rest.first() {
+                None | Some(&"-") => None,
+                Some(addr) => Some(addr.parse()?),
+            };
+            let in_flight = rest.get(1).map_or(Ok(64), |n| n.parse())?;
+            let seconds = rest.get(2).map_or(Ok(3), |n| n.parse())?;
+            load(addr, in_flight, Duration::from_secs(seconds)).await
+        }
+        _ => {
+            eprintln!(
+                "usage: kv [demo] | server ADDR | client ADDR (get KEY | put KEY VALUE | delete KEY | list [PREFIX]) | load [ADDR|-] [IN_FLIGHT] [SECONDS]"
+            );
+            std::process::exit(2);
+        }
+    }
+}
+
+fn logging(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt().with_env_filter(filter).init();
+}
+
+/// A command line (`get KEY`, `put KEY VALUE`, `delete KEY`, `list [PREFIX]`) as a request.
+fn parse(command: &[&str]) -> Option<KvRequest> {
+    let key = |key: &str| key.to_owned();
+    Some(match command {
+        ["get", k] => KvRequest::Get(Get { key: key(k) }),
+        ["put", k, value] => KvRequest::Put(Put {
+            key: key(k),
+            value: Bytes::from(value.as_bytes().to_vec()),
+        }),
+        ["delete", k] => KvRequest::Delete(Delete { key: key(k) }),
+        ["list"] => KvRequest::List(List {
+            prefix: String::new(),
+        }),
+        ["list", prefix] => KvRequest::List(List {
+            prefix: key(prefix),
+        }),
+        _ => return None,
+    })
+}
+
+/// A request as the command that makes it.
+fn command(request: &KvRequest) -> String {
+    match request {
+        KvRequest::Get(Get { key }) => format!("get {key}"),
+        KvRequest::Put(Put { key, value }) => {
+            format!("put {key} {}", String::from_utf8_lossy(value))
+        }
+        KvRequest::Delete(Delete { key }) => format!("delete {key}"),
+        KvRequest::List(List { prefix }) => format!("list {prefix}"),
+    }
+}
+
+/// A call's outcome, for people.
+fn outcome(result: &std::result::Result<KvResponse, RpcError<KvError>>) -> String {
+    match result {
+        Ok(KvResponse::Value(value)) => format!("{:?}", String::from_utf8_lossy(&value.value)),
+        Ok(KvResponse::Stored(stored)) if stored.replaced => "stored (replaced)".into(),
+        Ok(KvResponse::Stored(_)) => "stored".into(),
+        Ok(KvResponse::Deleted(_)) => "deleted".into(),
+        Ok(KvResponse::Keys(keys)) => format!("{:?}", keys.keys),
+        Err(RpcError::Application(error)) => format!("error: {error}"),
+        Err(error) => format!("failed: {error}"),
+    }
+}
+
+/// Starts the service on `addr`; returns its address, shutdown token, counters and task.
+async fn start(
+    addr: &str,
+) -> Result<(
+    SocketAddr,
+    CancellationToken,
+    Arc<Metrics>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+)> {
+    let server = Server::bind(addr, ServerConfig::new()).await?;
+    let local = server.local_addr()?;
+    let shutdown = server.shutdown_token();
+    let metrics = Arc::clone(server.metrics());
+    let store = Store::new();
+    let rpc = RpcServer::new(RpcServerConfig::new(), move |request: KvRequest| {
+        let store = store.clone();
+        async move { store.handle(request).await }
+    });
+    Ok((local, shutdown, metrics, tokio::spawn(rpc.serve(server))))
+}
+
+/// A server and a client in one process, printing a session.
+async fn demo() -> Result<()> {
+    let (addr, shutdown, metrics, serving) = start("127.0.0.1:0").await?;
+    println!("kv server listening on {addr}");
+    let client = KvClient::connect(addr, RpcClientConfig::new()).await?;
+    let session = [
+        "put greeting hello",
+        "put language rust",
+        "put greeting bonjour",
+        "get greeting",
+        "get missing",
+        "list",
+        "delete language",
+        "delete language",
+        "list",
+    ];
+    for line in session {
+        let words: Vec<&str> = line.split(' ').collect();
+        let request = parse(&words).ok_or("bad demo command")?;
+        let result = client.call(request).await;
+        println!("> {line:<22} {}", outcome(&result));
+    }
+
+    // Many calls in flight at once on the one connection, answered in any order.
+    let writes = (0..8).map(|i| {
+        let client = client.clone();
+        async move {
+            let put = Put {
+                key: format!("key{i}"),
+                value: Bytes::from(format!("value{i}")),
+            };
+            client.call(KvRequest::Put(put)).await
+        }
+    });
+    let stored = join_all(writes).await;
+    println!(
+        "> 8 puts in flight at once: {} stored",
+        stored.iter().filter(|result| result.is_ok()).count()
+    );
+    let list = KvRequest::List(List {
+        prefix: "key".into(),
+    });
+    println!(
+        "> {:<22} {}",
+        command(&list),
+        outcome(&client.call(list.clone()).await)
+    );
+
+    client.close().await;
+    shutdown.cancel();
+    serving.await??;
+    let m = metrics.snapshot();
+    println!(
+        "server: {} connection, {} frames in ({} bytes), {} frames out ({} bytes)",
+        m.connections_accepted, m.frames_in, m.bytes_in, m.frames_out, m.bytes_out
+    );
+    Ok(())
+}
+
+async fn server(addr: &str) -> Result<()> {
+    let (addr, shutdown, metrics, serving) = start(addr).await?;
+    println!("kv server listening on {addr} (Ctrl-C to stop)");
+    cancel_on_signal(shutdown);
+    serving.await??;
+    println!("stopped; {:?}", metrics.snapshot());
+    Ok(())
+}
+
+async fn client(addr: &str, request: KvRequest) -> Result<()> {
+    let client = KvClient::connect(addr, RpcClientConfig::new()).await?;
+    let result = client.call(request).await;
+    println!("{}", outcome(&result));
+    client.close().await;
+    if matches!(result, Err(ref error) if !matches!(error, RpcError::Application(_))) {
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
+/// Gets and puts with `in_flight` calls in flight for `duration`; prints the rate and
+/// the latency percentiles.
+async fn load(addr: Option<SocketAddr>, in_flight: usize, duration: Duration) -> Result<()> {
+    let local = match addr {
+        Some(_) => None,
+        None => Some(start("127.0.0.1:0").await?),
+    };
+    let addr = addr
+        .or(local.as_ref().map(|(addr, ..)| *addr))
+        .ok_or("no address")?;
+    let client = KvClient::connect(addr, RpcClientConfig::new()).await?;
+    const KEYS: usize = 1000;
+    for key in 0..KEYS {
+        let put = Put {
+            key: format!("key{key:04}"),
+            value: Bytes::from(vec![b'v'; 32]),
+        };
+        client.call(KvRequest::Put(put)).await?;
+    }
+    println!(
+        "load: {in_flight} calls in flight over one connection to {addr} for {} s (90% get, 10% put, 1,000 keys, 32-byte values)",
+        duration.as_secs()
+    );
+    let started = Instant::now();
+    let stop = started + duration;
+    let mut workers = tokio::task::JoinSet::new();
+    for worker in 0..in_flight {
+        let client = client.clone();
+        workers.spawn(async move {
+            let mut latencies = Latencies::with_capacity(1 << 16);
+            let mut errors = 0u64;
+            let mut n = worker;
+            while Instant::now() < stop {
+                n = n.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                let key = format!("key{:04}", n % KEYS);
+                let request = if n % 10 == 0 {
+                    KvRequest::Put(Put {
+                        key,
+                        value: Bytes::from(vec![b'w'; 32]),
+                    })
+                } else {
+                    KvRequest::Get(Get { key })
+                };
+                let call = Instant::now();
+                if client.call(request).await.is_err() {
+                    errors += 1;
+                }
+                latencies.record(call.elapsed());
+            }
+            (latencies, errors)
+        });
+    }
+    let mut latencies = Latencies::default();
+    let mut errors = 0;
+    while let Some(joined) = workers.join_next().await {
+        let (worker, worker_errors) = joined?;
+        latencies.merge(worker);
+        errors += worker_errors;
+    }
+    let elapsed = started.elapsed();
+    let calls = latencies.len();
+    println!(
+        "{calls} calls in {:.2} s: {:.0} calls/s, p50 {} µs, p99 {} µs, {errors} errors",
+        elapsed.as_secs_f64(),
+        calls as f64 / elapsed.as_secs_f64(),
+        latencies.percentile(50.0).as_micros(),
+        latencies.percentile(99.0).as_micros(),
+    );
+    client.close().await;
+    if let Some((_, shutdown, _, serving)) = local {
+        shutdown.cancel();
+        serving.await??;
+    }
+    Ok(())
+}

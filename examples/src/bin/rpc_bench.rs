@@ -1,0 +1,233 @@
+//! Request/response throughput and latency over loopback: wirewright's `rpc` beside a
+//! hand-written baseline (`LengthDelimitedCodec` + bincode 2 + a `HashMap` of oneshot
+//! senders, see `wirewright_examples::baseline`), in the same process and the same run.
+//!
+//! ```text
+//! cargo run --release -p wirewright-examples --bin rpc_bench [-- SECONDS ROUNDS]
+//! ```
+//!
+//! Each measurement runs 1 or 64 calls in flight over one connection for SECONDS
+//! (default 2): a small request (a u64 and 16 bytes) echoed back. The two stacks take
+//! turns, ROUNDS times (default 3); the table shows the median rate of the rounds and the
+//! latency percentiles of every call, then wirewright's rate over the baseline's.
+//!
+//! `rpc_bench SECONDS 1 wirewright|baseline IN_FLIGHT` runs one stack alone (to profile
+//! it, under `perf record`, say).
+
+use std::convert::Infallible;
+use std::error::Error;
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use wirewright::rpc::{RpcClient, RpcClientConfig, RpcServer, RpcServerConfig};
+use wirewright::transport::{Server, ServerConfig};
+use wirewright::Message;
+use wirewright_examples::baseline::{self, BaselineClient, BincodePing};
+use wirewright_examples::latency::Latencies;
+
+type Result<T> = std::result::Result<T, Box<dyn Error + Send + Sync>>;
+
+/// The request: echo `payload`.
+#[derive(Message, Debug, Clone)]
+#[wire(id = 1)]
+struct Ping {
+    id: u64,
+    payload: Vec<u8>,
+}
+
+/// The response.
+#[derive(Message, Debug, Clone)]
+#[wire(id = 1)]
+struct Pong {
+    id: u64,
+    payload: Vec<u8>,
+}
+
+const PAYLOAD: [u8; 16] = *b"sixteen bytes..!";
+
+/// One way of making a call.
+trait Caller: Clone + Send + Sync + 'static {
+    /// Makes call number `n`; whether it succeeded with the right answer.
+    fn call(&self, n: u64) -> impl Future<Output = bool> + Send;
+}
+
+#[derive(Clone)]
+struct Wirewright(RpcClient<Ping, Pong, Infallible>);
+
+impl Caller for Wirewright {
+    fn call(&self, n: u64) -> impl Future<Output = bool> + Send {
+        let ping = Ping {
+            id: n,
+            payload: PAYLOAD.to_vec(),
+        };
+        async move { self.0.call(ping).await.is_ok_and(|pong| pong.id == n) }
+    }
+}
+
+#[derive(Clone)]
+struct Baseline(BaselineClient);
+
+impl Caller for Baseline {
+    fn call(&self, n: u64) -> impl Future<Output = bool> + Send {
+        let ping = BincodePing {
+            id: n,
+            payload: PAYLOAD.to_vec(),
+        };
+        async move { self.0.call(ping).await.is_ok_and(|pong| pong.id == n) }
+    }
+}
+
+/// What one stack did at one number of calls in flight, over the rounds.
+#[derive(Default)]
+struct Measured {
+    rates: Vec<f64>,
+    latencies: Latencies,
+    failures: u64,
+}
+
+impl Measured {
+    fn median_rate(&self) -> f64 {
+        let mut rates = self.rates.clone();
+        rates.sort_by(f64::total_cmp);
+        rates.get(rates.len() / 2).copied().unwrap_or(0.0)
+    }
+}
+
+/// Runs `in_flight` callers for `duration`; adds the rate and latencies to `into`.
+async fn measure<C: Caller>(caller: &C, in_flight: usize, duration: Duration, into: &mut Measured) {
+    let started = Instant::now();
+    let stop = started + duration;
+    let mut workers = tokio::task::JoinSet::new();
+    for worker in 0..in_flight {
+        let caller = caller.clone();
+        workers.spawn(async move {
+            let mut latencies = Latencies::with_capacity(1 << 16);
+            let mut failures = 0;
+            let mut n = (worker as u64) << 40;
+            while Instant::now() < stop {
+                n += 1;
+                let call = Instant::now();
+                if !caller.call(n).await {
+                    failures += 1;
+                }
+                latencies.record(call.elapsed());
+            }
+            (latencies, failures)
+        });
+    }
+    let mut calls = 0;
+    while let Some(Ok((latencies, failures))) = workers.join_next().await {
+        calls += latencies.len();
+        into.latencies.merge(latencies);
+        into.failures += failures;
+    }
+    into.rates
+        .push(calls as f64 / started.elapsed().as_secs_f64());
+}
+
+/// Runs one stack alone (`wirewright` or `baseline`) with `in_flight` calls.
+async fn profile(stack: &str, in_flight: usize, duration: Duration) -> Result<()> {
+    let (wirewright, baseline) = start().await?;
+    let mut measured = Measured::default();
+    match stack {
+        "wirewright" => measure(&wirewright, in_flight, duration, &mut measured).await,
+        "baseline" => measure(&baseline, in_flight, duration, &mut measured).await,
+        _ => return Err("the stack is wirewright or baseline".into()),
+    }
+    println!(
+        "{stack}: {in_flight} in flight, {:.0} calls/s, p50 {} µs, p99 {} µs",
+        measured.median_rate(),
+        measured.latencies.percentile(50.0).as_micros(),
+        measured.latencies.percentile(99.0).as_micros()
+    );
+    Ok(())
+}
+
+/// Starts both servers; returns a client of each.
+async fn start() -> Result<(Wirewright, Baseline)> {
+    let server = Server::bind("127.0.0.1:0", ServerConfig::new()).await?;
+    let addr = server.local_addr()?;
+    let echo = RpcServer::new(
+        RpcServerConfig::new(),
+        |Ping { id, payload }: Ping| async move { Ok::<_, Infallible>(Pong { id, payload }) },
+    );
+    tokio::spawn(echo.serve(server));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let baseline_addr = listener.local_addr()?;
+    tokio::spawn(baseline::serve(listener));
+    let wirewright = Wirewright(RpcClient::connect(addr, RpcClientConfig::new()).await?);
+    let baseline = Baseline(BaselineClient::connect(baseline_addr).await?);
+    Ok((wirewright, baseline))
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let seconds: f64 = args.first().map_or(Ok(2.0), |s| s.parse())?;
+    let rounds: usize = args.get(1).map_or(Ok(3), |s| s.parse())?;
+    let duration = Duration::from_secs_f64(seconds);
+    // For profiling one stack: `rpc_bench 5 1 wirewright 64` runs only that.
+    if let [_, _, stack, in_flight] = args.as_slice() {
+        return profile(stack, in_flight.parse()?, duration).await;
+    }
+    let (wirewright, baseline) = start().await?;
+
+    println!(
+        "rpc_bench: echo of a u64 and {} bytes over loopback, one connection, {seconds} s per run, {rounds} rounds, {} worker threads",
+        PAYLOAD.len(),
+        2
+    );
+    let warmup = Duration::from_millis(500);
+    measure(&wirewright, 64, warmup, &mut Measured::default()).await;
+    measure(&baseline, 64, warmup, &mut Measured::default()).await;
+
+    let in_flights = [1, 64];
+    let mut results: Vec<[Measured; 2]> = in_flights.iter().map(|_| Default::default()).collect();
+    for round in 0..rounds {
+        for (at, &in_flight) in in_flights.iter().enumerate() {
+            let [ours, theirs] = &mut results[at];
+            // Take turns going first.
+            if round % 2 == 0 {
+                measure(&wirewright, in_flight, duration, ours).await;
+                measure(&baseline, in_flight, duration, theirs).await;
+            } else {
+                measure(&baseline, in_flight, duration, theirs).await;
+                measure(&wirewright, in_flight, duration, ours).await;
+            }
+        }
+    }
+
+    println!(
+        "{:<34} {:>9} {:>12} {:>9} {:>9} {:>9}",
+        "stack", "in flight", "calls/s", "p50 µs", "p99 µs", "failures"
+    );
+    for (at, &in_flight) in in_flights.iter().enumerate() {
+        for (name, measured) in ["wirewright rpc", "baseline (LengthDelimited+bincode)"]
+            .iter()
+            .zip(results[at].iter_mut())
+        {
+            println!(
+                "{name:<34} {in_flight:>9} {:>12.0} {:>9} {:>9} {:>9}",
+                measured.median_rate(),
+                measured.latencies.percentile(50.0).as_micros(),
+                measured.latencies.percentile(99.0).as_micros(),
+                measured.failures
+            );
+        }
+    }
+    for (at, &in_flight) in in_flights.iter().enumerate() {
+        let [ours, theirs] = &results[at];
+        let per_round: Vec<String> = ours
+            .rates
+            .iter()
+            .zip(&theirs.rates)
+            .map(|(ours, theirs)| format!("{:.2}", ours / theirs))
+            .collect();
+        println!(
+            "wirewright / baseline at {in_flight:>2} in flight: {:.2} (median rates; per round {})",
+            ours.median_rate() / theirs.median_rate(),
+            per_round.join(", ")
+        );
+    }
+    Ok(())
+}

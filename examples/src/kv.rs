@@ -1,0 +1,235 @@
+//! An in-memory key-value service over request/response: get, put, delete and list,
+//! with typed errors.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use wirewright::bytes::Bytes;
+use wirewright::{Message, Protocol};
+
+/// Read the value of `key`.
+#[derive(Message, Debug, Clone, PartialEq, Eq)]
+#[wire(id = 1)]
+pub struct Get {
+    /// The key.
+    pub key: String,
+}
+
+/// Set `key` to `value`.
+#[derive(Message, Debug, Clone, PartialEq, Eq)]
+#[wire(id = 2)]
+pub struct Put {
+    /// The key.
+    pub key: String,
+    /// The value.
+    pub value: Bytes,
+}
+
+/// Remove `key`.
+#[derive(Message, Debug, Clone, PartialEq, Eq)]
+#[wire(id = 3)]
+pub struct Delete {
+    /// The key.
+    pub key: String,
+}
+
+/// The keys that start with `prefix`, in order.
+#[derive(Message, Debug, Clone, PartialEq, Eq)]
+#[wire(id = 4)]
+pub struct List {
+    /// The prefix ("" for every key).
+    pub prefix: String,
+}
+
+/// The requests of the service.
+#[derive(Protocol, Debug, Clone, PartialEq, Eq)]
+pub enum KvRequest {
+    /// Read.
+    Get(Get),
+    /// Write.
+    Put(Put),
+    /// Remove.
+    Delete(Delete),
+    /// List keys.
+    List(List),
+}
+
+/// The value of a key.
+#[derive(Message, Debug, Clone, PartialEq, Eq)]
+#[wire(id = 1)]
+pub struct Value {
+    /// The value.
+    pub value: Bytes,
+}
+
+/// A value was stored.
+#[derive(Message, Debug, Clone, PartialEq, Eq)]
+#[wire(id = 2)]
+pub struct Stored {
+    /// Whether it replaced another value.
+    pub replaced: bool,
+}
+
+/// A key was removed.
+#[derive(Message, Debug, Clone, PartialEq, Eq)]
+#[wire(id = 3)]
+pub struct Deleted;
+
+/// Keys, in order.
+#[derive(Message, Debug, Clone, PartialEq, Eq)]
+#[wire(id = 4)]
+pub struct Keys {
+    /// The keys.
+    pub keys: Vec<String>,
+}
+
+/// The responses of the service.
+#[derive(Protocol, Debug, Clone, PartialEq, Eq)]
+pub enum KvResponse {
+    /// To [`Get`].
+    Value(Value),
+    /// To [`Put`].
+    Stored(Stored),
+    /// To [`Delete`].
+    Deleted(Deleted),
+    /// To [`List`].
+    Keys(Keys),
+}
+
+/// What the service refuses, sent back typed.
+#[derive(Message, Debug, Clone, PartialEq, Eq)]
+pub enum KvError {
+    /// No such key.
+    NotFound {
+        /// The key.
+        key: String,
+    },
+    /// The key is longer than the service allows.
+    KeyTooLong {
+        /// Its length in bytes.
+        len: u32,
+        /// The limit.
+        max: u32,
+    },
+    /// The value is larger than the service allows.
+    ValueTooLarge {
+        /// Its length in bytes.
+        len: u32,
+        /// The limit.
+        max: u32,
+    },
+}
+
+impl fmt::Display for KvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KvError::NotFound { key } => write!(f, "no key {key:?}"),
+            KvError::KeyTooLong { len, max } => {
+                write!(f, "key of {len} bytes is longer than {max}")
+            }
+            KvError::ValueTooLarge { len, max } => {
+                write!(f, "value of {len} bytes is larger than {max}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for KvError {}
+
+/// The store: a sorted map behind a mutex, shared by every connection.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use wirewright_examples::kv::{Get, KvError, KvRequest, Store};
+/// let store = Store::new();
+/// let missing = store.handle(KvRequest::Get(Get { key: "a".into() })).await;
+/// assert_eq!(missing, Err(KvError::NotFound { key: "a".into() }));
+/// # }
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Store {
+    entries: Arc<Mutex<BTreeMap<String, Bytes>>>,
+}
+
+impl Store {
+    /// The longest key, in bytes.
+    pub const MAX_KEY_LEN: usize = 256;
+    /// The largest value, in bytes.
+    pub const MAX_VALUE_LEN: usize = 64 * 1024;
+
+    /// An empty store.
+    ///
+    /// ```
+    /// let store = wirewright_examples::kv::Store::new();
+    /// # drop(store);
+    /// ```
+    pub fn new() -> Self {
+        Store::default()
+    }
+
+    /// Answers one request: the service's handler.
+    ///
+    /// # Errors
+    /// [`KvError::NotFound`] for a missing key (get, delete), [`KvError::KeyTooLong`]
+    /// and [`KvError::ValueTooLarge`] beyond the limits.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use wirewright::bytes::Bytes;
+    /// use wirewright_examples::kv::{Get, KvRequest, KvResponse, Put, Store, Value};
+    /// let store = Store::new();
+    /// let put = Put { key: "a".into(), value: Bytes::from_static(b"1") };
+    /// store.handle(KvRequest::Put(put)).await.unwrap();
+    /// let value = store.handle(KvRequest::Get(Get { key: "a".into() })).await;
+    /// assert_eq!(value, Ok(KvResponse::Value(Value { value: Bytes::from_static(b"1") })));
+    /// # }
+    /// ```
+    pub async fn handle(&self, request: KvRequest) -> Result<KvResponse, KvError> {
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        match request {
+            KvRequest::Get(Get { key }) => match entries.get(&key) {
+                Some(value) => Ok(KvResponse::Value(Value {
+                    value: value.clone(),
+                })),
+                None => Err(KvError::NotFound { key }),
+            },
+            KvRequest::Put(Put { key, value }) => {
+                check_len(&key, &value)?;
+                // Copy out of the frame the value was decoded from (it shares its memory).
+                let value = Bytes::copy_from_slice(&value);
+                let replaced = entries.insert(key, value).is_some();
+                Ok(KvResponse::Stored(Stored { replaced }))
+            }
+            KvRequest::Delete(Delete { key }) => match entries.remove(&key) {
+                Some(_) => Ok(KvResponse::Deleted(Deleted)),
+                None => Err(KvError::NotFound { key }),
+            },
+            KvRequest::List(List { prefix }) => {
+                let keys = entries
+                    .range(prefix.clone()..)
+                    .take_while(|(key, _)| key.starts_with(&prefix))
+                    .map(|(key, _)| key.clone())
+                    .collect();
+                Ok(KvResponse::Keys(Keys { keys }))
+            }
+        }
+    }
+}
+
+fn check_len(key: &str, value: &Bytes) -> Result<(), KvError> {
+    let len = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    if key.len() > Store::MAX_KEY_LEN {
+        return Err(KvError::KeyTooLong {
+            len: len(key.len()),
+            max: Store::MAX_KEY_LEN as u32,
+        });
+    }
+    if value.len() > Store::MAX_VALUE_LEN {
+        return Err(KvError::ValueTooLarge {
+            len: len(value.len()),
+            max: Store::MAX_VALUE_LEN as u32,
+        });
+    }
+    Ok(())
+}

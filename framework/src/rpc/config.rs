@@ -1,0 +1,212 @@
+//! Settings of request/response clients and servers, with documented defaults.
+
+use std::time::Duration;
+
+use crate::transport::ClientConfig;
+
+/// Settings of an [`RpcClient`](super::RpcClient).
+///
+/// | setting | default | meaning |
+/// |---|---|---|
+/// | [`client`](Self::client) | [`ClientConfig::new`] | the connection's settings, the connect timeout and the [`Backoff`](crate::transport::Backoff) of reconnects and retries |
+/// | [`call_timeout`](Self::call_timeout) | 30 s | the deadline of a call that sets none |
+/// | [`reconnect`](Self::reconnect) | true | whether a call that finds the connection gone makes a new one |
+///
+/// ```
+/// use std::time::Duration;
+/// use wirewright::rpc::RpcClientConfig;
+/// let config = RpcClientConfig::new().with_call_timeout(Duration::from_secs(2)).with_reconnect(false);
+/// assert_eq!(config.call_timeout(), Duration::from_secs(2));
+/// assert!(!config.reconnect());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RpcClientConfig {
+    client: ClientConfig,
+    call_timeout: Duration,
+    reconnect: bool,
+}
+
+impl RpcClientConfig {
+    /// The defaults in the table above.
+    ///
+    /// ```
+    /// assert!(wirewright::rpc::RpcClientConfig::new().reconnect());
+    /// ```
+    pub fn new() -> Self {
+        RpcClientConfig {
+            client: ClientConfig::new(),
+            call_timeout: Duration::from_secs(30),
+            reconnect: true,
+        }
+    }
+
+    /// The transport client's settings: connection settings, connect timeout, backoff.
+    ///
+    /// ```
+    /// # use wirewright::rpc::RpcClientConfig;
+    /// assert_eq!(RpcClientConfig::new().client().backoff().max_attempts(), 8);
+    /// ```
+    pub fn client(&self) -> &ClientConfig {
+        &self.client
+    }
+
+    /// Sets [`client`](Self::client).
+    ///
+    /// ```
+    /// use wirewright::rpc::RpcClientConfig;
+    /// use wirewright::transport::{Backoff, ClientConfig};
+    /// let client = ClientConfig::new().with_backoff(Backoff::new().with_max_attempts(3));
+    /// assert_eq!(RpcClientConfig::new().with_client(client).client().backoff().max_attempts(), 3);
+    /// ```
+    #[must_use]
+    pub fn with_client(mut self, client: ClientConfig) -> Self {
+        self.client = client;
+        self
+    }
+
+    /// The deadline of calls that set none with
+    /// [`CallOptions::with_timeout`](super::CallOptions::with_timeout).
+    ///
+    /// ```
+    /// # use wirewright::rpc::RpcClientConfig;
+    /// assert_eq!(RpcClientConfig::new().call_timeout().as_secs(), 30);
+    /// ```
+    pub fn call_timeout(&self) -> Duration {
+        self.call_timeout
+    }
+
+    /// Sets [`call_timeout`](Self::call_timeout).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use wirewright::rpc::RpcClientConfig;
+    /// let config = RpcClientConfig::new().with_call_timeout(Duration::from_millis(500));
+    /// assert_eq!(config.call_timeout(), Duration::from_millis(500));
+    /// ```
+    #[must_use]
+    pub fn with_call_timeout(mut self, call_timeout: Duration) -> Self {
+        self.call_timeout = call_timeout;
+        self
+    }
+
+    /// Whether a call that finds the connection closed (or closing, after the server's
+    /// GOODBYE) connects again. An attempt is made at once; after a failed one, calls
+    /// fail with [`RpcError::Unavailable`](super::RpcError::Unavailable) until the
+    /// backoff's delay has passed, so that a down server is not hammered.
+    ///
+    /// ```
+    /// # use wirewright::rpc::RpcClientConfig;
+    /// assert!(RpcClientConfig::new().reconnect());
+    /// ```
+    pub fn reconnect(&self) -> bool {
+        self.reconnect
+    }
+
+    /// Sets [`reconnect`](Self::reconnect).
+    ///
+    /// ```
+    /// # use wirewright::rpc::RpcClientConfig;
+    /// assert!(!RpcClientConfig::new().with_reconnect(false).reconnect());
+    /// ```
+    #[must_use]
+    pub fn with_reconnect(mut self, reconnect: bool) -> Self {
+        self.reconnect = reconnect;
+        self
+    }
+}
+
+impl Default for RpcClientConfig {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Settings of an [`RpcServer`](super::RpcServer).
+///
+/// | setting | default | meaning |
+/// |---|---|---|
+/// | [`max_in_flight`](Self::max_in_flight) | 128 | calls run at once on one connection |
+/// | [`reject_when_busy`](Self::reject_when_busy) | false | at the limit: false stops reading (backpressure), true answers [`ErrorCode::Overloaded`](super::ErrorCode::Overloaded) |
+///
+/// ```
+/// use wirewright::rpc::RpcServerConfig;
+/// let config = RpcServerConfig::new().with_max_in_flight(16);
+/// assert_eq!(config.max_in_flight(), 16);
+/// assert!(!config.reject_when_busy());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RpcServerConfig {
+    max_in_flight: usize,
+    reject_when_busy: bool,
+}
+
+impl RpcServerConfig {
+    /// The defaults in the table above.
+    ///
+    /// ```
+    /// assert_eq!(wirewright::rpc::RpcServerConfig::new().max_in_flight(), 128);
+    /// ```
+    pub fn new() -> Self {
+        RpcServerConfig {
+            max_in_flight: 128,
+            reject_when_busy: false,
+        }
+    }
+
+    /// How many calls of one connection run at once. Beyond it the server stops reading
+    /// the connection: requests wait in the connection's receive queue
+    /// ([`ConnectionConfig::receive_queue`](crate::transport::ConnectionConfig::receive_queue)),
+    /// then in the socket buffers, then at the client (TCP flow control). Nothing is
+    /// buffered without bound.
+    ///
+    /// ```
+    /// # use wirewright::rpc::RpcServerConfig;
+    /// assert_eq!(RpcServerConfig::new().max_in_flight(), 128);
+    /// ```
+    pub fn max_in_flight(&self) -> usize {
+        self.max_in_flight
+    }
+
+    /// Sets [`max_in_flight`](Self::max_in_flight) (at least 1).
+    ///
+    /// ```
+    /// # use wirewright::rpc::RpcServerConfig;
+    /// assert_eq!(RpcServerConfig::new().with_max_in_flight(0).max_in_flight(), 1);
+    /// ```
+    #[must_use]
+    pub fn with_max_in_flight(mut self, max_in_flight: usize) -> Self {
+        self.max_in_flight = max_in_flight.max(1);
+        self
+    }
+
+    /// Whether a request that arrives while [`max_in_flight`](Self::max_in_flight)
+    /// calls run is answered at once with
+    /// [`ErrorCode::Overloaded`](super::ErrorCode::Overloaded) (the client may retry it
+    /// elsewhere) instead of waiting.
+    ///
+    /// ```
+    /// # use wirewright::rpc::RpcServerConfig;
+    /// assert!(!RpcServerConfig::new().reject_when_busy());
+    /// ```
+    pub fn reject_when_busy(&self) -> bool {
+        self.reject_when_busy
+    }
+
+    /// Sets [`reject_when_busy`](Self::reject_when_busy).
+    ///
+    /// ```
+    /// # use wirewright::rpc::RpcServerConfig;
+    /// assert!(RpcServerConfig::new().with_reject_when_busy(true).reject_when_busy());
+    /// ```
+    #[must_use]
+    pub fn with_reject_when_busy(mut self, reject_when_busy: bool) -> Self {
+        self.reject_when_busy = reject_when_busy;
+        self
+    }
+}
+
+impl Default for RpcServerConfig {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -1,0 +1,106 @@
+//! A received frame whose payload may not have decoded: the connection stays usable and
+//! the peer gets an answer (SPEC.md §11.4).
+
+use crate::{DecodeProtocol, FrameError, FrameHeader, Reader};
+
+/// A frame of protocol `P`, or, when its payload did not decode (a message type `P`
+/// does not know, or a payload that breaks SPEC.md §4/§5), why not.
+///
+/// Framing errors (bad CRC, reserved flags) and frames of the wrong kind still fail the
+/// connection: the stream cannot be trusted after them. A payload that does not decode
+/// can be answered: the frame's length and CRC were right, so the next frame is where
+/// the header says.
+///
+/// ```
+/// use wirewright::rpc::Inbound;
+/// use wirewright::{decode_frame, encode_frame, FrameError, FrameHeader, Message};
+///
+/// #[derive(Message, Debug, PartialEq)]
+/// #[wire(id = 1)]
+/// struct Get(String);
+/// #[derive(Message, Debug, PartialEq)]
+/// #[wire(id = 9)]
+/// struct Other(u8);
+///
+/// let mut buf = Vec::new();
+/// encode_frame(&Get("k".into()), 3, &mut buf)?;
+/// let (_, frame): (FrameHeader, Inbound<Get>) = decode_frame(&buf)?;
+/// assert_eq!(frame.decoded(), Some(Get("k".into())));
+///
+/// buf.clear();
+/// encode_frame(&Other(1), 4, &mut buf)?;
+/// let (header, frame): (FrameHeader, Inbound<Get>) = decode_frame(&buf)?;
+/// assert!(matches!(frame, Inbound::Undecodable { error: FrameError::UnknownMessageType { message_type: 9, .. } }));
+/// assert_eq!(header.correlation_id, 4);
+/// # Ok::<(), FrameError>(())
+/// ```
+#[derive(Debug)]
+pub enum Inbound<P> {
+    /// The payload decoded.
+    Decoded(P),
+    /// The payload did not decode: [`FrameError::UnknownMessageType`] or
+    /// [`FrameError::Payload`].
+    Undecodable {
+        /// Why.
+        error: FrameError,
+    },
+}
+
+impl<P> Inbound<P> {
+    /// The decoded value, if there is one.
+    ///
+    /// ```
+    /// assert_eq!(wirewright::rpc::Inbound::Decoded(5).decoded(), Some(5));
+    /// ```
+    pub fn decoded(self) -> Option<P> {
+        match self {
+            Inbound::Decoded(value) => Some(value),
+            Inbound::Undecodable { .. } => None,
+        }
+    }
+}
+
+impl<'de, P: DecodeProtocol<'de>> DecodeProtocol<'de> for Inbound<P> {
+    const PROTOCOL_NAME: &'static str = P::PROTOCOL_NAME;
+
+    fn accepts(message_type: u16) -> bool {
+        P::accepts(message_type)
+    }
+
+    fn decode_message(message_type: u16, payload: &mut Reader<'de>) -> Result<Self, FrameError> {
+        tolerate(message_type, payload, |payload| {
+            P::decode_message(message_type, payload)
+        })
+    }
+
+    fn decode_frame_payload(
+        header: &FrameHeader,
+        payload: &mut Reader<'de>,
+    ) -> Result<Self, FrameError> {
+        tolerate(header.message_type, payload, |payload| {
+            P::decode_frame_payload(header, payload)
+        })
+    }
+}
+
+/// Runs `decode`; turns a payload that does not decode (or leaves bytes over) into
+/// [`Inbound::Undecodable`] after skipping the rest of it. Other errors pass.
+fn tolerate<'de, P>(
+    message_type: u16,
+    payload: &mut Reader<'de>,
+    decode: impl FnOnce(&mut Reader<'de>) -> Result<P, FrameError>,
+) -> Result<Inbound<P>, FrameError> {
+    let error = match decode(payload) {
+        Ok(value) => match payload.finish() {
+            Ok(()) => return Ok(Inbound::Decoded(value)),
+            Err(source) => FrameError::Payload {
+                message_type,
+                source,
+            },
+        },
+        Err(error @ (FrameError::UnknownMessageType { .. } | FrameError::Payload { .. })) => error,
+        Err(other) => return Err(other),
+    };
+    payload.advance(payload.remaining());
+    Ok(Inbound::Undecodable { error })
+}

@@ -1,0 +1,104 @@
+//! Request/response over one connection (feature `transport`): typed calls with
+//! deadlines, any number in flight, answered in any order (SPEC.md §11).
+//!
+//! # Frames
+//!
+//! ```text
+//!  client                                              server
+//!  request   flags 00, type = request id, corr = 17 ─────►  handler(request)
+//!            flags 00, type = request id, corr = 18 ─────►  handler(request)
+//!  ◄───── response  flags 04, type = response id, corr = 18
+//!  ◄───── error     flags 0c, type = error code,  corr = 17   (0: application error,
+//!                                                             1..: a Failure)
+//! ```
+//!
+//! The client picks a fresh correlation id (never 0) for each call and matches each
+//! reply to its call by that id; a reply whose id no call waits for (its call timed
+//! out, say) is logged and dropped.
+//!
+//! # Deadlines, failures, shutdown
+//!
+//! - Every call has a deadline (the client's `call_timeout`, or its own). The
+//!   connection's dispatcher keeps the deadlines with the calls and fails the late ones
+//!   with [`RpcError::Timeout`]: one timer per connection, not one per call.
+//! - When the connection fails, every waiting call fails at once with
+//!   [`RpcError::Connection`]; the next call reconnects (see [`RpcClientConfig`]).
+//! - A server that shuts down answers the calls it has received, answers
+//!   [`ErrorCode::ShuttingDown`] to those that cross its GOODBYE, and closes; calls
+//!   made after the client got the GOODBYE fail at once.
+//!
+//! # Pieces
+//!
+//! - [`RpcClient`]: a cheaply clonable handle; `call`, `call_with` ([`CallOptions`]:
+//!   deadline, idempotent), reconnects paced by the transport's
+//!   [`Backoff`](crate::transport::Backoff).
+//! - [`RpcServer`]: runs an `async fn(Req) -> Result<Resp, E>` per request, several at
+//!   once per connection up to a limit, over a [`Server`](crate::transport::Server) or
+//!   any stream.
+//! - [`Reply`] (what the server sends: response, application error, or [`Failure`]
+//!   with an [`ErrorCode`]) and [`Inbound`] (a frame whose payload may not have
+//!   decoded): the protocols on the wire.
+//! - [`RpcError`]: why a call failed, with the application's error typed.
+//!
+//! # Example
+//!
+//! ```
+//! use wirewright::rpc::{RpcClient, RpcClientConfig, RpcError, RpcServer, RpcServerConfig};
+//! use wirewright::{Message, Protocol};
+//!
+//! #[derive(Message, Debug, Clone)]
+//! #[wire(id = 1)]
+//! pub struct Get { pub key: String }
+//! #[derive(Message, Debug, Clone)]
+//! #[wire(id = 2)]
+//! pub struct Put { pub key: String, pub value: u64 }
+//! #[derive(Protocol, Debug, Clone)]
+//! pub enum Request { Get(Get), Put(Put) }
+//!
+//! #[derive(Message, Debug, PartialEq)]
+//! #[wire(id = 1)]
+//! pub struct Value(pub Option<u64>);
+//!
+//! #[derive(Message, Debug, PartialEq)]
+//! pub enum KvError { ReadOnly, KeyTooLong { max: u32 } }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let (client_io, server_io) = tokio::io::duplex(64 * 1024);
+//! let server = RpcServer::new(RpcServerConfig::new(), |request: Request| async move {
+//!     match request {
+//!         Request::Get(get) if get.key.len() > 8 => Err(KvError::KeyTooLong { max: 8 }),
+//!         Request::Get(get) => Ok(Value((get.key == "one").then_some(1))),
+//!         Request::Put(_) => Err(KvError::ReadOnly),
+//!     }
+//! });
+//! tokio::spawn(async move { server.serve_io(server_io, &Default::default()).await });
+//!
+//! let client = RpcClient::<Request, Value, KvError>::over(client_io, RpcClientConfig::new());
+//! let get = |key: &str| Request::Get(Get { key: key.into() });
+//! assert_eq!(client.call(get("one")).await.unwrap(), Value(Some(1)));
+//! assert_eq!(client.call(get("two")).await.unwrap(), Value(None));
+//! let err = client.call(get("much too long")).await.unwrap_err();
+//! assert!(matches!(err, RpcError::Application(KvError::KeyTooLong { max: 8 })));
+//! # }
+//! ```
+
+mod client;
+mod code;
+mod config;
+mod error;
+mod inbound;
+mod options;
+mod pending;
+mod reply;
+mod server;
+mod session;
+
+pub use client::RpcClient;
+pub use code::{ErrorCode, Failure};
+pub use config::{RpcClientConfig, RpcServerConfig};
+pub use error::RpcError;
+pub use inbound::Inbound;
+pub use options::CallOptions;
+pub use reply::Reply;
+pub use server::RpcServer;

@@ -1,0 +1,81 @@
+//! Per-call settings: the deadline, and whether the call may be retried.
+
+use std::time::Duration;
+
+/// Settings of one call.
+///
+/// | setting | default | meaning |
+/// |---|---|---|
+/// | [`timeout`](Self::timeout) | the client's [`call_timeout`](super::RpcClientConfig::call_timeout) | the deadline of the whole call, retries and reconnects included |
+/// | [`is_idempotent`](Self::is_idempotent) | false | whether the call may be sent again after a lost connection or an overloaded or shutting-down server |
+///
+/// ```
+/// use std::time::Duration;
+/// use wirewright::rpc::CallOptions;
+/// let options = CallOptions::new().with_timeout(Duration::from_millis(100)).idempotent();
+/// assert_eq!(options.timeout(), Some(Duration::from_millis(100)));
+/// assert!(options.is_idempotent());
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CallOptions {
+    timeout: Option<Duration>,
+    idempotent: bool,
+}
+
+impl CallOptions {
+    /// The defaults in the table above.
+    ///
+    /// ```
+    /// assert!(!wirewright::rpc::CallOptions::new().is_idempotent());
+    /// ```
+    pub fn new() -> Self {
+        CallOptions::default()
+    }
+
+    /// The call's own timeout, if it has one.
+    ///
+    /// ```
+    /// assert_eq!(wirewright::rpc::CallOptions::new().timeout(), None);
+    /// ```
+    pub fn timeout(&self) -> Option<Duration> {
+        self.timeout
+    }
+
+    /// Gives the call `timeout`: after it, the call fails with
+    /// [`RpcError::Timeout`](super::RpcError::Timeout) and a late response is dropped.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let options = wirewright::rpc::CallOptions::new().with_timeout(Duration::from_secs(1));
+    /// assert_eq!(options.timeout(), Some(Duration::from_secs(1)));
+    /// ```
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Whether the call may be retried.
+    ///
+    /// ```
+    /// assert!(wirewright::rpc::CallOptions::new().idempotent().is_idempotent());
+    /// ```
+    pub fn is_idempotent(&self) -> bool {
+        self.idempotent
+    }
+
+    /// Marks the call idempotent: running it twice has the effect of running it once,
+    /// so the client may send it again, on a new connection if need be, when
+    /// [`RpcError::is_retryable`](super::RpcError::is_retryable) says so, until the
+    /// deadline or the backoff's attempts run out.
+    ///
+    /// ```
+    /// let options = wirewright::rpc::CallOptions::new().idempotent();
+    /// assert!(options.is_idempotent());
+    /// ```
+    #[must_use]
+    pub fn idempotent(mut self) -> Self {
+        self.idempotent = true;
+        self
+    }
+}

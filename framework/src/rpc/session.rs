@@ -1,0 +1,215 @@
+//! One connection of a client: the sending half, the calls waiting for replies, and
+//! the task that runs the connection and hands each reply to its call.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+use tokio::time::{Instant, Sleep};
+use tokio_util::sync::CancellationToken;
+
+use crate::transport::{
+    Connection, ConnectionDriver, ConnectionError, MessageReceiver, MessageSender, Received,
+};
+use crate::Protocol;
+
+use super::pending::PendingCalls;
+use super::{Inbound, Reply, RpcError};
+
+/// What a call waits for.
+type Outcome<Resp, E> = Result<Resp, RpcError<E>>;
+
+/// The client's side of one connection. Calls hold it (`Arc`) while they run; when the
+/// last holder lets go, the connection closes.
+#[derive(Debug)]
+pub(crate) struct Session<Req, Resp, E> {
+    sender: MessageSender<Req>,
+    pending: Arc<PendingCalls<Outcome<Resp, E>>>,
+    /// Cancelled when the connection's task has finished.
+    finished: CancellationToken,
+    /// Dropped with the session: tells the dispatcher to let the connection close.
+    _release: oneshot::Sender<()>,
+}
+
+impl<Req, Resp, E> Session<Req, Resp, E>
+where
+    Req: Protocol + Send + 'static,
+    Resp: Send + 'static,
+    E: Send + 'static,
+{
+    /// Starts the task that drives `connection` and dispatches its replies.
+    ///
+    /// # Panics
+    /// Outside a tokio runtime.
+    pub(crate) fn start(
+        connection: Connection<Inbound<Reply<Resp, E>>, Req>,
+        driver: ConnectionDriver,
+        unmatched: Arc<AtomicU64>,
+    ) -> Arc<Self> {
+        let (sender, receiver) = connection.split();
+        let pending = Arc::new(PendingCalls::new(unmatched));
+        let (release, released) = oneshot::channel();
+        let finished = CancellationToken::new();
+        let task = {
+            let pending = Arc::clone(&pending);
+            let finished = finished.clone();
+            async move {
+                let ((), outcome) = tokio::join!(dispatch(receiver, &pending, released), driver);
+                if let Err(error) = outcome {
+                    tracing::debug!(%error, "rpc connection ended");
+                }
+                finished.cancel();
+            }
+        };
+        tokio::spawn(task);
+        Arc::new(Session {
+            sender,
+            pending,
+            finished,
+            _release: release,
+        })
+    }
+}
+
+impl<Req, Resp, E> Session<Req, Resp, E> {
+    /// Whether new calls can be sent: the connection is open and the server has not
+    /// said GOODBYE.
+    pub(crate) fn is_usable(&self) -> bool {
+        !self.sender.is_closed() && !self.pending.is_closed()
+    }
+
+    /// A token cancelled when the connection has closed.
+    pub(crate) fn finished(&self) -> CancellationToken {
+        self.finished.clone()
+    }
+
+    /// Sends `request` with a fresh correlation id and waits for its reply until
+    /// `deadline` (`timeout` after the call began). Dropping the future gives up the
+    /// call: a reply that arrives later is dropped.
+    pub(crate) async fn call(
+        &self,
+        request: Req,
+        deadline: Instant,
+        timeout: Duration,
+    ) -> Outcome<Resp, E>
+    where
+        Req: Protocol,
+    {
+        let (id, reply) = self
+            .pending
+            .register(deadline, timeout)
+            .map_err(RpcError::Connection)?;
+        let mut waiting = Waiting {
+            pending: &self.pending,
+            id,
+            armed: true,
+        };
+        // Sending waits only when the send queue is full: then within the deadline.
+        let mut send = std::pin::pin!(self.sender.send_correlated(id, request));
+        let sent = match futures_util::poll!(&mut send) {
+            Poll::Ready(sent) => sent,
+            Poll::Pending => tokio::time::timeout_at(deadline, send)
+                .await
+                .map_err(|_| RpcError::Timeout { timeout })?,
+        };
+        sent.map_err(RpcError::Connection)?;
+        // The dispatcher hands over the reply, or fails the call at its deadline.
+        let outcome = reply
+            .await
+            .unwrap_or(Err(RpcError::Connection(ConnectionError::Closed)));
+        waiting.armed = false; // the dispatcher took the entry out
+        outcome
+    }
+}
+
+/// Removes a call's entry when the call gives up before its reply came.
+struct Waiting<'a, T> {
+    pending: &'a PendingCalls<T>,
+    id: u32,
+    armed: bool,
+}
+
+impl<T> Drop for Waiting<'_, T> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.pending.cancel(self.id);
+        }
+    }
+}
+
+/// Hands each reply to its call and fails the calls past their deadline, until the
+/// connection ends (then fails the calls still waiting, at once) or the session is
+/// dropped.
+async fn dispatch<Resp, E>(
+    mut receiver: MessageReceiver<Inbound<Reply<Resp, E>>>,
+    pending: &PendingCalls<Outcome<Resp, E>>,
+    mut released: oneshot::Receiver<()>,
+) {
+    let mut timer: Option<Pin<Box<Sleep>>> = None;
+    let error = std::future::poll_fn(|cx| loop {
+        match receiver.poll_recv(cx) {
+            Poll::Ready(Ok(Some(received))) => {
+                deliver(pending, received);
+                continue;
+            }
+            Poll::Ready(Ok(None)) => return Poll::Ready(ConnectionError::Closed),
+            Poll::Ready(Err(error)) => return Poll::Ready(error),
+            Poll::Pending => {}
+        }
+        if Pin::new(&mut released).poll(cx).is_ready() {
+            return Poll::Ready(ConnectionError::Closed);
+        }
+        if let Some(until) = pending.poll_rearm(cx.waker()) {
+            set_timer(&mut timer, until);
+        }
+        if let Some(sleep) = &mut timer {
+            if sleep.as_mut().poll(cx).is_ready() {
+                let next =
+                    pending.expire(Instant::now(), |timeout| Err(RpcError::Timeout { timeout }));
+                set_timer(&mut timer, next);
+                continue;
+            }
+        }
+        return Poll::Pending;
+    })
+    .await;
+    pending.close(error, |error| Err(RpcError::Connection(error)));
+}
+
+/// Sets the dispatcher's timer to fire at `until`, or disarms it.
+fn set_timer(timer: &mut Option<Pin<Box<Sleep>>>, until: Option<Instant>) {
+    match (timer.as_mut(), until) {
+        (Some(sleep), Some(until)) => sleep.as_mut().reset(until),
+        (None, Some(until)) => *timer = Some(Box::pin(tokio::time::sleep_until(until))),
+        (_, None) => *timer = None,
+    }
+}
+
+/// Hands one reply to the call waiting for its correlation id, or logs and drops it.
+fn deliver<Resp, E>(
+    pending: &PendingCalls<Outcome<Resp, E>>,
+    received: Received<Inbound<Reply<Resp, E>>>,
+) {
+    let id = received.correlation_id();
+    let message_type = received.header.message_type;
+    let outcome = match received.message {
+        Inbound::Decoded(Reply::Response(response)) => Ok(response),
+        Inbound::Decoded(Reply::Application(error)) => Err(RpcError::Application(error)),
+        Inbound::Decoded(Reply::Failure(failure)) => Err(RpcError::Failed(failure)),
+        Inbound::Undecodable { error } => Err(RpcError::InvalidReply {
+            message_type,
+            source: Arc::new(error),
+        }),
+    };
+    if !pending.complete(id, outcome) {
+        tracing::debug!(
+            correlation_id = id,
+            message_type,
+            "dropping a reply that no call waits for (it timed out or gave up, or the id is unknown)"
+        );
+    }
+}
