@@ -144,6 +144,7 @@ pub trait DecodeProtocol<'de>: Sized {
     /// let err = Ping::decode_frame_payload(&header, &mut Reader::new(b"")).unwrap_err();
     /// assert!(matches!(err, FrameError::UnexpectedKind { found: FrameKind::Response, .. }));
     /// ```
+    #[inline]
     fn decode_frame_payload(
         header: &FrameHeader,
         payload: &mut Reader<'de>,

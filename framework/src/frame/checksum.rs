@@ -16,6 +16,7 @@ pub fn frame_crc(bytes: &[u8]) -> u32 {
 
 /// Checks the trailer of `frame`, which holds exactly one frame (header, payload, CRC),
 /// and returns the offset of the trailer.
+#[inline]
 pub(crate) fn check_trailer(frame: &[u8]) -> Result<usize, FrameError> {
     let crc_offset = frame.len() - TRAILER_LEN;
     let (covered, trailer) = frame.split_at(crc_offset);

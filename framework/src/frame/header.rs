@@ -74,7 +74,34 @@ impl FrameHeader {
     /// ));
     /// # Ok::<(), wirewright::FrameError>(())
     /// ```
+    #[inline]
     pub fn parse(bytes: &[u8], limits: &Limits) -> Result<Option<FrameHeader>, FrameError> {
+        // The common case in one pass: a whole, valid header. Anything else (too few
+        // bytes, or any field wrong) takes the byte-by-byte checks, which say what is
+        // wrong and where.
+        if let Some(header) = bytes.first_chunk::<HEADER_LEN>() {
+            let payload_len = u32::from_le_bytes([header[12], header[13], header[14], header[15]]);
+            let valid_prefix = header[..4] == MAGIC && header[4] == VERSION;
+            match Flags::from_bits(header[5]) {
+                Some(flags) if valid_prefix && payload_len <= limits.max_frame_len() => {
+                    return Ok(Some(FrameHeader {
+                        flags,
+                        message_type: u16::from_le_bytes([header[6], header[7]]),
+                        correlation_id: u32::from_le_bytes([
+                            header[8], header[9], header[10], header[11],
+                        ]),
+                        payload_len,
+                    }));
+                }
+                _ => {}
+            }
+        }
+        Self::parse_checked(bytes, limits)
+    }
+
+    /// [`parse`](Self::parse) one byte at a time: for partial headers and errors.
+    #[inline(never)]
+    fn parse_checked(bytes: &[u8], limits: &Limits) -> Result<Option<FrameHeader>, FrameError> {
         let magic_present = bytes.len().min(MAGIC.len());
         if let Some(offset) = (0..magic_present).find(|&i| bytes[i] != MAGIC[i]) {
             return Err(FrameError::BadMagic {
@@ -158,5 +185,48 @@ impl FrameHeader {
     /// ```
     pub fn frame_len(&self) -> usize {
         HEADER_LEN + self.payload_len as usize + TRAILER_LEN
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Headers that are mostly valid, with one field or another wrong or cut short.
+    fn headers() -> impl Strategy<Value = Vec<u8>> {
+        (
+            prop_oneof![4 => Just(MAGIC.to_vec()), 1 => proptest::collection::vec(any::<u8>(), 4)],
+            prop_oneof![4 => Just(VERSION), 1 => any::<u8>()],
+            any::<u8>(),
+            any::<[u8; 10]>(),
+            0..=HEADER_LEN + 2,
+        )
+            .prop_map(|(magic, version, flags, rest, len)| {
+                let mut bytes = magic;
+                bytes.push(version);
+                bytes.push(flags);
+                bytes.extend(rest);
+                bytes.extend([0xaa, 0xbb]);
+                bytes.truncate(len);
+                bytes
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        #[test]
+        fn one_pass_parse_agrees_with_the_byte_by_byte_checks(
+            bytes in headers(),
+            max_frame_len in prop_oneof![Just(u32::MAX), 0u32..1 << 20],
+        ) {
+            let limits = Limits::new().with_max_frame_len(max_frame_len);
+            let fast = FrameHeader::parse(&bytes, &limits).map_err(|err| err.to_string());
+            let checked =
+                FrameHeader::parse_checked(&bytes, &limits).map_err(|err| err.to_string());
+            prop_assert_eq!(fast, checked);
+        }
     }
 }

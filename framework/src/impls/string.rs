@@ -10,7 +10,7 @@ use crate::error::DecodeErrorKind;
 use crate::{varint, Decode, DecodeError, Encode, Reader};
 
 /// Reads a length-prefixed, UTF-8-validated string borrowed from the input.
-#[inline]
+#[inline(always)]
 fn read_str<'de>(reader: &mut Reader<'de>) -> Result<&'de str, DecodeError> {
     let len = reader.read_len()?;
     let start = reader.position();
