@@ -130,15 +130,10 @@ impl Failure {
     /// assert_eq!(failure.message.len(), Failure::MAX_MESSAGE_LEN);
     /// ```
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        let mut message = message.into();
-        if message.len() > Self::MAX_MESSAGE_LEN {
-            let mut cut = Self::MAX_MESSAGE_LEN;
-            while !message.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            message.truncate(cut);
+        Failure {
+            code,
+            message: crate::transport::control::cap_message(message.into(), Self::MAX_MESSAGE_LEN),
         }
-        Failure { code, message }
     }
 }
 

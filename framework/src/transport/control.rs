@@ -74,16 +74,24 @@ impl Goodbye {
     /// assert_eq!(bye.message.len(), 1024);
     /// ```
     pub fn new(reason: GoodbyeReason, message: impl Into<String>) -> Self {
-        let mut message = message.into();
-        if message.len() > Self::MAX_MESSAGE_LEN {
-            let mut cut = Self::MAX_MESSAGE_LEN;
-            while !message.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            message.truncate(cut);
+        Goodbye {
+            reason,
+            message: cap_message(message.into(), Self::MAX_MESSAGE_LEN),
         }
-        Goodbye { reason, message }
     }
+}
+
+/// `message` cut to at most `max` bytes, at a character boundary: the detail text of
+/// GOODBYE frames and rpc failures is for logs and must not let a peer send megabytes.
+pub(crate) fn cap_message(mut message: String, max: usize) -> String {
+    if message.len() > max {
+        let mut cut = max;
+        while !message.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        message.truncate(cut);
+    }
+    message
 }
 
 impl fmt::Display for Goodbye {

@@ -64,7 +64,7 @@ mod closing;
 mod codec;
 mod config;
 mod connection;
-mod control;
+pub(crate) mod control;
 mod driver;
 mod envelope;
 mod error;
