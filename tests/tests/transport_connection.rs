@@ -100,6 +100,26 @@ async fn peer_sending_half_a_frame_is_closed_after_the_idle_timeout() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn length_field_flipped_upward_stalls_no_longer_than_the_idle_timeout() {
+    let config = quiet().with_idle_timeout(Some(Duration::from_secs(5)));
+    let (mut connection, mut peer) = pair(&config);
+    // A whole frame whose length field lost a bit upward (bit 20 of the length: +1 MiB,
+    // still under the 8 MiB limit): the receiver waits for bytes that never come.
+    let mut frame = Vec::new();
+    wirewright::encode_frame(&Packet::numbered(1, 1), 0, &mut frame).unwrap();
+    frame[14] ^= 0x10;
+    peer.get_mut().write_all(&frame).await.unwrap();
+    let start = Instant::now();
+    let err = connection.recv().await.unwrap_err();
+    assert!(matches!(err, ConnectionError::IdleTimeout { .. }), "{err}");
+    assert_eq!(start.elapsed().as_secs(), 5);
+    assert_eq!(
+        next_goodbye(&mut peer).await.reason,
+        GoodbyeReason::IdleTimeout
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn peer_that_stops_answering_heartbeats_is_closed_after_the_missed_limit() {
     let config = quiet()
         .with_heartbeat_interval(Some(Duration::from_secs(1)))
