@@ -220,6 +220,36 @@ fn decode_rejects_u64_max_count_in_a_10_byte_payload_without_allocating() {
 }
 
 #[test]
+fn decode_rejects_2_pow_32_elements_in_a_10_byte_payload_fast_and_without_allocating() {
+    // Count 2^32 (80 80 80 80 10), then five bytes of would-be elements.
+    let payload = [0x80, 0x80, 0x80, 0x80, 0x10, 1, 2, 3, 4, 5];
+    let (result, allocations) = measure(|| Vec::<u8>::decode(&payload));
+    assert!(matches!(
+        kind(result),
+        DecodeErrorKind::CountExceedsInput {
+            count: 4_294_967_296,
+            ..
+        }
+    ));
+    assert!(allocations.largest < 256, "{allocations:?}");
+    let (result, allocations) = measure(|| Vec::<()>::decode(&payload));
+    assert!(matches!(
+        kind(result),
+        DecodeErrorKind::ZeroSizedCountExceedsLimit {
+            count: 4_294_967_296,
+            ..
+        }
+    ));
+    assert!(allocations.largest < 256, "{allocations:?}");
+    let (result, allocations) = measure(|| Vec::<[u8; 0]>::decode(&payload));
+    assert!(matches!(
+        kind(result),
+        DecodeErrorKind::ZeroSizedCountExceedsLimit { .. }
+    ));
+    assert!(allocations.largest < 256, "{allocations:?}");
+}
+
+#[test]
 fn decode_bounds_zero_sized_elements_by_the_limit_not_the_input() {
     // 2^32 elements of `()` in a 5-byte payload: no bytes bound them, the limit does.
     let payload = [0x80, 0x80, 0x80, 0x80, 0x10];
