@@ -8,6 +8,7 @@ pub mod datasets;
 pub mod echo;
 pub mod kv;
 pub mod latency;
+pub mod logging;
 pub mod memory;
 pub mod peers;
 pub mod shutdown;

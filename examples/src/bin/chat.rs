@@ -29,15 +29,15 @@ async fn main() -> Result<()> {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     match args.as_slice() {
         [] | ["demo"] => {
-            logging("warn");
+            wirewright_examples::logging::init("warn");
             demo().await
         }
         ["server", addr] => {
-            logging("info");
+            wirewright_examples::logging::init("info");
             server(addr).await
         }
         ["client", addr, nick] => {
-            logging("warn");
+            wirewright_examples::logging::init("warn");
             client(addr, nick).await
         }
         _ => {
@@ -45,12 +45,6 @@ async fn main() -> Result<()> {
             std::process::exit(2);
         }
     }
-}
-
-fn logging(default: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt().with_env_filter(filter).init();
 }
 
 fn connection_config() -> ConnectionConfig {

@@ -26,15 +26,15 @@ async fn main() -> Result<()> {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     match args.as_slice() {
         [] | ["demo"] => {
-            logging("warn");
+            wirewright_examples::logging::init("warn");
             demo().await
         }
         ["server", addr] => {
-            logging("info");
+            wirewright_examples::logging::init("info");
             server(addr).await
         }
         ["client", addr, lines @ ..] => {
-            logging("warn");
+            wirewright_examples::logging::init("warn");
             client(addr.parse()?, lines).await
         }
         _ => {
@@ -42,12 +42,6 @@ async fn main() -> Result<()> {
             std::process::exit(2);
         }
     }
-}
-
-fn logging(default: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt().with_env_filter(filter).init();
 }
 
 /// A server and a client in one process, printing the exchange.

@@ -36,20 +36,20 @@ async fn main() -> Result<()> {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     match args.as_slice() {
         [] | ["demo"] => {
-            logging("warn");
+            wirewright_examples::logging::init("warn");
             demo().await
         }
         ["server", addr] => {
-            logging("info");
+            wirewright_examples::logging::init("info");
             server(addr).await
         }
         ["client", addr, command @ ..] => {
-            logging("warn");
+            wirewright_examples::logging::init("warn");
             let request = parse(command).ok_or("unknown command")?;
             client(addr, request).await
         }
         ["load", rest @ ..] => {
-            logging("warn");
+            wirewright_examples::logging::init("warn");
             let addr = match rest.first() {
                 None | Some(&"-") => None,
                 Some(addr) => Some(addr.parse()?),
@@ -65,12 +65,6 @@ async fn main() -> Result<()> {
             std::process::exit(2);
         }
     }
-}
-
-fn logging(default: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt().with_env_filter(filter).init();
 }
 
 /// A command line (`get KEY`, `put KEY VALUE`, `delete KEY`, `list [PREFIX]`) as a request.
