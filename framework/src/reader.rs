@@ -357,6 +357,60 @@ impl<'de> Reader<'de> {
         Ok(count as usize)
     }
 
+    /// Reads a block length (a `u64` varint checked like [`read_len`](Self::read_len))
+    /// and returns a reader over the block's bytes, moving this reader past the block.
+    ///
+    /// The block reader keeps this reader's offsets (errors inside the block name their
+    /// byte in the whole input), nesting depth, limits and [`source`](Self::source); it
+    /// cannot read past the block's end. Evolvable types (SPEC.md §12) decode their
+    /// fields from it and skip, or keep, whatever a newer definition appended.
+    ///
+    /// # Errors
+    /// As [`read_len`](Self::read_len): a length the input cannot back is rejected before
+    /// anything is read from the block.
+    ///
+    /// ```
+    /// use wirewright::Reader;
+    /// let mut reader = Reader::new(&[0x02, 7, 8, 9]);
+    /// let mut block = reader.read_block()?;
+    /// assert_eq!(block.read_u8()?, 7);
+    /// assert_eq!(block.position(), 2);
+    /// assert_eq!(block.read_rest(), [8]);
+    /// assert!(block.read_u8().is_err()); // the block ends here
+    /// assert_eq!(reader.read_u8()?, 9);
+    /// # Ok::<(), wirewright::DecodeError>(())
+    /// ```
+    #[inline]
+    pub fn read_block(&mut self) -> Result<Reader<'de>, DecodeError> {
+        let len = self.read_len()?;
+        let end = self.position + len;
+        let block = Reader {
+            input: &self.input[..end],
+            position: self.position,
+            depth: self.depth,
+            limits: self.limits,
+            source: self.source,
+        };
+        self.position = end;
+        Ok(block)
+    }
+
+    /// Reads every byte not yet read, borrowed from the input.
+    ///
+    /// ```
+    /// let mut reader = wirewright::Reader::new(b"abc");
+    /// reader.read_u8()?;
+    /// assert_eq!(reader.read_rest(), b"bc");
+    /// assert!(reader.is_empty());
+    /// # Ok::<(), wirewright::DecodeError>(())
+    /// ```
+    #[inline]
+    pub fn read_rest(&mut self) -> &'de [u8] {
+        let rest = self.rest();
+        self.position = self.input.len();
+        rest
+    }
+
     /// Enters one level of nesting; call [`leave`](Self::leave) when the value is decoded.
     ///
     /// # Errors
