@@ -48,7 +48,8 @@ pub(crate) struct Variant<'a> {
     /// The fields, in declaration order.
     pub(crate) fields: Vec<Field<'a>>,
     /// The wire tag: the `#[wire(tag = N)]` value, or the previous variant's tag plus one
-    /// (0 for the first).
+    /// (0 for the first). The catch-all (`#[wire(other)]`) has none and takes no part in
+    /// the numbering; its `tag` is 0 and unused.
     pub(crate) tag: u32,
     /// The syn node, for spans.
     pub(crate) original: &'a syn::Variant,
@@ -97,6 +98,11 @@ impl<'a> Container<'a> {
         self.ident.unraw().to_string()
     }
 
+    /// Whether the type is `#[wire(evolvable)]`: its encoding is a block.
+    pub(crate) fn evolvable(&self) -> bool {
+        self.attrs.evolvable.is_some()
+    }
+
     /// Every field of every variant.
     pub(crate) fn all_fields(&self) -> Box<dyn Iterator<Item = &Field<'a>> + '_> {
         match &self.data {
@@ -111,6 +117,11 @@ impl Variant<'_> {
     pub(crate) fn name(&self) -> String {
         self.ident.unraw().to_string()
     }
+
+    /// Whether it is the catch-all of an evolvable enum (`#[wire(other)]`).
+    pub(crate) fn is_other(&self) -> bool {
+        self.attrs.other.is_some()
+    }
 }
 
 impl Field<'_> {
@@ -119,6 +130,12 @@ impl Field<'_> {
     /// that names the derive introduces still resolve when the type comes from a macro.
     pub(crate) fn span(&self) -> proc_macro2::Span {
         proc_macro2::Span::call_site().located_at(syn::spanned::Spanned::span(self.ty))
+    }
+
+    /// Whether the field was appended in a later revision (`#[wire(since = N)]`), so that
+    /// a block ending before it gives it its default.
+    pub(crate) fn is_appended(&self) -> bool {
+        self.attrs.since.is_some()
     }
 
     /// The field's name as error paths show it: its name, or its index for tuple fields.
@@ -140,6 +157,17 @@ fn variants_from_ast<'a>(
         .iter()
         .map(|variant| {
             let attrs = attr::Variant::from_ast(cx, &variant.attrs);
+            let (style, fields) = fields_from_ast(cx, &variant.fields);
+            if attrs.other.is_some() {
+                return Variant {
+                    ident: &variant.ident,
+                    attrs,
+                    style,
+                    fields,
+                    tag: 0,
+                    original: variant,
+                };
+            }
             let tag = match (&attrs.tag, next_tag) {
                 (Some(explicit), _) => explicit.value,
                 (None, Some(implicit)) => implicit,
@@ -158,7 +186,6 @@ fn variants_from_ast<'a>(
             };
             next_tag = tag.checked_add(1);
             previous = Some(&variant.ident);
-            let (style, fields) = fields_from_ast(cx, &variant.fields);
             Variant {
                 ident: &variant.ident,
                 attrs,

@@ -23,7 +23,7 @@ pub(crate) struct WithSpan<T> {
     pub(crate) span: Span,
 }
 
-/// Attributes of the type: `#[wire(id = 1, crate = "path", bound = "...")]`.
+/// Attributes of the type: `#[wire(id = 1, crate = "path", bound = "...", evolvable)]`.
 #[derive(Default)]
 pub(crate) struct Container {
     /// `id = N`: the message-type id, which makes the type a `Message`.
@@ -35,6 +35,9 @@ pub(crate) struct Container {
     pub(crate) krate: Option<syn::Path>,
     /// `bound = "..."` or `bound(encode = "...", decode = "...")`.
     pub(crate) bound: Bound,
+    /// `evolvable`: the value is a block (a length, then the body), so it can evolve
+    /// where it is nested (SPEC.md §12.3).
+    pub(crate) evolvable: Option<Span>,
 }
 
 /// Where clauses that replace the inferred ones.
@@ -46,11 +49,14 @@ pub(crate) struct Bound {
     pub(crate) decode: Option<Vec<WherePredicate>>,
 }
 
-/// Attributes of an enum variant: `#[wire(tag = N)]`.
+/// Attributes of an enum variant: `#[wire(tag = N)]`, `#[wire(other)]`.
 #[derive(Default)]
 pub(crate) struct Variant {
     /// The explicit wire tag.
     pub(crate) tag: Option<WithSpan<u32>>,
+    /// `other`: the catch-all of an evolvable enum, holding variants this definition does
+    /// not know.
+    pub(crate) other: Option<Span>,
 }
 
 /// Attributes of a field: `#[wire(fixed)]`, `#[wire(skip)]`, `#[wire(with = "module")]`.
@@ -62,6 +68,13 @@ pub(crate) struct Field {
     pub(crate) skip: Option<Span>,
     /// `with = "module"`: encoded by the module's functions.
     pub(crate) with: Option<WithSpan<syn::Path>>,
+    /// `since = N`: the revision that appended the field (2 or more).
+    pub(crate) since: Option<WithSpan<u32>>,
+    /// `default = "path"`: the function giving an appended field's value when the block
+    /// ends before it (instead of `Default::default`).
+    pub(crate) default: Option<WithSpan<syn::Path>>,
+    /// `unknown`: the field keeps the unknown tail of the block.
+    pub(crate) unknown: Option<Span>,
 }
 
 /// How a field travels, once `check.rs` has made sure at most one attribute chose.
@@ -74,6 +87,8 @@ pub(crate) enum Encoding<'a> {
     Skip,
     /// Through the functions of a module.
     With(&'a syn::Path),
+    /// The block's unknown tail, kept in an `UnknownFields`.
+    Unknown,
 }
 
 /// The span for calls into a `with` module: the attribute's string, where the path was
@@ -84,10 +99,12 @@ pub(crate) fn with_span(module: &syn::Path) -> Span {
 
 impl Field {
     /// The field's encoding. With conflicting attributes (already reported) `skip` wins,
-    /// then `with`, then `fixed`.
+    /// then `unknown`, then `with`, then `fixed`.
     pub(crate) fn encoding(&self) -> Encoding<'_> {
         if self.skip.is_some() {
             Encoding::Skip
+        } else if self.unknown.is_some() {
+            Encoding::Unknown
         } else if let Some(with) = &self.with {
             Encoding::With(&with.value)
         } else if self.fixed.is_some() {
@@ -118,8 +135,11 @@ impl Container {
                 set_once(cx, &meta, &mut out.krate, path);
             } else if meta.path.is_ident("bound") {
                 parse_bound(cx, &meta, &mut out.bound)?;
+            } else if meta.path.is_ident("evolvable") {
+                let span = flag_value(cx, &meta, "evolvable")?;
+                set_once(cx, &meta, &mut out.evolvable, Some(span));
             } else {
-                unknown(cx, &meta, "a type", "`id`, `crate` or `bound`");
+                unknown(cx, &meta, "a type", "`id`, `crate`, `bound` or `evolvable`");
                 skip_value(&meta)?;
             }
             Ok(())
@@ -136,8 +156,11 @@ impl Variant {
             if meta.path.is_ident("tag") {
                 let tag = int_value::<u32>(cx, &meta, "tag", "a variant tag", "1")?;
                 set_once(cx, &meta, &mut out.tag, tag);
+            } else if meta.path.is_ident("other") {
+                let span = flag_value(cx, &meta, "other")?;
+                set_once(cx, &meta, &mut out.other, Some(span));
             } else {
-                unknown(cx, &meta, "a variant", "`tag`");
+                unknown(cx, &meta, "a variant", "`tag` or `other`");
                 skip_value(&meta)?;
             }
             Ok(())
@@ -162,8 +185,24 @@ impl Field {
                 let path = path_value(cx, &meta, "with", "my_module")?;
                 let with = path.map(|value| WithSpan { value, span });
                 set_once(cx, &meta, &mut out.with, with);
+            } else if meta.path.is_ident("since") {
+                let since = int_value::<u32>(cx, &meta, "since", "a revision", "2")?;
+                set_once(cx, &meta, &mut out.since, since);
+            } else if meta.path.is_ident("default") {
+                let span = meta.path.span();
+                let path = path_value(cx, &meta, "default", "my_module::default_port")?;
+                let default = path.map(|value| WithSpan { value, span });
+                set_once(cx, &meta, &mut out.default, default);
+            } else if meta.path.is_ident("unknown") {
+                let span = flag_value(cx, &meta, "unknown")?;
+                set_once(cx, &meta, &mut out.unknown, Some(span));
             } else {
-                unknown(cx, &meta, "a field", "`fixed`, `skip` or `with`");
+                unknown(
+                    cx,
+                    &meta,
+                    "a field",
+                    "`fixed`, `skip`, `with`, `since`, `default` or `unknown`",
+                );
                 skip_value(&meta)?;
             }
             Ok(())

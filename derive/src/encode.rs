@@ -1,5 +1,5 @@
 //! The `Encode` impl: fields in declaration order, enums prefixed by their tag
-//! (SPEC.md §5).
+//! (SPEC.md §4.10, §4.11); an evolvable type's body inside a block (§12.3).
 
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
@@ -15,12 +15,21 @@ pub(crate) fn expand(cont: &Container<'_>, krate: &syn::Path) -> TokenStream {
     let (encoded_len, encode_raw) = match &cont.data {
         Data::Struct(_, fields) => {
             let accesses: Vec<Access<'_>> = fields.iter().map(Access::of_struct_field).collect();
-            (
-                sum_of_lengths(krate, fields, &accesses, None),
-                writes(krate, fields, &accesses),
-            )
+            let body_len = sum_of_lengths(krate, fields, &accesses, None);
+            let writes = writes(krate, fields, &accesses);
+            if cont.evolvable() {
+                (
+                    quote!(#krate::evolve::block_encoded_len(#body_len)),
+                    quote! {
+                        #krate::evolve::put_block_len(__buf, #body_len);
+                        #writes
+                    },
+                )
+            } else {
+                (body_len, writes)
+            }
         }
-        Data::Enum(variants) => enum_bodies(krate, variants),
+        Data::Enum(variants) => enum_bodies(krate, variants, cont.evolvable()),
     };
     encode_impl(krate, ident, &generics, &encoded_len, &encode_raw)
 }
@@ -115,7 +124,9 @@ fn field_len(krate: &syn::Path, field: &Field<'_>, access: &Access<'_>) -> Optio
     let span = field.span();
     let value = access.by_ref();
     Some(match field.attrs.encoding() {
-        Encoding::Default => quote_spanned!(span=> <#ty as #krate::Encode>::encoded_len(#value)),
+        Encoding::Default | Encoding::Unknown => {
+            quote_spanned!(span=> <#ty as #krate::Encode>::encoded_len(#value))
+        }
         Encoding::Fixed => quote_spanned!(span=> <#ty as #krate::FixedInt>::WIDTH),
         Encoding::With(module) => {
             let span = crate::attr::with_span(module);
@@ -130,7 +141,7 @@ fn field_write(krate: &syn::Path, field: &Field<'_>, access: &Access<'_>) -> Tok
     let ty = field.ty;
     let span = field.span();
     match field.attrs.encoding() {
-        Encoding::Default => {
+        Encoding::Default | Encoding::Unknown => {
             let value = access.by_ref();
             quote_spanned!(span=> <#ty as #krate::Encode>::encode_raw(#value, __buf);)
         }
@@ -180,8 +191,13 @@ fn writes(krate: &syn::Path, fields: &[Field<'_>], accesses: &[Access<'_>]) -> T
     quote!(#(#writes)*)
 }
 
-/// `match self { ... }` for both methods of an enum.
-fn enum_bodies(krate: &syn::Path, variants: &[Variant<'_>]) -> (TokenStream, TokenStream) {
+/// `match self { ... }` for both methods of an enum. An evolvable enum's variant is its
+/// tag, then a block of its fields; its catch-all writes the tag and block it holds.
+fn enum_bodies(
+    krate: &syn::Path,
+    variants: &[Variant<'_>],
+    evolvable: bool,
+) -> (TokenStream, TokenStream) {
     if variants.is_empty() {
         return (quote!(match *self {}), quote!(match *self {}));
     }
@@ -192,8 +208,15 @@ fn enum_bodies(krate: &syn::Path, variants: &[Variant<'_>]) -> (TokenStream, Tok
         let accesses: Vec<Access<'_>> = (0..variant.fields.len())
             .map(|index| Access::Binding(binding(index)))
             .collect();
+        if variant.is_other() {
+            let field = &variant.fields[0];
+            let len = field_len(krate, field, &accesses[0]);
+            let write = field_write(krate, field, &accesses[0]);
+            len_arms.push(quote!(#pattern => #len,));
+            write_arms.push(quote!(#pattern => { #write }));
+            continue;
+        }
         let tag = tag_bytes(variant.tag);
-        let len = sum_of_lengths(krate, &variant.fields, &accesses, Some(tag.len()));
         let put_tag = if let [byte] = tag.as_slice() {
             let byte = Literal::u8_suffixed(*byte);
             quote!(#krate::bytes::BufMut::put_u8(__buf, #byte);)
@@ -202,6 +225,20 @@ fn enum_bodies(krate: &syn::Path, variants: &[Variant<'_>]) -> (TokenStream, Tok
             quote!(#krate::bytes::BufMut::put_slice(__buf, &[#(#bytes),*]);)
         };
         let field_writes = writes(krate, &variant.fields, &accesses);
+        let (len, field_writes) = if evolvable {
+            let tag_len = tag.len();
+            let body_len = sum_of_lengths(krate, &variant.fields, &accesses, None);
+            (
+                quote!(#tag_len + #krate::evolve::block_encoded_len(#body_len)),
+                quote! {
+                    #krate::evolve::put_block_len(__buf, #body_len);
+                    #field_writes
+                },
+            )
+        } else {
+            let len = sum_of_lengths(krate, &variant.fields, &accesses, Some(tag.len()));
+            (len, field_writes)
+        };
         len_arms.push(quote!(#pattern => #len,));
         write_arms.push(quote!(#pattern => { #put_tag #field_writes }));
     }

@@ -82,7 +82,7 @@ pub(crate) fn expand(cont: &Container<'_>, krate: &syn::Path) -> TokenStream {
         let variant = m.ident;
         quote_spanned! {m.span=>
             if __message_type == <#ty as #krate::Message>::ID {
-                return match <#ty as #krate::Decode<#de>>::decode_raw(__payload) {
+                return match <#ty as #krate::Decode<#de>>::decode_payload_raw(__payload) {
                     ::core::result::Result::Ok(__message) => {
                         ::core::result::Result::Ok(Self::#variant(__message))
                     }

@@ -73,7 +73,7 @@ pub trait Decode<'de>: Sized {
     #[inline]
     fn decode_with_limits(input: &'de [u8], limits: Limits) -> Result<Self, DecodeError> {
         let mut reader = Reader::with_limits(input, limits);
-        finished(Self::decode_raw(&mut reader), &reader)
+        finished(Self::decode_payload_raw(&mut reader), &reader)
     }
 
     /// Decodes a complete payload held in [`Bytes`]; `Bytes` fields share its memory.
@@ -92,7 +92,30 @@ pub trait Decode<'de>: Sized {
     #[inline]
     fn decode_bytes(input: &'de Bytes) -> Result<Self, DecodeError> {
         let mut reader = Reader::from_bytes(input);
-        finished(Self::decode_raw(&mut reader), &reader)
+        finished(Self::decode_payload_raw(&mut reader), &reader)
+    }
+
+    /// Reads one value that is the whole rest of `reader`: a top-level payload, whose end
+    /// the frame (or the caller) knows. The default is [`decode_raw`](Self::decode_raw);
+    /// derived types with fields appended in a later revision override it to fill their
+    /// defaults when the payload ends before them, and types with an
+    /// [`UnknownFields`](crate::UnknownFields) field to keep the payload's unknown tail
+    /// (SPEC.md §12.2). Bytes left in `reader` afterwards are a tail the type does not
+    /// know: frames skip it, [`decode`](Self::decode) rejects it.
+    ///
+    /// # Errors
+    /// As [`decode_raw`](Self::decode_raw).
+    ///
+    /// ```
+    /// use wirewright::{Decode, Reader};
+    /// let mut reader = Reader::new(&[0x2a, 0x07]);
+    /// assert_eq!(u8::decode_payload_raw(&mut reader)?, 42);
+    /// assert_eq!(reader.remaining(), 1); // a tail, left to the caller
+    /// # Ok::<(), wirewright::DecodeError>(())
+    /// ```
+    #[inline]
+    fn decode_payload_raw(reader: &mut Reader<'de>) -> Result<Self, DecodeError> {
+        Self::decode_raw(reader)
     }
 
     /// Decodes `count` elements (the count already checked by

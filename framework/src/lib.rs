@@ -162,6 +162,7 @@ pub mod compare;
 mod decode;
 mod encode;
 mod error;
+pub mod evolve;
 mod fixed;
 mod frame;
 pub mod fuzzing;
@@ -180,6 +181,7 @@ pub mod varint;
 pub use decode::{Decode, DecodeOwned};
 pub use encode::Encode;
 pub use error::{DecodeError, DecodeErrorKind, EncodeError, PathSegment};
+pub use evolve::{UnknownFields, UnknownVariant};
 pub use fixed::{Fixed, FixedInt};
 pub use frame::{
     decode_frame, decode_frame_bytes, decode_frame_with, encode_frame, encode_frame_with,

@@ -184,7 +184,7 @@ impl<'de, M: Message + crate::Decode<'de>> DecodeProtocol<'de> for M {
                 protocol: M::NAME,
             });
         }
-        M::decode_raw(payload).map_err(|source| FrameError::Payload {
+        M::decode_payload_raw(payload).map_err(|source| FrameError::Payload {
             message_type,
             source,
         })

@@ -236,16 +236,15 @@ pub(crate) fn check_message_frame(
     Ok(())
 }
 
-/// Decodes the payload in `reader` as the message the header names and checks that it
-/// consumed every byte.
+/// Decodes the payload in `reader` as the message the header names, then skips the
+/// payload's unknown tail: bytes after the fields the receiver's definition knows, which
+/// a newer definition appended (SPEC.md §12.2). A type that keeps unknown data has
+/// already taken them.
 pub(crate) fn decode_payload<'de, P: DecodeProtocol<'de>>(
     header: &FrameHeader,
     reader: &mut Reader<'de>,
 ) -> Result<P, FrameError> {
     let message = P::decode_frame_payload(header, reader)?;
-    reader.finish().map_err(|source| FrameError::Payload {
-        message_type: header.message_type,
-        source,
-    })?;
+    reader.read_rest();
     Ok(message)
 }

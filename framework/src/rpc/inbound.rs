@@ -68,36 +68,26 @@ impl<'de, P: DecodeProtocol<'de>> DecodeProtocol<'de> for Inbound<P> {
     }
 
     fn decode_message(message_type: u16, payload: &mut Reader<'de>) -> Result<Self, FrameError> {
-        tolerate(message_type, payload, |payload| {
-            P::decode_message(message_type, payload)
-        })
+        tolerate(payload, |payload| P::decode_message(message_type, payload))
     }
 
     fn decode_frame_payload(
         header: &FrameHeader,
         payload: &mut Reader<'de>,
     ) -> Result<Self, FrameError> {
-        tolerate(header.message_type, payload, |payload| {
-            P::decode_frame_payload(header, payload)
-        })
+        tolerate(payload, |payload| P::decode_frame_payload(header, payload))
     }
 }
 
-/// Runs `decode`; turns a payload that does not decode (or leaves bytes over) into
+/// Runs `decode`; turns a payload that does not decode into
 /// [`Inbound::Undecodable`] after skipping the rest of it. Other errors pass.
 fn tolerate<'de, P>(
-    message_type: u16,
     payload: &mut Reader<'de>,
     decode: impl FnOnce(&mut Reader<'de>) -> Result<P, FrameError>,
 ) -> Result<Inbound<P>, FrameError> {
     let error = match decode(payload) {
-        Ok(value) => match payload.finish() {
-            Ok(()) => return Ok(Inbound::Decoded(value)),
-            Err(source) => FrameError::Payload {
-                message_type,
-                source,
-            },
-        },
+        // The payload's unknown tail is skipped, as every frame's is (SPEC.md §12.2).
+        Ok(value) => return Ok(Inbound::Decoded(value)),
         Err(error @ (FrameError::UnknownMessageType { .. } | FrameError::Payload { .. })) => error,
         Err(other) => return Err(other),
     };
