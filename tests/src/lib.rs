@@ -6,6 +6,7 @@
 pub mod alloc_counter;
 pub mod big_endian;
 pub mod chat;
+pub mod evolution;
 pub mod fuzz_cases;
 pub mod rpc_types;
 pub mod spec;
