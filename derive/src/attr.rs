@@ -446,7 +446,8 @@ fn respan<T: syn::parse::Parse + ToTokens>(node: T, span: Span) -> T {
     syn::parse2(tokens).unwrap_or(node)
 }
 
-fn respan_tokens(tokens: TokenStream, span: Span) -> TokenStream {
+/// `tokens` with every token placed at `span`.
+pub(crate) fn respan_tokens(tokens: TokenStream, span: Span) -> TokenStream {
     tokens
         .into_iter()
         .map(|mut token| {

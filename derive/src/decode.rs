@@ -8,7 +8,7 @@
 //! in another) every field is read as written.
 
 use proc_macro2::{Literal, TokenStream};
-use quote::{quote, quote_spanned};
+use quote::{quote, quote_spanned, ToTokens};
 
 use crate::ast::{Container, Data, Field, Style, Variant};
 use crate::attr::Encoding;
@@ -309,9 +309,19 @@ fn enum_body(
     let fallback = match variants.iter().find(|variant| variant.is_other()) {
         Some(other) => {
             let ident = other.ident;
-            let span = other.fields[0].span();
+            let ty = other.fields[0].ty;
+            // Every token at the field's type, so that a catch-all holding another type
+            // is reported there.
+            let span = syn::spanned::Spanned::span(ty);
+            let at_field = crate::attr::respan_tokens(krate.to_token_stream(), span);
             quote_spanned! {span=>
-                _ => Self::#ident(#krate::UnknownVariant::read_rest(__tag as ::core::primitive::u32, __reader)),
+                _ => {
+                    let __unknown: #ty = #at_field::UnknownVariant::read_rest(
+                        __tag as ::core::primitive::u32,
+                        __reader,
+                    );
+                    Self::#ident(__unknown)
+                }
             }
         }
         None => quote!(_ => return ::core::result::Result::Err(#unknown),),

@@ -28,12 +28,14 @@ fn v2_item() -> impl Strategy<Value = v2::Item> {
 /// Variants of revisions after v2 too: the catch-all holds any tag either revision does
 /// not define, with any bytes.
 fn unknown_variant() -> impl Strategy<Value = UnknownVariant> {
-    (3u32..=u32::MAX, proptest::collection::vec(any::<u8>(), 0..8)).prop_map(|(tag, body)| {
-        UnknownVariant {
+    (
+        3u32..=u32::MAX,
+        proptest::collection::vec(any::<u8>(), 0..8),
+    )
+        .prop_map(|(tag, body)| UnknownVariant {
             tag,
             body: UnknownFields::from_bytes(Bytes::from(body)),
-        }
-    })
+        })
 }
 
 fn v2_event() -> impl Strategy<Value = v2::Event> {
@@ -81,17 +83,14 @@ fn v1_order() -> impl Strategy<Value = v1::Order> {
         Just(v1::Event::Deleted),
         unknown_variant().prop_map(v1::Event::Unknown),
     ];
-    (
-        any::<u64>(),
-        proptest::collection::vec(item, 0..4),
-        event,
-    )
-        .prop_map(|(id, items, event)| v1::Order {
+    (any::<u64>(), proptest::collection::vec(item, 0..4), event).prop_map(|(id, items, event)| {
+        v1::Order {
             id,
             items,
             event,
             rest: UnknownFields::new(),
-        })
+        }
+    })
 }
 
 proptest! {
