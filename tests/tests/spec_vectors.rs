@@ -291,7 +291,8 @@ fn registry() -> Vec<(&'static str, Check)> {
 fn every_spec_vector_encodes_and_decodes_exactly() {
     let spec = spec_text();
     let vectors = vectors(&spec);
-    let registry = registry();
+    let mut registry = registry();
+    registry.extend(evolution_registry());
     for vector in &vectors {
         let check = registry
             .iter()
@@ -331,4 +332,138 @@ fn spec_has_enough_vectors_covering_frames() {
 fn spec_crc_check_value_matches_crc32fast() {
     assert_eq!(wirewright::frame_crc(b"123456789"), 0xCBF4_3926);
     assert!(spec_text().contains("0xCBF43926"));
+}
+
+/// §9.8: bytes that two definitions of one protocol read. `written` is the writer's
+/// value, which encodes to the vector's bytes and decodes back from them; `read` is what
+/// the other definition decodes them to, and `read_reencodes` says whether it writes
+/// them back unchanged (it does when it keeps the unknown data, §12.6).
+fn evolved<W, R>(vector: &Vector, written: W, read: R, read_reencodes: bool)
+where
+    W: Encode + for<'de> Decode<'de> + PartialEq + Debug,
+    R: Encode + for<'de> Decode<'de> + PartialEq + Debug,
+{
+    owned(vector, written);
+    let decoded = R::decode(&vector.bytes)
+        .unwrap_or_else(|err| panic!("{}: the other definition fails: {err}", vector.name));
+    assert_eq!(decoded, read, "{}: the other definition", vector.name);
+    if read_reencodes {
+        assert_eq!(
+            to_hex(&decoded.encode_to_vec()),
+            to_hex(&vector.bytes),
+            "{}: the other definition re-encodes",
+            vector.name
+        );
+    }
+}
+
+fn evolution_registry() -> Vec<(&'static str, Check)> {
+    use wirewright::{UnknownFields, UnknownVariant};
+    use wirewright_tests::evolution::{v1, v2};
+    fn unknown(bytes: &'static [u8]) -> UnknownFields {
+        UnknownFields::from_bytes(Bytes::from_static(bytes))
+    }
+    fn v1_item() -> v1::Item {
+        v1::Item {
+            name: "ab".into(),
+            qty: 3,
+            rest: UnknownFields::new(),
+        }
+    }
+    fn v1_order() -> v1::Order {
+        v1::Order {
+            id: 7,
+            items: vec![],
+            event: v1::Event::Deleted,
+            rest: UnknownFields::new(),
+        }
+    }
+    vec![
+        ("evolution-item-v1", |v| {
+            let read = v2::Item {
+                name: "ab".into(),
+                qty: 3,
+                price_cents: 0,
+                currency: "EUR".into(),
+                rest: UnknownFields::new(),
+            };
+            evolved(v, v1_item(), read, false)
+        }),
+        ("evolution-item-v2", |v| {
+            let written = v2::Item {
+                name: "ab".into(),
+                qty: 3,
+                price_cents: 250,
+                currency: "EUR".into(),
+                rest: UnknownFields::new(),
+            };
+            let read = v1::Item {
+                rest: unknown(&[0xfa, 0x01, 0x03, 0x45, 0x55, 0x52]),
+                ..v1_item()
+            };
+            evolved(v, written, read, true)
+        }),
+        ("evolution-event-created-v2", |v| {
+            let written = v2::Event::Created {
+                by: "ann".into(),
+                at: 5,
+                rest: UnknownFields::new(),
+            };
+            let read = v1::Event::Created {
+                by: "ann".into(),
+                rest: unknown(&[0x05]),
+            };
+            evolved(v, written, read, true)
+        }),
+        ("evolution-event-deleted", |v| {
+            evolved(v, v2::Event::Deleted, v1::Event::Deleted, true)
+        }),
+        ("evolution-event-renamed", |v| {
+            let written = v2::Event::Renamed { to: "x".into() };
+            let read = v1::Event::Unknown(UnknownVariant {
+                tag: 2,
+                body: unknown(&[0x01, 0x78]),
+            });
+            evolved(v, written, read, true)
+        }),
+        ("evolution-order-v2", |v| {
+            let written = v2::Order {
+                id: 7,
+                items: vec![],
+                event: v2::Event::Deleted,
+                note: Some("hi".into()),
+                priority: 1,
+                rest: UnknownFields::new(),
+            };
+            let read = v1::Order {
+                rest: unknown(&[0x01, 0x02, 0x68, 0x69, 0x01]),
+                ..v1_order()
+            };
+            evolved(v, written, read, true)
+        }),
+        ("evolution-order-v1", |v| {
+            let read = v2::Order {
+                id: 7,
+                items: vec![],
+                event: v2::Event::Deleted,
+                note: None,
+                priority: 0,
+                rest: UnknownFields::new(),
+            };
+            evolved(v, v1_order(), read, false)
+        }),
+        ("evolution-frame-ping-v2", |v| {
+            let written = v2::Ping {
+                seq: 1,
+                sent_at: 300,
+            };
+            let mut buf = Vec::new();
+            encode_frame(&written, 0, &mut buf).unwrap();
+            assert_eq!(to_hex(&buf), to_hex(&v.bytes), "{}: encoding", v.name);
+            let (header, decoded): (FrameHeader, v2::Ping) = decode_frame(&v.bytes).unwrap();
+            assert_eq!((header.message_type, decoded), (41, written), "{}", v.name);
+            let (_, read): (FrameHeader, v1::Ping) = decode_frame(&v.bytes).unwrap();
+            assert_eq!(read, v1::Ping { seq: 1 }, "{}: v1 skips the tail", v.name);
+        }),
+    ]
 }
