@@ -100,6 +100,111 @@ use syn::{parse_macro_input, DeriveInput};
 /// assert_eq!(err.to_string(), "Shape: unknown variant tag 3 for enum Shape at byte 0");
 /// # Ok::<(), wirewright::DecodeError>(())
 /// ```
+///
+/// # Evolution (SPEC.md §12)
+/// A deployed protocol changes without breaking its peers when fields are **appended**
+/// and variants **added** by these rules:
+///
+/// - A top-level message (a type with an `id`, sent as a frame) needs nothing: a receiver
+///   skips the fields a newer peer appended after the ones it knows (the frame gives the
+///   payload's length), and fills the defaults of appended fields an older peer did not
+///   write. This costs no bytes.
+/// - A type nested in another (in a `Vec`, an `Option`, a field, a variant) is frozen
+///   unless it is `#[wire(evolvable)]`: its encoding is then a block, one varint length
+///   before its body, everywhere it is used (a top-level message too).
+/// - An evolvable enum's variants are blocks as well; its `#[wire(other)]` catch-all takes
+///   the variants it does not know.
+///
+/// On the type:
+/// - `#[wire(evolvable)]`: the value is a block, so fields can be appended to it (or to
+///   an enum's variants) and variants added, where it is nested.
+///
+/// On a variant of an evolvable enum:
+/// - `#[wire(other)]`: the catch-all, `Unknown(wirewright::UnknownVariant)`, holding the
+///   tag and bytes of a variant this definition does not know; it re-encodes them byte for
+///   byte. It has no tag of its own. Without one, an unknown tag is an error.
+///
+/// On a field:
+/// - `#[wire(since = N)]`: appended in revision N (2 or more; the first definition is
+///   revision 1). When the bytes end before it, it takes `Default::default()`. Revisions
+///   never decrease in field order, so appended fields come last.
+/// - `#[wire(since = N, default = "path")]`: as `since`, with the value of `path()`.
+/// - `#[wire(unknown)]`: the last field, a `wirewright::UnknownFields` that keeps the
+///   unknown tail of the block (or top-level payload) and writes it back verbatim: a
+///   proxy built against an older definition forwards newer messages unchanged.
+///
+/// ```
+/// use wirewright::{Decode, Encode, Message, UnknownFields, UnknownVariant};
+///
+/// // Revision 1, as deployed.
+/// mod v1 {
+///     use wirewright::{Message, UnknownFields};
+///     #[derive(Message, Debug, PartialEq)]
+///     #[wire(evolvable)]
+///     pub struct Item { pub name: String, #[wire(unknown)] pub rest: UnknownFields }
+///
+///     #[derive(Message, Debug, PartialEq)]
+///     #[wire(id = 1)]
+///     pub struct Order { pub items: Vec<Item> }
+/// }
+///
+/// fn one_euro() -> String { "EUR".into() }
+///
+/// // Revision 2: fields appended to the message and to the nested item.
+/// #[derive(Message, Debug, PartialEq)]
+/// #[wire(evolvable)]
+/// struct Item {
+///     name: String,
+///     #[wire(since = 2)]
+///     price: u64,
+///     #[wire(since = 2, default = "one_euro")]
+///     currency: String,
+///     #[wire(unknown)]
+///     rest: UnknownFields,
+/// }
+///
+/// #[derive(Message, Debug, PartialEq)]
+/// #[wire(id = 1)]
+/// struct Order { items: Vec<Item>, #[wire(since = 2)] note: Option<String> }
+///
+/// let item = Item { name: "tea".into(), price: 5, currency: "CHF".into(), rest: UnknownFields::new() };
+/// let new = Order { items: vec![item], note: Some("hot".into()) };
+/// let bytes = new.encode_to_vec();
+///
+/// // v1 reads what it knows and keeps the item's new fields as unknown data. (In a frame,
+/// // it skips `note` too; standalone `decode` rejects a tail v1's Order does not keep.)
+/// let items_only = &bytes[..bytes.len() - 5];
+/// let old = v1::Order::decode(items_only)?;
+/// assert_eq!(old.items[0].name, "tea");
+/// assert_eq!(old.items[0].rest.as_bytes(), [5, 3, b'C', b'H', b'F']);
+/// assert_eq!(old.encode_to_vec(), items_only); // written back unchanged
+///
+/// // v2 reads v1's bytes with the defaults.
+/// let old = v1::Order { items: vec![v1::Item { name: "tea".into(), rest: UnknownFields::new() }] };
+/// let new = Order::decode(&old.encode_to_vec())?;
+/// assert_eq!((new.items[0].price, &*new.items[0].currency, &new.note), (0, "EUR", &None));
+///
+/// // An evolvable enum with a catch-all keeps a variant added later.
+/// #[derive(Message, Debug, PartialEq)]
+/// #[wire(evolvable)]
+/// enum Event {
+///     Created { by: String }, // tag 0: tag, block length, fields
+///     Deleted,                // tag 1: `01 00`
+///     #[wire(other)]
+///     Unknown(UnknownVariant),
+/// }
+/// assert_eq!(Event::Deleted.encode_to_vec(), [1, 0]);
+/// let later = Event::decode(&[7, 1, 42])?; // tag 7, one byte of fields
+/// assert!(matches!(&later, Event::Unknown(UnknownVariant { tag: 7, .. })));
+/// assert_eq!(later.encode_to_vec(), [7, 1, 42]);
+/// # Ok::<(), wirewright::DecodeError>(())
+/// ```
+///
+/// Mistakes are compile errors: an appended field without a default (its type has no
+/// `Default` and no `default = "..."`), a revision lower than one before it, a field
+/// after the `unknown` one, a catch-all that does not hold one `UnknownVariant`, and
+/// `since`, `unknown` or `other` in a frozen enum (its variants have no length to skip
+/// by).
 #[proc_macro_derive(Message, attributes(wire))]
 pub fn derive_message(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
