@@ -12,10 +12,14 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use arbitrary::{Arbitrary, Unstructured};
 use serde::{Deserialize, Serialize};
 use tokio_util::codec::Decoder;
-use wirewright::bytes::BytesMut;
+use wirewright::bytes::{Bytes, BytesMut};
 use wirewright::fuzzing::{check_decode, check_payload, check_roundtrip};
 use wirewright::transport::{FrameCodec, Incoming};
-use wirewright::{Decode, Encode, Message, Protocol};
+use wirewright::{
+    Decode, DecodeProtocol, Encode, Message, Protocol, Reader, UnknownFields, UnknownVariant,
+};
+
+use crate::evolution::{project, v1, v2};
 
 /// A pair with two type parameters: generics in derived code.
 #[derive(Message, Arbitrary, Serialize, Deserialize, Debug, Clone, PartialEq)]
@@ -113,6 +117,72 @@ pub struct Doc {
     pub tree: Tree,
 }
 
+/// An evolvable struct (a block) that keeps unknown data (SPEC.md §12).
+#[derive(Message, Arbitrary, Debug, Clone, PartialEq)]
+#[wire(evolvable)]
+pub struct Entry {
+    /// Text.
+    pub key: String,
+    /// Signed.
+    pub amount: i64,
+    /// Appended by later revisions: any bytes.
+    #[wire(unknown)]
+    #[arbitrary(with = unknown_fields)]
+    pub rest: UnknownFields,
+}
+
+/// An evolvable enum with a catch-all, blocks inside blocks.
+#[derive(Message, Arbitrary, Debug, Clone, PartialEq)]
+#[wire(evolvable)]
+pub enum Change {
+    /// Tag 0.
+    Add(Entry),
+    /// Tag 1.
+    Remove {
+        /// Which.
+        key: String,
+        /// Appended by later revisions.
+        #[wire(unknown)]
+        #[arbitrary(with = unknown_fields)]
+        rest: UnknownFields,
+    },
+    /// Tag 2.
+    Clear,
+    /// Any other tag.
+    #[wire(other)]
+    Unknown(#[arbitrary(with = unknown_change)] UnknownVariant),
+}
+
+/// A top-level message of evolvable types that keeps its own unknown tail.
+#[derive(Message, Arbitrary, Debug, Clone, PartialEq)]
+#[wire(id = 4)]
+pub struct Ledger {
+    /// Evolvable structs in a sequence.
+    pub entries: Vec<Entry>,
+    /// Evolvable enums in a sequence.
+    pub changes: Vec<Change>,
+    /// And in an option.
+    pub last: Option<Change>,
+    /// Appended by later revisions.
+    #[wire(unknown)]
+    #[arbitrary(with = unknown_fields)]
+    pub rest: UnknownFields,
+}
+
+fn unknown_fields(input: &mut Unstructured<'_>) -> arbitrary::Result<UnknownFields> {
+    Ok(UnknownFields::from_bytes(Bytes::from(
+        Vec::<u8>::arbitrary(input)?,
+    )))
+}
+
+/// A variant `Change` does not define (its tags are 0 to 2), with any bytes.
+fn unknown_change(input: &mut Unstructured<'_>) -> arbitrary::Result<UnknownVariant> {
+    Ok(UnknownVariant {
+        tag: input.int_in_range(3..=u32::MAX)?,
+        body: unknown_fields(input)?,
+    })
+}
+
 /// Every fuzz message in one protocol.
 #[derive(Protocol, Debug, Clone, PartialEq)]
 pub enum FuzzProtocol<'a> {
@@ -122,6 +192,8 @@ pub enum FuzzProtocol<'a> {
     Doc(Doc),
     /// Id 3.
     Tree(Tree),
+    /// Id 4.
+    Ledger(Ledger),
 }
 
 /// The owned messages, for decoders that outlive their input (the stream).
@@ -131,6 +203,8 @@ pub enum OwnedProtocol {
     Doc(Doc),
     /// Id 3.
     Tree(Tree),
+    /// Id 4.
+    Ledger(Ledger),
 }
 
 /// Target `frame`: arbitrary bytes into the frame decoder, and (first two bytes as the
@@ -146,7 +220,7 @@ pub fn payload(data: &[u8]) {
     let Some((&selector, rest)) = data.split_first() else {
         return;
     };
-    match selector % 8 {
+    match selector % 10 {
         0 => check_payload::<Record<'_>>(rest),
         1 => check_payload::<Doc>(rest),
         2 => check_payload::<Tree>(rest),
@@ -154,7 +228,9 @@ pub fn payload(data: &[u8]) {
         4 => check_payload::<Vec<Option<(u16, i64)>>>(rest),
         5 => check_payload::<HashMap<String, BTreeSet<u8>>>(rest),
         6 => check_payload::<(char, f32, [u16; 3], Pair<&str, &[u8]>)>(rest),
-        _ => check_payload::<(bool, u8, i8, u128, i128, usize, isize, ())>(rest),
+        7 => check_payload::<(bool, u8, i8, u128, i128, usize, isize, ())>(rest),
+        8 => check_payload::<Ledger>(rest),
+        _ => check_payload::<Vec<Option<Change>>>(rest),
     }
 }
 
@@ -184,6 +260,9 @@ pub fn roundtrip(data: &[u8]) {
         if within_depth_limit(&tree) {
             check_roundtrip(&tree);
         }
+    }
+    if let Ok(ledger) = Ledger::arbitrary(&mut input) {
+        check_roundtrip(&ledger);
     }
     if let Ok(record) = Record::arbitrary(&mut input) {
         let bytes = record.encode_to_vec();
@@ -377,4 +456,93 @@ fn json_depth(text: &str) -> usize {
         }
     }
     deepest
+}
+
+/// Target `evolution`: a differential between two revisions of one protocol
+/// ([`crate::evolution`]). The first byte picks a type, the rest is decoded by its v1 and
+/// its v2 definition, as a top-level payload (`Order`, `Ping`) or a standalone value
+/// (`Item`, `Event`). v1 reads a prefix of what v2 reads and keeps the rest, so whatever
+/// v2 accepts v1 must accept too, and the two must agree on every field they share;
+/// whatever v1 accepts, it must write back byte for byte (it keeps unknown data).
+pub fn evolution(data: &[u8]) {
+    let Some((&selector, rest)) = data.split_first() else {
+        return;
+    };
+    match selector % 4 {
+        0 => {
+            let old = top_level::<v1::Order>(rest);
+            if let Some((new, _)) = top_level::<v2::Order>(rest) {
+                let (old, read) = old.unwrap_or_else(|| panic!("v2 reads {new:?}, v1 fails"));
+                assert_eq!(shared_order(&old), shared_order(&project::order(&new)));
+                assert_eq!(read, rest.len(), "v1 keeps the tail of {old:?}");
+            }
+        }
+        1 => {
+            let old = v1::Item::decode(rest);
+            if let Ok(new) = v2::Item::decode(rest) {
+                let old = old.unwrap_or_else(|err| panic!("v2 reads {new:?}, v1 fails: {err}"));
+                assert_eq!(shared_item(&old), shared_item(&project::item(&new)));
+            }
+        }
+        2 => {
+            let old = v1::Event::decode(rest);
+            if let Ok(new) = v2::Event::decode(rest) {
+                let old = old.unwrap_or_else(|err| panic!("v2 reads {new:?}, v1 fails: {err}"));
+                assert_eq!(shared_event(&old), shared_event(&project::event(&new)));
+            }
+        }
+        _ => {
+            let old = top_level::<v1::Ping>(rest);
+            if let Some((new, _)) = top_level::<v2::Ping>(rest) {
+                let (old, _) = old.unwrap_or_else(|| panic!("v2 reads {new:?}, v1 fails"));
+                assert_eq!(old, project::ping(&new));
+            }
+        }
+    }
+    // What each definition accepts on its own, it writes back as read.
+    for (value, read) in [
+        top_level::<v1::Order>(rest).map(|(value, read)| (value.encode_to_vec(), read)),
+        v1::Item::decode(rest)
+            .ok()
+            .map(|value| (value.encode_to_vec(), rest.len())),
+        v1::Event::decode(rest)
+            .ok()
+            .map(|value| (value.encode_to_vec(), rest.len())),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        assert_eq!(value, rest[..read], "v1 does not write back what it read");
+    }
+}
+
+/// Decodes `payload` as a frame's payload of message `M`: the value and how many bytes it
+/// read (the rest is an unknown tail the frame skips).
+fn top_level<'a, M: Message + DecodeProtocol<'a>>(payload: &'a [u8]) -> Option<(M, usize)> {
+    let mut reader = Reader::new(payload);
+    let value = M::decode_message(M::ID, &mut reader).ok()?;
+    Some((value, reader.position()))
+}
+
+/// What v1 and v2 share of an order: every field v1 knows, unknown data left out.
+fn shared_order(order: &v1::Order) -> (u64, Vec<(String, u32)>, (u32, Option<String>)) {
+    (
+        order.id,
+        order.items.iter().map(shared_item).collect(),
+        shared_event(&order.event),
+    )
+}
+
+fn shared_item(item: &v1::Item) -> (String, u32) {
+    (item.name.clone(), item.qty)
+}
+
+/// The tag, and the `by` of a `Created`: an unknown variant's bytes may differ (v2 reads
+/// `Renamed` without keeping what follows its field).
+fn shared_event(event: &v1::Event) -> (u32, Option<String>) {
+    match event {
+        v1::Event::Created { by, .. } => (0, Some(by.clone())),
+        v1::Event::Deleted => (1, None),
+        v1::Event::Unknown(unknown) => (unknown.tag, None),
+    }
 }

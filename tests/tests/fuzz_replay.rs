@@ -12,17 +12,20 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use wirewright::{encode_frame, Encode};
-use wirewright_tests::fuzz_cases::{self, Doc, FuzzProtocol, Pair, Record, Shape, Tree};
+use wirewright_tests::fuzz_cases::{
+    self, Change, Doc, Entry, FuzzProtocol, Ledger, Pair, Record, Shape, Tree,
+};
 use wirewright_tests::spec::{spec_text, vectors};
 
 type Case = fn(&[u8]);
 
-const TARGETS: [(&str, Case); 5] = [
+const TARGETS: [(&str, Case); 6] = [
     ("frame", fuzz_cases::frame),
     ("payload", fuzz_cases::payload),
     ("roundtrip", fuzz_cases::roundtrip),
     ("json", fuzz_cases::json),
     ("stream", fuzz_cases::stream),
+    ("evolution", fuzz_cases::evolution),
 ];
 
 fn fuzz_dir() -> PathBuf {
@@ -191,9 +194,76 @@ fn write_seeds() {
         seeds.push(("roundtrip", format!("bytes-{index}"), bytes.clone()));
         seeds.push(("stream", format!("bytes-{index}"), bytes));
     }
+    evolution_seeds(&mut seeds);
     for (target, name, bytes) in seeds {
         let dir = fuzz_dir().join("seeds").join(target);
         fs::create_dir_all(&dir).unwrap();
         fs::write(dir.join(name), bytes).unwrap();
+    }
+}
+
+/// Seeds of the evolution targets: the §9.8 vectors as each type of the `evolution`
+/// differential, and a `Ledger` (evolvable types that keep unknown data) for the others.
+fn evolution_seeds(seeds: &mut Vec<(&str, String, Vec<u8>)>) {
+    for vector in vectors(&spec_text()) {
+        if !vector.name.starts_with("evolution-") {
+            continue;
+        }
+        let payload = match vector.name.strip_prefix("evolution-frame-") {
+            // A frame: the payload follows the 16-byte header, before the CRC.
+            Some(_) => vector.bytes[16..vector.bytes.len() - 4].to_vec(),
+            None => vector.bytes.clone(),
+        };
+        for selector in 0..4u8 {
+            let mut input = vec![selector];
+            input.extend(&payload);
+            seeds.push((
+                "evolution",
+                format!("spec-{}-as-{selector}", vector.name),
+                input,
+            ));
+        }
+    }
+    let ledger = sample_ledger();
+    seeds.push((
+        "frame",
+        "sample-ledger".into(),
+        frame_of(&FuzzProtocol::Ledger(ledger.clone()), 4),
+    ));
+    let mut input = vec![8u8];
+    input.extend(ledger.encode_to_vec());
+    seeds.push(("payload", "sample-ledger".into(), input));
+}
+
+fn sample_ledger() -> Ledger {
+    use wirewright::bytes::Bytes;
+    use wirewright::{UnknownFields, UnknownVariant};
+    let entry = |key: &str, amount| Entry {
+        key: key.into(),
+        amount,
+        rest: UnknownFields::new(),
+    };
+    Ledger {
+        entries: vec![
+            entry("a", -5),
+            Entry {
+                rest: UnknownFields::from_bytes(Bytes::from_static(&[1, 2, 3])),
+                ..entry("b", 300)
+            },
+        ],
+        changes: vec![
+            Change::Add(entry("c", 1)),
+            Change::Remove {
+                key: "a".into(),
+                rest: UnknownFields::new(),
+            },
+            Change::Clear,
+            Change::Unknown(UnknownVariant {
+                tag: 9,
+                body: UnknownFields::from_bytes(Bytes::from_static(b"later")),
+            }),
+        ],
+        last: Some(Change::Clear),
+        rest: UnknownFields::from_bytes(Bytes::from_static(&[0xff])),
     }
 }
