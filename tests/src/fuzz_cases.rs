@@ -524,8 +524,11 @@ fn top_level<'a, M: Message + DecodeProtocol<'a>>(payload: &'a [u8]) -> Option<(
     Some((value, reader.position()))
 }
 
+/// An event as both revisions see it: its tag, and `by` for `Created`.
+type SharedEvent = (u32, Option<String>);
+
 /// What v1 and v2 share of an order: every field v1 knows, unknown data left out.
-fn shared_order(order: &v1::Order) -> (u64, Vec<(String, u32)>, (u32, Option<String>)) {
+fn shared_order(order: &v1::Order) -> (u64, Vec<(String, u32)>, SharedEvent) {
     (
         order.id,
         order.items.iter().map(shared_item).collect(),
@@ -539,7 +542,7 @@ fn shared_item(item: &v1::Item) -> (String, u32) {
 
 /// The tag, and the `by` of a `Created`: an unknown variant's bytes may differ (v2 reads
 /// `Renamed` without keeping what follows its field).
-fn shared_event(event: &v1::Event) -> (u32, Option<String>) {
+fn shared_event(event: &v1::Event) -> SharedEvent {
     match event {
         v1::Event::Created { by, .. } => (0, Some(by.clone())),
         v1::Event::Deleted => (1, None),
