@@ -260,3 +260,82 @@ fn evolvable_blocks_count_toward_the_depth_limit() {
     );
     assert!(v1::Order::decode_with_limits(&bytes, Limits::new().with_max_depth(3)).is_ok());
 }
+
+/// Derived evolution code uses absolute paths only: it compiles where the prelude and
+/// the runtime's names are shadowed, without a warning.
+mod shadowed {
+    #![deny(warnings, unused_qualifications, unused_results, trivial_numeric_casts)]
+    #![allow(dead_code, non_camel_case_types)]
+
+    use wirewright::Message;
+
+    struct Result;
+    struct Option;
+    struct Default;
+    struct Ok;
+    struct Err;
+    struct u32;
+    struct usize;
+    struct UnknownFields;
+    struct UnknownVariant;
+    struct Reader;
+    mod core {}
+    mod bytes {}
+    mod evolve {}
+
+    fn sixty() -> ::core::primitive::u64 {
+        60
+    }
+
+    #[derive(Message, Debug, PartialEq)]
+    #[wire(evolvable)]
+    pub(crate) struct Nested {
+        pub(crate) a: ::core::primitive::u8,
+        #[wire(since = 2, default = "sixty")]
+        pub(crate) b: ::core::primitive::u64,
+        #[wire(unknown)]
+        pub(crate) rest: ::wirewright::UnknownFields,
+    }
+
+    #[derive(Message, Debug, PartialEq)]
+    #[wire(evolvable)]
+    pub(crate) enum Kind {
+        One {
+            #[wire(since = 2)]
+            x: ::core::primitive::u16,
+        },
+        #[wire(other)]
+        Other(::wirewright::UnknownVariant),
+    }
+
+    #[derive(Message, Debug, PartialEq)]
+    #[wire(id = 3)]
+    pub(crate) struct Top {
+        pub(crate) nested: Nested,
+        pub(crate) kind: Kind,
+        #[wire(since = 2)]
+        pub(crate) c: ::core::primitive::u32,
+        #[wire(unknown)]
+        pub(crate) rest: ::wirewright::UnknownFields,
+    }
+}
+
+#[test]
+fn derived_evolution_code_compiles_with_shadowed_names_and_reads_older_bytes() {
+    use shadowed::{Kind, Nested, Top};
+    // nested block [1 byte: a = 5], kind tag 0 with an empty block; no `c`.
+    let top = Top::decode(&[1, 5, 0, 0]).unwrap();
+    assert_eq!(
+        top,
+        Top {
+            nested: Nested {
+                a: 5,
+                b: 60,
+                rest: UnknownFields::new()
+            },
+            kind: Kind::One { x: 0 },
+            c: 0,
+            rest: UnknownFields::new(),
+        }
+    );
+}
