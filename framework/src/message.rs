@@ -111,7 +111,10 @@ pub trait DecodeProtocol<'de>: Sized {
     /// Whether `message_type` names one of the protocol's messages.
     fn accepts(message_type: u16) -> bool;
 
-    /// Decodes the payload of a frame whose header carries `message_type`.
+    /// Decodes the payload of a frame whose header carries `message_type`. Bytes after
+    /// the message's fields that its definition does not keep (an unknown tail written
+    /// by a newer definition, SPEC.md §12.2) are left in `payload`; the frame decoders
+    /// skip them.
     ///
     /// # Errors
     /// [`FrameError::UnknownMessageType`] for an id the protocol does not define,

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
-use wirewright::rpc::{RpcClient, RpcClientConfig, RpcServer, RpcServerConfig};
+use wirewright::rpc::{RpcClient, RpcClientConfig, RpcError, RpcServer, RpcServerConfig};
 use wirewright::transport::{Connection, ConnectionConfig};
 use wirewright::{encode_frame, UnknownFields};
 use wirewright_tests::evolution::{lift, project, v1, v2};
@@ -182,6 +182,32 @@ async fn a_v1_proxy_forwards_v2_traffic_byte_for_byte() {
 
         let (inbound, outbound) = proxy.await.unwrap();
         drop((inbound, outbound, sender));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_application_error_of_a_newer_revision_reaches_an_older_client() {
+    within(async {
+        let (client_io, server_io) = tcp_pair().await;
+        let server = RpcServer::new(RpcServerConfig::new(), |order: v2::Order| async move {
+            Err::<v2::Order, _>(v2::Ping {
+                seq: order.id as u32,
+                sent_at: 77,
+            })
+        });
+        let serving =
+            tokio::spawn(async move { server.serve_io(server_io, &Default::default()).await });
+        let client =
+            RpcClient::<v1::Order, v1::Order, v1::Ping>::over(client_io, RpcClientConfig::new());
+        let err = client.call(v1_order(6)).await.unwrap_err();
+        // The error payload is top-level too: v1 skips the appended `sent_at`.
+        assert!(
+            matches!(err, RpcError::Application(v1::Ping { seq: 6 })),
+            "{err:?}"
+        );
+        client.close().await;
+        serving.await.unwrap().unwrap();
     })
     .await;
 }

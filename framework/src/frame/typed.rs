@@ -115,7 +115,8 @@ where
 
 /// Decodes `frame`, which must hold exactly one complete binary frame, into its header
 /// and message, with the default [`Limits`]. Borrowed fields (`&str`, `&[u8]`) point into
-/// `frame`.
+/// `frame`. Payload bytes after the fields the message's definition knows (appended by a
+/// newer definition) are skipped, unless the message keeps them (SPEC.md §12.2).
 ///
 /// # Errors
 /// Every framing error of [`RawFrame::parse`], then

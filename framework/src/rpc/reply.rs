@@ -141,9 +141,13 @@ where
         };
         match header.flags.kind() {
             FrameKind::Response => Self::decode_message(message_type, payload),
-            FrameKind::Error if message_type == ErrorCode::APPLICATION => E::decode_raw(payload)
-                .map(Reply::Application)
-                .map_err(payload_error),
+            // The error is the whole payload: it evolves as a top-level message does
+            // (SPEC.md §12.2).
+            FrameKind::Error if message_type == ErrorCode::APPLICATION => {
+                E::decode_payload_raw(payload)
+                    .map(Reply::Application)
+                    .map_err(payload_error)
+            }
             FrameKind::Error => {
                 let message = String::decode_raw(payload).map_err(payload_error)?;
                 Ok(Reply::Failure(Failure {
