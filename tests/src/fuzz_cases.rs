@@ -146,8 +146,14 @@ pub enum Change {
         #[arbitrary(with = unknown_fields)]
         rest: UnknownFields,
     },
-    /// Tag 2.
-    Clear,
+    /// Tag 2. A unit variant could not keep what a later revision appends to it, so
+    /// this one has a field for it: every block of `Ledger` re-encodes byte for byte.
+    Clear {
+        /// Appended by later revisions.
+        #[wire(unknown)]
+        #[arbitrary(with = unknown_fields)]
+        rest: UnknownFields,
+    },
     /// Any other tag.
     #[wire(other)]
     Unknown(#[arbitrary(with = unknown_change)] UnknownVariant),
@@ -499,20 +505,26 @@ pub fn evolution(data: &[u8]) {
             }
         }
     }
-    // What each definition accepts on its own, it writes back as read.
-    for (value, read) in [
-        top_level::<v1::Order>(rest).map(|(value, read)| (value.encode_to_vec(), read)),
-        v1::Item::decode(rest)
-            .ok()
-            .map(|value| (value.encode_to_vec(), rest.len())),
-        v1::Event::decode(rest)
-            .ok()
-            .map(|value| (value.encode_to_vec(), rest.len())),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        assert_eq!(value, rest[..read], "v1 does not write back what it read");
+    // What v1 accepts, it writes back as read, except the tail of a block of
+    // `Event::Deleted` (a unit variant keeps nothing): its re-encoding is then a fixed
+    // point.
+    if let Some((order, _)) = top_level::<v1::Order>(rest) {
+        let again = order.encode_to_vec();
+        assert_eq!(v1::Order::decode(&again).ok(), Some(order));
+    }
+    if let Ok(item) = v1::Item::decode(rest) {
+        assert_eq!(
+            item.encode_to_vec(),
+            rest,
+            "v1 does not write back what it read"
+        );
+    }
+    if let Ok(event) = v1::Event::decode(rest) {
+        let again = event.encode_to_vec();
+        if !matches!(event, v1::Event::Deleted) {
+            assert_eq!(again, rest, "v1 does not write back what it read");
+        }
+        assert_eq!(v1::Event::decode(&again).ok(), Some(event));
     }
 }
 

@@ -257,13 +257,17 @@ fn sample_ledger() -> Ledger {
                 key: "a".into(),
                 rest: UnknownFields::new(),
             },
-            Change::Clear,
+            Change::Clear {
+                rest: UnknownFields::new(),
+            },
             Change::Unknown(UnknownVariant {
                 tag: 9,
                 body: UnknownFields::from_bytes(Bytes::from_static(b"later")),
             }),
         ],
-        last: Some(Change::Clear),
+        last: Some(Change::Clear {
+            rest: UnknownFields::from_bytes(Bytes::from_static(&[7])),
+        }),
         rest: UnknownFields::from_bytes(Bytes::from_static(&[0xff])),
     }
 }
