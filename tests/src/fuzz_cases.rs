@@ -135,8 +135,13 @@ pub struct Entry {
 #[derive(Message, Arbitrary, Debug, Clone, PartialEq)]
 #[wire(evolvable)]
 pub enum Change {
-    /// Tag 0.
-    Add(Entry),
+    /// Tag 0: a tuple variant keeps its unknown data in its last field.
+    Add(
+        Entry,
+        #[wire(unknown)]
+        #[arbitrary(with = unknown_fields)]
+        UnknownFields,
+    ),
     /// Tag 1.
     Remove {
         /// Which.

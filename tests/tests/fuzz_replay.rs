@@ -252,7 +252,7 @@ fn sample_ledger() -> Ledger {
             },
         ],
         changes: vec![
-            Change::Add(entry("c", 1)),
+            Change::Add(entry("c", 1), UnknownFields::new()),
             Change::Remove {
                 key: "a".into(),
                 rest: UnknownFields::new(),
