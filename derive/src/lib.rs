@@ -69,6 +69,8 @@ use syn::{parse_macro_input, DeriveInput};
 ///   replacing the inferred ones (`T: Encode` in `Encode`, `T: Decode<'de>` in `Decode`
 ///   for each type parameter a field on the wire uses); `bound(encode = "...", decode =
 ///   "...")` sets them separately, and `'de` names the input lifetime.
+/// - `#[wire(evolvable)]`, and `other`, `since`, `default`, `unknown` on variants and
+///   fields: see [Evolution](#evolution-specmd-12) below.
 ///
 /// On a variant:
 /// - `#[wire(tag = N)]`: the variant's tag (a `u32`). Two variants with one tag are a
