@@ -8,6 +8,7 @@ pub mod big_endian;
 pub mod chat;
 pub mod evolution;
 pub mod fuzz_cases;
+pub mod fuzz_evolution;
 pub mod rpc_types;
 pub mod spec;
 pub mod spec_types;
