@@ -172,6 +172,8 @@ pub enum Step {
     Expect(Vec<u8>),
     /// The server must write one frame next, matching this `Frame{..}` pattern.
     ExpectFrame(Value),
+    /// The peer ends its side of the stream (a TCP half-close) and keeps reading.
+    EndStream,
     /// The server must end the stream next, having sent nothing more.
     ExpectClose,
 }
@@ -286,6 +288,7 @@ pub fn behaviour(block: &Block) -> Result<Behaviour, String> {
             "expect-frame" => Step::ExpectFrame(
                 notation::parse_value(text).map_err(|err| format!("{name}: {text:?}: {err}"))?,
             ),
+            "end-stream" if text.is_empty() => Step::EndStream,
             "expect-close" if text.is_empty() => Step::ExpectClose,
             _ => return Err(format!("{name}: unknown step `{key}: {text}`")),
         };
