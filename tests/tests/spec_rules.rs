@@ -83,11 +83,33 @@ fn json_map_keys_are_strings_and_non_scalar_keys_are_refused() {
     assert_eq!(serde_json::to_string(&chars).unwrap(), r#"{"x":1}"#);
     let tuples = BTreeMap::from([((1u8, 2u8), 3u8)]);
     assert!(serde_json::to_string(&tuples).is_err());
+    let options = BTreeMap::from([(Some(1u8), 3u8)]);
+    // An option key is written as its value (`None` cannot be a key).
+    assert_eq!(serde_json::to_string(&options).unwrap(), r#"{"1":3}"#);
+    // A float key is its JSON number text.
+    let floats = FloatKeys(vec![(1.5, 3)]);
+    assert_eq!(serde_json::to_string(&floats).unwrap(), r#"{"1.5":3}"#);
+    let none = BTreeMap::from([(None::<u8>, 3u8)]);
+    assert!(serde_json::to_string(&none).is_err());
     // A receiver reads an integer key from its decimal string (JSON number syntax)
     // and nothing else.
     assert!(serde_json::from_str::<BTreeMap<u16, u8>>(r#"{"0x1":1}"#).is_err());
     assert!(serde_json::from_str::<BTreeMap<u16, u8>>(r#"{"01":1}"#).is_err());
     assert!(serde_json::from_str::<BTreeMap<u16, u8>>(r#"{" 1":1}"#).is_err());
+}
+
+/// A map with `f64` keys (which Rust's maps cannot hold, but serde can express).
+struct FloatKeys(Vec<(f64, u8)>);
+
+impl Serialize for FloatKeys {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (key, value) in &self.0 {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
 }
 
 #[test]
@@ -172,4 +194,58 @@ fn sequences_boxes_and_vec_u8_count_one_level_each() {
     assert!(Vec::<Vec<Vec<u8>>>::decode_with_limits(&bytes, three).is_ok());
     let two = Limits::new().with_max_depth(2);
     assert!(Vec::<Vec<Vec<u8>>>::decode_with_limits(&bytes, two).is_err());
+}
+
+#[test]
+fn minimum_lengths_are_the_table_of_spec_section_6() {
+    use std::collections::BTreeSet;
+    use std::marker::PhantomData;
+    use wirewright::Fixed;
+    use wirewright_tests::spec_types::{Marker, Meters, Pair, Token};
+    fn min<T: for<'de> Decode<'de>>() -> usize {
+        T::MIN_ENCODED_LEN
+    }
+    let ones = [
+        min::<bool>(),
+        min::<u8>(),
+        min::<i8>(),
+        min::<u16>(),
+        min::<u128>(),
+        min::<i64>(),
+        min::<usize>(),
+        min::<isize>(),
+        min::<char>(),
+        min::<String>(),
+        min::<Bytes>(),
+        min::<Vec<u64>>(),
+        min::<BTreeMap<u8, u8>>(),
+        min::<BTreeSet<u8>>(),
+        min::<Option<u64>>(),
+        min::<Shape>(),
+        min::<Token>(),
+    ];
+    assert!(ones.iter().all(|&len| len == 1), "{ones:?}");
+    assert_eq!(
+        [
+            min::<Fixed<u16>>(),
+            min::<Fixed<i32>>(),
+            min::<Fixed<u64>>(),
+            min::<Fixed<u128>>()
+        ],
+        [2, 4, 8, 16]
+    );
+    assert_eq!((min::<f32>(), min::<f64>()), (4, 8));
+    assert_eq!(min::<Box<f64>>(), 8);
+    assert_eq!(min::<(u8, f32, Option<u8>)>(), 6);
+    assert_eq!((min::<Meters>(), min::<Pair>(), min::<Join>()), (1, 2, 2));
+    assert_eq!(min::<[f32; 3]>(), 12);
+    assert_eq!(
+        [
+            min::<()>(),
+            min::<PhantomData<u8>>(),
+            min::<Marker>(),
+            min::<[u64; 0]>()
+        ],
+        [0; 4]
+    );
 }
