@@ -79,30 +79,38 @@ fn codec_error(err: &CodecError, input_len: usize) -> Found {
     }
 }
 
-/// SPEC.md §3.5: the errors after which the next frame still starts where the header
-/// says.
-fn class_of(error: &str) -> &'static str {
-    match error {
-        "unknown-message-type" | "unexpected-format" | "invalid-payload" => "message",
+/// SPEC.md §3.5's class of a frame error, as wirewright decides it.
+fn class_of_frame_error(err: &FrameError) -> &'static str {
+    if err.is_connection_error() {
+        "connection"
+    } else {
+        "message"
+    }
+}
+
+/// A control frame that breaks §7 is always a connection error.
+fn class_of_codec_error(err: &CodecError) -> &'static str {
+    match err {
+        CodecError::Frame(err) => class_of_frame_error(err),
         _ => "connection",
     }
 }
 
 /// A stream receiver whose protocol is `{Join}`: frames until the error, then the end
 /// of the stream.
-fn stream_error(bytes: &[u8]) -> Found {
+fn stream_error(bytes: &[u8]) -> (Found, &'static str) {
     let mut codec = FrameCodec::<Join>::new();
     let mut src = BytesMut::from(bytes);
     loop {
         match codec.decode(&mut src) {
             Ok(Some(_)) => continue,
             Ok(None) => {}
-            Err(err) => return codec_error(&err, bytes.len()),
+            Err(err) => return (codec_error(&err, bytes.len()), class_of_codec_error(&err)),
         }
         match codec.decode_eof(&mut src) {
             Ok(Some(_)) => continue,
             Ok(None) => panic!("the stream receiver accepted every frame"),
-            Err(err) => return codec_error(&err, bytes.len()),
+            Err(err) => return (codec_error(&err, bytes.len()), class_of_codec_error(&err)),
         }
     }
 }
@@ -143,11 +151,11 @@ fn payload_error(vector: &Negative) -> Found {
 /// A frame vector: the stream receiver and the one-frame-buffer receiver report the
 /// same error (the buffer receiver alone for trailing bytes, the stream receiver alone
 /// for control frames, which only a connection takes).
-fn frame_vector_error(vector: &Negative) -> Found {
+fn frame_vector_error(vector: &Negative) -> (Found, &'static str) {
     let bytes = &vector.bytes;
     let buffer = || match decode_frame::<Join>(bytes) {
         Ok((_, join)) => panic!("{}: accepted {join:?}", vector.name),
-        Err(err) => frame_error(&err, bytes.len()),
+        Err(err) => (frame_error(&err, bytes.len()), class_of_frame_error(&err)),
     };
     match vector.error.as_str() {
         "trailing-bytes" => buffer(),
@@ -176,13 +184,13 @@ fn every_negative_spec_vector_is_rejected_with_the_named_error_and_offset() {
     let mut wrong = Vec::new();
     for vector in &vectors {
         let is_frame = vector.ty.names().first() == Some(&"Frame");
-        let (error, offset) = if is_frame {
+        // A payload's error is an invalid payload (§3.5): a message error.
+        let ((error, offset), class) = if is_frame {
             assert_eq!(vector.ty.to_string(), "Frame<Join>", "{}", vector.name);
             frame_vector_error(vector)
         } else {
-            payload_error(vector)
+            (payload_error(vector), "message")
         };
-        let class = if is_frame { class_of(error) } else { "message" };
         let offset_matches = vector.offset.is_none() || offset == vector.offset;
         if error != vector.error || !offset_matches || class != vector.class {
             wrong.push(format!(
