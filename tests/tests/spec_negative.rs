@@ -244,3 +244,36 @@ fn the_depth_limit_vectors_sit_exactly_at_the_default_limit() {
         "64 trees (128 levels) decode"
     );
 }
+
+/// The error names of SPEC.md §9.0's vocabulary table (both columns).
+fn vocabulary(spec: &str) -> Vec<String> {
+    let start = spec
+        .find("| error | section | | error | section |")
+        .unwrap();
+    spec[start..]
+        .lines()
+        .skip(2)
+        .take_while(|line| line.starts_with('|'))
+        .flat_map(|line| {
+            line.split('|')
+                .filter_map(|cell| cell.trim().strip_prefix('`')?.strip_suffix('`'))
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[test]
+fn every_negative_vector_names_an_error_of_the_fixed_vocabulary() {
+    let spec = spec_text();
+    let vocabulary = vocabulary(&spec);
+    assert_eq!(vocabulary.len(), 27, "{vocabulary:?}");
+    for vector in negatives(&spec) {
+        assert!(
+            vocabulary.contains(&vector.error),
+            "{}: {} is not in SPEC.md §9.0's error table",
+            vector.name,
+            vector.error
+        );
+    }
+}
