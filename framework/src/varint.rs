@@ -71,7 +71,7 @@ pub fn put_u64<B: BufMut + ?Sized>(buf: &mut B, value: u64) {
 }
 
 /// Writes the varint of a value of 15 to 56 bits (three to eight bytes): the seven-bit
-/// groups are spread over the bytes of one word (the inverse of [`read_u64_word`]), the
+/// groups are spread over the bytes of one word (the inverse of [`decode_word`]), the
 /// continuation bits set on all bytes but the last, and the bytes written with at most
 /// three fixed-size writes rather than a loop and a variable-length copy.
 #[inline(never)]
@@ -182,92 +182,120 @@ pub const fn zigzag_decode_i128(value: u128) -> i128 {
 
 /// Reads a canonical varint of at most `bits` significant bits (8 to 64).
 ///
+/// Every width, one to ten bytes, decodes in straight-line code: one byte with a single
+/// test; with ten or more bytes left, any other width from one word and two bytes
+/// ([`decode_word`]); near the end of the input, the same code over the remaining bytes
+/// padded with zeros ([`read_u64_tail`]). Only errors leave this path: the byte-by-byte
+/// reference reader ([`read_u64_slow`]) then finds which error and where, so a malformed
+/// varint gets the same error whichever path saw it.
+///
 /// # Errors
 /// [`DecodeErrorKind::UnexpectedEnd`] when the input stops inside the varint,
 /// [`DecodeErrorKind::VarintOverlong`] for a needless trailing zero byte and
 /// [`DecodeErrorKind::VarintOverflow`] when the value needs more than `bits` bits.
-#[inline]
+#[inline(always)]
 pub(crate) fn read_u64(reader: &mut Reader<'_>, bits: u32) -> Result<u64, DecodeError> {
-    match *reader.rest() {
-        [first, ..] if first < 0x80 => {
+    let rest = reader.rest();
+    if let Some(&first) = rest.first() {
+        if first < 0x80 {
             reader.advance(1);
-            Ok(u64::from(first))
+            return Ok(u64::from(first));
         }
-        // Two bytes (lengths of 128 bytes to 16 KiB, small numbers): canonical when the
-        // second is not zero; 14 bits fit every type read as a varint (16 bits and wider).
-        [first, second, ..] if second < 0x80 && second != 0 && bits >= 14 => {
-            reader.advance(2);
-            Ok(u64::from(first & 0x7f) | (u64::from(second) << 7))
-        }
-        _ => read_u64_multi_byte(reader, bits),
     }
-}
-
-/// [`read_u64`] past its inline one- and two-byte cases.
-#[inline(never)]
-fn read_u64_multi_byte(reader: &mut Reader<'_>, bits: u32) -> Result<u64, DecodeError> {
-    match read_u64_word(reader.input(), reader.position(), bits) {
+    let decoded = match rest.first_chunk::<MAX_LEN_U64>() {
+        Some(chunk) => decode_chunk(chunk, bits),
+        None => read_u64_tail(reader.input(), rest, bits),
+    };
+    match decoded {
         Some((value, len)) => {
             reader.advance(len);
             Ok(value)
         }
-        // Nine or ten bytes, or an error: the byte-by-byte reader says which.
         None => read_u64_slow(reader, bits),
     }
+}
+
+/// [`decode_word`] over ten bytes.
+#[inline(always)]
+fn decode_chunk(chunk: &[u8; MAX_LEN_U64], bits: u32) -> Option<(u64, usize)> {
+    let [b0, b1, b2, b3, b4, b5, b6, b7, ninth, tenth] = *chunk;
+    let word = u64::from_le_bytes([b0, b1, b2, b3, b4, b5, b6, b7]);
+    decode_word(word, ninth, tenth, bits)
+}
+
+/// [`read_u64`] when fewer than ten bytes remain (the last fields of a message): the
+/// remaining bytes, followed by zeros, go through [`decode_word`]. A zero has no
+/// continuation bit, so a varint cut short by the end of the input ends in the padding;
+/// the length check then sends it to the reference reader, which reports the end.
+///
+/// The padded bytes come from one load of the input's last sixteen bytes, shifted so
+/// that the bytes already read fall off (`rest` is at most nine of them), or, for an
+/// input shorter than sixteen bytes, from a copy.
+#[inline(always)]
+fn read_u64_tail(input: &[u8], rest: &[u8], bits: u32) -> Option<(u64, usize)> {
+    debug_assert!(rest.len() < MAX_LEN_U64);
+    let padded = match input.last_chunk::<16>() {
+        Some(last) => u128::from_le_bytes(*last) >> (8 * (16 - rest.len())),
+        None => {
+            let mut padded = [0u8; 16];
+            for (slot, &byte) in padded.iter_mut().zip(rest) {
+                *slot = byte;
+            }
+            u128::from_le_bytes(padded)
+        }
+    };
+    let [ninth, tenth, ..] = (padded >> 64).to_le_bytes();
+    decode_word(padded as u64, ninth, tenth, bits).filter(|&(_, len)| len <= rest.len())
 }
 
 /// Bytes with their high bit set: where a varint continues.
 const CONTINUATION_BITS: u64 = 0x8080_8080_8080_8080;
 
-/// Reads a canonical varint of at most eight bytes at `position` of `input` with a few
-/// word operations instead of a loop: returns the value and its length, or `None` when
-/// the varint is longer, truncated, overlong or too wide for `bits` (the byte-by-byte
-/// reader then finds the error, so errors are the same whichever path runs).
-#[inline]
-fn read_u64_word(input: &[u8], position: usize, bits: u32) -> Option<(u64, usize)> {
-    let rest = input.get(position..).filter(|rest| !rest.is_empty())?;
-    let word = if let Some(chunk) = rest.first_chunk::<8>() {
-        u64::from_le_bytes(*chunk)
-    } else if let Some(tail) = input.last_chunk::<8>() {
-        // Fewer than eight bytes remain, as for the last field of a message: the input's
-        // last eight bytes end with them. Shifting out the bytes already read brings in
-        // zeros, whose clear high bit ends the varint there if the input stops inside it.
-        u64::from_le_bytes(*tail) >> (8 * (8 - rest.len()))
-    } else {
-        // An input shorter than eight bytes: pad it with zeros, to the same effect.
-        let mut padded = [0u8; 8];
-        padded[..rest.len()].copy_from_slice(rest);
-        u64::from_le_bytes(padded)
-    };
+/// Decodes the canonical varint at the start of the ten bytes `word` (the first eight,
+/// little-endian), `ninth` and `tenth`, with word operations instead of a loop. Returns
+/// the value and its length, or `None` when the varint is overlong, too wide for `bits`
+/// or longer than ten bytes (the caller then asks the reference reader which error).
+#[inline(always)]
+fn decode_word(word: u64, ninth: u8, tenth: u8, bits: u32) -> Option<(u64, usize)> {
     let stops = !word & CONTINUATION_BITS;
-    if stops == 0 {
-        return None; // longer than eight bytes
-    }
-    let len = (stops.trailing_zeros() / 8 + 1) as usize;
-    if len > rest.len() {
-        return None; // truncated
-    }
-    let last = (word >> (8 * (len - 1))) as u8;
-    if len > 1 && last == 0 {
-        return None; // overlong
-    }
-    let kept = if len == 8 {
-        u64::MAX
-    } else {
-        (1u64 << (8 * len)) - 1
+    // The seven-bit groups of the first eight bytes, gathered: pairs of bytes into 14
+    // bits, pairs of those into 28, and the two halves into 56.
+    let gather = |mut value: u64| {
+        value = (value & 0x007f_007f_007f_007f) | ((value & 0x7f00_7f00_7f00_7f00) >> 1);
+        value = (value & 0x0000_3fff_0000_3fff) | ((value & 0x3fff_0000_3fff_0000) >> 2);
+        (value & 0x0000_0000_0fff_ffff) | ((value & 0x0fff_ffff_0000_0000) >> 4)
     };
-    // Gather the seven-bit groups: pairs of bytes into 14 bits, pairs of those into 28,
-    // and the two halves into 56.
-    let mut value = word & kept & !CONTINUATION_BITS;
-    value = (value & 0x007f_007f_007f_007f) | ((value & 0x7f00_7f00_7f00_7f00) >> 1);
-    value = (value & 0x0000_3fff_0000_3fff) | ((value & 0x3fff_0000_3fff_0000) >> 2);
-    value = (value & 0x0000_0000_0fff_ffff) | ((value & 0x0fff_ffff_0000_0000) >> 4);
-    if bits < 64 && value >> bits != 0 {
-        return None; // too wide for the type
+    if stops != 0 {
+        // One to eight bytes. `kept` covers the bytes up to and including the first one
+        // without a continuation bit; `last` is that byte alone.
+        let kept = stops ^ (stops - 1);
+        let last = kept ^ (kept >> 8);
+        let len = (stops.trailing_zeros() / 8 + 1) as usize;
+        let overlong = word & last == 0 && len > 1;
+        let value = gather(word & kept & !CONTINUATION_BITS);
+        let too_wide = bits < 64 && value >> bits != 0;
+        if overlong | too_wide {
+            return None;
+        }
+        Some((value, len))
+    } else {
+        // Nine or ten bytes, which only a `u64` takes. The ninth byte holds bits 56 to
+        // 62; when it continues, the tenth holds bit 63 and must be exactly 1 (0 would be
+        // overlong, more would overflow, a continuation bit would make an eleventh byte).
+        let low = gather(word & !CONTINUATION_BITS);
+        let ten = ninth >= 0x80;
+        let value = low | (u64::from(ninth & 0x7f) << 56) | (u64::from(ten) << 63);
+        let canonical = if ten { tenth == 1 } else { ninth != 0 };
+        if bits < 64 || !canonical {
+            return None;
+        }
+        Some((value, 9 + usize::from(ten)))
     }
-    Some((value, len))
 }
 
+/// The reference reader: one byte at a time, exactly as SPEC.md §4.2 states the rules.
+/// [`read_u64`] gives the same results (a property test holds them to it) and calls it
+/// to find the error in a malformed varint.
 #[inline(never)]
 fn read_u64_slow(reader: &mut Reader<'_>, bits: u32) -> Result<u64, DecodeError> {
     let start = reader.position();
@@ -382,6 +410,27 @@ mod tests {
                 outcome_at(&input, skip, bits, read_u64),
                 outcome_at(&input, skip, bits, read_u64_slow)
             );
+        }
+
+        #[test]
+        fn fast_reader_agrees_with_the_byte_reader_on_every_value_and_width(
+            value in prop_oneof![
+                any::<u64>(),
+                (0u32..64).prop_map(|shift| 1u64 << shift),
+                (0u32..64).prop_map(|shift| (1u64 << shift) - 1),
+            ],
+            tail in proptest::collection::vec(any::<u8>(), 0..12),
+            bits in prop_oneof![Just(8u32), Just(16), Just(32), Just(64)],
+        ) {
+            let mut input = Vec::new();
+            put_u64(&mut input, value);
+            let len = input.len();
+            input.extend(tail);
+            let fast = outcome(&input, bits, read_u64);
+            prop_assert_eq!(&fast, &outcome(&input, bits, read_u64_slow));
+            if bits == 64 {
+                prop_assert_eq!(fast, Ok((value, len)));
+            }
         }
     }
 

@@ -12,17 +12,23 @@ use crate::{varint, Decode, DecodeError, Encode, Reader};
 /// Reads a length-prefixed, UTF-8-validated string borrowed from the input.
 #[inline(always)]
 fn read_str<'de>(reader: &mut Reader<'de>) -> Result<&'de str, DecodeError> {
-    let len = reader.read_len()?;
-    let start = reader.position();
-    let bytes = reader.read_slice(len)?;
-    utf8(bytes).map_err(|err| {
-        reader.error_at(
-            start + err.valid_up_to(),
-            DecodeErrorKind::InvalidUtf8 {
-                valid_up_to: err.valid_up_to(),
-            },
-        )
-    })
+    let bytes = reader.read_len_prefixed()?;
+    match utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(err) => Err(invalid_utf8(reader, bytes, err)),
+    }
+}
+
+/// The error for the string `bytes`, just read, that is not UTF-8.
+#[cold]
+fn invalid_utf8(reader: &Reader<'_>, bytes: &[u8], err: core::str::Utf8Error) -> DecodeError {
+    let start = reader.position() - bytes.len();
+    reader.error_at(
+        start + err.valid_up_to(),
+        DecodeErrorKind::InvalidUtf8 {
+            valid_up_to: err.valid_up_to(),
+        },
+    )
 }
 
 /// `bytes` as a `str` if they are valid UTF-8, exactly as `core::str::from_utf8` decides,
@@ -46,17 +52,19 @@ pub(crate) fn utf8(bytes: &[u8]) -> Result<&str, core::str::Utf8Error> {
 
 /// Whether every byte is below 0x80, as `<[u8]>::is_ascii` says, with few branches for
 /// the short strings of protocols: the OR of all bytes, read as (overlapping) words,
-/// has no high bit set. Every byte is read: the first and last words overlap the ones
-/// between, and below eight bytes two overlapping four-byte words, or the first, middle
-/// and last bytes, cover the slice.
-#[inline]
+/// has no high bit set. Every byte is read: up to sixteen bytes, the first and last
+/// eight-byte words (or four-byte words, or the first, middle and last bytes) cover the
+/// slice; beyond, the last word and every whole word before it.
+#[inline(always)]
 fn is_ascii(bytes: &[u8]) -> bool {
     const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
-    if let Some(last) = bytes.last_chunk::<8>() {
-        let mut any = u64::from_ne_bytes(*last);
-        for chunk in bytes.chunks_exact(8) {
-            if let Some(word) = chunk.first_chunk::<8>() {
-                any |= u64::from_ne_bytes(*word);
+    if let (Some(first), Some(last)) = (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
+        let mut any = u64::from_ne_bytes(*first) | u64::from_ne_bytes(*last);
+        if bytes.len() > 16 {
+            for chunk in bytes.chunks_exact(8) {
+                if let Some(word) = chunk.first_chunk::<8>() {
+                    any |= u64::from_ne_bytes(*word);
+                }
             }
         }
         any & HIGH_BITS == 0
@@ -72,10 +80,9 @@ fn is_ascii(bytes: &[u8]) -> bool {
 }
 
 /// Reads a length-prefixed byte string borrowed from the input.
-#[inline]
+#[inline(always)]
 fn read_bytes<'de>(reader: &mut Reader<'de>) -> Result<&'de [u8], DecodeError> {
-    let len = reader.read_len()?;
-    reader.read_slice(len)
+    reader.read_len_prefixed()
 }
 
 #[inline]
@@ -132,7 +139,9 @@ macro_rules! owned_str {
     ($($ty:ty => |$s:ident| $make:expr),*) => {$(
         impl<'de> Decode<'de> for $ty {
             const MIN_ENCODED_LEN: usize = 1;
-            #[inline]
+            // Inlined into the decoder of the struct or vector that holds the string:
+            // a call would cost as much as the length prefix and the UTF-8 check.
+            #[inline(always)]
             fn decode_raw(reader: &mut Reader<'de>) -> Result<Self, DecodeError> {
                 let $s = read_str(reader)?;
                 Ok($make)
