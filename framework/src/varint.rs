@@ -52,61 +52,82 @@ pub const fn encoded_len_u128(value: u128) -> usize {
 
 /// Appends the varint of `value` to `buf`.
 ///
+/// One and two bytes are written directly; wider varints spread their seven-bit groups
+/// over one word and write it with one fixed-size copy ([`put_u64_wide`]), never a loop.
+///
 /// ```
 /// let mut buf = Vec::new();
 /// wirewright::varint::put_u64(&mut buf, 1);
 /// assert_eq!(buf, [0x01]);
 /// ```
-#[inline]
+#[inline(always)]
 pub fn put_u64<B: BufMut + ?Sized>(buf: &mut B, value: u64) {
     if value < 0x80 {
         buf.put_u8(value as u8);
     } else if value < 1 << 14 {
-        buf.put_slice(&[(value as u8) | 0x80, (value >> 7) as u8]);
-    } else if value < 1 << 56 {
-        put_u64_word(buf, value);
+        buf.put_u16_le((value as u16 & 0x7f) | 0x80 | ((value as u16 >> 7) << 8));
     } else {
-        put_u64_slow(buf, value);
+        put_u64_wide(buf, value);
     }
 }
 
-/// Writes the varint of a value of 15 to 56 bits (three to eight bytes): the seven-bit
-/// groups are spread over the bytes of one word (the inverse of [`decode_word`]), the
-/// continuation bits set on all bytes but the last, and the bytes written with at most
-/// three fixed-size writes rather than a loop and a variable-length copy.
-#[inline(never)]
-fn put_u64_word<B: BufMut + ?Sized>(buf: &mut B, value: u64) {
-    debug_assert!((1 << 14..1 << 56).contains(&value));
-    let len = encoded_len_u64(value);
-    let mut word = value;
+/// Writes the varint of a value of 15 to 64 bits (three to ten bytes): the low 56 bits'
+/// seven-bit groups are spread over the bytes of one word (the inverse of
+/// [`decode_word`]), the continuation bits set on all bytes but the last; a ninth byte
+/// carries bits 56 to 62, a tenth bit 63. The bytes go out with one fixed-size copy
+/// ([`put_prefix`]).
+#[inline(always)]
+fn put_u64_wide<B: BufMut + ?Sized>(buf: &mut B, value: u64) {
+    debug_assert!(value >= 1 << 14);
+    let mut word = value & ((1 << 56) - 1);
     word = (word & 0x0000_0000_0fff_ffff) | ((word & 0x00ff_ffff_f000_0000) << 4);
     word = (word & 0x0000_3fff_0000_3fff) | ((word & 0x0fff_c000_0fff_c000) << 2);
     word = (word & 0x007f_007f_007f_007f) | ((word & 0x3f80_3f80_3f80_3f80) << 1);
-    word |= CONTINUATION_BITS & ((1 << (8 * (len - 1))) - 1);
-    match len {
-        3 => {
-            buf.put_u16_le(word as u16);
-            buf.put_u8((word >> 16) as u8);
+    let high = value >> 56;
+    // Below 2^56 the varint ends at the word's highest non-zero byte (at least the
+    // third: `value` has 15 bits or more), and every byte before it continues. From
+    // 2^56, all eight continue, into a ninth byte and, from 2^63, a tenth.
+    let top = (63 - (word | 1).leading_zeros()) / 8;
+    let (len, before_last) = if high == 0 {
+        (top as usize + 1, (1u64 << (8 * top)) - 1)
+    } else {
+        (9 + (value >> 63) as usize, u64::MAX)
+    };
+    word |= CONTINUATION_BITS & before_last;
+    let ninth = (high & 0x7f) | ((value >> 63) << 7);
+    let tenth = value >> 63;
+    let bytes =
+        (u128::from(tenth) << 72 | u128::from(ninth) << 64 | u128::from(word)).to_le_bytes();
+    put_prefix(buf, &bytes, len);
+}
+
+/// Appends the first `len` (at most sixteen) bytes of `bytes`: when the buffer's next
+/// chunk has room for all sixteen, with one fixed-size copy and one advance rather than
+/// a variable-length copy; otherwise with `put_slice`.
+#[inline(always)]
+fn put_prefix<B: BufMut + ?Sized>(buf: &mut B, bytes: &[u8; 16], len: usize) {
+    debug_assert!(len <= bytes.len());
+    let chunk = buf.chunk_mut();
+    if chunk.len() >= bytes.len() {
+        chunk[..bytes.len()].copy_from_slice(bytes);
+        // SAFETY: `advance_mut(len)` requires the next `len` bytes of the chunk to be
+        // initialized. The line above initialized the first sixteen bytes of the chunk
+        // returned by `chunk_mut`, with nothing written to `buf` since, and `len` is at
+        // most sixteen (the length of a `u64` varint is at most ten): those `len` bytes
+        // are initialized. (The varint tests write every length into a `Vec` with and
+        // without room, and into `BytesMut`, and compare with the byte-by-byte writer.)
+        #[allow(unsafe_code)]
+        unsafe {
+            buf.advance_mut(len);
         }
-        4 => buf.put_u32_le(word as u32),
-        5 => {
-            buf.put_u32_le(word as u32);
-            buf.put_u8((word >> 32) as u8);
-        }
-        6 => {
-            buf.put_u32_le(word as u32);
-            buf.put_u16_le((word >> 32) as u16);
-        }
-        7 => {
-            buf.put_u32_le(word as u32);
-            buf.put_u16_le((word >> 32) as u16);
-            buf.put_u8((word >> 48) as u8);
-        }
-        _ => buf.put_u64_le(word),
+    } else {
+        buf.put_slice(&bytes[..len]);
     }
 }
 
-#[inline(never)]
+/// The reference writer: one byte at a time. [`put_u64`] writes the same bytes (a
+/// property test holds it to this).
+#[cfg(test)]
 fn put_u64_slow<B: BufMut + ?Sized>(buf: &mut B, mut value: u64) {
     let mut scratch = [0u8; MAX_LEN_U64];
     let mut len = 0;
