@@ -203,8 +203,8 @@ pub const fn zigzag_decode_i128(value: u128) -> i128 {
 
 /// Reads a canonical varint of at most `bits` significant bits (8 to 64).
 ///
-/// Every width, one to ten bytes, decodes in straight-line code: one byte with a single
-/// test; with ten or more bytes left, any other width from one word and two bytes
+/// Every width, one to ten bytes, decodes in straight-line code: one and two bytes with
+/// a test each; with ten or more bytes left, any other width from one word and two bytes
 /// ([`decode_word`]); near the end of the input, the same code over the remaining bytes
 /// padded with zeros ([`read_u64_tail`]). Only errors leave this path: the byte-by-byte
 /// reference reader ([`read_u64_slow`]) then finds which error and where, so a malformed
@@ -217,11 +217,18 @@ pub const fn zigzag_decode_i128(value: u128) -> i128 {
 #[inline(always)]
 pub(crate) fn read_u64(reader: &mut Reader<'_>, bits: u32) -> Result<u64, DecodeError> {
     let rest = reader.rest();
-    if let Some(&first) = rest.first() {
-        if first < 0x80 {
+    match *rest {
+        [first, ..] if first < 0x80 => {
             reader.advance(1);
             return Ok(u64::from(first));
         }
+        // Two bytes (lengths of 128 bytes to 16 KiB, small numbers): canonical when the
+        // second is not zero; 14 bits fit every type read as a varint (16 bits and wider).
+        [first, second, ..] if second < 0x80 && second != 0 && bits >= 14 => {
+            reader.advance(2);
+            return Ok(u64::from(first & 0x7f) | (u64::from(second) << 7));
+        }
+        _ => {}
     }
     let decoded = match rest.first_chunk::<MAX_LEN_U64>() {
         Some(chunk) => decode_chunk(chunk, bits),
