@@ -53,7 +53,7 @@ pub const fn encoded_len_u128(value: u128) -> usize {
 /// Appends the varint of `value` to `buf`.
 ///
 /// One and two bytes are written directly; wider varints spread their seven-bit groups
-/// over one word and write it with one fixed-size copy ([`put_u64_wide`]), never a loop.
+/// over one word and write it with one fixed-size copy, never a loop.
 ///
 /// ```
 /// let mut buf = Vec::new();
