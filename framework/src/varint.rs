@@ -262,6 +262,9 @@ fn decode_chunk(chunk: &[u8; MAX_LEN_U64], bits: u32) -> Option<(u64, usize)> {
 #[inline(always)]
 fn read_u64_tail(input: &[u8], rest: &[u8], bits: u32) -> Option<(u64, usize)> {
     debug_assert!(rest.len() < MAX_LEN_U64);
+    if rest.is_empty() {
+        return None; // the reference reader reports the end of the input
+    }
     let padded = match input.last_chunk::<16>() {
         Some(last) => u128::from_le_bytes(*last) >> (8 * (16 - rest.len())),
         None => {
@@ -427,7 +430,7 @@ mod tests {
 
         #[test]
         fn word_reader_agrees_with_the_byte_reader_on_values_and_errors(
-            prefix in proptest::collection::vec(any::<u8>(), 0..10),
+            prefix in proptest::collection::vec(any::<u8>(), 0..24),
             varint in varint_bytes(),
             bits in prop_oneof![Just(8u32), Just(16), Just(32), Just(64)],
         ) {
@@ -477,6 +480,19 @@ mod tests {
             put_u64_slow(&mut slow, value);
             prop_assert_eq!(&fast, &slow);
             prop_assert_eq!(fast.len() - 1, encoded_len_u64(value));
+        }
+    }
+
+    #[test]
+    fn a_varint_at_the_end_of_inputs_of_every_length_is_an_unexpected_end_at_that_offset() {
+        for len in 0..40 {
+            let input = vec![0x01; len];
+            for bits in [16, 32, 64] {
+                let err = outcome_at(&input, len, bits, read_u64).expect_err("no byte left");
+                let reference = outcome_at(&input, len, bits, read_u64_slow);
+                assert_eq!(Err(err.clone()), reference);
+                assert_eq!(err.offset(), len);
+            }
         }
     }
 
