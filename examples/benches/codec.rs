@@ -1,10 +1,11 @@
-//! wirewright against bincode 2.0.1, postcard, bitcode and serde_json on the four
-//! datasets of `wirewright_examples::datasets`, one message at a time as a protocol
-//! handles them:
+//! wirewright against the maintained peers (postcard, wincode, bitcode), bincode 2.0.1 (a
+//! reference row) and serde_json on the six datasets of `wirewright_examples::datasets`,
+//! one message at a time as a protocol handles them:
 //!
 //! - `encode/<dataset>/<format>`: the payload into a reused buffer;
 //! - `decode/<dataset>/<format>`: the payload into an owned value;
-//! - `decode_borrowed/<dataset>/<format>`: into a value borrowing `&str` (chat, log);
+//! - `decode_borrowed/<dataset>/<format>`: into a value borrowing `&str` (chat, log,
+//!   labels);
 //! - `framed/<dataset>/<format>`: encode a frame and decode it back (owned); wirewright
 //!   through `encode_frame`/`decode_frame` (16-byte header, CRC-32), the peers framed by
 //!   hand (a 4-byte length, the payload, crc32fast over both); `wirewright-borrowed`
@@ -14,7 +15,8 @@
 //!
 //! Each iteration handles the whole sample (throughput in messages). Encoded sizes are
 //! printed first. Run: `cargo bench -p wirewright-examples` (add a filter such as
-//! `-- framed/chat` to run part of it).
+//! `-- framed/chat` to run part of it). Times move with the machine's load; for
+//! instruction counts, which do not, run `bash examples/callgrind.sh`.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -23,11 +25,13 @@ use criterion::{BenchmarkId, Criterion, Throughput};
 use wirewright::{decode_frame, encode_frame, DecodeProtocol, FrameHeader, Protocol};
 use wirewright_examples::datasets::blob::{self, Blob, BlobRef};
 use wirewright_examples::datasets::chat::{self, Chat, ChatRef};
+use wirewright_examples::datasets::ids::{self, Span};
+use wirewright_examples::datasets::labels::{self, Series, SeriesRef};
 use wirewright_examples::datasets::log::{self, AccessLog, AccessLogRef};
 use wirewright_examples::datasets::telemetry::{self, Telemetry};
 
 use wirewright_examples::peers::{
-    Bincode, Bitcode, Borrowing, Codec, Json, Owned, Postcard, Wirewright,
+    Bincode, Bitcode, Borrowing, Codec, Json, Owned, Postcard, Wincode, Wirewright,
 };
 
 /// A dataset type with a borrowed form that wirewright frames decode to.
@@ -47,9 +51,18 @@ impl WireBorrowed for Blob {
     type Ref<'a> = BlobRef<'a>;
 }
 
+impl WireBorrowed for Series {
+    type Ref<'a> = SeriesRef<'a>;
+}
+
 /// Telemetry has no borrowed form: its "borrowed" decode is the owned one.
 impl WireBorrowed for Telemetry {
     type Ref<'a> = Telemetry;
+}
+
+/// Nor do spans (integers only).
+impl WireBorrowed for Span {
+    type Ref<'a> = Span;
 }
 
 fn encode_one<C: Codec, T: Owned>(c: &mut Criterion, dataset: &str, messages: &[T]) {
@@ -187,18 +200,21 @@ where
     encode_one::<Wirewright, T>(c, name, messages);
     encode_one::<Bincode, T>(c, name, messages);
     encode_one::<Postcard, T>(c, name, messages);
+    encode_one::<Wincode, T>(c, name, messages);
     encode_one::<Bitcode, T>(c, name, messages);
     encode_one::<Json, T>(c, name, messages);
 
     decode_one::<Wirewright, T>(c, name, messages);
     decode_one::<Bincode, T>(c, name, messages);
     decode_one::<Postcard, T>(c, name, messages);
+    decode_one::<Wincode, T>(c, name, messages);
     decode_one::<Bitcode, T>(c, name, messages);
     decode_one::<Json, T>(c, name, messages);
 
     framed_wirewright(c, name, messages);
     framed_one::<Bincode, T>(c, name, messages);
     framed_one::<Postcard, T>(c, name, messages);
+    framed_one::<Wincode, T>(c, name, messages);
     framed_one::<Bitcode, T>(c, name, messages);
     framed_one::<Json, T>(c, name, messages);
 }
@@ -207,6 +223,7 @@ fn borrowed<T: Owned + Borrowing>(c: &mut Criterion, name: &str, messages: &[T])
     decode_borrowed_one::<Wirewright, T>(c, name, messages);
     decode_borrowed_one::<Bincode, T>(c, name, messages);
     decode_borrowed_one::<Postcard, T>(c, name, messages);
+    decode_borrowed_one::<Wincode, T>(c, name, messages);
     decode_borrowed_one::<Bitcode, T>(c, name, messages);
     decode_borrowed_one::<Json, T>(c, name, messages);
 }
@@ -220,10 +237,11 @@ fn mean_size<C: Codec, T: Owned>(messages: &[T]) -> f64 {
 
 fn print_sizes<T: Owned>(name: &str, messages: &[T]) {
     println!(
-        "| {name} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} |",
+        "| {name} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} |",
         mean_size::<Wirewright, T>(messages),
         mean_size::<Bincode, T>(messages),
         mean_size::<Postcard, T>(messages),
+        mean_size::<Wincode, T>(messages),
         mean_size::<Bitcode, T>(messages),
         mean_size::<Json, T>(messages),
     );
@@ -233,14 +251,18 @@ fn main() {
     let chat = chat::messages(200);
     let log = log::records(200);
     let telemetry = telemetry::batches(100);
+    let spans = ids::spans(200);
+    let series = labels::series(200);
     let blobs = blob::blobs(4);
 
     println!("Encoded size, bytes per message:\n");
-    println!("| dataset | wirewright | bincode | postcard | bitcode | serde_json |");
-    println!("|---|--:|--:|--:|--:|--:|");
+    println!("| dataset | wirewright | bincode | postcard | wincode | bitcode | serde_json |");
+    println!("|---|--:|--:|--:|--:|--:|--:|");
     print_sizes("chat", &chat);
     print_sizes("log", &log);
     print_sizes("telemetry", &telemetry);
+    print_sizes("ids", &spans);
+    print_sizes("labels", &series);
     print_sizes("blob", &blobs);
     println!();
 
@@ -254,6 +276,9 @@ fn main() {
     dataset(&mut c, "log", &log);
     borrowed(&mut c, "log", &log);
     dataset(&mut c, "telemetry", &telemetry);
+    dataset(&mut c, "ids", &spans);
+    dataset(&mut c, "labels", &series);
+    borrowed(&mut c, "labels", &series);
     dataset(&mut c, "blob", &blobs);
     floor(&mut c, &blobs);
     c.final_summary();

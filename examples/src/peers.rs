@@ -1,5 +1,5 @@
-//! Each format behind one small trait, through its own fastest API: bincode 2.0.1 and
-//! postcard into a reused slice, bitcode through its reused `Buffer`, serde_json and
+//! Each format behind one small trait, through its own fastest API: bincode 2.0.1,
+//! postcard and wincode into a reused slice, bitcode through its reused `Buffer`, serde_json and
 //! wirewright into a reused `Vec`. Hand framing (what a user of a plain serializer writes:
 //! a `u32` length prefix, the payload, a CRC-32 from crc32fast over both) is the same code
 //! for every peer.
@@ -11,11 +11,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::datasets::blob::Blob;
 use crate::datasets::chat::{Chat, ChatRef};
+use crate::datasets::ids::Span;
+use crate::datasets::labels::{Series, SeriesRef};
 use crate::datasets::log::{AccessLog, AccessLogRef};
 use crate::datasets::telemetry::Telemetry;
 
-/// What every owned dataset type implements: wirewright's, serde's, bincode's and
-/// bitcode's traits.
+/// wincode's default configuration: bincode's legacy layout (fixed-width integers, `u64`
+/// lengths, `u32` enum tags) with its preallocation limits.
+pub type WincodeConfig = wincode::config::DefaultConfig;
+
+/// What every owned dataset type implements: wirewright's, serde's, bincode's, bitcode's
+/// and wincode's traits.
 ///
 /// ```
 /// fn measurable<T: wirewright_examples::peers::Owned>() {}
@@ -30,6 +36,8 @@ pub trait Owned:
     + bincode::Decode<()>
     + bitcode::Encode
     + bitcode::DecodeOwned
+    + wincode::SchemaWrite<WincodeConfig, Src = Self>
+    + for<'de> wincode::SchemaRead<'de, WincodeConfig, Dst = Self>
     + PartialEq
     + Debug
 {
@@ -44,6 +52,8 @@ impl<T> Owned for T where
         + bincode::Decode<()>
         + bitcode::Encode
         + bitcode::DecodeOwned
+        + wincode::SchemaWrite<WincodeConfig, Src = Self>
+        + for<'de> wincode::SchemaRead<'de, WincodeConfig, Dst = Self>
         + PartialEq
         + Debug
 {
@@ -56,7 +66,11 @@ impl<T> Owned for T where
 /// measurable::<wirewright_examples::datasets::log::AccessLogRef<'_>>();
 /// ```
 pub trait Borrowed<'de>:
-    wirewright::Decode<'de> + Deserialize<'de> + bincode::BorrowDecode<'de, ()> + bitcode::Decode<'de>
+    wirewright::Decode<'de>
+    + Deserialize<'de>
+    + bincode::BorrowDecode<'de, ()>
+    + bitcode::Decode<'de>
+    + wincode::SchemaRead<'de, WincodeConfig, Dst = Self>
 {
 }
 
@@ -65,12 +79,14 @@ impl<'de, T> Borrowed<'de> for T where
         + Deserialize<'de>
         + bincode::BorrowDecode<'de, ()>
         + bitcode::Decode<'de>
+        + wincode::SchemaRead<'de, WincodeConfig, Dst = Self>
 {
 }
 
 /// A dataset type and the form of it that every format decodes borrowing from the input:
-/// `ChatRef<'a>` for `Chat`, `AccessLogRef<'a>` for `AccessLog`; telemetry has no
-/// borrowed form, and bitcode cannot borrow bytes, so those two decode owned.
+/// `ChatRef<'a>` for `Chat`, `AccessLogRef<'a>` for `AccessLog`, `SeriesRef<'a>` for
+/// `Series`; telemetry and ids have no text to borrow, and bitcode cannot borrow bytes, so
+/// those decode owned.
 ///
 /// ```
 /// use wirewright::Encode;
@@ -98,6 +114,14 @@ impl Borrowing for AccessLog {
 
 impl Borrowing for Telemetry {
     type Ref<'a> = Telemetry;
+}
+
+impl Borrowing for Span {
+    type Ref<'a> = Span;
+}
+
+impl Borrowing for Series {
+    type Ref<'a> = SeriesRef<'a>;
 }
 
 impl Borrowing for Blob {
@@ -368,6 +392,56 @@ impl Codec for Bitcode {
         self.bitcode
             .decode(payload)
             .expect("bitcode decodes its own payload")
+    }
+}
+
+/// wincode 0.6, its own derive (`SchemaWrite`, `SchemaRead`), default configuration:
+/// `serialize_into` a reused slice, `deserialize`. The maintained successor of bincode's
+/// layout: fixed-width integers and `u64` lengths, so its messages are larger than
+/// postcard's and wirewright's.
+///
+/// ```
+/// use wirewright_examples::datasets::chat;
+/// use wirewright_examples::peers::{Codec, Wincode};
+///
+/// let message = &chat::messages(1)[0];
+/// let mut codec = Wincode::default();
+/// let payload = codec.encode(message).to_vec();
+/// assert_eq!(&codec.decode::<chat::Chat>(&payload), message);
+/// ```
+pub struct Wincode {
+    buf: Vec<u8>,
+}
+
+impl Default for Wincode {
+    fn default() -> Self {
+        Wincode {
+            buf: slice_buffer(),
+        }
+    }
+}
+
+impl Codec for Wincode {
+    const NAME: &'static str = "wincode";
+
+    fn write_payload<T: Owned>(&mut self, message: &T) -> usize {
+        let end = self.buf.len() - TAILROOM;
+        let mut window: &mut [u8] = &mut self.buf[HEADROOM..end];
+        let room = window.len();
+        wincode::serialize_into(&mut window, message).expect("wincode encodes");
+        room - window.len()
+    }
+
+    fn buffer(&mut self) -> &mut [u8] {
+        &mut self.buf
+    }
+
+    fn decode<T: Owned>(&mut self, payload: &[u8]) -> T {
+        wincode::deserialize(payload).expect("wincode decodes its own payload")
+    }
+
+    fn decode_borrowed<'de, T: Borrowed<'de>>(&mut self, payload: &'de [u8]) -> T {
+        wincode::deserialize(payload).expect("wincode decodes its own payload")
     }
 }
 

@@ -299,21 +299,59 @@ impl<'de> Reader<'de> {
     /// let err = Reader::new(&[0x05, 1, 2]).read_len().unwrap_err();
     /// assert_eq!(err.kind(), &DecodeErrorKind::LengthExceedsInput { declared: 5, remaining: 2 });
     /// ```
-    #[inline]
+    #[inline(always)]
     pub fn read_len(&mut self) -> Result<usize, DecodeError> {
         let start = self.position;
         let declared = self.read_varint(64)?;
         let remaining = self.remaining();
         if declared > remaining as u64 {
-            return Err(self.error_at(
-                start,
-                DecodeErrorKind::LengthExceedsInput {
-                    declared,
-                    remaining,
-                },
-            ));
+            return Err(self.length_exceeds_input(start, declared));
         }
         Ok(declared as usize)
+    }
+
+    /// Reads a byte length (a `u64` varint) and that many bytes, borrowed from the input:
+    /// [`read_len`](Self::read_len) and [`read_slice`](Self::read_slice) with one check
+    /// between them instead of two, for strings and byte strings.
+    ///
+    /// # Errors
+    /// As [`read_len`](Self::read_len).
+    ///
+    /// ```
+    /// use wirewright::{DecodeErrorKind, Reader};
+    /// let mut reader = Reader::new(&[0x02, b'o', b'k', 0x05, b'x']);
+    /// assert_eq!(reader.read_len_prefixed()?, b"ok");
+    /// let err = reader.read_len_prefixed().unwrap_err();
+    /// assert_eq!(err.kind(), &DecodeErrorKind::LengthExceedsInput { declared: 5, remaining: 1 });
+    /// assert_eq!(err.offset(), 3);
+    /// # Ok::<(), wirewright::DecodeError>(())
+    /// ```
+    #[inline(always)]
+    pub fn read_len_prefixed(&mut self) -> Result<&'de [u8], DecodeError> {
+        let start = self.position;
+        let declared = self.read_varint(64)?;
+        let input: &'de [u8] = self.input;
+        let end = usize::try_from(declared)
+            .ok()
+            .and_then(|len| self.position.checked_add(len));
+        match end.and_then(|end| input.get(self.position..end)) {
+            Some(slice) => {
+                self.position += slice.len();
+                Ok(slice)
+            }
+            None => Err(self.length_exceeds_input(start, declared)),
+        }
+    }
+
+    #[cold]
+    fn length_exceeds_input(&self, start: usize, declared: u64) -> DecodeError {
+        self.error_at(
+            start,
+            DecodeErrorKind::LengthExceedsInput {
+                declared,
+                remaining: self.remaining(),
+            },
+        )
     }
 
     /// Reads a collection count (a `u64` varint) and checks it against the input: `count`

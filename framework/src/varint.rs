@@ -52,61 +52,82 @@ pub const fn encoded_len_u128(value: u128) -> usize {
 
 /// Appends the varint of `value` to `buf`.
 ///
+/// One and two bytes are written directly; wider varints spread their seven-bit groups
+/// over one word and write it with one fixed-size copy, never a loop.
+///
 /// ```
 /// let mut buf = Vec::new();
 /// wirewright::varint::put_u64(&mut buf, 1);
 /// assert_eq!(buf, [0x01]);
 /// ```
-#[inline]
+#[inline(always)]
 pub fn put_u64<B: BufMut + ?Sized>(buf: &mut B, value: u64) {
     if value < 0x80 {
         buf.put_u8(value as u8);
     } else if value < 1 << 14 {
-        buf.put_slice(&[(value as u8) | 0x80, (value >> 7) as u8]);
-    } else if value < 1 << 56 {
-        put_u64_word(buf, value);
+        buf.put_u16_le((value as u16 & 0x7f) | 0x80 | ((value as u16 >> 7) << 8));
     } else {
-        put_u64_slow(buf, value);
+        put_u64_wide(buf, value);
     }
 }
 
-/// Writes the varint of a value of 15 to 56 bits (three to eight bytes): the seven-bit
-/// groups are spread over the bytes of one word (the inverse of [`read_u64_word`]), the
-/// continuation bits set on all bytes but the last, and the bytes written with at most
-/// three fixed-size writes rather than a loop and a variable-length copy.
-#[inline(never)]
-fn put_u64_word<B: BufMut + ?Sized>(buf: &mut B, value: u64) {
-    debug_assert!((1 << 14..1 << 56).contains(&value));
-    let len = encoded_len_u64(value);
-    let mut word = value;
+/// Writes the varint of a value of 15 to 64 bits (three to ten bytes): the low 56 bits'
+/// seven-bit groups are spread over the bytes of one word (the inverse of
+/// [`decode_word`]), the continuation bits set on all bytes but the last; a ninth byte
+/// carries bits 56 to 62, a tenth bit 63. The bytes go out with one fixed-size copy
+/// ([`put_prefix`]).
+#[inline(always)]
+fn put_u64_wide<B: BufMut + ?Sized>(buf: &mut B, value: u64) {
+    debug_assert!(value >= 1 << 14);
+    let mut word = value & ((1 << 56) - 1);
     word = (word & 0x0000_0000_0fff_ffff) | ((word & 0x00ff_ffff_f000_0000) << 4);
     word = (word & 0x0000_3fff_0000_3fff) | ((word & 0x0fff_c000_0fff_c000) << 2);
     word = (word & 0x007f_007f_007f_007f) | ((word & 0x3f80_3f80_3f80_3f80) << 1);
-    word |= CONTINUATION_BITS & ((1 << (8 * (len - 1))) - 1);
-    match len {
-        3 => {
-            buf.put_u16_le(word as u16);
-            buf.put_u8((word >> 16) as u8);
+    let high = value >> 56;
+    // Below 2^56 the varint ends at the word's highest non-zero byte (at least the
+    // third: `value` has 15 bits or more), and every byte before it continues. From
+    // 2^56, all eight continue, into a ninth byte and, from 2^63, a tenth.
+    let top = (63 - (word | 1).leading_zeros()) / 8;
+    let (len, before_last) = if high == 0 {
+        (top as usize + 1, (1u64 << (8 * top)) - 1)
+    } else {
+        (9 + (value >> 63) as usize, u64::MAX)
+    };
+    word |= CONTINUATION_BITS & before_last;
+    let ninth = (high & 0x7f) | ((value >> 63) << 7);
+    let tenth = value >> 63;
+    let bytes =
+        (u128::from(tenth) << 72 | u128::from(ninth) << 64 | u128::from(word)).to_le_bytes();
+    put_prefix(buf, &bytes, len);
+}
+
+/// Appends the first `len` (at most sixteen) bytes of `bytes`: when the buffer's next
+/// chunk has room for all sixteen, with one fixed-size copy and one advance rather than
+/// a variable-length copy; otherwise with `put_slice`.
+#[inline(always)]
+fn put_prefix<B: BufMut + ?Sized>(buf: &mut B, bytes: &[u8; 16], len: usize) {
+    debug_assert!(len <= bytes.len());
+    let chunk = buf.chunk_mut();
+    if chunk.len() >= bytes.len() {
+        chunk[..bytes.len()].copy_from_slice(bytes);
+        // SAFETY: `advance_mut(len)` requires the next `len` bytes of the chunk to be
+        // initialized. The line above initialized the first sixteen bytes of the chunk
+        // returned by `chunk_mut`, with nothing written to `buf` since, and `len` is at
+        // most sixteen (the length of a `u64` varint is at most ten): those `len` bytes
+        // are initialized. (The varint tests write every length into a `Vec` with and
+        // without room, and into `BytesMut`, and compare with the byte-by-byte writer.)
+        #[allow(unsafe_code)]
+        unsafe {
+            buf.advance_mut(len);
         }
-        4 => buf.put_u32_le(word as u32),
-        5 => {
-            buf.put_u32_le(word as u32);
-            buf.put_u8((word >> 32) as u8);
-        }
-        6 => {
-            buf.put_u32_le(word as u32);
-            buf.put_u16_le((word >> 32) as u16);
-        }
-        7 => {
-            buf.put_u32_le(word as u32);
-            buf.put_u16_le((word >> 32) as u16);
-            buf.put_u8((word >> 48) as u8);
-        }
-        _ => buf.put_u64_le(word),
+    } else {
+        buf.put_slice(&bytes[..len]);
     }
 }
 
-#[inline(never)]
+/// The reference writer: one byte at a time. [`put_u64`] writes the same bytes (a
+/// property test holds it to this).
+#[cfg(test)]
 fn put_u64_slow<B: BufMut + ?Sized>(buf: &mut B, mut value: u64) {
     let mut scratch = [0u8; MAX_LEN_U64];
     let mut len = 0;
@@ -182,92 +203,130 @@ pub const fn zigzag_decode_i128(value: u128) -> i128 {
 
 /// Reads a canonical varint of at most `bits` significant bits (8 to 64).
 ///
+/// Every width, one to ten bytes, decodes in straight-line code: one and two bytes with
+/// a test each; with ten or more bytes left, any other width from one word and two bytes
+/// ([`decode_word`]); near the end of the input, the same code over the remaining bytes
+/// padded with zeros ([`read_u64_tail`]). Only errors leave this path: the byte-by-byte
+/// reference reader ([`read_u64_slow`]) then finds which error and where, so a malformed
+/// varint gets the same error whichever path saw it.
+///
 /// # Errors
 /// [`DecodeErrorKind::UnexpectedEnd`] when the input stops inside the varint,
 /// [`DecodeErrorKind::VarintOverlong`] for a needless trailing zero byte and
 /// [`DecodeErrorKind::VarintOverflow`] when the value needs more than `bits` bits.
-#[inline]
+#[inline(always)]
 pub(crate) fn read_u64(reader: &mut Reader<'_>, bits: u32) -> Result<u64, DecodeError> {
-    match *reader.rest() {
+    let rest = reader.rest();
+    match *rest {
         [first, ..] if first < 0x80 => {
             reader.advance(1);
-            Ok(u64::from(first))
+            return Ok(u64::from(first));
         }
         // Two bytes (lengths of 128 bytes to 16 KiB, small numbers): canonical when the
         // second is not zero; 14 bits fit every type read as a varint (16 bits and wider).
         [first, second, ..] if second < 0x80 && second != 0 && bits >= 14 => {
             reader.advance(2);
-            Ok(u64::from(first & 0x7f) | (u64::from(second) << 7))
+            return Ok(u64::from(first & 0x7f) | (u64::from(second) << 7));
         }
-        _ => read_u64_multi_byte(reader, bits),
+        _ => {}
     }
-}
-
-/// [`read_u64`] past its inline one- and two-byte cases.
-#[inline(never)]
-fn read_u64_multi_byte(reader: &mut Reader<'_>, bits: u32) -> Result<u64, DecodeError> {
-    match read_u64_word(reader.input(), reader.position(), bits) {
+    let decoded = match rest.first_chunk::<MAX_LEN_U64>() {
+        Some(chunk) => decode_chunk(chunk, bits),
+        None => read_u64_tail(reader.input(), rest, bits),
+    };
+    match decoded {
         Some((value, len)) => {
             reader.advance(len);
             Ok(value)
         }
-        // Nine or ten bytes, or an error: the byte-by-byte reader says which.
         None => read_u64_slow(reader, bits),
     }
+}
+
+/// [`decode_word`] over ten bytes.
+#[inline(always)]
+fn decode_chunk(chunk: &[u8; MAX_LEN_U64], bits: u32) -> Option<(u64, usize)> {
+    let [b0, b1, b2, b3, b4, b5, b6, b7, ninth, tenth] = *chunk;
+    let word = u64::from_le_bytes([b0, b1, b2, b3, b4, b5, b6, b7]);
+    decode_word(word, ninth, tenth, bits)
+}
+
+/// [`read_u64`] when fewer than ten bytes remain (the last fields of a message): the
+/// remaining bytes, followed by zeros, go through [`decode_word`]. A zero has no
+/// continuation bit, so a varint cut short by the end of the input ends in the padding;
+/// the length check then sends it to the reference reader, which reports the end.
+///
+/// The padded bytes come from one load of the input's last sixteen bytes, shifted so
+/// that the bytes already read fall off (`rest` is at most nine of them), or, for an
+/// input shorter than sixteen bytes, from a copy.
+#[inline(always)]
+fn read_u64_tail(input: &[u8], rest: &[u8], bits: u32) -> Option<(u64, usize)> {
+    debug_assert!(rest.len() < MAX_LEN_U64);
+    if rest.is_empty() {
+        return None; // the reference reader reports the end of the input
+    }
+    let padded = match input.last_chunk::<16>() {
+        Some(last) => u128::from_le_bytes(*last) >> (8 * (16 - rest.len())),
+        None => {
+            let mut padded = [0u8; 16];
+            for (slot, &byte) in padded.iter_mut().zip(rest) {
+                *slot = byte;
+            }
+            u128::from_le_bytes(padded)
+        }
+    };
+    let [ninth, tenth, ..] = (padded >> 64).to_le_bytes();
+    decode_word(padded as u64, ninth, tenth, bits).filter(|&(_, len)| len <= rest.len())
 }
 
 /// Bytes with their high bit set: where a varint continues.
 const CONTINUATION_BITS: u64 = 0x8080_8080_8080_8080;
 
-/// Reads a canonical varint of at most eight bytes at `position` of `input` with a few
-/// word operations instead of a loop: returns the value and its length, or `None` when
-/// the varint is longer, truncated, overlong or too wide for `bits` (the byte-by-byte
-/// reader then finds the error, so errors are the same whichever path runs).
-#[inline]
-fn read_u64_word(input: &[u8], position: usize, bits: u32) -> Option<(u64, usize)> {
-    let rest = input.get(position..).filter(|rest| !rest.is_empty())?;
-    let word = if let Some(chunk) = rest.first_chunk::<8>() {
-        u64::from_le_bytes(*chunk)
-    } else if let Some(tail) = input.last_chunk::<8>() {
-        // Fewer than eight bytes remain, as for the last field of a message: the input's
-        // last eight bytes end with them. Shifting out the bytes already read brings in
-        // zeros, whose clear high bit ends the varint there if the input stops inside it.
-        u64::from_le_bytes(*tail) >> (8 * (8 - rest.len()))
-    } else {
-        // An input shorter than eight bytes: pad it with zeros, to the same effect.
-        let mut padded = [0u8; 8];
-        padded[..rest.len()].copy_from_slice(rest);
-        u64::from_le_bytes(padded)
-    };
+/// Decodes the canonical varint at the start of the ten bytes `word` (the first eight,
+/// little-endian), `ninth` and `tenth`, with word operations instead of a loop. Returns
+/// the value and its length, or `None` when the varint is overlong, too wide for `bits`
+/// or longer than ten bytes (the caller then asks the reference reader which error).
+#[inline(always)]
+fn decode_word(word: u64, ninth: u8, tenth: u8, bits: u32) -> Option<(u64, usize)> {
     let stops = !word & CONTINUATION_BITS;
-    if stops == 0 {
-        return None; // longer than eight bytes
-    }
-    let len = (stops.trailing_zeros() / 8 + 1) as usize;
-    if len > rest.len() {
-        return None; // truncated
-    }
-    let last = (word >> (8 * (len - 1))) as u8;
-    if len > 1 && last == 0 {
-        return None; // overlong
-    }
-    let kept = if len == 8 {
-        u64::MAX
-    } else {
-        (1u64 << (8 * len)) - 1
+    // The seven-bit groups of the first eight bytes, gathered: pairs of bytes into 14
+    // bits, pairs of those into 28, and the two halves into 56.
+    let gather = |mut value: u64| {
+        value = (value & 0x007f_007f_007f_007f) | ((value & 0x7f00_7f00_7f00_7f00) >> 1);
+        value = (value & 0x0000_3fff_0000_3fff) | ((value & 0x3fff_0000_3fff_0000) >> 2);
+        (value & 0x0000_0000_0fff_ffff) | ((value & 0x0fff_ffff_0000_0000) >> 4)
     };
-    // Gather the seven-bit groups: pairs of bytes into 14 bits, pairs of those into 28,
-    // and the two halves into 56.
-    let mut value = word & kept & !CONTINUATION_BITS;
-    value = (value & 0x007f_007f_007f_007f) | ((value & 0x7f00_7f00_7f00_7f00) >> 1);
-    value = (value & 0x0000_3fff_0000_3fff) | ((value & 0x3fff_0000_3fff_0000) >> 2);
-    value = (value & 0x0000_0000_0fff_ffff) | ((value & 0x0fff_ffff_0000_0000) >> 4);
-    if bits < 64 && value >> bits != 0 {
-        return None; // too wide for the type
+    if stops != 0 {
+        // One to eight bytes. `kept` covers the bytes up to and including the first one
+        // without a continuation bit; `last` is that byte alone.
+        let kept = stops ^ (stops - 1);
+        let last = kept ^ (kept >> 8);
+        let len = (stops.trailing_zeros() / 8 + 1) as usize;
+        let overlong = word & last == 0 && len > 1;
+        let value = gather(word & kept & !CONTINUATION_BITS);
+        let too_wide = bits < 64 && value >> bits != 0;
+        if overlong | too_wide {
+            return None;
+        }
+        Some((value, len))
+    } else {
+        // Nine or ten bytes, which only a `u64` takes. The ninth byte holds bits 56 to
+        // 62; when it continues, the tenth holds bit 63 and must be exactly 1 (0 would be
+        // overlong, more would overflow, a continuation bit would make an eleventh byte).
+        let low = gather(word & !CONTINUATION_BITS);
+        let ten = ninth >= 0x80;
+        let value = low | (u64::from(ninth & 0x7f) << 56) | (u64::from(ten) << 63);
+        let canonical = if ten { tenth == 1 } else { ninth != 0 };
+        if bits < 64 || !canonical {
+            return None;
+        }
+        Some((value, 9 + usize::from(ten)))
     }
-    Some((value, len))
 }
 
+/// The reference reader: one byte at a time, exactly as SPEC.md §4.2 states the rules.
+/// [`read_u64`] gives the same results (a property test holds them to it) and calls it
+/// to find the error in a malformed varint.
 #[inline(never)]
 fn read_u64_slow(reader: &mut Reader<'_>, bits: u32) -> Result<u64, DecodeError> {
     let start = reader.position();
@@ -371,7 +430,7 @@ mod tests {
 
         #[test]
         fn word_reader_agrees_with_the_byte_reader_on_values_and_errors(
-            prefix in proptest::collection::vec(any::<u8>(), 0..10),
+            prefix in proptest::collection::vec(any::<u8>(), 0..24),
             varint in varint_bytes(),
             bits in prop_oneof![Just(8u32), Just(16), Just(32), Just(64)],
         ) {
@@ -382,6 +441,27 @@ mod tests {
                 outcome_at(&input, skip, bits, read_u64),
                 outcome_at(&input, skip, bits, read_u64_slow)
             );
+        }
+
+        #[test]
+        fn fast_reader_agrees_with_the_byte_reader_on_every_value_and_width(
+            value in prop_oneof![
+                any::<u64>(),
+                (0u32..64).prop_map(|shift| 1u64 << shift),
+                (0u32..64).prop_map(|shift| (1u64 << shift) - 1),
+            ],
+            tail in proptest::collection::vec(any::<u8>(), 0..12),
+            bits in prop_oneof![Just(8u32), Just(16), Just(32), Just(64)],
+        ) {
+            let mut input = Vec::new();
+            put_u64(&mut input, value);
+            let len = input.len();
+            input.extend(tail);
+            let fast = outcome(&input, bits, read_u64);
+            prop_assert_eq!(&fast, &outcome(&input, bits, read_u64_slow));
+            if bits == 64 {
+                prop_assert_eq!(fast, Ok((value, len)));
+            }
         }
     }
 
@@ -400,6 +480,19 @@ mod tests {
             put_u64_slow(&mut slow, value);
             prop_assert_eq!(&fast, &slow);
             prop_assert_eq!(fast.len() - 1, encoded_len_u64(value));
+        }
+    }
+
+    #[test]
+    fn a_varint_at_the_end_of_inputs_of_every_length_is_an_unexpected_end_at_that_offset() {
+        for len in 0..40 {
+            let input = vec![0x01; len];
+            for bits in [16, 32, 64] {
+                let err = outcome_at(&input, len, bits, read_u64).expect_err("no byte left");
+                let reference = outcome_at(&input, len, bits, read_u64_slow);
+                assert_eq!(Err(err.clone()), reference);
+                assert_eq!(err.offset(), len);
+            }
         }
     }
 

@@ -7,15 +7,19 @@
 //!     target/release/codec_profile decode chat wirewright 20
 //! ```
 //!
-//! Operations: `encode`, `decode`, `borrowed` (chat and log), `framed` (encode a frame,
-//! decode it back); formats: `wirewright`, `bincode`, `postcard`, `bitcode`, `json`.
+//! Operations: `encode`, `decode`, `borrowed` (chat, log and labels), `framed` (encode a
+//! frame, decode it back); datasets: `chat`, `log`, `telemetry`, `ids`, `labels`, `blob`;
+//! formats: `wirewright`, `postcard`, `wincode`, `bitcode`, `bincode`, `json`.
+//! `examples/callgrind.sh` runs the whole matrix and prints instructions per message.
 //! It prints how many messages it handled: divide the instruction count by that.
 
 use std::hint::black_box;
 
 use wirewright::{decode_frame, encode_frame, DecodeProtocol, FrameHeader, Protocol};
-use wirewright_examples::datasets::{blob, chat, log, telemetry};
-use wirewright_examples::peers::{Bincode, Bitcode, Borrowing, Codec, Json, Postcard, Wirewright};
+use wirewright_examples::datasets::{blob, chat, ids, labels, log, telemetry};
+use wirewright_examples::peers::{
+    Bincode, Bitcode, Borrowing, Codec, Json, Postcard, Wincode, Wirewright,
+};
 
 /// The loop a profiler measures: `--toggle-collect='*measured*'`.
 #[inline(never)]
@@ -88,19 +92,29 @@ fn dataset<C: Codec>(op: &str, dataset: &str, iterations: usize) -> usize {
             run::<C, _>(op, &messages, iterations);
             messages.len()
         }
+        "ids" => {
+            let messages = ids::spans(200);
+            run::<C, _>(op, &messages, iterations);
+            messages.len()
+        }
+        "labels" => {
+            let messages = labels::series(200);
+            run::<C, _>(op, &messages, iterations);
+            messages.len()
+        }
         "blob" => {
             let messages = blob::blobs(4);
             run::<C, _>(op, &messages, iterations);
             messages.len()
         }
-        _ => panic!("unknown dataset {dataset}: chat, log, telemetry or blob"),
+        _ => panic!("unknown dataset {dataset}: chat, log, telemetry, ids, labels or blob"),
     }
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [op, name, format, iterations] = args.as_slice() else {
-        eprintln!("usage: codec_profile <encode|decode|borrowed|framed> <chat|log|telemetry|blob> <format> <iterations>");
+        eprintln!("usage: codec_profile <encode|decode|borrowed|framed> <chat|log|telemetry|ids|labels|blob> <format> <iterations>");
         std::process::exit(2);
     };
     let iterations: usize = iterations.parse().expect("a number of iterations");
@@ -109,6 +123,7 @@ fn main() {
         "bincode" => dataset::<Bincode>(op, name, iterations),
         "postcard" => dataset::<Postcard>(op, name, iterations),
         "bitcode" => dataset::<Bitcode>(op, name, iterations),
+        "wincode" => dataset::<Wincode>(op, name, iterations),
         "json" => dataset::<Json>(op, name, iterations),
         _ => panic!("unknown format {format}"),
     };

@@ -24,6 +24,8 @@ pub const BLOB_LEN: usize = 64 * 1024;
     bincode::Decode,
     bitcode::Encode,
     bitcode::Decode,
+    wincode::SchemaWrite,
+    wincode::SchemaRead,
     Debug,
     Clone,
     PartialEq,

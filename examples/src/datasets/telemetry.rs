@@ -22,6 +22,8 @@ use super::Generator;
     bincode::Decode,
     bitcode::Encode,
     bitcode::Decode,
+    wincode::SchemaWrite,
+    wincode::SchemaRead,
     Debug,
     Clone,
     PartialEq,

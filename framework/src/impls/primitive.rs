@@ -289,6 +289,11 @@ macro_rules! float {
             fn decode_vec(reader: &mut Reader<'de>, count: usize) -> Result<Vec<Self>, DecodeError> {
                 // `read_count` has checked that `count * width` bytes remain.
                 let bytes = reader.read_slice(count * $width)?;
+                #[cfg(target_endian = "little")]
+                {
+                    Ok(floats_from_le_bytes(bytes))
+                }
+                #[cfg(target_endian = "big")]
                 Ok(bytes
                     .chunks_exact($width)
                     .map(|chunk| {
@@ -330,6 +335,38 @@ fn float_bytes<T: PlainFloat>(items: &[T]) -> &[u8] {
     unsafe {
         core::slice::from_raw_parts(items.as_ptr().cast::<u8>(), len)
     }
+}
+
+/// The floats whose little-endian encodings, back to back, are `bytes` (whose length is
+/// a multiple of the float's size): on a little-endian target, one allocation and one
+/// copy rather than a conversion per element.
+#[cfg(target_endian = "little")]
+#[inline]
+fn floats_from_le_bytes<T: PlainFloat>(bytes: &[u8]) -> Vec<T> {
+    let count = bytes.len() / core::mem::size_of::<T>();
+    debug_assert_eq!(count * core::mem::size_of::<T>(), bytes.len());
+    let mut items: Vec<T> = Vec::with_capacity(count);
+    // SAFETY: `copy_nonoverlapping(src, dst, n)` needs `src` valid for reads and `dst`
+    // for writes of `n` bytes, and the two not to overlap; `set_len(count)` needs
+    // `count <= capacity` and the first `count` elements initialized. `bytes` is a live
+    // slice of `n = count * size_of::<T>()` bytes or more (its length is exactly that,
+    // rounded down to whole elements); `items` was just allocated with room for `count`
+    // elements, `n` bytes, and is a different allocation than the input `bytes` borrows.
+    // `T` is `f32` or `f64` (`PlainFloat` is private and implemented for those two only):
+    // no padding, and every bit pattern is a valid value, so the copied bytes make
+    // `count` initialized floats, each equal to `from_le_bytes` of its four or eight bytes
+    // on this little-endian target. (Tested below: float vectors decode to the same bits,
+    // NaN payloads included.)
+    #[allow(unsafe_code)]
+    unsafe {
+        core::ptr::copy_nonoverlapping(
+            bytes.as_ptr(),
+            items.as_mut_ptr().cast::<u8>(),
+            count * core::mem::size_of::<T>(),
+        );
+        items.set_len(count);
+    }
+    items
 }
 
 impl Encode for char {
@@ -409,5 +446,21 @@ mod tests {
         let array: [f32; 3] = [1.0, f32::NAN, -0.0];
         let expected: Vec<u8> = array.iter().flat_map(|f| f.to_le_bytes()).collect();
         assert_eq!(array.encode_to_vec(), expected);
+    }
+
+    #[test]
+    fn float_vectors_decode_to_the_same_bits_nan_payloads_included() {
+        use crate::Decode;
+        for len in [0, 1, 2, 63, 64, 65, 213] {
+            let floats: Vec<f32> = awkward_f32().into_iter().cycle().take(len).collect();
+            let decoded = Vec::<f32>::decode(&floats.encode_to_vec()).expect("floats decode");
+            let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&decoded), bits(&floats), "{len} f32s");
+
+            let doubles: Vec<f64> = floats.iter().map(|&f| f64::from(f)).collect();
+            let decoded = Vec::<f64>::decode(&doubles.encode_to_vec()).expect("doubles decode");
+            let bits = |v: &[f64]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&decoded), bits(&doubles), "{len} f64s");
+        }
     }
 }

@@ -12,17 +12,23 @@ use crate::{varint, Decode, DecodeError, Encode, Reader};
 /// Reads a length-prefixed, UTF-8-validated string borrowed from the input.
 #[inline(always)]
 fn read_str<'de>(reader: &mut Reader<'de>) -> Result<&'de str, DecodeError> {
-    let len = reader.read_len()?;
-    let start = reader.position();
-    let bytes = reader.read_slice(len)?;
-    utf8(bytes).map_err(|err| {
-        reader.error_at(
-            start + err.valid_up_to(),
-            DecodeErrorKind::InvalidUtf8 {
-                valid_up_to: err.valid_up_to(),
-            },
-        )
-    })
+    let bytes = reader.read_len_prefixed()?;
+    match utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(err) => Err(invalid_utf8(reader, bytes, err)),
+    }
+}
+
+/// The error for the string `bytes`, just read, that is not UTF-8.
+#[cold]
+fn invalid_utf8(reader: &Reader<'_>, bytes: &[u8], err: core::str::Utf8Error) -> DecodeError {
+    let start = reader.position() - bytes.len();
+    reader.error_at(
+        start + err.valid_up_to(),
+        DecodeErrorKind::InvalidUtf8 {
+            valid_up_to: err.valid_up_to(),
+        },
+    )
 }
 
 /// `bytes` as a `str` if they are valid UTF-8, exactly as `core::str::from_utf8` decides,
@@ -46,17 +52,19 @@ pub(crate) fn utf8(bytes: &[u8]) -> Result<&str, core::str::Utf8Error> {
 
 /// Whether every byte is below 0x80, as `<[u8]>::is_ascii` says, with few branches for
 /// the short strings of protocols: the OR of all bytes, read as (overlapping) words,
-/// has no high bit set. Every byte is read: the first and last words overlap the ones
-/// between, and below eight bytes two overlapping four-byte words, or the first, middle
-/// and last bytes, cover the slice.
-#[inline]
+/// has no high bit set. Every byte is read: up to sixteen bytes, the first and last
+/// eight-byte words (or four-byte words, or the first, middle and last bytes) cover the
+/// slice; beyond, the last word and every whole word before it.
+#[inline(always)]
 fn is_ascii(bytes: &[u8]) -> bool {
     const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
-    if let Some(last) = bytes.last_chunk::<8>() {
-        let mut any = u64::from_ne_bytes(*last);
-        for chunk in bytes.chunks_exact(8) {
-            if let Some(word) = chunk.first_chunk::<8>() {
-                any |= u64::from_ne_bytes(*word);
+    if let (Some(first), Some(last)) = (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
+        let mut any = u64::from_ne_bytes(*first) | u64::from_ne_bytes(*last);
+        if bytes.len() > 16 {
+            for chunk in bytes.chunks_exact(8) {
+                if let Some(word) = chunk.first_chunk::<8>() {
+                    any |= u64::from_ne_bytes(*word);
+                }
             }
         }
         any & HIGH_BITS == 0
@@ -72,10 +80,9 @@ fn is_ascii(bytes: &[u8]) -> bool {
 }
 
 /// Reads a length-prefixed byte string borrowed from the input.
-#[inline]
+#[inline(always)]
 fn read_bytes<'de>(reader: &mut Reader<'de>) -> Result<&'de [u8], DecodeError> {
-    let len = reader.read_len()?;
-    reader.read_slice(len)
+    reader.read_len_prefixed()
 }
 
 #[inline]
@@ -83,10 +90,60 @@ fn bytes_len(bytes: &[u8]) -> usize {
     varint::encoded_len_u64(bytes.len() as u64) + bytes.len()
 }
 
-#[inline]
+/// Strings up to this long are written by [`put_short`].
+const SHORT: usize = 16;
+
+/// Writes the length prefix and the bytes.
+#[inline(always)]
 fn put_bytes<B: BufMut + ?Sized>(buf: &mut B, bytes: &[u8]) {
+    if bytes.len() <= SHORT && put_short(buf, bytes) {
+        return;
+    }
     varint::put_u64(buf, bytes.len() as u64);
     buf.put_slice(bytes);
+}
+
+/// Writes a string of up to [`SHORT`] bytes (names, keys, labels: most protocol strings)
+/// and its one-byte prefix with one room check and a few fixed-size copies, rather than
+/// a check for the prefix, a check for the bytes and a call to `memcpy`. Returns `false`,
+/// having written nothing, when the buffer's next chunk is shorter than `SHORT + 1`.
+#[inline(always)]
+fn put_short<B: BufMut + ?Sized>(buf: &mut B, bytes: &[u8]) -> bool {
+    let len = bytes.len();
+    debug_assert!(len <= SHORT);
+    let chunk = buf.chunk_mut();
+    if chunk.len() <= SHORT {
+        return false;
+    }
+    chunk.write_byte(0, len as u8);
+    let text = &mut chunk[1..=SHORT];
+    // Two overlapping words (or half-words, or the first, middle and last bytes) cover
+    // every byte of a short string.
+    if let (Some(first), Some(last)) = (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
+        text[..8].copy_from_slice(first);
+        text[len - 8..len].copy_from_slice(last);
+    } else if let (Some(first), Some(last)) = (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
+        text[..4].copy_from_slice(first);
+        text[len - 4..len].copy_from_slice(last);
+    } else if let [first, .., last] = *bytes {
+        text.write_byte(0, first);
+        text.write_byte(len / 2, bytes[len / 2]);
+        text.write_byte(len - 1, last);
+    } else if let [only] = *bytes {
+        text.write_byte(0, only);
+    }
+    // SAFETY: `advance_mut(len + 1)` requires the next `len + 1` bytes of the chunk to be
+    // initialized. Byte 0 of the chunk returned by `chunk_mut` holds the prefix, and
+    // bytes 1 to `len` the text: the two copies (or up to three bytes) above cover every
+    // index from 0 to `len - 1` of `text`, whichever branch ran, and nothing was written
+    // to `buf` since `chunk_mut`. (Tested below: every length, into a `Vec` with and
+    // without room, a `BytesMut` and a slice with no spare byte, against the encoding
+    // built byte by byte.)
+    #[allow(unsafe_code)]
+    unsafe {
+        buf.advance_mut(len + 1);
+    }
+    true
 }
 
 impl Encode for str {
@@ -94,7 +151,7 @@ impl Encode for str {
     fn encoded_len(&self) -> usize {
         bytes_len(self.as_bytes())
     }
-    #[inline]
+    #[inline(always)]
     fn encode_raw<B: BufMut + ?Sized>(&self, buf: &mut B) {
         put_bytes(buf, self.as_bytes());
     }
@@ -121,7 +178,7 @@ impl Encode for String {
     fn encoded_len(&self) -> usize {
         bytes_len(self.as_bytes())
     }
-    #[inline]
+    #[inline(always)]
     fn encode_raw<B: BufMut + ?Sized>(&self, buf: &mut B) {
         put_bytes(buf, self.as_bytes());
     }
@@ -132,7 +189,9 @@ macro_rules! owned_str {
     ($($ty:ty => |$s:ident| $make:expr),*) => {$(
         impl<'de> Decode<'de> for $ty {
             const MIN_ENCODED_LEN: usize = 1;
-            #[inline]
+            // Inlined into the decoder of the struct or vector that holds the string:
+            // a call would cost as much as the length prefix and the UTF-8 check.
+            #[inline(always)]
             fn decode_raw(reader: &mut Reader<'de>) -> Result<Self, DecodeError> {
                 let $s = read_str(reader)?;
                 Ok($make)
@@ -153,7 +212,7 @@ impl Encode for Cow<'_, str> {
     fn encoded_len(&self) -> usize {
         bytes_len(self.as_bytes())
     }
-    #[inline]
+    #[inline(always)]
     fn encode_raw<B: BufMut + ?Sized>(&self, buf: &mut B) {
         put_bytes(buf, self.as_bytes());
     }
@@ -261,6 +320,53 @@ mod tests {
                 bytes[at] = byte;
             }
             prop_assert_eq!(super::is_ascii(&bytes), bytes.is_ascii());
+        }
+    }
+
+    #[test]
+    fn strings_of_every_length_around_the_one_byte_prefix_write_the_same_bytes_into_any_buffer() {
+        use bytes::BufMut;
+        use wirewright_encode_check::expected;
+        for len in 0..300 {
+            let text: String = (0..len)
+                .map(|i| char::from(b'a' + (i % 26) as u8))
+                .collect();
+            let want = expected(&text);
+            // A vector with no room (its chunk comes from a fresh reservation), one
+            // with room, one written after other bytes.
+            let mut empty = Vec::new();
+            super::put_bytes(&mut empty, text.as_bytes());
+            assert_eq!(empty, want, "len {len}");
+            let mut roomy = Vec::with_capacity(1024);
+            super::put_bytes(&mut roomy, text.as_bytes());
+            assert_eq!(roomy, want, "len {len}");
+            let mut after = vec![0xaa; 61];
+            super::put_bytes(&mut after, text.as_bytes());
+            assert_eq!(after[61..], want[..], "len {len}");
+            // A slice exactly as long as the encoding: the chunk has no spare byte.
+            let mut storage = vec![0u8; want.len()];
+            let mut slice = &mut storage[..];
+            super::put_bytes(&mut slice, text.as_bytes());
+            assert_eq!(slice.remaining_mut(), 0);
+            assert_eq!(storage, want, "len {len}");
+            let mut shared = bytes::BytesMut::new();
+            super::put_bytes(&mut shared, text.as_bytes());
+            assert_eq!(shared[..], want[..], "len {len}");
+        }
+    }
+
+    /// The encoding by the rules of SPEC.md §4.5, built byte by byte.
+    mod wirewright_encode_check {
+        pub(super) fn expected(text: &str) -> Vec<u8> {
+            let mut out = Vec::new();
+            let mut len = text.len();
+            while len >= 0x80 {
+                out.push((len as u8) | 0x80);
+                len >>= 7;
+            }
+            out.push(len as u8);
+            out.extend_from_slice(text.as_bytes());
+            out
         }
     }
 
