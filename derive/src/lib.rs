@@ -22,6 +22,7 @@ mod expand;
 #[cfg(feature = "json")]
 mod json;
 mod protocol;
+mod schema;
 mod stub;
 
 use proc_macro::TokenStream;
