@@ -199,3 +199,33 @@ fn standard_types_describe_their_encoding() {
         ]
     );
 }
+
+mod request {
+    #[derive(wirewright::Message)]
+    #[wire(id = 1)]
+    pub(super) struct Get {
+        pub(super) key: String,
+    }
+}
+
+mod response {
+    #[derive(wirewright::Message)]
+    #[wire(id = 2)]
+    pub(super) struct Get {
+        pub(super) value: Option<Vec<u8>>,
+    }
+}
+
+#[derive(Protocol)]
+enum Kv {
+    Get(request::Get),
+    Got(response::Get),
+}
+
+#[test]
+fn two_types_of_one_name_stay_two_definitions() {
+    let schema = Kv::schema();
+    let names: Vec<&str> = schema.definitions.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(names, ["Get", "Kv", "schema_describe::response::Get"]);
+    assert_eq!(wirewright::schema::parse(&schema.to_string()), Ok(schema));
+}
