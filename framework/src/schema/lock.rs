@@ -4,8 +4,9 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use super::describe::Describe;
-use super::diff::{compare, Report};
+use super::diff::compare;
 use super::model::Schema;
+use super::report::Report;
 use super::text::{parse, ParseError};
 
 /// The environment variable that makes [`check_file`] write the current schema:
