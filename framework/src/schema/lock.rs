@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use super::describe::Describe;
 use super::diff::compare;
 use super::model::Schema;
+use super::parse::{parse, ParseError};
 use super::report::Report;
-use super::text::{parse, ParseError};
 
 /// The environment variable that makes [`check_file`] write the current schema:
 /// `WIREWRIGHT_SCHEMA=overwrite cargo test`.
