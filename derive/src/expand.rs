@@ -5,7 +5,7 @@ use quote::quote;
 
 use crate::ast::Container;
 use crate::ctxt::Ctxt;
-use crate::{attr, check, decode, encode, protocol, stub};
+use crate::{attr, check, decode, encode, protocol, schema, stub};
 
 /// `#[derive(Message)]`.
 pub(crate) fn message(input: &syn::DeriveInput) -> TokenStream {
@@ -20,7 +20,8 @@ pub(crate) fn message(input: &syn::DeriveInput) -> TokenStream {
             let encode = encode::expand(&cont, &krate);
             let decode = decode::expand(&cont, &krate);
             let message = message_impl(&cont, &krate);
-            in_anonymous_const(quote!(#encode #decode #message))
+            let describe = schema::message(&cont, &krate);
+            in_anonymous_const(quote!(#encode #decode #message #describe))
         }
         (result, cont) => {
             let errors = result.err().map(|err| err.to_compile_error());

@@ -104,9 +104,17 @@ pub(crate) fn expand(cont: &Container<'_>, krate: &syn::Path) -> TokenStream {
 
     let encode_impl =
         crate::encode::encode_impl(krate, ident, &encode_generics, &encoded_len, &encode_raw);
+    let describe_generics = generics(
+        cont,
+        &members,
+        quote!(#krate::Message + #krate::schema::Describe),
+        false,
+    );
+    let describe = crate::schema::protocol(cont, &members, &describe_generics, krate);
     quote! {
         #item_check
         #json
+        #describe
 
         #encode_impl
 

@@ -11,4 +11,5 @@ pub mod latency;
 pub mod logging;
 pub mod memory;
 pub mod peers;
+pub mod schemas;
 pub mod shutdown;

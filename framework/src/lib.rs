@@ -154,6 +154,8 @@
 //!   over loopback in binary and JSON frames.
 //! - [`rpc`] (feature `transport`): request/response over one connection, with
 //!   deadlines, typed errors, reconnects and retries.
+//! - [`schema`]: the schema of a protocol as a value, a text file and a fingerprint, and
+//!   the check that a change keeps the wire compatible (SPEC.md §13).
 
 #![warn(missing_docs)]
 
@@ -174,6 +176,7 @@ mod message;
 mod reader;
 #[cfg(feature = "transport")]
 pub mod rpc;
+pub mod schema;
 #[cfg(feature = "transport")]
 pub mod transport;
 pub mod varint;

@@ -1,0 +1,73 @@
+//! Writes or checks the schemas of the example protocols.
+//!
+//! ```text
+//! cargo run -p wirewright-examples --bin schema -- write examples/schema
+//! cargo run -p wirewright-examples --bin schema -- check examples/schema
+//! ```
+//!
+//! `write DIR` writes each protocol's schema to `DIR/NAME.wwschema` and prints its
+//! fingerprint; `check DIR` compares them with the files and exits with status 1 listing
+//! every difference (compatible or breaking) when one differs.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use wirewright::schema::{compare, parse};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (command, dir) = match args.as_slice() {
+        [command, dir] if command == "write" || command == "check" => {
+            (command.as_str(), PathBuf::from(dir))
+        }
+        _ => {
+            eprintln!("usage: schema write DIR | schema check DIR");
+            return ExitCode::from(2);
+        }
+    };
+    let mut failed = false;
+    for (name, schema) in wirewright_examples::schemas::all() {
+        let path = dir.join(name);
+        let text = schema.to_string();
+        if command == "write" {
+            if let Err(err) =
+                std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, &text))
+            {
+                eprintln!("{}: {err}", path.display());
+                return ExitCode::FAILURE;
+            }
+            println!(
+                "{}: fingerprint {:016x}",
+                path.display(),
+                schema.fingerprint()
+            );
+            continue;
+        }
+        let committed = match std::fs::read_to_string(&path) {
+            Ok(committed) => committed,
+            Err(err) => {
+                eprintln!("{}: {err}", path.display());
+                failed = true;
+                continue;
+            }
+        };
+        if committed == text {
+            println!(
+                "{}: unchanged ({:016x})",
+                path.display(),
+                schema.fingerprint()
+            );
+            continue;
+        }
+        failed = true;
+        match parse(&committed) {
+            Ok(old) => print!("{}: {}", path.display(), compare(&old, &schema)),
+            Err(err) => println!("{}: {err}", path.display()),
+        }
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
