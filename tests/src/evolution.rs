@@ -1,5 +1,5 @@
 //! Two revisions of one small shop protocol, for the evolution tests (SPEC.md §12) and
-//! the vectors of SPEC.md §9.8: `v1` as deployed, `v2` as its next release.
+//! the vectors of SPEC.md §9.11: `v1` as deployed, `v2` as its next release.
 //!
 //! What changed from v1 to v2:
 //! - `Order` (a top-level message) gained `note` (revision 2) and `priority` (3);
@@ -298,6 +298,133 @@ pub mod lift {
         v2::Ping {
             seq: ping.seq,
             sent_at: 0,
+        }
+    }
+}
+
+/// The values of SPEC.md §9.11's vectors, whose notation names revision 1's types
+/// `ItemV1`, `EventV1`, `OrderV1`, `PingV1` and revision 2's `ItemV2`, ... (§9.0).
+mod notation {
+    use wirewright::{UnknownFields, UnknownVariant};
+
+    use super::{v1, v2};
+    use crate::from_notation::{is_unit, struct_fields, tuple_fields, FromNotation};
+    use crate::notation::Value;
+
+    impl FromNotation<'_> for v1::Item {
+        fn from_notation(value: &Value) -> Result<Self, String> {
+            let [name, qty, rest] = struct_fields(value, &["ItemV1"], ["name", "qty", "rest"])?;
+            Ok(v1::Item {
+                name: String::from_notation(name)?,
+                qty: u32::from_notation(qty)?,
+                rest: UnknownFields::from_notation(rest)?,
+            })
+        }
+    }
+
+    impl FromNotation<'_> for v2::Item {
+        fn from_notation(value: &Value) -> Result<Self, String> {
+            let [name, qty, price_cents, currency, rest] = struct_fields(
+                value,
+                &["ItemV2"],
+                ["name", "qty", "price_cents", "currency", "rest"],
+            )?;
+            Ok(v2::Item {
+                name: String::from_notation(name)?,
+                qty: u32::from_notation(qty)?,
+                price_cents: u64::from_notation(price_cents)?,
+                currency: String::from_notation(currency)?,
+                rest: UnknownFields::from_notation(rest)?,
+            })
+        }
+    }
+
+    impl FromNotation<'_> for v1::Event {
+        fn from_notation(value: &Value) -> Result<Self, String> {
+            if is_unit(value, &["EventV1", "Deleted"]) {
+                return Ok(v1::Event::Deleted);
+            }
+            if let Ok([unknown]) = tuple_fields(value, &["EventV1", "Unknown"]) {
+                return Ok(v1::Event::Unknown(UnknownVariant::from_notation(unknown)?));
+            }
+            let [by, rest] = struct_fields(value, &["EventV1", "Created"], ["by", "rest"])?;
+            Ok(v1::Event::Created {
+                by: String::from_notation(by)?,
+                rest: UnknownFields::from_notation(rest)?,
+            })
+        }
+    }
+
+    impl FromNotation<'_> for v2::Event {
+        fn from_notation(value: &Value) -> Result<Self, String> {
+            if is_unit(value, &["EventV2", "Deleted"]) {
+                return Ok(v2::Event::Deleted);
+            }
+            if let Ok([unknown]) = tuple_fields(value, &["EventV2", "Unknown"]) {
+                return Ok(v2::Event::Unknown(UnknownVariant::from_notation(unknown)?));
+            }
+            if let Ok([to]) = struct_fields(value, &["EventV2", "Renamed"], ["to"]) {
+                return Ok(v2::Event::Renamed {
+                    to: String::from_notation(to)?,
+                });
+            }
+            let [by, at, rest] =
+                struct_fields(value, &["EventV2", "Created"], ["by", "at", "rest"])?;
+            Ok(v2::Event::Created {
+                by: String::from_notation(by)?,
+                at: u64::from_notation(at)?,
+                rest: UnknownFields::from_notation(rest)?,
+            })
+        }
+    }
+
+    impl FromNotation<'_> for v1::Order {
+        fn from_notation(value: &Value) -> Result<Self, String> {
+            let [id, items, event, rest] =
+                struct_fields(value, &["OrderV1"], ["id", "items", "event", "rest"])?;
+            Ok(v1::Order {
+                id: u64::from_notation(id)?,
+                items: Vec::from_notation(items)?,
+                event: v1::Event::from_notation(event)?,
+                rest: UnknownFields::from_notation(rest)?,
+            })
+        }
+    }
+
+    impl FromNotation<'_> for v2::Order {
+        fn from_notation(value: &Value) -> Result<Self, String> {
+            let [id, items, event, note, priority, rest] = struct_fields(
+                value,
+                &["OrderV2"],
+                ["id", "items", "event", "note", "priority", "rest"],
+            )?;
+            Ok(v2::Order {
+                id: u64::from_notation(id)?,
+                items: Vec::from_notation(items)?,
+                event: v2::Event::from_notation(event)?,
+                note: Option::from_notation(note)?,
+                priority: u32::from_notation(priority)?,
+                rest: UnknownFields::from_notation(rest)?,
+            })
+        }
+    }
+
+    impl FromNotation<'_> for v1::Ping {
+        fn from_notation(value: &Value) -> Result<Self, String> {
+            let [seq] = struct_fields(value, &["PingV1"], ["seq"])?;
+            Ok(v1::Ping {
+                seq: u32::from_notation(seq)?,
+            })
+        }
+    }
+
+    impl FromNotation<'_> for v2::Ping {
+        fn from_notation(value: &Value) -> Result<Self, String> {
+            let [seq, sent_at] = struct_fields(value, &["PingV2"], ["seq", "sent_at"])?;
+            Ok(v2::Ping {
+                seq: u32::from_notation(seq)?,
+                sent_at: u64::from_notation(sent_at)?,
+            })
         }
     }
 }

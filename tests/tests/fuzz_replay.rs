@@ -202,7 +202,7 @@ fn write_seeds() {
     }
 }
 
-/// Seeds of the evolution targets: the §9.8 vectors as each type of the `evolution`
+/// Seeds of the evolution targets: the §9.11 vectors as each type of the `evolution`
 /// differential, and a `Ledger` (evolvable types that keep unknown data) for the others.
 fn evolution_seeds(seeds: &mut Vec<(&str, String, Vec<u8>)>) {
     for vector in vectors(&spec_text()) {
