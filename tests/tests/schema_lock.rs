@@ -63,7 +63,7 @@ fn scratch(test: &str) -> PathBuf {
 #[test]
 fn first_run_writes_the_file_and_fails_once_then_passes() {
     let path = scratch("first-run").join("schema/chat.wwschema");
-    let err = check_file(&committed::Chat::schema(), &path).unwrap_err();
+    let err = check_file(&committed::Chat::schema(), &path).expect_err("the check fails");
     assert!(matches!(err, LockError::Created { .. }), "{err}");
     let written = std::fs::read_to_string(&path).expect("the file was written");
     assert_eq!(written, committed::Chat::schema().to_string());
@@ -78,7 +78,7 @@ fn first_run_writes_the_file_and_fails_once_then_passes() {
 fn breaking_change_fails_with_every_difference() {
     let path = scratch("breaking").join("chat.wwschema");
     let _ = check_file(&committed::Chat::schema(), &path);
-    let err = check_file(&changed::Chat::schema(), &path).unwrap_err();
+    let err = check_file(&changed::Chat::schema(), &path).expect_err("the check fails");
     let LockError::Changed { report, .. } = &err else {
         panic!("{err}")
     };
@@ -108,7 +108,7 @@ fn assert_compatible_panics_with_the_report() {
     let panic = std::panic::catch_unwind(|| {
         wirewright::schema::assert_compatible::<changed::Chat>(&path);
     })
-    .unwrap_err();
+    .expect_err("the check fails");
     let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
     assert!(
         message.contains("breaking: Say.text: moved from position 1 to 0"),
@@ -129,7 +129,7 @@ fn compatible_change_still_asks_for_the_file_to_be_updated() {
     }
     let path = scratch("compatible").join("chat.wwschema");
     let _ = check_file(&committed::Chat::schema(), &path);
-    let err = check_file(&Chat::schema(), &path).unwrap_err();
+    let err = check_file(&Chat::schema(), &path).expect_err("the check fails");
     let LockError::Changed { report, .. } = &err else {
         panic!("{err}")
     };
@@ -143,7 +143,7 @@ fn a_file_that_is_not_a_schema_is_reported_with_its_line() {
     std::fs::create_dir_all(&dir).expect("scratch folder");
     let path = dir.join("chat.wwschema");
     std::fs::write(&path, "wirewright schema 1\nroot Chat\n\nnonsense\n").expect("write");
-    let err = check_file(&committed::Chat::schema(), &path).unwrap_err();
+    let err = check_file(&committed::Chat::schema(), &path).expect_err("the check fails");
     assert!(
         matches!(&err, LockError::Parse { source, .. } if source.line == 4),
         "{err}"

@@ -144,7 +144,7 @@ fn malformed_texts_are_rejected_with_their_line() {
         ),
     ];
     for (text, line, expected) in cases {
-        let err = parse(text).unwrap_err();
+        let err = parse(text).expect_err("malformed");
         assert_eq!(
             (err.line, err.expected),
             (line, expected),
@@ -277,5 +277,24 @@ proptest! {
     fn printing_then_parsing_gives_the_schema_back(schema in schema()) {
         let text = schema.to_string();
         prop_assert_eq!(parse(&text), Ok(schema), "{}", text);
+    }
+}
+
+#[test]
+fn spec_section_13_vector_is_the_printed_schema() {
+    let spec = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../SPEC.md"))
+        .expect("SPEC.md");
+    let section = &spec[spec.find("### 13.5").expect("SPEC §13.5")..];
+    let block = section
+        .split("```wwschema\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a wwschema block in §13.5");
+    assert_eq!(block, spec::Chat::schema().to_string());
+    let fingerprint = format!("fingerprint `{:016x}`", spec::Chat::schema().fingerprint());
+    assert!(section.contains(&fingerprint), "§13.5 gives {fingerprint}");
+    for (input, hash) in [("", "cbf29ce484222325"), ("a", "af63dc4c8601ec8c")] {
+        assert_eq!(format!("{:016x}", fnv1a_64(input.as_bytes())), hash);
+        assert!(spec.contains(&format!("`{hash}`")));
     }
 }

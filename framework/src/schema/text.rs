@@ -373,7 +373,7 @@ fn whole_type(number: usize, text: &str) -> Result<Type, ParseError> {
 /// Reads one type from the start of `text`; returns it and the rest.
 fn parse_type(number: usize, text: &str) -> Result<(Type, &str), ParseError> {
     let end = text
-        .find(|c: char| matches!(c, '<' | '>' | ',' | '(' | ')' | ' '))
+        .find(['<', '>', ',', '(', ')', ' '])
         .unwrap_or(text.len());
     let (word, rest) = text.split_at(end);
     let inner = |rest| -> Result<(Type, &str), ParseError> {
