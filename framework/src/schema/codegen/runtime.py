@@ -243,7 +243,7 @@ class StringCodec(Codec):
         try:
             return str(r.buf[start:start + n], "utf-8")
         except UnicodeDecodeError as err:
-            raise WireError("invalid-utf8", start, str(err)) from None
+            raise WireError("invalid-utf8", start + err.start, str(err)) from None
 
     def default(self):
         return ""
@@ -261,9 +261,11 @@ class BytesCodec(Codec):
         out += v
 
     def dec(self, r):
-        if self.nests:
+        if self.nests:  # Vec<u8>: a sequence, counted as one (§4.6, §6)
             r.enter(r.pos)
-        n = r.length()
+            n = r.count(1)
+        else:
+            n = r.length()
         start = r.pos
         r.pos = start + n
         if self.nests:
@@ -521,10 +523,24 @@ class UnknownVariant:
 
 
 class Field:
-    __slots__ = ("name", "codec", "since")
+    """A field on the wire. `default` (a function) replaces the type's default for
+    an appended field whose Rust definition names its own (`#[wire(default)]`),
+    which the schema text does not carry: set it with `set_default`."""
+
+    __slots__ = ("name", "codec", "since", "default")
 
     def __init__(self, name: str, codec: Codec, since: int = 1):
         self.name, self.codec, self.since = name, codec, since
+        self.default = codec.default
+
+
+def set_default(cls: type, name: str, default) -> None:
+    """Makes `default()` the value an older writer's `cls.name` reads as (§12.1)."""
+    for f in cls._codec.fields:
+        if f.name == name:
+            f.default = default
+            return
+    raise KeyError(name)
 
 
 class StructCodec(Codec):
@@ -582,7 +598,7 @@ class StructCodec(Codec):
         values = {}
         for f in self.fields:
             if known_end and f.since > 1 and r.pos == r.end:
-                values[f.name] = f.codec.default()
+                values[f.name] = f.default()
                 continue
             try:
                 values[f.name] = f.codec.dec(r)
@@ -623,7 +639,13 @@ class EnumCodec(Codec):
         if tag is None:
             raise WireError("invalid-value", len(out), f"{type(v).__name__} is not a variant of {self.name}")
         put_varint(out, tag)
-        self.variants[tag].enc(out, v)
+        if self.evolvable:  # the variant's fields are a block (§12.3)
+            body = bytearray()
+            self.variants[tag].enc_fields(body, v)
+            put_varint(out, len(body))
+            out += body
+        else:
+            self.variants[tag].enc_fields(out, v)
 
     def dec(self, r, top: bool = False):
         start = r.pos
@@ -773,7 +795,7 @@ def check_control(frame: Frame) -> None:
     p = frame.payload
     if frame.type in (PING, PONG):
         if len(p) != 8:
-            raise WireError("malformed-control", 16 + min(len(p), 8), "a nonce is 8 bytes")
+            raise WireError("malformed-control", 16, f"a nonce is 8 bytes, not {len(p)}")
         return
     try:
         decode_value(GOODBYE_CODEC, p)
@@ -821,15 +843,15 @@ class FrameBuffer:
 
 
 @dataclass
-class Goodbye(WireValue):
+class GoodbyePayload(WireValue):
     """GOODBYE's payload (§7): reason, then a message for logs."""
 
     reason: int = 0
     message: str = ""
 
 
-GOODBYE_CODEC = StructCodec("Goodbye", Goodbye, [Field("reason", IntCodec(8, False)), Field("message", StringCodec())])
-Goodbye._codec = GOODBYE_CODEC
+GOODBYE_CODEC = StructCodec("Goodbye", GoodbyePayload, [Field("reason", IntCodec(8, False)), Field("message", StringCodec())])
+GoodbyePayload._codec = GOODBYE_CODEC
 
 
 def ping_frame(nonce: int, kind: int = PING) -> Frame:
@@ -837,7 +859,7 @@ def ping_frame(nonce: int, kind: int = PING) -> Frame:
 
 
 def goodbye_frame(reason: int, message: str = "") -> Frame:
-    return Frame(CONTROL, GOODBYE, 0, Goodbye(reason, message[:256]).encode())
+    return Frame(CONTROL, GOODBYE, 0, GoodbyePayload(reason, message[:256]).encode())
 
 
 def encode_failure(message: str) -> bytes:
@@ -872,9 +894,10 @@ class Connection:
                         if frame.type == PING:
                             self.send(Frame(CONTROL, PONG, 0, frame.payload))
                         elif frame.type == GOODBYE:
-                            if not self.sent_goodbye:
-                                self.sent_goodbye = True
-                                self.send(goodbye_frame(0))
+                            if self.sent_goodbye:
+                                return  # the answer to ours: everything has arrived (§7)
+                            self.sent_goodbye = True
+                            self.send(goodbye_frame(0))  # then read until the stream ends
                         continue
                     on_frame(frame)
                 await self.writer.drain()
@@ -926,9 +949,13 @@ class Client:
                 return cid
 
     async def call(self, request, timeout: float | None = None):
+        mid, payload = self.requests.encode(request)
+        return await self.call_raw(mid, payload, timeout)
+
+    async def call_raw(self, mid: int, payload: bytes, timeout: float | None = None):
+        """A request of message type `mid` with these payload bytes, as they are."""
         if self.conn.sent_goodbye or self.conn.closed.is_set():
             raise ConnectionClosed("the connection is closing")
-        mid, payload = self.requests.encode(request)
         cid = self._correlation()
         future = asyncio.get_running_loop().create_future()
         self.waiting[cid] = future

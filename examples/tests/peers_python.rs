@@ -1,0 +1,116 @@
+//! The Python peer generated from the schema text (`wirewright::schema::codegen::python`)
+//! runs SPEC.md's vectors and talks to the Rust kv server over loopback. The checks
+//! themselves are Python programs in `examples/peers/python/`; these tests generate the
+//! modules they load and run them with `python3` (≥ 3.10), which must be installed.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+use wirewright::schema::{codegen, parse, Schema};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the workspace root")
+        .to_path_buf()
+}
+
+fn schema(path: &Path) -> Schema {
+    let text = std::fs::read_to_string(path).expect("a schema file");
+    parse(&text).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+}
+
+/// Writes the module generated from `files` to a fresh directory and returns its path.
+fn generate(name: &str, files: &[PathBuf]) -> PathBuf {
+    let schemas: Vec<Schema> = files.iter().map(|file| schema(file)).collect();
+    let module = codegen::python(&schemas).expect("a portable schema");
+    let dir = std::env::temp_dir().join(format!("wirewright-peers-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    let path = dir.join(name);
+    std::fs::write(&path, module).expect("the generated module written");
+    path
+}
+
+/// Runs `python3 ARGS`, failing the test (not skipping it) when Python is missing.
+fn python(args: &[&std::ffi::OsStr]) -> Output {
+    Command::new("python3")
+        .args(args)
+        .output()
+        .unwrap_or_else(|err| {
+            panic!(
+                "python3 (>= 3.10) is needed by the generated-peer tests and could not run: {err}"
+            )
+        })
+}
+
+fn assert_success(output: &Output) {
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    println!("{stdout}");
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+}
+
+#[test]
+fn spec_vectors_run_through_the_generated_python_module() {
+    let root = repo();
+    let module = generate(
+        "spec_peer.py",
+        &[root.join("examples/peers/spec-types.wwschema")],
+    );
+    let output = python(&[
+        root.join("examples/peers/python/conformance.py")
+            .as_os_str(),
+        root.join("SPEC.md").as_os_str(),
+        module.as_os_str(),
+    ]);
+    assert_success(&output);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains(" 0 failed"), "{stdout}");
+}
+
+/// The kv server, killed when the test ends.
+struct KvServer(Child);
+
+impl Drop for KvServer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn generated_python_kv_client_calls_the_rust_kv_server() {
+    let root = repo();
+    let module = generate(
+        "kv_peer.py",
+        &[
+            root.join("examples/schema/kv-request.wwschema"),
+            root.join("examples/schema/kv-response.wwschema"),
+            root.join("examples/schema/kv-error.wwschema"),
+        ],
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kv"))
+        .args(["server", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the kv server starts");
+    let stdout = child.stdout.take().expect("its stdout");
+    let server = KvServer(child);
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("the server's first line");
+    let addr = line
+        .split_whitespace()
+        .find(|word| word.starts_with("127.0.0.1:"))
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_owned();
+    let output = python(&[
+        root.join("examples/peers/python/kv_interop.py").as_os_str(),
+        module.as_os_str(),
+        std::ffi::OsStr::new(&addr),
+    ]);
+    drop(server);
+    assert_success(&output);
+}
