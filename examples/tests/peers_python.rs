@@ -97,10 +97,11 @@ fn generated_python_kv_client_calls_the_rust_kv_server() {
         .expect("the kv server starts");
     let stdout = child.stdout.take().expect("its stdout");
     let server = KvServer(child);
+    let mut lines = BufReader::new(stdout);
     let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("the server's first line");
+    lines.read_line(&mut line).expect("the server's first line");
+    // Keep reading what the server prints, so that its stdout never breaks.
+    std::thread::spawn(move || std::io::copy(&mut lines, &mut std::io::sink()));
     let addr = line
         .split_whitespace()
         .find(|word| word.starts_with("127.0.0.1:"))
