@@ -1,5 +1,6 @@
 //! Peers in other languages, generated from the schema text: one self-contained module
-//! per language with the codec of SPEC.md §4–§6 and §12, frames and a client.
+//! per language ([`python`], [`typescript`]) with the codec of SPEC.md §4–§6 and §12,
+//! frames and a client.
 //!
 //! ```
 //! let kv = wirewright::schema::parse("\
@@ -14,12 +15,14 @@
 //! ```
 
 mod python;
+mod typescript;
 
 use std::fmt;
 
 use super::model::{Definition, Schema, Type};
 
 pub use python::python;
+pub use typescript::typescript;
 
 /// Why a module cannot be generated from the schemas given.
 #[derive(Debug, Clone, PartialEq, Eq)]

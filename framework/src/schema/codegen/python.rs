@@ -59,7 +59,7 @@ pub fn python(schemas: &[Schema]) -> Result<String, CodegenError> {
     Ok(out)
 }
 
-fn types_of(def: &Definition) -> Vec<&Type> {
+pub(super) fn types_of(def: &Definition) -> Vec<&Type> {
     match &def.kind {
         Kind::Struct(fields) => fields.fields.iter().map(|field| &field.ty).collect(),
         Kind::Enum(variants) => variants
@@ -305,7 +305,7 @@ fn summary(def: &Definition) -> String {
 
 /// A Python identifier for a schema name: `Page<u32>` is `Page_u32_`, a tuple field `0`
 /// is `_0`, a keyword gets a trailing `_`.
-fn ident(name: &str) -> String {
+pub(super) fn ident(name: &str) -> String {
     const KEYWORDS: [&str; 35] = [
         "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class",
         "continue", "def", "del", "elif", "else", "except", "finally", "for", "from", "global",
