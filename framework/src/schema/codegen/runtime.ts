@@ -29,7 +29,8 @@ export class WireError extends Error {
 /** A call answered with an error frame (§11.3); code 0 carries `value`. */
 export class CallError extends Error {
   constructor(public code: number, public text = "", public value: unknown = undefined) {
-    super(code === 0 ? `application error: ${JSON.stringify(value, jsonBig)}` : `error code ${code}: ${text}`);
+    const typed = (value as object | undefined)?.constructor?.name ?? "";
+    super(code === 0 ? `application error: ${typed} ${JSON.stringify(value, jsonBig)}` : `error code ${code}: ${text}`);
     this.name = "CallError";
   }
 }
@@ -898,6 +899,7 @@ export class Client {
 
   callRaw(type: number, payload: Uint8Array, timeoutMs?: number): Promise<any> {
     if (this.conn.sentGoodbye) return Promise.reject(new ConnectionClosed("the connection is closing"));
+    if (timeoutMs !== undefined && timeoutMs <= 0) return Promise.reject(new Error(`deadline of ${timeoutMs} ms passed`));
     let id = this.nextId;
     while (this.waiting.has(id)) id = (id % 0xffffffff) + 1;
     this.nextId = (id % 0xffffffff) + 1;
