@@ -21,6 +21,7 @@ target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import js
 ts=examples/peers/ts
 mkdir -p "$ts/gen"
 "$target_dir/debug/schema" typescript examples/peers/spec-types.wwschema >"$ts/gen/spec_peer.ts"
+"$target_dir/debug/schema" typescript examples/peers/bench.wwschema >"$ts/gen/bench_peer.ts"
 "$target_dir/debug/schema" typescript examples/schema/kv-request.wwschema \
   examples/schema/kv-response.wwschema examples/schema/kv-error.wwschema >"$ts/gen/kv_peer.ts"
 (cd "$ts" && npm ci --no-audit --no-fund --loglevel=error && npx tsc -p .)

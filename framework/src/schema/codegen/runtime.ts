@@ -150,12 +150,13 @@ export class Writer {
     this.len += data.length;
   }
   varint(v: bigint | number): void {
-    if (typeof v === "number" && v < 0x10000000) {
+    if (typeof v === "number" && v <= 0xffffffff) {
+      this.reserve(5);
       while (v >= 0x80) {
-        this.push((v & 0x7f) | 0x80);
-        v >>>= 7;
+        this.buf[this.len++] = (v & 0x7f) | 0x80;
+        v = Math.floor(v / 128);
       }
-      this.push(v);
+      this.buf[this.len++] = v;
       return;
     }
     let big = BigInt(v);
@@ -228,6 +229,10 @@ export class IntCodec implements Codec<number | bigint> {
   }
   minLen() { return this.raw ? this.bits / 8 : 1; }
   enc(w: Writer, v: number | bigint) {
+    if (typeof v === "number" && !this.raw && Number.isInteger(v) && v >= Number(this.lo) && v <= Number(this.hi)) {
+      // Up to 32 bits: the varint without bigint.
+      return w.varint(this.signed ? (v < 0 ? -2 * v - 1 : 2 * v) : v);
+    }
     const big = BigInt(v);
     if (big < this.lo || big > this.hi) throw new WireError("integer-out-of-range", w.len, `${v} does not fit ${this.bits} bits`);
     if (this.raw) {
@@ -255,15 +260,16 @@ export class IntCodec implements Codec<number | bigint> {
   defaultValue() { return this.big ? 0n : 0; }
 }
 
+const SCRATCH_BYTES = new Uint8Array(8);
+const SCRATCH = new DataView(SCRATCH_BYTES.buffer);
+
 export class FloatCodec implements Codec<number> {
   constructor(public size: 4 | 8) {}
   minLen() { return this.size; }
   enc(w: Writer, v: number) {
-    const b = new Uint8Array(this.size);
-    const view = new DataView(b.buffer);
-    if (this.size === 4) view.setFloat32(0, v, true);
-    else view.setFloat64(0, v, true);
-    w.bytes(b);
+    if (this.size === 4) SCRATCH.setFloat32(0, v, true);
+    else SCRATCH.setFloat64(0, v, true);
+    w.bytes(SCRATCH_BYTES.subarray(0, this.size));
   }
   dec(r: Reader) {
     const b = r.take(this.size);
