@@ -66,9 +66,10 @@ pub(crate) fn message(cont: &Container<'_>, krate: &syn::Path) -> TokenStream {
                     #name,
                     &[#(<#params as #schema::Describe>::describe(__registry)),*],
                 );
-                if !__registry.begin(&__name) {
-                    return #schema::Type::Named(__name);
-                }
+                let __name = match __registry.begin(&__name, ::core::any::type_name::<Self>()) {
+                    #schema::Begin::Known(__name) => return #schema::Type::Named(__name),
+                    #schema::Begin::New(__name) => __name,
+                };
                 let __kind = #kind;
                 __registry.define(#schema::Definition {
                     name: __name,
@@ -143,10 +144,10 @@ pub(crate) fn protocol(
             fn describe(__registry: &mut #schema::Registry) -> #schema::Type {
                 #[allow(unused_imports)]
                 use #schema::{DescribeField as _, DescribeOpaque as _};
-                let __name = ::std::string::String::from(#name);
-                if !__registry.begin(&__name) {
-                    return #schema::Type::Named(__name);
-                }
+                let __name = match __registry.begin(#name, ::core::any::type_name::<Self>()) {
+                    #schema::Begin::Known(__name) => return #schema::Type::Named(__name),
+                    #schema::Begin::New(__name) => __name,
+                };
                 let __messages = ::std::vec![#(#messages),*];
                 __registry.define(#schema::Definition {
                     name: __name,

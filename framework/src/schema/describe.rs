@@ -45,6 +45,17 @@ pub trait Describe {
 #[derive(Debug, Default)]
 pub struct Registry {
     definitions: BTreeMap<String, Option<Definition>>,
+    /// The schema name given to each Rust type (by `core::any::type_name`).
+    names: BTreeMap<String, String>,
+}
+
+/// What [`Registry::begin`] says about a type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Begin {
+    /// Already defined, or being defined (a recursive reference): refer to it by this name.
+    Known(String),
+    /// New: describe it and [`define`](Registry::define) it under this name.
+    New(String),
 }
 
 impl Registry {
@@ -53,15 +64,22 @@ impl Registry {
         Registry::default()
     }
 
-    /// Starts the definition named `name`: `true` when the caller must describe it and
-    /// [`define`](Self::define) it, `false` when it is already defined or being defined
-    /// (a recursive reference).
-    pub fn begin(&mut self, name: &str) -> bool {
-        if self.definitions.contains_key(name) {
-            return false;
+    /// Starts the definition of the Rust type `rust_type` (its `core::any::type_name`),
+    /// whose schema name is `name`. Another Rust type already holding `name` (two types
+    /// called `Get` in different modules) makes this one take its Rust path as its name,
+    /// so that the schema never merges two types.
+    pub fn begin(&mut self, name: &str, rust_type: &str) -> Begin {
+        if let Some(known) = self.names.get(rust_type) {
+            return Begin::Known(known.clone());
         }
-        self.definitions.insert(name.to_owned(), None);
-        true
+        let name = if self.definitions.contains_key(name) {
+            rust_type.replace(' ', "")
+        } else {
+            name.to_owned()
+        };
+        self.names.insert(rust_type.to_owned(), name.clone());
+        self.definitions.insert(name.clone(), None);
+        Begin::New(name)
     }
 
     /// Completes a definition started by [`begin`](Self::begin); returns its reference.

@@ -37,7 +37,7 @@ mod model;
 mod std_impls;
 mod text;
 
-pub use describe::{generic_name, Describe, Registry};
+pub use describe::{generic_name, Begin, Describe, Registry};
 #[doc(hidden)]
 pub use describe::{DescribeField, DescribeOpaque, Probe};
 pub use diff::{compare, Compatibility, Difference, Report};

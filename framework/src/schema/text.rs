@@ -356,6 +356,22 @@ fn ident(number: usize, text: &str) -> Result<String, ParseError> {
     }
 }
 
+/// A definition's name: an ident, or a Rust path (`a::b::Get`) for one that shares its
+/// name with another type (§13.1).
+fn type_ident(number: usize, text: &str) -> Result<String, ParseError> {
+    let valid = |part: &str| {
+        !part.is_empty()
+            && part
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '#')
+    };
+    if text.split("::").all(valid) {
+        Ok(text.to_owned())
+    } else {
+        Err(error(number, "a name", text))
+    }
+}
+
 fn whole_name(number: usize, text: &str) -> Result<String, ParseError> {
     match parse_type(number, text)? {
         (Type::Named(name), "") => Ok(name),
@@ -476,7 +492,7 @@ fn parse_type(number: usize, text: &str) -> Result<(Type, &str), ParseError> {
         }
         "" => Err(error(number, "a type", text)),
         _ => {
-            ident(number, word)?;
+            type_ident(number, word)?;
             if rest.starts_with('<') {
                 let (arguments, after) = balanced(number, rest)?;
                 Ok((Type::Named(format!("{word}{arguments}")), after))
