@@ -11,6 +11,7 @@ listed with the reason; the exit status is 1 when any vector fails.
 """
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import importlib.util
 import random
@@ -416,6 +417,89 @@ def run_negative(m, fields):
     return "accepted"
 
 
+# -------------------------------------------------------------- behaviour --
+
+async def start_server(m, kind: str):
+    """The conformance servers of §9.10, written with the generated module."""
+    if kind == "messages":
+        protocol = m.Protocol("Messages", {m.Join.ID: m.Join})
+
+        async def echo(conn, message, frame):
+            conn.send(m.Frame(0, frame.type, frame.correlation, message.encode()))
+
+        return await m.serve_messages("127.0.0.1", 0, protocol, echo)
+    requests = m.Protocol("Requests", {m.Get.ID: m.Get})
+    responses = m.Protocol("Responses", {m.Value.ID: m.Value})
+
+    async def get(request):
+        if request.key == "a":
+            return m.Value(value="x")
+        raise m.ApplicationError(m.KvError.NotFound(key=request.key))
+
+    return await m.serve_calls("127.0.0.1", 0, requests, responses, get, m.KvError)
+
+
+def matches(m, codec, got, pattern) -> bool:
+    """`got` matches a value pattern, where `_` matches anything."""
+    if pattern == ("any",):
+        return True
+    while isinstance(codec, m.Ref):
+        codec = codec.target
+    if isinstance(codec, m.EnumCodec) and isinstance(pattern, Named):
+        variant = next(sc for sc in codec.variants.values() if sc.name.endswith("::" + pattern.path.split("::")[1]))
+        return type(got) is variant.cls and matches(m, variant, got, pattern)
+    if isinstance(codec, m.StructCodec) and isinstance(pattern, Named):
+        given = dict(zip([f.name for f in codec.fields], pattern.positional)) if pattern.positional is not None \
+            else {("_" + k if k[0].isdigit() else k): v for k, v in (pattern.named or {}).items()}
+        return all(matches(m, f.codec, getattr(got, f.name), given[f.name]) for f in codec.fields)
+    return norm(build(m, codec, pattern)) == norm(got)
+
+
+async def run_behaviour(m, fields, steps) -> str | None:
+    server = await start_server(m, fields["server"])
+    port = server.sockets[0].getsockname()[1]
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        for number, (key, text) in enumerate(steps):
+            if key in ("name", "server"):
+                continue
+            where = f"step {number} ({key})"
+            if key == "send":
+                writer.write(hex_bytes(text))
+                await writer.drain()
+            elif key == "end-stream":
+                writer.write_eof()
+            elif key == "expect":
+                want = hex_bytes(text)
+                got = await asyncio.wait_for(reader.readexactly(len(want)), 5)
+                if got != want:
+                    return f"{where}: read {got.hex(' ')}"
+            elif key == "expect-frame":
+                head = await asyncio.wait_for(reader.readexactly(16), 5)
+                rest = await asyncio.wait_for(reader.readexactly(int.from_bytes(head[12:16], "little") + 4), 5)
+                frame = m.decode_frame(head + rest)
+                pattern = parse_value(text).named
+                if (frame.flags, frame.type, frame.correlation) != (pattern["flags"], pattern["type"], pattern["correlation"]):
+                    return f"{where}: read {frame}"
+                payload = pattern["payload"]
+                codec = m.GOODBYE_CODEC if payload.path == "Goodbye" else codec_of(m, payload.path.split("::")[0])
+                if not matches(m, codec, m.decode_value(codec, frame.payload, payload=True), payload):
+                    return f"{where}: payload {frame.payload.hex(' ')}"
+            elif key == "expect-close":
+                try:
+                    rest = await asyncio.wait_for(reader.read(1), 5)
+                except ConnectionResetError:
+                    rest = b""
+                if rest:
+                    return f"{where}: read {rest.hex()} instead of the end of the stream"
+            else:
+                return f"unknown step {key}"
+        return None
+    finally:
+        writer.close()
+        server.close()
+
+
 def hostile(m, codec, data: bytes, rng) -> str | None:
     """Every prefix and 64 seeded mutations of a vector's bytes either decode or raise
     the codec's own error (SPEC §6: nothing else, no hang)."""
@@ -453,7 +537,14 @@ def main() -> int:
     for kind, fields, steps in blocks(text):
         name = fields.get("name", "?")
         if kind == "wirewright-behaviour":
-            skipped[name] = "behaviour vectors need a conformance server (not generated yet)"
+            try:
+                problem = asyncio.run(asyncio.wait_for(run_behaviour(m, fields, steps), 20))
+            except Exception as err:
+                problem = f"{type(err).__name__}: {err}"
+            if problem:
+                failed.append(f"{name}: {problem}")
+            else:
+                passed[kind] = passed.get(kind, 0) + 1
             continue
         if kind == "wirewright-vector" and "hex" in fields and fields["type"].startswith("Frame<") \
                 and re.search(r"flags: (0x0?1|1)\b", fields["value"]):

@@ -1032,6 +1032,85 @@ class Peer:
         await self.conn.goodbye(0)
 
 
+class ApplicationError(Exception):
+    """Raised by a handler of `serve_calls`: answered with error code 0 and `value`
+    encoded as the service's error type (§11.3)."""
+
+    def __init__(self, value):
+        self.value = value
+        super().__init__(repr(value))
+
+
+def _answer(conn: Connection, frame: Frame, requests: Protocol, responses: Protocol, error: type | None, handler) -> None:
+    """Runs one request (§11.1) and sends its one reply; a request that does not decode
+    is answered with code 1 or 2 and the connection stays (§11.4)."""
+
+    def fail(code: int, message: str) -> None:
+        conn.send(Frame(RESPONSE | ERROR, code, frame.correlation, encode_failure(message[:1024])))
+
+    if frame.flags & JSON:
+        return fail(2, "JSON payloads are not enabled")
+    try:
+        request = requests.decode(frame.type, frame.payload)
+    except WireError as err:
+        return fail(1 if err.kind == "unknown-message-type" else 2, str(err))
+
+    async def run() -> None:
+        try:
+            response = await handler(request)
+        except ApplicationError as err:
+            if error is None:
+                return fail(3, "an application error from a service that has none")
+            conn.send(Frame(RESPONSE | ERROR, 0, frame.correlation, encode_value(error._codec, err.value)))
+        except Exception as err:  # the handler failed without an error of its own
+            fail(3, f"{type(err).__name__}: {err}")
+        else:
+            mid, payload = responses.encode(response)
+            conn.send(Frame(RESPONSE, mid, frame.correlation, payload))
+
+    asyncio.get_running_loop().create_task(run())
+
+
+async def serve_calls(host: str, port: int, requests: Protocol, responses: Protocol, handler, error: type | None = None):
+    """A request/response server (§11): `await handler(request)` returns the response
+    message or raises ApplicationError(value). Returns the asyncio server."""
+
+    async def on_connection(reader, writer):
+        conn = Connection(reader, writer)
+
+        def on_frame(frame: Frame) -> None:
+            if frame.flags & RESPONSE:
+                raise WireError("unexpected-kind", 5, "a reply where requests are expected")
+            if frame.correlation != 0:
+                _answer(conn, frame, requests, responses, error, handler)
+            # correlation id 0: not a request, not answered (§11.1)
+
+        await conn.run(on_frame)
+
+    return await asyncio.start_server(on_connection, host, port)
+
+
+async def serve_messages(host: str, port: int, incoming: Protocol, handler):
+    """A message-protocol server: `await handler(conn, message, frame)` for each
+    message; a frame that does not decode is a protocol error (GOODBYE 4, §3.5)."""
+
+    async def on_connection(reader, writer):
+        conn = Connection(reader, writer)
+        pending = []
+
+        def on_frame(frame: Frame) -> None:
+            if frame.flags & (RESPONSE | ERROR):
+                raise WireError("unexpected-kind", 5, "a reply on a message protocol")
+            if frame.flags & JSON:
+                raise WireError("unexpected-format", 5, "a JSON message")
+            message = incoming.decode(frame.type, frame.payload)
+            pending.append(asyncio.get_running_loop().create_task(handler(conn, message, frame)))
+
+        await conn.run(on_frame)
+
+    return await asyncio.start_server(on_connection, host, port)
+
+
 # Shared codecs of the builtin types.
 BOOL, CHAR, STRING, BYTES, UNIT = BoolCodec(), CharCodec(), StringCodec(), BytesCodec(), UnitCodec()
 U8, I8 = IntCodec(8, False), IntCodec(8, True)
