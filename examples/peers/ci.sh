@@ -31,6 +31,6 @@ log=$(mktemp)
 "$target_dir/debug/kv" server 127.0.0.1:0 >"$log" &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; rm -f "$log"' EXIT
-for _ in $(seq 50); do grep -q listening "$log" && break; sleep 0.1; done
-addr=$(grep -o '127\.0\.0\.1:[0-9]*' "$log" | head -1)
+for _ in $(seq 50); do grep -q 'kv server listening on' "$log" && break; sleep 0.1; done
+addr=$(grep 'kv server listening on' "$log" | grep -o '127\.0\.0\.1:[0-9]*' | head -1)
 (cd "$ts" && timeout 60 node dist/kv_interop.js "$addr")

@@ -99,7 +99,12 @@ fn generated_python_kv_client_calls_the_rust_kv_server() {
     let server = KvServer(child);
     let mut lines = BufReader::new(stdout);
     let mut line = String::new();
-    lines.read_line(&mut line).expect("the server's first line");
+    // The server may log before it prints its address.
+    while !line.contains("kv server listening on") {
+        line.clear();
+        let read = lines.read_line(&mut line).expect("the server's output");
+        assert!(read > 0, "the kv server ended before printing its address");
+    }
     // Keep reading what the server prints, so that its stdout never breaks.
     std::thread::spawn(move || std::io::copy(&mut lines, &mut std::io::sink()));
     let addr = line
@@ -114,4 +119,69 @@ fn generated_python_kv_client_calls_the_rust_kv_server() {
     ]);
     drop(server);
     assert_success(&output);
+}
+
+/// Runs `kv client ADDR ARGS` and returns what it printed.
+fn kv_client(addr: &str, args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_kv"))
+        .arg("client")
+        .arg(addr)
+        .args(args)
+        .output()
+        .expect("the kv client runs");
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+#[test]
+fn rust_kv_client_calls_a_generated_python_kv_server() {
+    let root = repo();
+    let module = generate(
+        "kv_server_peer.py",
+        &[
+            root.join("examples/schema/kv-request.wwschema"),
+            root.join("examples/schema/kv-response.wwschema"),
+            root.join("examples/schema/kv-error.wwschema"),
+        ],
+    );
+    let mut child = Command::new("python3")
+        .arg(root.join("examples/peers/python/kv_server.py"))
+        .arg(&module)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|err| panic!("python3 (>= 3.10) is needed and could not run: {err}"));
+    let stdout = child.stdout.take().expect("its stdout");
+    let server = KvServer(child);
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("the server's first line");
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_owned();
+    let outcomes = [
+        kv_client(&addr, &["put", "greeting", "hello"]),
+        kv_client(&addr, &["put", "greeting", "hi"]),
+        kv_client(&addr, &["get", "greeting"]),
+        kv_client(&addr, &["list", "gr"]),
+        kv_client(&addr, &["get", "missing"]),
+        kv_client(&addr, &["delete", "greeting"]),
+        kv_client(&addr, &["list"]),
+    ];
+    drop(server);
+    println!("{outcomes:#?}");
+    assert_eq!(
+        outcomes,
+        [
+            "stored",
+            "stored (replaced)",
+            "\"hi\"",
+            "[\"greeting\"]",
+            "error: no key \"missing\"",
+            "deleted",
+            "[]",
+        ]
+    );
 }

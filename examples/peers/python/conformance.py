@@ -6,8 +6,10 @@
 SPEC §9.4, §9.6, §9.7 and §9.11) by `schema python`. Every block is parsed by the
 notation of §9.0 (a block it cannot parse fails the run); positive vectors run in both
 directions (and `read-type`), negative vectors must raise the codec's own error with the
-vector's error name and offset. Vectors it cannot run (JSON, behaviour) are counted and
-listed with the reason; the exit status is 1 when any vector fails.
+vector's error name and offset, and behaviour vectors are replayed on loopback against
+the conformance servers of §9.10, written with the generated `serve_messages` and
+`serve_calls`. Vectors it cannot run (JSON payloads, §8) are listed with the reason; the
+exit status is 1 when any vector fails.
 """
 from __future__ import annotations
 
