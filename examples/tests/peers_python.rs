@@ -3,7 +3,7 @@
 //! themselves are Python programs in `examples/peers/python/`; these tests generate the
 //! modules they load and run them with `python3` (≥ 3.10), which must be installed.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
@@ -69,10 +69,10 @@ fn spec_vectors_run_through_the_generated_python_module() {
     assert!(stdout.contains(" 0 failed"), "{stdout}");
 }
 
-/// The kv server, killed when the test ends.
-struct KvServer(Child);
+/// A process this test started, killed when the test ends.
+struct KillOnDrop(Child);
 
-impl Drop for KvServer {
+impl Drop for KillOnDrop {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
@@ -96,7 +96,7 @@ fn generated_python_kv_client_calls_the_rust_kv_server() {
         .spawn()
         .expect("the kv server starts");
     let stdout = child.stdout.take().expect("its stdout");
-    let server = KvServer(child);
+    let server = KillOnDrop(child);
     let mut lines = BufReader::new(stdout);
     let mut line = String::new();
     // The server may log before it prints its address.
@@ -151,7 +151,7 @@ fn rust_kv_client_calls_a_generated_python_kv_server() {
         .spawn()
         .unwrap_or_else(|err| panic!("python3 (>= 3.10) is needed and could not run: {err}"));
     let stdout = child.stdout.take().expect("its stdout");
-    let server = KvServer(child);
+    let server = KillOnDrop(child);
     let mut line = String::new();
     BufReader::new(stdout)
         .read_line(&mut line)
@@ -184,4 +184,78 @@ fn rust_kv_client_calls_a_generated_python_kv_server() {
             "[]",
         ]
     );
+}
+
+/// Reads lines of `lines` until one contains `text`.
+fn read_until(lines: &mut impl BufRead, text: &str, who: &str) {
+    let mut line = String::new();
+    while !line.contains(text) {
+        line.clear();
+        let read = lines.read_line(&mut line).expect("a line");
+        assert!(read > 0, "{who} ended before printing {text:?}");
+    }
+}
+
+#[test]
+fn generated_python_chat_peer_talks_with_a_rust_client_in_the_rust_chat_room() {
+    let root = repo();
+    let module = generate(
+        "chat_peer.py",
+        &[
+            root.join("examples/schema/chat-client.wwschema"),
+            root.join("examples/schema/chat-server.wwschema"),
+        ],
+    );
+    let mut chat_server = Command::new(env!("CARGO_BIN_EXE_chat"))
+        .args(["server", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the chat server starts");
+    let mut server_out = BufReader::new(chat_server.stdout.take().expect("its stdout"));
+    let chat_server = KillOnDrop(chat_server);
+    let mut line = String::new();
+    while !line.contains("chat server listening on") {
+        line.clear();
+        assert!(
+            server_out.read_line(&mut line).expect("a line") > 0,
+            "no address"
+        );
+    }
+    std::thread::spawn(move || std::io::copy(&mut server_out, &mut std::io::sink()));
+    let addr = line
+        .split_whitespace()
+        .find(|word| word.starts_with("127.0.0.1:"))
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_owned();
+
+    let mut python = Command::new("python3")
+        .arg(root.join("examples/peers/python/chat_interop.py"))
+        .arg(&module)
+        .arg(&addr)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|err| panic!("python3 (>= 3.10) is needed and could not run: {err}"));
+    let mut python_out = BufReader::new(python.stdout.take().expect("its stdout"));
+    let python = KillOnDrop(python);
+    read_until(&mut python_out, "welcome", "the Python peer");
+
+    let mut rust = Command::new(env!("CARGO_BIN_EXE_chat"))
+        .args(["client", &addr, "rs"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the Rust chat client starts");
+    let mut rust_in = rust.stdin.take().expect("its stdin");
+    let mut rust_out = BufReader::new(rust.stdout.take().expect("its stdout"));
+    let rust = KillOnDrop(rust);
+    read_until(&mut rust_out, "py", "the Rust client"); // the welcome names py
+    writeln!(rust_in, "hello from rust").expect("a line to the Rust client");
+    read_until(&mut python_out, "said", "the Python peer");
+    read_until(&mut rust_out, "<py> hi from python", "the Rust client");
+    drop(rust_in); // end of input: the Rust client leaves
+    read_until(&mut python_out, "left", "the Python peer");
+    let mut python = python;
+    let status = python.0.wait().expect("the Python peer ends");
+    assert!(status.success(), "the Python peer failed: {status}");
+    drop((rust, chat_server));
 }
