@@ -52,7 +52,7 @@ fn assert_success(output: &Output) {
 }
 
 #[test]
-fn spec_vectors_run_through_the_generated_python_module() {
+fn spec_vectors_and_fuzz_seeds_run_through_the_generated_python_module() {
     let root = repo();
     let module = generate(
         "spec_peer.py",
@@ -63,10 +63,13 @@ fn spec_vectors_run_through_the_generated_python_module() {
             .as_os_str(),
         root.join("SPEC.md").as_os_str(),
         module.as_os_str(),
+        std::ffi::OsStr::new("--corpus"),
+        root.join("fuzz/seeds").as_os_str(),
     ]);
     assert_success(&output);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains(" 0 failed"), "{stdout}");
+    assert!(stdout.contains(", 0 raised something other"), "{stdout}");
 }
 
 /// A process this test started, killed when the test ends.

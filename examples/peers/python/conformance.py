@@ -1,6 +1,6 @@
 """Runs SPEC.md's conformance vectors (§9) through a generated Python module.
 
-    python3 conformance.py SPEC.md spec_peer.py
+    python3 conformance.py SPEC.md spec_peer.py [--corpus fuzz/seeds]
 
 `spec_peer.py` is generated from `examples/peers/spec-types.wwschema` (the types of
 SPEC §9.4, §9.6, §9.7 and §9.11) by `schema python`. Every block is parsed by the
@@ -525,12 +525,56 @@ def hostile(m, codec, data: bytes, rng) -> str | None:
     return None
 
 
-def main() -> int:
-    spec_path, module_path = sys.argv[1], sys.argv[2]
-    spec = importlib.util.spec_from_file_location("spec_peer", module_path)
+def load_module(path: str):
+    spec = importlib.util.spec_from_file_location("spec_peer", path)
     m = importlib.util.module_from_spec(spec)
     sys.modules["spec_peer"] = m
     spec.loader.exec_module(m)
+    return m
+
+
+def corpus(m, root: str) -> tuple[int, list[str]]:
+    """Feeds every file under `root` (the fuzz seeds and corpus) to every type of the
+    module, as a payload and as a frame: only WireError may come out (SPEC §6)."""
+    import os
+    codecs = [cls._codec for cls in m._TYPES.values()] + [m.STRING, m.BytesCodec(nests=True), m.SeqCodec(m.U64),
+                                                           m.MapCodec(m.STRING, m.U8), m.SetCodec(m.U16), m.CHAR]
+    runs, problems = 0, []
+    for folder, _, files in os.walk(root):
+        for file in files:
+            with open(os.path.join(folder, file), "rb") as handle:
+                data = handle.read(1 << 20)
+            for codec in codecs:
+                for attempt in (lambda: m.decode_value(codec, data), lambda: m.decode_value(codec, data, payload=True)):
+                    try:
+                        attempt()
+                    except m.WireError:
+                        pass
+                    except Exception as err:
+                        problems.append(f"{file} as {getattr(codec, 'name', type(codec).__name__)}: {type(err).__name__}: {err}")
+                    runs += 1
+            try:
+                m.FrameBuffer().feed(data)
+                receive_message(m, m.Join._codec, data)
+            except m.WireError:
+                pass
+            except Exception as err:
+                problems.append(f"{file} as a frame: {type(err).__name__}: {err}")
+            runs += 1
+    return runs, problems
+
+
+def main() -> int:
+    if len(sys.argv) > 4 and sys.argv[3] == "--corpus":
+        m = load_module(sys.argv[2])
+        runs, problems = corpus(m, sys.argv[4])
+        for line in problems:
+            print(f"FAILED {line}")
+        print(f"fuzz inputs: {runs} decodes, {len(problems)} raised something other than WireError")
+        if problems:
+            return 1
+    spec_path, module_path = sys.argv[1], sys.argv[2]
+    m = load_module(module_path)
     m.set_default(m.ItemV2, "currency", lambda: "EUR")
     text = open(spec_path, encoding="utf-8").read()
     passed, failed, skipped = {}, [], {}
