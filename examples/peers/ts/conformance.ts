@@ -8,11 +8,12 @@
 // vectors must throw the codec's WireError with the vector's name and offset; every
 // prefix and 64 seeded mutations of each vector's bytes must throw only WireError.
 import { readFileSync } from "node:fs";
+import * as net from "node:net";
 import * as m from "./gen/spec_peer.js";
 
 type Fields = Record<string, string>;
 
-function* blocks(text: string): Generator<[string, Fields]> {
+function* blocks(text: string): Generator<[string, Fields, [string, string][]]> {
   const re = /^```(wirewright-[a-z]+)\n([\s\S]*?)^```$/gm;
   for (const match of text.matchAll(re)) {
     const lines: [string, string][] = [];
@@ -29,7 +30,7 @@ function* blocks(text: string): Generator<[string, Fields]> {
     }
     const fields: Fields = {};
     for (const [k, v] of lines) if (!(k in fields)) fields[k] = v;
-    yield [match[1], fields];
+    yield [match[1], fields, lines];
   }
 }
 
@@ -326,6 +327,114 @@ function runNegative(f: Fields): string | null {
   return "accepted";
 }
 
+// Behaviour vectors: the conformance servers of §9.10, written with the module.
+async function startServer(kind: string): Promise<net.Server> {
+  if (kind === "messages") {
+    const protocol = new m.Protocol("Messages", new Map<number, any>([[m.Join.ID, m.Join]]));
+    return m.serveMessages("127.0.0.1", 0, protocol, (conn, message, frame) =>
+      conn.send({ flags: 0, type: frame.type, correlation: frame.correlation, payload: message.encode() }));
+  }
+  const requests = new m.Protocol("Requests", new Map<number, any>([[m.Get.ID, m.Get]]));
+  const responses = new m.Protocol("Responses", new Map<number, any>([[m.Value.ID, m.Value]]));
+  return m.serveCalls("127.0.0.1", 0, requests, responses, async (request: m.Get) => {
+    if (request.key === "a") return new m.Value({ value: "x" });
+    throw new m.ApplicationError(new m.KvError_NotFound({ key: request.key }));
+  }, m.KvError.codec);
+}
+
+/** The peer's side of a script: reads exactly n bytes, or the end of the stream. */
+class Script {
+  private buf = new Uint8Array(0);
+  private ended = false;
+  private wake: () => void = () => {};
+  constructor(public socket: net.Socket) {
+    socket.on("data", (chunk: Buffer) => {
+      const joined = new Uint8Array(this.buf.length + chunk.length);
+      joined.set(this.buf);
+      joined.set(chunk, this.buf.length);
+      this.buf = joined;
+      this.wake();
+    });
+    const end = () => ((this.ended = true), this.wake());
+    socket.on("end", end);
+    socket.on("close", end);
+    socket.on("error", end);
+  }
+  async read(n: number): Promise<Uint8Array> {
+    const deadline = Date.now() + 5000;
+    while (this.buf.length < n) {
+      if (this.ended || Date.now() > deadline) throw new Error(`${this.buf.length} of ${n} bytes before the end`);
+      await new Promise<void>((resolve) => ((this.wake = resolve), setTimeout(resolve, 100)));
+    }
+    const out = this.buf.slice(0, n);
+    this.buf = this.buf.slice(n);
+    return out;
+  }
+  async end(): Promise<boolean> {
+    const deadline = Date.now() + 5000;
+    while (!this.ended && this.buf.length === 0 && Date.now() < deadline) {
+      await new Promise<void>((resolve) => ((this.wake = resolve), setTimeout(resolve, 100)));
+    }
+    return this.ended && this.buf.length === 0;
+  }
+}
+
+function matches(codec: any, got: any, pattern: V): boolean {
+  if (pattern?.path === "_") return true;
+  while (codec instanceof m.Ref) codec = codec.target;
+  if (codec instanceof m.EnumCodec && pattern?.path) {
+    for (const [, [cls, sc]] of codec.variants) {
+      if (sc.name.endsWith("::" + pattern.path.split("::")[1])) return got instanceof (cls as any) && matches(sc, got, pattern);
+    }
+    return false;
+  }
+  if (codec instanceof m.StructCodec && pattern?.path) {
+    return codec.fields.every((f, i) => {
+      const given = pattern.positional ? pattern.positional[i] : pattern.named[f.name.replace(/^_(\d)/, "$1")];
+      return matches(f.codec, got[f.name], given);
+    });
+  }
+  return norm(build(codec, pattern)) === norm(got);
+}
+
+async function runBehaviour(f: Fields, steps: [string, string][]): Promise<string | null> {
+  const server = await startServer(f.server);
+  const port = (server.address() as net.AddressInfo).port;
+  const socket = net.createConnection({ host: "127.0.0.1", port, allowHalfOpen: true });
+  await new Promise((resolve) => socket.once("connect", resolve));
+  const script = new Script(socket);
+  try {
+    for (const [i, [key, text]] of steps.entries()) {
+      const where = `step ${i} (${key})`;
+      if (key === "name" || key === "server") continue;
+      if (key === "send") socket.write(hexBytes(text));
+      else if (key === "end-stream") socket.end();
+      else if (key === "expect") {
+        const want = hexBytes(text);
+        const got = await script.read(want.length);
+        if (hex(got) !== hex(want)) return `${where}: read ${hex(got)}`;
+      } else if (key === "expect-frame") {
+        const head = await script.read(16);
+        const rest = await script.read(new DataView(head.buffer).getUint32(12, true) + 4);
+        const whole = new Uint8Array(head.length + rest.length);
+        whole.set(head);
+        whole.set(rest, 16);
+        const frame = m.decodeFrame(whole);
+        const p = parseValue(text).named;
+        if (frame.flags !== Number(p.flags) || frame.type !== Number(p.type) || frame.correlation !== Number(p.correlation)) return `${where}: read ${hex(whole)}`;
+        const codec = p.payload.path === "Goodbye" ? m.GoodbyePayload.codec : (codecOf(p.payload.path.split("::")[0]) as m.Codec);
+        if (!matches(codec, m.decodeValue(codec, frame.payload, true), p.payload)) return `${where}: payload ${hex(frame.payload)}`;
+      } else if (key === "expect-close") {
+        if (!(await script.end())) return `${where}: the server did not end the stream`;
+      } else return `unknown step ${key}`;
+    }
+    return null;
+  } finally {
+    socket.destroy();
+    server.close();
+  }
+}
+
 let seed = 15;
 const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
 
@@ -353,10 +462,17 @@ const passed: Record<string, number> = {};
 const failed: string[] = [];
 const skipped: string[] = [];
 let hostileRuns = 0;
-for (const [kind, f] of blocks(text)) {
+for (const [kind, f, steps] of blocks(text)) {
   const name = f.name;
   if (kind === "wirewright-behaviour") {
-    skipped.push(`${name}: behaviour vectors need a conformance server (not generated yet)`);
+    let problem: string | null;
+    try {
+      problem = await runBehaviour(f, steps);
+    } catch (err) {
+      problem = String(err instanceof Error ? err.stack : err);
+    }
+    if (problem) failed.push(`${name}: ${problem}`);
+    else passed[kind] = (passed[kind] ?? 0) + 1;
     continue;
   }
   if (kind === "wirewright-vector" && (!("hex" in f) || (f.type.startsWith("Frame<") && /flags: (0x0?1|1)\b/.test(f.value)))) {

@@ -807,11 +807,16 @@ export interface Transport {
 export async function connectTcp(host: string, port: number): Promise<Transport> {
   const net = await import("node:net");
   const socket = net.createConnection({ host, port });
-  socket.setNoDelay(true);
   await new Promise<void>((resolve, reject) => {
     socket.once("connect", resolve);
     socket.once("error", reject);
   });
+  return socketTransport(socket);
+}
+
+/** A Transport over a connected Node socket (`net.Socket`). */
+export function socketTransport(socket: any): Transport {
+  socket.setNoDelay(true);
   return {
     write: (data) => void socket.write(data),
     onData: (handler) => void socket.on("data", (chunk: Uint8Array) => handler(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length))),
@@ -971,6 +976,72 @@ export class Peer {
   close(): Promise<void> {
     return this.conn.goodbye(0);
   }
+}
+
+/** Raised by a handler of `serveCalls`: answered with error code 0 (§11.3). */
+export class ApplicationError extends Error {
+  constructor(public value: unknown) {
+    super("application error");
+  }
+}
+
+/** A request/response server over Node TCP (§11): `handler(request)` resolves with
+ * the response message or throws ApplicationError(value). Resolves with the
+ * `net.Server` once it listens. */
+export async function serveCalls(
+  host: string, port: number, requests: Protocol, responses: Protocol,
+  handler: (request: any) => Promise<any>, errorCodec: Codec | null = null,
+): Promise<any> {
+  const net = await import("node:net");
+  const server = net.createServer((socket: any) => {
+    const conn: Connection = new Connection(socketTransport(socket), (frame) => {
+      if (frame.flags & RESPONSE) throw new WireError("unexpected-kind", 5, "a reply where requests are expected");
+      if (frame.correlation === 0) return; // not a request, not answered (§11.1)
+      const fail = (code: number, message: string) =>
+        conn.send({ flags: RESPONSE | ERROR, type: code, correlation: frame.correlation, payload: encodeValue(new StringCodec(), message.slice(0, 1024)) });
+      if (frame.flags & JSON_FLAG) return fail(2, "JSON payloads are not enabled");
+      let request;
+      try {
+        request = requests.decode(frame.type, frame.payload);
+      } catch (err) {
+        if (!(err instanceof WireError)) throw err;
+        return fail(err.kind === "unknown-message-type" ? 1 : 2, err.message);
+      }
+      handler(request).then(
+        (response) => {
+          const [type, payload] = responses.encode(response);
+          conn.send({ flags: RESPONSE, type, correlation: frame.correlation, payload });
+        },
+        (err) => {
+          if (err instanceof ApplicationError && errorCodec) {
+            conn.send({ flags: RESPONSE | ERROR, type: 0, correlation: frame.correlation, payload: encodeValue(errorCodec, err.value) });
+          } else {
+            fail(3, String(err));
+          }
+        },
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  return server;
+}
+
+/** A message-protocol server over Node TCP: `handler(conn, message, frame)` for each
+ * message; a frame that does not decode is a protocol error (GOODBYE 4, §3.5). */
+export async function serveMessages(
+  host: string, port: number, incoming: Protocol,
+  handler: (conn: Connection, message: any, frame: Frame) => void,
+): Promise<any> {
+  const net = await import("node:net");
+  const server = net.createServer((socket: any) => {
+    const conn: Connection = new Connection(socketTransport(socket), (frame) => {
+      if (frame.flags & (RESPONSE | ERROR)) throw new WireError("unexpected-kind", 5, "a reply on a message protocol");
+      if (frame.flags & JSON_FLAG) throw new WireError("unexpected-format", 5, "a JSON message");
+      handler(conn, incoming.decode(frame.type, frame.payload), frame);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  return server;
 }
 
 export const BOOL = new BoolCodec(), CHAR = new CharCodec(), STRING = new StringCodec(), BYTES = new BytesCodec(), UNIT = new UnitCodec();
