@@ -4,9 +4,10 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use super::describe::Describe;
-use super::diff::{compare, Report};
+use super::diff::compare;
 use super::model::Schema;
-use super::text::{parse, ParseError};
+use super::parse::{parse, ParseError};
+use super::report::Report;
 
 /// The environment variable that makes [`check_file`] write the current schema:
 /// `WIREWRIGHT_SCHEMA=overwrite cargo test`.

@@ -34,14 +34,18 @@ mod diff;
 mod fingerprint;
 mod lock;
 mod model;
+mod parse;
+mod report;
 mod std_impls;
 mod text;
 
 pub use describe::{generic_name, Begin, Describe, Registry};
 #[doc(hidden)]
 pub use describe::{DescribeField, DescribeOpaque, Probe};
-pub use diff::{compare, Compatibility, Difference, Report};
+pub use diff::compare;
 pub use fingerprint::fnv1a_64;
 pub use lock::{assert_compatible, check_file, LockError, Outcome, ENV};
 pub use model::{Definition, Field, Fields, Int, Kind, MessageEntry, Schema, Type, Variant};
-pub use text::{parse, ParseError, HEADER, KEYWORDS};
+pub use parse::{parse, ParseError};
+pub use report::{Compatibility, Difference, Report};
+pub use text::{HEADER, KEYWORDS};
