@@ -21,15 +21,37 @@ fn schema(path: &Path) -> Schema {
     parse(&text).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
 }
 
-/// Writes the module generated from `files` to a fresh directory and returns its path.
-fn generate(name: &str, files: &[PathBuf]) -> PathBuf {
+/// A generated module in a directory of its own, removed when the test ends.
+struct Module {
+    dir: PathBuf,
+    path: PathBuf,
+}
+
+impl Module {
+    fn as_os_str(&self) -> &std::ffi::OsStr {
+        self.path.as_os_str()
+    }
+}
+
+impl Drop for Module {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Writes the module generated from `files` to a fresh directory.
+fn generate(name: &str, files: &[PathBuf]) -> Module {
     let schemas: Vec<Schema> = files.iter().map(|file| schema(file)).collect();
     let module = codegen::python(&schemas).expect("a portable schema");
-    let dir = std::env::temp_dir().join(format!("wirewright-peers-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "wirewright-peers-{}-{}",
+        std::process::id(),
+        name.trim_end_matches(".py")
+    ));
     std::fs::create_dir_all(&dir).expect("a temporary directory");
     let path = dir.join(name);
     std::fs::write(&path, module).expect("the generated module written");
-    path
+    Module { dir, path }
 }
 
 /// Runs `python3 ARGS`, failing the test (not skipping it) when Python is missing.
@@ -149,7 +171,7 @@ fn rust_kv_client_calls_a_generated_python_kv_server() {
     );
     let mut child = Command::new("python3")
         .arg(root.join("examples/peers/python/kv_server.py"))
-        .arg(&module)
+        .arg(module.as_os_str())
         .stdout(Stdio::piped())
         .spawn()
         .unwrap_or_else(|err| panic!("python3 (>= 3.10) is needed and could not run: {err}"));
@@ -233,7 +255,7 @@ fn generated_python_chat_peer_talks_with_a_rust_client_in_the_rust_chat_room() {
 
     let mut python = Command::new("python3")
         .arg(root.join("examples/peers/python/chat_interop.py"))
-        .arg(&module)
+        .arg(module.as_os_str())
         .arg(&addr)
         .stdout(Stdio::piped())
         .spawn()
