@@ -29,7 +29,9 @@ use proc_macro::TokenStream;
 use syn::{parse_macro_input, DeriveInput};
 
 /// Derives `Encode` and `Decode<'de>` for a struct or enum, and `Message` when the type
-/// has a message id.
+/// has a message id. It also implements `wirewright::schema::Describe`, the type's schema
+/// (SPEC.md §13); a field type that does not implement `Describe` is described as
+/// `opaque` with its Rust name.
 ///
 /// ```
 /// use wirewright::{Decode, Encode, Message};
@@ -216,7 +218,8 @@ pub fn derive_message(input: TokenStream) -> TokenStream {
 
 /// Derives `Encode`, `Protocol` and `DecodeProtocol<'de>` for an enum of messages: each
 /// variant holds one type that implements `Message`, and the frame header's message id
-/// selects the variant.
+/// selects the variant. It also implements `wirewright::schema::Describe`: the protocol's
+/// schema lists each message's id, variant and type (SPEC.md §13).
 ///
 /// ```
 /// use wirewright::{decode_frame, encode_frame, FrameError, FrameHeader, Message, Protocol};
