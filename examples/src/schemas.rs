@@ -13,6 +13,7 @@ pub fn all() -> Vec<(&'static str, Schema)> {
         ("chat-server.wwschema", chat::ServerMessage::schema()),
         ("kv-request.wwschema", kv::KvRequest::schema()),
         ("kv-response.wwschema", kv::KvResponse::schema()),
+        ("kv-error.wwschema", kv::KvError::schema()),
     ]
 }
 

@@ -3,25 +3,37 @@
 //! ```text
 //! cargo run -p wirewright-examples --bin schema -- write examples/schema
 //! cargo run -p wirewright-examples --bin schema -- check examples/schema
+//! cargo run -p wirewright-examples --bin schema -- python examples/schema/kv-*.wwschema > kv_peer.py
+//! cargo run -p wirewright-examples --bin schema -- typescript examples/schema/kv-*.wwschema > kv_peer.ts
 //! ```
 //!
 //! `write DIR` writes each protocol's schema to `DIR/NAME.wwschema` and prints its
 //! fingerprint; `check DIR` compares them with the files and exits with status 1 listing
-//! every difference (compatible or breaking) when one differs.
+//! every difference (compatible or breaking) when one differs. `python FILE...` prints one
+//! Python module generated from the schema files (their definitions merged), with the codec,
+//! frames and an asyncio client (`wirewright::schema::codegen`); `typescript FILE...` the same
+//! as a TypeScript ES module.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use wirewright::schema::{compare, parse};
+use wirewright::schema::{codegen, compare, parse, Schema};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [command, files @ ..] = args.as_slice() {
+        if (command == "python" || command == "typescript") && !files.is_empty() {
+            return generate(command, files);
+        }
+    }
     let (command, dir) = match args.as_slice() {
         [command, dir] if command == "write" || command == "check" => {
             (command.as_str(), PathBuf::from(dir))
         }
         _ => {
-            eprintln!("usage: schema write DIR | schema check DIR");
+            eprintln!(
+                "usage: schema write DIR | schema check DIR | schema python|typescript FILE..."
+            );
             return ExitCode::from(2);
         }
     };
@@ -69,5 +81,37 @@ fn main() -> ExitCode {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// Prints the Python or TypeScript module generated from the schema files.
+fn generate(language: &str, files: &[String]) -> ExitCode {
+    let mut schemas: Vec<Schema> = Vec::new();
+    for file in files {
+        let parsed = std::fs::read_to_string(file)
+            .map_err(|err| err.to_string())
+            .and_then(|text| parse(&text).map_err(|err| err.to_string()));
+        match parsed {
+            Ok(schema) => schemas.push(schema),
+            Err(err) => {
+                eprintln!("{file}: {err}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let module = if language == "python" {
+        codegen::python(&schemas)
+    } else {
+        codegen::typescript(&schemas)
+    };
+    match module {
+        Ok(module) => {
+            print!("{module}");
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("{err}");
+            ExitCode::FAILURE
+        }
     }
 }

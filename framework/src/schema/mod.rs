@@ -28,6 +28,7 @@
 //! In a test, [`assert_compatible`] compares the current schema with the committed file
 //! and lists every difference, compatible or breaking ([`compare`]).
 
+pub mod codegen;
 mod describe;
 mod diff;
 mod fingerprint;

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# CI for the generated peers (issue 15): generates the Python and TypeScript modules from
+# the schema text, runs SPEC.md's vectors through them, and a Python and a TypeScript kv
+# client against the Rust kv server. Needs python3 (>= 3.10), node (20) and npm; the
+# TypeScript compiler comes pinned from package-lock.json (npm ci). Run from anywhere;
+# `.ci/run` calls it.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+python3 -c 'import sys; assert sys.version_info >= (3, 10), sys.version' || {
+  echo "python3 >= 3.10 is needed for the generated-peer checks" >&2
+  exit 1
+}
+printf -- '--> generated Python peer: SPEC vectors and kv interop\n'
+cargo test -q -p wirewright-examples --test peers_python -- --nocapture
+
+# TypeScript: the compiler pinned by package-lock.json, the modules generated into gen/.
+printf -- '--> generated TypeScript peer: SPEC vectors and kv interop\n'
+cargo build -q -p wirewright-examples --bin schema --bin kv
+target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+ts=examples/peers/ts
+mkdir -p "$ts/gen"
+"$target_dir/debug/schema" typescript examples/peers/spec-types.wwschema >"$ts/gen/spec_peer.ts"
+"$target_dir/debug/schema" typescript examples/peers/bench.wwschema >"$ts/gen/bench_peer.ts"
+"$target_dir/debug/schema" typescript examples/schema/kv-request.wwschema \
+  examples/schema/kv-response.wwschema examples/schema/kv-error.wwschema >"$ts/gen/kv_peer.ts"
+(cd "$ts" && npm ci --no-audit --no-fund --loglevel=error && npx tsc -p .)
+(cd "$ts" && node dist/conformance.js ../../../SPEC.md | grep -v '^not run')
+
+log=$(mktemp)
+"$target_dir/debug/kv" server 127.0.0.1:0 >"$log" &
+server=$!
+trap 'kill "$server" 2>/dev/null || true; rm -f "$log"' EXIT
+for _ in $(seq 50); do grep -q 'kv server listening on' "$log" && break; sleep 0.1; done
+addr=$(grep 'kv server listening on' "$log" | grep -o '127\.0\.0\.1:[0-9]*' | head -1)
+(cd "$ts" && timeout 60 node dist/kv_interop.js "$addr")

@@ -1,0 +1,286 @@
+//! The Python peer generated from the schema text (`wirewright::schema::codegen::python`)
+//! runs SPEC.md's vectors and talks to the Rust kv server over loopback. The checks
+//! themselves are Python programs in `examples/peers/python/`; these tests generate the
+//! modules they load and run them with `python3` (≥ 3.10), which must be installed.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+use wirewright::schema::{codegen, parse, Schema};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the workspace root")
+        .to_path_buf()
+}
+
+fn schema(path: &Path) -> Schema {
+    let text = std::fs::read_to_string(path).expect("a schema file");
+    parse(&text).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+}
+
+/// A generated module in a directory of its own, removed when the test ends.
+struct Module {
+    dir: PathBuf,
+    path: PathBuf,
+}
+
+impl Module {
+    fn as_os_str(&self) -> &std::ffi::OsStr {
+        self.path.as_os_str()
+    }
+}
+
+impl Drop for Module {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Writes the module generated from `files` to a fresh directory.
+fn generate(name: &str, files: &[PathBuf]) -> Module {
+    let schemas: Vec<Schema> = files.iter().map(|file| schema(file)).collect();
+    let module = codegen::python(&schemas).expect("a portable schema");
+    let dir = std::env::temp_dir().join(format!(
+        "wirewright-peers-{}-{}",
+        std::process::id(),
+        name.trim_end_matches(".py")
+    ));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    let path = dir.join(name);
+    std::fs::write(&path, module).expect("the generated module written");
+    Module { dir, path }
+}
+
+/// Runs `python3 ARGS`, failing the test (not skipping it) when Python is missing.
+fn python(args: &[&std::ffi::OsStr]) -> Output {
+    Command::new("python3")
+        .args(args)
+        .output()
+        .unwrap_or_else(|err| {
+            panic!(
+                "python3 (>= 3.10) is needed by the generated-peer tests and could not run: {err}"
+            )
+        })
+}
+
+fn assert_success(output: &Output) {
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    println!("{stdout}");
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+}
+
+#[test]
+fn spec_vectors_and_fuzz_seeds_run_through_the_generated_python_module() {
+    let root = repo();
+    let module = generate(
+        "spec_peer.py",
+        &[root.join("examples/peers/spec-types.wwschema")],
+    );
+    let output = python(&[
+        root.join("examples/peers/python/conformance.py")
+            .as_os_str(),
+        root.join("SPEC.md").as_os_str(),
+        module.as_os_str(),
+        std::ffi::OsStr::new("--corpus"),
+        root.join("fuzz/seeds").as_os_str(),
+    ]);
+    assert_success(&output);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains(" 0 failed"), "{stdout}");
+    assert!(stdout.contains(", 0 raised something other"), "{stdout}");
+}
+
+/// A process this test started, killed when the test ends.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn generated_python_kv_client_calls_the_rust_kv_server() {
+    let root = repo();
+    let module = generate(
+        "kv_peer.py",
+        &[
+            root.join("examples/schema/kv-request.wwschema"),
+            root.join("examples/schema/kv-response.wwschema"),
+            root.join("examples/schema/kv-error.wwschema"),
+        ],
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kv"))
+        .args(["server", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the kv server starts");
+    let stdout = child.stdout.take().expect("its stdout");
+    let server = KillOnDrop(child);
+    let mut lines = BufReader::new(stdout);
+    let mut line = String::new();
+    // The server may log before it prints its address.
+    while !line.contains("kv server listening on") {
+        line.clear();
+        let read = lines.read_line(&mut line).expect("the server's output");
+        assert!(read > 0, "the kv server ended before printing its address");
+    }
+    // Keep reading what the server prints, so that its stdout never breaks.
+    std::thread::spawn(move || std::io::copy(&mut lines, &mut std::io::sink()));
+    let addr = line
+        .split_whitespace()
+        .find(|word| word.starts_with("127.0.0.1:"))
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_owned();
+    let output = python(&[
+        root.join("examples/peers/python/kv_interop.py").as_os_str(),
+        module.as_os_str(),
+        std::ffi::OsStr::new(&addr),
+    ]);
+    drop(server);
+    assert_success(&output);
+}
+
+/// Runs `kv client ADDR ARGS` and returns what it printed.
+fn kv_client(addr: &str, args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_kv"))
+        .arg("client")
+        .arg(addr)
+        .args(args)
+        .output()
+        .expect("the kv client runs");
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+#[test]
+fn rust_kv_client_calls_a_generated_python_kv_server() {
+    let root = repo();
+    let module = generate(
+        "kv_server_peer.py",
+        &[
+            root.join("examples/schema/kv-request.wwschema"),
+            root.join("examples/schema/kv-response.wwschema"),
+            root.join("examples/schema/kv-error.wwschema"),
+        ],
+    );
+    let mut child = Command::new("python3")
+        .arg(root.join("examples/peers/python/kv_server.py"))
+        .arg(module.as_os_str())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|err| panic!("python3 (>= 3.10) is needed and could not run: {err}"));
+    let stdout = child.stdout.take().expect("its stdout");
+    let server = KillOnDrop(child);
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("the server's first line");
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_owned();
+    let outcomes = [
+        kv_client(&addr, &["put", "greeting", "hello"]),
+        kv_client(&addr, &["put", "greeting", "hi"]),
+        kv_client(&addr, &["get", "greeting"]),
+        kv_client(&addr, &["list", "gr"]),
+        kv_client(&addr, &["get", "missing"]),
+        kv_client(&addr, &["delete", "greeting"]),
+        kv_client(&addr, &["list"]),
+    ];
+    drop(server);
+    println!("{outcomes:#?}");
+    assert_eq!(
+        outcomes,
+        [
+            "stored",
+            "stored (replaced)",
+            "\"hi\"",
+            "[\"greeting\"]",
+            "error: no key \"missing\"",
+            "deleted",
+            "[]",
+        ]
+    );
+}
+
+/// Reads lines of `lines` until one contains `text`.
+fn read_until(lines: &mut impl BufRead, text: &str, who: &str) {
+    let mut line = String::new();
+    while !line.contains(text) {
+        line.clear();
+        let read = lines.read_line(&mut line).expect("a line");
+        assert!(read > 0, "{who} ended before printing {text:?}");
+    }
+}
+
+#[test]
+fn generated_python_chat_peer_talks_with_a_rust_client_in_the_rust_chat_room() {
+    let root = repo();
+    let module = generate(
+        "chat_peer.py",
+        &[
+            root.join("examples/schema/chat-client.wwschema"),
+            root.join("examples/schema/chat-server.wwschema"),
+        ],
+    );
+    let mut chat_server = Command::new(env!("CARGO_BIN_EXE_chat"))
+        .args(["server", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the chat server starts");
+    let mut server_out = BufReader::new(chat_server.stdout.take().expect("its stdout"));
+    let chat_server = KillOnDrop(chat_server);
+    let mut line = String::new();
+    while !line.contains("chat server listening on") {
+        line.clear();
+        assert!(
+            server_out.read_line(&mut line).expect("a line") > 0,
+            "no address"
+        );
+    }
+    std::thread::spawn(move || std::io::copy(&mut server_out, &mut std::io::sink()));
+    let addr = line
+        .split_whitespace()
+        .find(|word| word.starts_with("127.0.0.1:"))
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_owned();
+
+    let mut python = Command::new("python3")
+        .arg(root.join("examples/peers/python/chat_interop.py"))
+        .arg(module.as_os_str())
+        .arg(&addr)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|err| panic!("python3 (>= 3.10) is needed and could not run: {err}"));
+    let mut python_out = BufReader::new(python.stdout.take().expect("its stdout"));
+    let python = KillOnDrop(python);
+    read_until(&mut python_out, "welcome", "the Python peer");
+
+    let mut rust = Command::new(env!("CARGO_BIN_EXE_chat"))
+        .args(["client", &addr, "rs"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the Rust chat client starts");
+    let mut rust_in = rust.stdin.take().expect("its stdin");
+    let mut rust_out = BufReader::new(rust.stdout.take().expect("its stdout"));
+    let rust = KillOnDrop(rust);
+    read_until(&mut rust_out, "py", "the Rust client"); // the welcome names py
+    writeln!(rust_in, "hello from rust").expect("a line to the Rust client");
+    read_until(&mut python_out, "said", "the Python peer");
+    read_until(&mut rust_out, "<py> hi from python", "the Rust client");
+    drop(rust_in); // end of input: the Rust client leaves
+    read_until(&mut python_out, "left", "the Python peer");
+    let mut python = python;
+    let status = python.0.wait().expect("the Python peer ends");
+    assert!(status.success(), "the Python peer failed: {status}");
+    drop((rust, chat_server));
+}

@@ -1,0 +1,108 @@
+//! Peers in other languages, generated from the schema text: one self-contained module
+//! per language ([`python`], [`typescript`]) with the codec of SPEC.md §4–§6 and §12,
+//! frames and a client.
+//!
+//! ```
+//! let kv = wirewright::schema::parse("\
+//! wirewright schema 1
+//! root Get
+//!
+//! struct Get id 1
+//!   field key: string
+//! ").unwrap();
+//! let module = wirewright::schema::codegen::python(&[kv]).unwrap();
+//! assert!(module.contains("class Get(WireValue):"));
+//! ```
+
+mod python;
+mod typescript;
+
+use std::fmt;
+
+use super::model::{Definition, Schema, Type};
+
+pub use python::python;
+pub use typescript::typescript;
+
+/// Why a module cannot be generated from the schemas given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodegenError {
+    /// Two schemas define one name differently.
+    Conflict {
+        /// The definition's name.
+        name: String,
+    },
+    /// A field's type has no portable encoding (`with` a Rust module, or opaque).
+    Unportable {
+        /// The definition holding the field.
+        definition: String,
+        /// The type as the schema text writes it.
+        ty: String,
+    },
+    /// A type refers to a name no schema defines.
+    Undefined {
+        /// The missing name.
+        name: String,
+    },
+}
+
+impl fmt::Display for CodegenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CodegenError::Conflict { name } => {
+                write!(f, "`{name}` is defined differently by two schemas")
+            }
+            CodegenError::Unportable { definition, ty } => write!(
+                f,
+                "`{definition}` has a field of type `{ty}`, whose encoding only Rust knows"
+            ),
+            CodegenError::Undefined { name } => write!(f, "no schema defines `{name}`"),
+        }
+    }
+}
+
+impl std::error::Error for CodegenError {}
+
+/// Every definition of `schemas`, each once, sorted by name.
+fn merge(schemas: &[Schema]) -> Result<Vec<&Definition>, CodegenError> {
+    let mut all: Vec<&Definition> = Vec::new();
+    for schema in schemas {
+        for def in &schema.definitions {
+            match all.iter().find(|known| known.name == def.name) {
+                Some(known) if *known != def => {
+                    return Err(CodegenError::Conflict {
+                        name: def.name.clone(),
+                    })
+                }
+                Some(_) => {}
+                None => all.push(def),
+            }
+        }
+    }
+    all.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(all)
+}
+
+/// Checks that `ty` is portable and names only definitions of `defs`.
+fn check_type(defs: &[&Definition], owner: &str, ty: &Type) -> Result<(), CodegenError> {
+    match ty {
+        Type::With(_) | Type::Opaque(_) => Err(CodegenError::Unportable {
+            definition: owner.to_owned(),
+            ty: ty.to_string(),
+        }),
+        Type::Named(name) if !defs.iter().any(|def| &def.name == name) => {
+            Err(CodegenError::Undefined { name: name.clone() })
+        }
+        Type::Seq(inner) | Type::Array(inner, _) | Type::Set(inner) | Type::Option(inner) => {
+            check_type(defs, owner, inner)
+        }
+        Type::Map(key, value) => {
+            check_type(defs, owner, key)?;
+            check_type(defs, owner, value)
+        }
+        Type::Tuple(elements) => elements
+            .iter()
+            .try_for_each(|element| check_type(defs, owner, element)),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,1058 @@
+// ---------------------------------------------------------------------------
+// wirewright runtime: the codec of SPEC.md §4-§6 and §12, frames (§3), control
+// frames (§7) and a client (§11) over a Transport (Node socket: `connectTcp`).
+// No runtime dependencies; 64- and 128-bit integers are bigint.
+// ---------------------------------------------------------------------------
+
+export const MAX_DEPTH = 128;
+export const MAX_ZERO_SIZED = 65_536;
+export const MAX_FRAME_LEN = 8 * 1024 * 1024;
+
+/** Every error of this module: `kind` is SPEC §9.0's name, `offset` the byte. */
+export class WireError extends Error {
+  constructor(public kind: string, public offset: number, public detail = "", public path = "") {
+    super();
+    this.name = "WireError";
+  }
+  within(name: string): WireError {
+    this.path = this.path ? `${name}.${this.path}` : name;
+    return this;
+  }
+  override get message(): string {
+    const where = this.path ? ` in ${this.path}` : "";
+    const detail = this.detail ? `: ${this.detail}` : "";
+    return `${this.kind} at byte ${this.offset}${where}${detail}`;
+  }
+  override set message(_: string) {}
+}
+
+/** A call answered with an error frame (§11.3); code 0 carries `value`. */
+export class CallError extends Error {
+  constructor(public code: number, public text = "", public value: unknown = undefined) {
+    const typed = (value as object | undefined)?.constructor?.name ?? "";
+    super(code === 0 ? `application error: ${typed} ${JSON.stringify(value, jsonBig)}` : `error code ${code}: ${text}`);
+    this.name = "CallError";
+  }
+}
+
+export class ConnectionClosed extends Error {}
+
+function jsonBig(_: string, v: unknown): unknown {
+  return typeof v === "bigint" ? v.toString() : v;
+}
+
+// --------------------------------------------------------------- the reader --
+
+export class Reader {
+  depth = 0;
+  constructor(public buf: Uint8Array, public pos = 0, public end = buf.length) {}
+
+  enter(start: number): void {
+    if (++this.depth > MAX_DEPTH) throw new WireError("depth-limit-exceeded", start, `more than ${MAX_DEPTH} levels`);
+  }
+
+  take(n: number): Uint8Array {
+    const start = this.pos;
+    if (n > this.end - start) throw new WireError("unexpected-end", start, `${n} bytes needed, ${this.end - start} left`);
+    this.pos = start + n;
+    return this.buf.subarray(start, start + n);
+  }
+
+  byte(): number {
+    if (this.pos >= this.end) throw new WireError("unexpected-end", this.pos, "1 byte needed, 0 left");
+    return this.buf[this.pos++];
+  }
+
+  /** A canonical unsigned LEB128 of at most `bits` bits (§4.2), as a bigint. */
+  varint(bits: number): bigint {
+    const { buf, end } = this;
+    const start = this.pos;
+    const last = Math.ceil(bits / 7);
+    let pos = start;
+    // Fast path: values below 2^28 fit a number.
+    let small = 0;
+    for (let i = 0; i < 4 && i < last - 1; i++) {
+      if (pos >= end) throw new WireError("unexpected-end", start, "inside a varint");
+      const b = buf[pos++];
+      small |= (b & 0x7f) << (7 * i);
+      if (b < 0x80) {
+        if (b === 0 && i > 0) throw new WireError("overlong-varint", start);
+        this.pos = pos;
+        return BigInt(small);
+      }
+    }
+    let value = BigInt(small);
+    let n = pos - start;
+    for (;;) {
+      if (pos >= end) throw new WireError("unexpected-end", start, "inside a varint");
+      const b = buf[pos++];
+      n++;
+      if (n === last) {
+        if (b >> (bits - 7 * (last - 1))) throw new WireError("varint-overflow", start, `does not fit ${bits} bits`);
+        value |= BigInt(b) << BigInt(7 * (n - 1));
+        if (b === 0 && n > 1) throw new WireError("overlong-varint", start);
+        break;
+      }
+      value |= BigInt(b & 0x7f) << BigInt(7 * (n - 1));
+      if (b < 0x80) {
+        if (b === 0 && n > 1) throw new WireError("overlong-varint", start);
+        break;
+      }
+    }
+    this.pos = pos;
+    return value;
+  }
+
+  /** A varint of at most 32 bits as a number. */
+  varint32(): number {
+    return Number(this.varint(32));
+  }
+
+  length(): number {
+    const start = this.pos;
+    const n = this.varint(64);
+    if (n > BigInt(this.end - this.pos)) {
+      throw new WireError("length-exceeds-input", start, `${n} bytes declared, ${this.end - this.pos} left`);
+    }
+    return Number(n);
+  }
+
+  count(minLen: number): number {
+    const start = this.pos;
+    const n = this.varint(64);
+    if (minLen === 0) {
+      if (n > BigInt(MAX_ZERO_SIZED)) throw new WireError("zero-sized-count-exceeds-limit", start, `${n} > ${MAX_ZERO_SIZED}`);
+    } else if (n * BigInt(minLen) > BigInt(this.end - this.pos)) {
+      throw new WireError("count-exceeds-input", start, `${n} elements of >= ${minLen} bytes, ${this.end - this.pos} left`);
+    }
+    return Number(n);
+  }
+}
+
+/** A growable output buffer. */
+export class Writer {
+  buf = new Uint8Array(64);
+  len = 0;
+
+  reserve(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const next = new Uint8Array(Math.max(this.buf.length * 2, this.len + n));
+    next.set(this.buf.subarray(0, this.len));
+    this.buf = next;
+  }
+  push(b: number): void {
+    this.reserve(1);
+    this.buf[this.len++] = b;
+  }
+  bytes(data: Uint8Array): void {
+    this.reserve(data.length);
+    this.buf.set(data, this.len);
+    this.len += data.length;
+  }
+  varint(v: bigint | number): void {
+    if (typeof v === "number" && v <= 0xffffffff) {
+      this.reserve(5);
+      while (v >= 0x80) {
+        this.buf[this.len++] = (v & 0x7f) | 0x80;
+        v = Math.floor(v / 128);
+      }
+      this.buf[this.len++] = v;
+      return;
+    }
+    let big = BigInt(v);
+    while (big >= 0x80n) {
+      this.push(Number(big & 0x7fn) | 0x80);
+      big >>= 7n;
+    }
+    this.push(Number(big));
+  }
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.len);
+  }
+}
+
+// ------------------------------------------------------------------ codecs --
+
+export interface Codec<T = any> {
+  minLen(): number;
+  enc(w: Writer, v: T): void;
+  dec(r: Reader, top?: boolean): T;
+  defaultValue(): T;
+}
+
+const utf8 = new TextEncoder();
+const utf8Strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** Where UTF-8 validation fails in `data` (only called once it has failed). */
+function firstInvalidUtf8(data: Uint8Array): number {
+  let i = 0;
+  while (i < data.length) {
+    const b = data[i];
+    const n = b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : b >= 0xf0 && b < 0xf5 ? 4 : 0;
+    if (n === 0 || i + n > data.length) return i;
+    for (let k = 1; k < n; k++) if ((data[i + k] & 0xc0) !== 0x80) return i;
+    if (n > 1) {
+      try {
+        utf8Strict.decode(data.subarray(i, i + n));
+      } catch {
+        return i;
+      }
+    }
+    i += n;
+  }
+  return i;
+}
+
+export class BoolCodec implements Codec<boolean> {
+  minLen() { return 1; }
+  enc(w: Writer, v: boolean) { w.push(v ? 1 : 0); }
+  dec(r: Reader) {
+    const start = r.pos;
+    const b = r.byte();
+    if (b > 1) throw new WireError("invalid-bool", start, `byte ${b}`);
+    return b === 1;
+  }
+  defaultValue() { return false; }
+}
+
+/** Integers (§4.2): `number` up to 32 bits, `bigint` for 64 and 128 bits. */
+export class IntCodec implements Codec<number | bigint> {
+  readonly big: boolean;
+  readonly raw: boolean;
+  readonly lo: bigint;
+  readonly hi: bigint;
+  constructor(public bits: number, public signed: boolean, public fixed = false) {
+    this.big = bits > 32;
+    this.raw = bits === 8 || fixed;
+    this.lo = signed ? -(1n << BigInt(bits - 1)) : 0n;
+    this.hi = signed ? (1n << BigInt(bits - 1)) - 1n : (1n << BigInt(bits)) - 1n;
+  }
+  minLen() { return this.raw ? this.bits / 8 : 1; }
+  enc(w: Writer, v: number | bigint) {
+    if (typeof v === "number" && !this.raw && Number.isInteger(v) && v >= Number(this.lo) && v <= Number(this.hi)) {
+      // Up to 32 bits: the varint without bigint.
+      return w.varint(this.signed ? (v < 0 ? -2 * v - 1 : 2 * v) : v);
+    }
+    const big = BigInt(v);
+    if (big < this.lo || big > this.hi) throw new WireError("integer-out-of-range", w.len, `${v} does not fit ${this.bits} bits`);
+    if (this.raw) {
+      let u = BigInt.asUintN(this.bits, big);
+      for (let i = 0; i < this.bits / 8; i++, u >>= 8n) w.push(Number(u & 0xffn));
+    } else if (this.signed) {
+      w.varint(big < 0n ? (-big << 1n) - 1n : big << 1n);
+    } else {
+      w.varint(typeof v === "number" ? v : big);
+    }
+  }
+  dec(r: Reader): number | bigint {
+    let v: bigint;
+    if (this.raw) {
+      const bytes = r.take(this.bits / 8);
+      v = 0n;
+      for (let i = bytes.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]);
+      if (this.signed) v = BigInt.asIntN(this.bits, v);
+    } else {
+      const z = r.varint(this.bits);
+      v = this.signed ? (z >> 1n) ^ -(z & 1n) : z;
+    }
+    return this.big ? v : Number(v);
+  }
+  defaultValue() { return this.big ? 0n : 0; }
+}
+
+const SCRATCH_BYTES = new Uint8Array(8);
+const SCRATCH = new DataView(SCRATCH_BYTES.buffer);
+
+export class FloatCodec implements Codec<number> {
+  constructor(public size: 4 | 8) {}
+  minLen() { return this.size; }
+  enc(w: Writer, v: number) {
+    if (this.size === 4) SCRATCH.setFloat32(0, v, true);
+    else SCRATCH.setFloat64(0, v, true);
+    w.bytes(SCRATCH_BYTES.subarray(0, this.size));
+  }
+  dec(r: Reader) {
+    const b = r.take(this.size);
+    const view = new DataView(b.buffer, b.byteOffset, this.size);
+    return this.size === 4 ? view.getFloat32(0, true) : view.getFloat64(0, true);
+  }
+  defaultValue() { return 0; }
+}
+
+export class CharCodec implements Codec<string> {
+  minLen() { return 1; }
+  enc(w: Writer, v: string) { w.varint(v.codePointAt(0)!); }
+  dec(r: Reader) {
+    const start = r.pos;
+    const c = r.varint32();
+    if (c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) throw new WireError("invalid-char", start, `${c.toString(16)} is not a Unicode scalar value`);
+    return String.fromCodePoint(c);
+  }
+  defaultValue() { return "\0"; }
+}
+
+export class StringCodec implements Codec<string> {
+  minLen() { return 1; }
+  enc(w: Writer, v: string) {
+    const data = utf8.encode(v);
+    w.varint(data.length);
+    w.bytes(data);
+  }
+  dec(r: Reader) {
+    const n = r.length();
+    const data = r.take(n);
+    try {
+      return utf8Strict.decode(data);
+    } catch {
+      throw new WireError("invalid-utf8", r.pos - n + firstInvalidUtf8(data), "invalid UTF-8");
+    }
+  }
+  defaultValue() { return ""; }
+}
+
+/** Byte strings: one slice of the input. `nests` for `Vec<u8>` (§6). */
+export class BytesCodec implements Codec<Uint8Array> {
+  constructor(public nests = false) {}
+  minLen() { return 1; }
+  enc(w: Writer, v: Uint8Array) {
+    w.varint(v.length);
+    w.bytes(v);
+  }
+  dec(r: Reader) {
+    if (this.nests) r.enter(r.pos);
+    const n = this.nests ? r.count(1) : r.length();
+    const data = r.take(n).slice();
+    if (this.nests) r.depth--;
+    return data;
+  }
+  defaultValue() { return new Uint8Array(0); }
+}
+
+export class UnitCodec implements Codec<null> {
+  minLen() { return 0; }
+  enc() {}
+  dec() { return null; }
+  defaultValue() { return null; }
+}
+
+export class NeverCodec implements Codec<never> {
+  minLen() { return 1; }
+  enc(w: Writer): never { throw new WireError("unknown-variant", w.len, "a type without values"); }
+  dec(r: Reader): never {
+    const start = r.pos;
+    const tag = r.varint32();
+    throw new WireError("unknown-variant", start, `tag ${tag} of a type without variants`);
+  }
+  defaultValue(): never { throw new WireError("invalid-value", 0, "a type without values"); }
+}
+
+export class SeqCodec<T> implements Codec<T[]> {
+  constructor(public element: Codec<T>) {}
+  minLen() { return 1; }
+  enc(w: Writer, v: T[]) {
+    w.varint(v.length);
+    for (const item of v) this.element.enc(w, item);
+  }
+  dec(r: Reader) {
+    r.enter(r.pos);
+    const n = r.count(this.element.minLen());
+    const items: T[] = [];
+    for (let i = 0; i < n; i++) items.push(this.element.dec(r));
+    r.depth--;
+    return items;
+  }
+  defaultValue() { return []; }
+}
+
+export class ArrayCodec<T> implements Codec<T[]> {
+  constructor(public element: Codec<T>, public n: number) {}
+  minLen() { return this.n * this.element.minLen(); }
+  enc(w: Writer, v: T[]) {
+    if (v.length !== this.n) throw new WireError("invalid-value", w.len, `${v.length} elements for an array of ${this.n}`);
+    for (const item of v) this.element.enc(w, item);
+  }
+  dec(r: Reader) {
+    if (this.minLen() > r.end - r.pos) throw new WireError("unexpected-end", r.pos, `array of ${this.n}`);
+    const items: T[] = [];
+    for (let i = 0; i < this.n; i++) items.push(this.element.dec(r));
+    return items;
+  }
+  defaultValue() { return Array.from({ length: this.n }, () => this.element.defaultValue()); }
+}
+
+function encoded<T>(codec: Codec<T>, v: T): Uint8Array {
+  const w = new Writer();
+  codec.enc(w, v);
+  return w.finish();
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
+}
+
+/** Maps (§4.7) as `Map`; entries in ascending order of the keys' encodings. */
+export class MapCodec<K, V> implements Codec<Map<K, V>> {
+  constructor(public key: Codec<K>, public value: Codec<V>) {}
+  minLen() { return 1; }
+  enc(w: Writer, v: Map<K, V>) {
+    const entries = [...v].map(([k, val]) => [encoded(this.key, k), val] as const);
+    entries.sort((a, b) => compareBytes(a[0], b[0]));
+    w.varint(entries.length);
+    for (const [k, val] of entries) {
+      w.bytes(k);
+      this.value.enc(w, val);
+    }
+  }
+  dec(r: Reader) {
+    r.enter(r.pos);
+    const n = r.count(this.key.minLen() + this.value.minLen());
+    const result = new Map<K, V>();
+    let previous: Uint8Array | null = null;
+    for (let i = 0; i < n; i++) {
+      const start = r.pos;
+      const k = this.key.dec(r);
+      const keyBytes = r.buf.subarray(start, r.pos);
+      if (previous && compareBytes(keyBytes, previous) <= 0) throw new WireError("key-order", start, "keys must ascend by their encodings");
+      previous = keyBytes;
+      result.set(k, this.value.dec(r));
+    }
+    r.depth--;
+    return result;
+  }
+  defaultValue() { return new Map<K, V>(); }
+}
+
+/** Sets (§4.7) as arrays in canonical order (elements may be objects). */
+export class SetCodec<T> implements Codec<T[]> {
+  constructor(public element: Codec<T>) {}
+  minLen() { return 1; }
+  enc(w: Writer, v: Iterable<T>) {
+    const items = [...v].map((e) => encoded(this.element, e)).sort(compareBytes);
+    w.varint(items.length);
+    for (const item of items) w.bytes(item);
+  }
+  dec(r: Reader) {
+    r.enter(r.pos);
+    const n = r.count(this.element.minLen());
+    const items: T[] = [];
+    let previous: Uint8Array | null = null;
+    for (let i = 0; i < n; i++) {
+      const start = r.pos;
+      items.push(this.element.dec(r));
+      const bytes = r.buf.subarray(start, r.pos);
+      if (previous && compareBytes(bytes, previous) <= 0) throw new WireError("key-order", start, "elements must ascend by their encodings");
+      previous = bytes;
+    }
+    r.depth--;
+    return items;
+  }
+  defaultValue() { return []; }
+}
+
+/** `Some(v)` where a bare value would be ambiguous (`Option<Option<T>>`, `Option<()>`). */
+export class Some<T> {
+  constructor(public value: T) {}
+}
+
+export class OptionCodec<T> implements Codec<any> {
+  readonly wrapped: boolean;
+  constructor(public inner: Codec<T>) {
+    this.wrapped = inner instanceof OptionCodec || inner instanceof UnitCodec;
+  }
+  minLen() { return 1; }
+  enc(w: Writer, v: any) {
+    if (v === null || v === undefined) return w.push(0);
+    w.push(1);
+    this.inner.enc(w, this.wrapped ? v.value : v);
+  }
+  dec(r: Reader) {
+    const start = r.pos;
+    const tag = r.byte();
+    if (tag === 0) return null;
+    if (tag !== 1) throw new WireError("invalid-option-tag", start, `byte ${tag}`);
+    const v = this.inner.dec(r);
+    return this.wrapped ? new Some(v) : v;
+  }
+  defaultValue() { return null; }
+}
+
+export class TupleCodec implements Codec<unknown[]> {
+  constructor(public elements: Codec[]) {}
+  minLen() { return this.elements.reduce((n, e) => n + e.minLen(), 0); }
+  enc(w: Writer, v: unknown[]) { this.elements.forEach((c, i) => c.enc(w, v[i])); }
+  dec(r: Reader) { return this.elements.map((c) => c.dec(r)); }
+  defaultValue() { return this.elements.map((c) => c.defaultValue()); }
+}
+
+export class BoxCodec<T> implements Codec<T> {
+  constructor(public inner: Codec<T>) {}
+  minLen() { return this.inner.minLen(); }
+  enc(w: Writer, v: T) { this.inner.enc(w, v); }
+  dec(r: Reader) {
+    r.enter(r.pos);
+    const v = this.inner.dec(r);
+    r.depth--;
+    return v;
+  }
+  defaultValue() { return this.inner.defaultValue(); }
+}
+
+/** A named type, resolved when the module has defined every type. */
+export class Ref implements Codec {
+  target!: Codec;
+  constructor(public name: string) {}
+  minLen() { return this.target.minLen(); }
+  enc(w: Writer, v: unknown) { this.target.enc(w, v); }
+  dec(r: Reader) { return this.target.dec(r); }
+  defaultValue() { return this.target.defaultValue(); }
+}
+
+/** A variant of an evolvable enum this definition does not know (§12.5). */
+export class UnknownVariant {
+  constructor(public tag: number, public body: Uint8Array) {}
+}
+
+export class Field {
+  defaultValue: () => unknown;
+  constructor(public name: string, public codec: Codec, public since = 1) {
+    this.defaultValue = () => codec.defaultValue();
+  }
+}
+
+/** A struct (§4.10) or a variant's fields; evolvable ones are blocks (§12.3). */
+export class StructCodec implements Codec {
+  constructor(
+    public name: string,
+    public make: (values: Record<string, unknown>) => any,
+    public fields: Field[],
+    public evolvable = false,
+    public unknown: string | null = null,
+  ) {}
+  minLen() { return this.evolvable ? 1 : this.fields.reduce((n, f) => n + f.codec.minLen(), 0); }
+  enc(w: Writer, v: any) {
+    if (!this.evolvable) return this.encFields(w, v);
+    const body = new Writer();
+    this.encFields(body, v);
+    w.varint(body.len);
+    w.bytes(body.buf.subarray(0, body.len));
+  }
+  encFields(w: Writer, v: any) {
+    for (const f of this.fields) {
+      try {
+        f.codec.enc(w, v[f.name]);
+      } catch (err) {
+        throw err instanceof WireError ? err.within(`${this.name}.${f.name}`) : err;
+      }
+    }
+    if (this.unknown) w.bytes(v[this.unknown] ?? new Uint8Array(0));
+  }
+  dec(r: Reader, top = false) {
+    r.enter(r.pos);
+    const v = this.evolvable ? this.decBlock(r) : this.decFields(r, top);
+    r.depth--;
+    return v;
+  }
+  decBlock(r: Reader) {
+    const n = r.length();
+    const outer = r.end;
+    r.end = r.pos + n;
+    const v = this.decFields(r, true);
+    r.pos = r.end;
+    r.end = outer;
+    return v;
+  }
+  decFields(r: Reader, knownEnd: boolean) {
+    const values: Record<string, unknown> = {};
+    for (const f of this.fields) {
+      if (knownEnd && f.since > 1 && r.pos === r.end) {
+        values[f.name] = f.defaultValue();
+        continue;
+      }
+      try {
+        values[f.name] = f.codec.dec(r);
+      } catch (err) {
+        throw err instanceof WireError ? err.within(`${this.name}.${f.name}`) : err;
+      }
+    }
+    if (this.unknown) {
+      values[this.unknown] = knownEnd ? r.buf.slice(r.pos, r.end) : new Uint8Array(0);
+      if (knownEnd) r.pos = r.end;
+    }
+    return this.make(values);
+  }
+  defaultValue() {
+    const values: Record<string, unknown> = {};
+    for (const f of this.fields) values[f.name] = f.defaultValue();
+    if (this.unknown) values[this.unknown] = new Uint8Array(0);
+    return this.make(values);
+  }
+}
+
+/** An enum (§4.11); evolvable ones put fields in a block, with a catch-all (§12.5). */
+export class EnumCodec implements Codec {
+  constructor(
+    public name: string,
+    public variants: Map<number, [Function, StructCodec]>,
+    public evolvable = false,
+    public catchAll = false,
+  ) {}
+  minLen() { return this.evolvable ? 2 : 1; }
+  enc(w: Writer, v: any) {
+    if (v instanceof UnknownVariant) {
+      w.varint(v.tag);
+      w.varint(v.body.length);
+      return w.bytes(v.body);
+    }
+    for (const [tag, [cls, codec]] of this.variants) {
+      if (v.constructor !== cls) continue;
+      w.varint(tag);
+      if (!this.evolvable) return codec.encFields(w, v);
+      const body = new Writer();
+      codec.encFields(body, v);
+      w.varint(body.len);
+      return w.bytes(body.buf.subarray(0, body.len));
+    }
+    throw new WireError("invalid-value", w.len, `not a variant of ${this.name}`);
+  }
+  dec(r: Reader, top = false) {
+    const start = r.pos;
+    r.enter(start);
+    const tag = r.varint32();
+    const variant = this.variants.get(tag);
+    let v;
+    if (!variant) {
+      if (!(this.evolvable && this.catchAll)) throw new WireError("unknown-variant", start, `${this.name} has no tag ${tag}`);
+      const n = r.length();
+      v = new UnknownVariant(tag, r.take(n).slice());
+    } else {
+      v = this.evolvable ? variant[1].decBlock(r) : variant[1].decFields(r, top);
+    }
+    r.depth--;
+    return v;
+  }
+  defaultValue() {
+    const first = Math.min(...this.variants.keys());
+    return this.variants.get(first)![1].defaultValue();
+  }
+}
+
+export function encodeValue<T>(codec: Codec<T>, value: T): Uint8Array {
+  return encoded(codec, value);
+}
+
+/** Decodes one value; with `payload` (a frame's), bytes after it are a tail (§12.2). */
+export function decodeValue<T>(codec: Codec<T>, data: Uint8Array, payload = false): T {
+  const r = new Reader(data);
+  const top = codec instanceof StructCodec || codec instanceof EnumCodec;
+  const v = codec.dec(r, top);
+  if (r.pos !== r.end && !payload) throw new WireError("trailing-bytes", r.pos, `${r.end - r.pos} bytes after the value`);
+  return v;
+}
+
+/** A set of messages sharing a connection (§4.12), by message-type id. */
+export class Protocol {
+  constructor(public name: string, public byId: Map<number, { codec: Codec; new (...args: any[]): any }>) {}
+  encode(message: any): [number, Uint8Array] {
+    for (const [id, cls] of this.byId) {
+      if (message instanceof cls) return [id, encodeValue(cls.codec, message)];
+    }
+    throw new WireError("invalid-value", 0, `not a message of ${this.name}`);
+  }
+  decode(id: number, payload: Uint8Array): any {
+    const cls = this.byId.get(id);
+    if (!cls) throw new WireError("unknown-message-type", 6, `${this.name} has no message ${id}`);
+    return decodeValue(cls.codec, payload, true);
+  }
+}
+
+// ------------------------------------------------------------------ frames --
+
+export const MAGIC = [0x57, 0x57, 0x52, 0x54];
+export const JSON_FLAG = 0x01, CONTROL = 0x02, RESPONSE = 0x04, ERROR = 0x08;
+export const PING = 1, PONG = 2, GOODBYE = 3;
+
+export interface Frame {
+  flags: number;
+  type: number;
+  correlation: number;
+  payload: Uint8Array;
+}
+
+const CRC_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+/** CRC-32/IEEE (§3.3). */
+export function crc32(data: Uint8Array, crc = 0): number {
+  crc = ~crc >>> 0;
+  for (let i = 0; i < data.length; i++) crc = CRC_TABLE[(crc ^ data[i]) & 0xff] ^ (crc >>> 8);
+  return ~crc >>> 0;
+}
+
+export function encodeFrame(frame: Frame): Uint8Array {
+  const out = new Uint8Array(20 + frame.payload.length);
+  const view = new DataView(out.buffer);
+  out.set(MAGIC, 0);
+  out[4] = 1;
+  out[5] = frame.flags;
+  view.setUint16(6, frame.type, true);
+  view.setUint32(8, frame.correlation, true);
+  view.setUint32(12, frame.payload.length, true);
+  out.set(frame.payload, 16);
+  view.setUint32(16 + frame.payload.length, crc32(out.subarray(0, 16 + frame.payload.length)), true);
+  return out;
+}
+
+export function checkFlags(flags: number): void {
+  if (flags & 0xf0) throw new WireError("reserved-flags", 5, `flags ${flags}`);
+  if ((flags & ERROR && !(flags & RESPONSE)) || (flags & CONTROL && flags & (RESPONSE | ERROR)) || (flags & ERROR && flags & JSON_FLAG)) {
+    throw new WireError("invalid-flags", 5, `flags ${flags}`);
+  }
+}
+
+/** Checks the header bytes present, in order (§3.4); the payload length once all 16 are. */
+export function checkHeader(data: Uint8Array, maxLen = MAX_FRAME_LEN): number | null {
+  for (let i = 0; i < Math.min(4, data.length); i++) {
+    if (data[i] !== MAGIC[i]) throw new WireError("bad-magic", i, `byte ${data[i]}`);
+  }
+  if (data.length > 4 && data[4] !== 1) throw new WireError("unsupported-version", 4, `version ${data[4]}`);
+  if (data.length > 5) checkFlags(data[5]);
+  if (data.length < 16) return null;
+  const length = new DataView(data.buffer, data.byteOffset, 16).getUint32(12, true);
+  if (length > maxLen) throw new WireError("frame-too-large", 12, `${length} > ${maxLen}`);
+  return length;
+}
+
+export class GoodbyePayload {
+  static codec: StructCodec;
+  constructor(public reason = 0, public message = "") {}
+}
+GoodbyePayload.codec = new StructCodec("Goodbye", (v) => new GoodbyePayload(v.reason as number, v.message as string), [
+  new Field("reason", new IntCodec(8, false)),
+  new Field("message", new StringCodec()),
+]);
+
+export function checkControl(frame: Frame): void {
+  if (frame.flags & JSON_FLAG) throw new WireError("malformed-control", 5, "a control frame with the JSON flag");
+  if (![PING, PONG, GOODBYE].includes(frame.type)) throw new WireError("malformed-control", 6, `control kind ${frame.type}`);
+  if (frame.correlation !== 0) throw new WireError("malformed-control", 8, "a control frame with a correlation id");
+  if (frame.type !== GOODBYE) {
+    if (frame.payload.length !== 8) throw new WireError("malformed-control", 16, `a nonce is 8 bytes, not ${frame.payload.length}`);
+    return;
+  }
+  try {
+    decodeValue(GoodbyePayload.codec, frame.payload);
+  } catch (err) {
+    if (err instanceof WireError) throw new WireError("malformed-control", 16 + err.offset, err.message);
+    throw err;
+  }
+}
+
+/** Decodes a buffer holding exactly one frame (§3.4 checks 1-5, and §7). */
+export function decodeFrame(data: Uint8Array, maxLen = MAX_FRAME_LEN): Frame {
+  const length = checkHeader(data, maxLen);
+  if (length === null) throw new WireError("truncated", data.length, "inside the header");
+  if (data.length < 20 + length) throw new WireError("truncated", data.length, `a frame of ${20 + length} bytes`);
+  const view = new DataView(data.buffer, data.byteOffset, data.length);
+  if (crc32(data.subarray(0, 16 + length)) !== view.getUint32(16 + length, true)) throw new WireError("bad-crc", 16 + length);
+  if (data.length > 20 + length) throw new WireError("trailing-bytes", 20 + length);
+  const frame = { flags: data[5], type: view.getUint16(6, true), correlation: view.getUint32(8, true), payload: data.slice(16, 16 + length) };
+  if (frame.flags & CONTROL) checkControl(frame);
+  return frame;
+}
+
+/** Splits a byte stream into frames, checking each header as its bytes arrive. */
+export class FrameBuffer {
+  private buf = new Uint8Array(0);
+  constructor(public maxLen = MAX_FRAME_LEN) {}
+  feed(data: Uint8Array): Frame[] {
+    const joined = new Uint8Array(this.buf.length + data.length);
+    joined.set(this.buf);
+    joined.set(data, this.buf.length);
+    this.buf = joined;
+    const frames: Frame[] = [];
+    for (;;) {
+      const length = checkHeader(this.buf.subarray(0, 16), this.maxLen);
+      if (length === null || this.buf.length < 20 + length) return frames;
+      frames.push(decodeFrame(this.buf.subarray(0, 20 + length), this.maxLen));
+      this.buf = this.buf.slice(20 + length);
+    }
+  }
+}
+
+export function goodbyeFrame(reason: number, message = ""): Frame {
+  return { flags: CONTROL, type: GOODBYE, correlation: 0, payload: encodeValue(GoodbyePayload.codec, new GoodbyePayload(reason, message.slice(0, 256))) };
+}
+
+// -------------------------------------------------------------- connection --
+
+/** What a connection needs from the network: Node sockets (`connectTcp`) or a
+ * WebSocket carrying the same bytes in a browser. */
+export interface Transport {
+  write(data: Uint8Array): void;
+  onData(handler: (data: Uint8Array) => void): void;
+  onEnd(handler: (error?: Error) => void): void;
+  close(): void;
+}
+
+/** A Transport over a Node TCP socket. */
+export async function connectTcp(host: string, port: number): Promise<Transport> {
+  const net = await import("node:net");
+  const socket = net.createConnection({ host, port });
+  await new Promise<void>((resolve, reject) => {
+    socket.once("connect", resolve);
+    socket.once("error", reject);
+  });
+  return socketTransport(socket);
+}
+
+/** A Transport over a connected Node socket (`net.Socket`). */
+export function socketTransport(socket: any): Transport {
+  socket.setNoDelay(true);
+  return {
+    write: (data) => void socket.write(data),
+    onData: (handler) => void socket.on("data", (chunk: Uint8Array) => handler(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length))),
+    onEnd: (handler) => {
+      socket.on("close", () => handler());
+      socket.on("error", (err: Error) => handler(err));
+    },
+    close: () => void socket.end(),
+  };
+}
+
+/** Frames over a transport: PING answered with PONG, GOODBYE with GOODBYE; every
+ * other frame goes to `onFrame`. A connection error sends GOODBYE 4 and closes. */
+export class Connection {
+  sentGoodbye = false;
+  closed: Promise<void>;
+  error: Error | null = null;
+  private frames = new FrameBuffer();
+  private ended!: () => void;
+
+  constructor(public transport: Transport, onFrame: (frame: Frame) => void) {
+    this.closed = new Promise((resolve) => (this.ended = resolve));
+    transport.onEnd((err) => {
+      if (err && !this.error) this.error = err;
+      this.ended();
+    });
+    transport.onData((data) => {
+      try {
+        for (const frame of this.frames.feed(data)) {
+          if (!(frame.flags & CONTROL)) {
+            onFrame(frame);
+          } else if (frame.type === PING) {
+            this.send({ flags: CONTROL, type: PONG, correlation: 0, payload: frame.payload });
+          } else if (frame.type === GOODBYE) {
+            if (this.sentGoodbye) return transport.close();
+            this.sentGoodbye = true;
+            this.send(goodbyeFrame(0));
+          }
+        }
+      } catch (err) {
+        this.error = err as Error;
+        if (!this.sentGoodbye) {
+          this.sentGoodbye = true;
+          this.send(goodbyeFrame(4, String(err)));
+        }
+        transport.close();
+      }
+    });
+  }
+
+  send(frame: Frame): void {
+    this.transport.write(encodeFrame(frame));
+  }
+
+  async goodbye(reason = 0, timeoutMs = 5000): Promise<void> {
+    if (!this.sentGoodbye) {
+      this.sentGoodbye = true;
+      this.send(goodbyeFrame(reason));
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([this.closed, new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timer);
+    this.transport.close();
+  }
+}
+
+/** A request/response client (§11): `call` resolves with the response message or
+ * rejects with CallError (typed `value` for code 0), WireError, a deadline error
+ * or ConnectionClosed. */
+export class Client {
+  conn: Connection;
+  private waiting = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
+  private nextId = 1;
+
+  constructor(transport: Transport, public requests: Protocol, public responses: Protocol, public errorCodec: Codec | null = null) {
+    this.conn = new Connection(transport, (frame) => this.onFrame(frame));
+    this.conn.closed.then(() => {
+      for (const pending of this.waiting.values()) pending.reject(new ConnectionClosed(String(this.conn.error ?? "the connection ended")));
+      this.waiting.clear();
+    });
+  }
+
+  static async connect(host: string, port: number, requests: Protocol, responses: Protocol, errorCodec: Codec | null = null): Promise<Client> {
+    return new Client(await connectTcp(host, port), requests, responses, errorCodec);
+  }
+
+  call(request: any, timeoutMs?: number): Promise<any> {
+    const [id, payload] = this.requests.encode(request);
+    return this.callRaw(id, payload, timeoutMs);
+  }
+
+  callRaw(type: number, payload: Uint8Array, timeoutMs?: number): Promise<any> {
+    if (this.conn.sentGoodbye) return Promise.reject(new ConnectionClosed("the connection is closing"));
+    if (timeoutMs !== undefined && timeoutMs <= 0) return Promise.reject(new Error(`deadline of ${timeoutMs} ms passed`));
+    let id = this.nextId;
+    while (this.waiting.has(id)) id = (id % 0xffffffff) + 1;
+    this.nextId = (id % 0xffffffff) + 1;
+    return new Promise((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const done = () => {
+        clearTimeout(timer);
+        this.waiting.delete(id);
+      };
+      this.waiting.set(id, { resolve: (v) => (done(), resolve(v)), reject: (e) => (done(), reject(e)) });
+      if (timeoutMs !== undefined) timer = setTimeout(() => (done(), reject(new Error(`deadline of ${timeoutMs} ms passed`))), timeoutMs);
+      this.conn.send({ flags: 0, type, correlation: id, payload });
+    });
+  }
+
+  private onFrame(frame: Frame): void {
+    if (!(frame.flags & RESPONSE)) throw new WireError("unexpected-kind", 5, "a message frame where only replies are expected");
+    const pending = this.waiting.get(frame.correlation);
+    if (!pending) return; // a reply nobody waits for (§11.5)
+    try {
+      if (frame.flags & ERROR) {
+        if (frame.type !== 0) {
+          pending.reject(new CallError(frame.type, decodeValue(new StringCodec(), frame.payload, true)));
+        } else if (!this.errorCodec) {
+          throw new WireError("invalid-payload", 16, "an application error from a service that has none");
+        } else {
+          pending.reject(new CallError(0, "", decodeValue(this.errorCodec, frame.payload, true)));
+        }
+      } else if (frame.flags & JSON_FLAG) {
+        throw new WireError("unexpected-format", 5, "a JSON reply");
+      } else {
+        pending.resolve(this.responses.decode(frame.type, frame.payload));
+      }
+    } catch (err) {
+      pending.reject(err as Error); // this call fails; the connection stays (§11.4)
+    }
+  }
+
+  close(): Promise<void> {
+    return this.conn.goodbye(0);
+  }
+}
+
+/** A peer of a message protocol: `send(message)`, `onMessage(handler)`. */
+export class Peer {
+  conn: Connection;
+  private handlers: ((message: any) => void)[] = [];
+  constructor(transport: Transport, public incoming: Protocol, public outgoing: Protocol) {
+    this.conn = new Connection(transport, (frame) => {
+      if (frame.flags & (RESPONSE | ERROR)) throw new WireError("unexpected-kind", 5, "a reply on a message protocol");
+      if (frame.flags & JSON_FLAG) throw new WireError("unexpected-format", 5, "a JSON message");
+      const message = this.incoming.decode(frame.type, frame.payload);
+      for (const handler of this.handlers) handler(message);
+    });
+  }
+  onMessage(handler: (message: any) => void): void {
+    this.handlers.push(handler);
+  }
+  send(message: any): void {
+    const [type, payload] = this.outgoing.encode(message);
+    this.conn.send({ flags: 0, type, correlation: 0, payload });
+  }
+  close(): Promise<void> {
+    return this.conn.goodbye(0);
+  }
+}
+
+/** Raised by a handler of `serveCalls`: answered with error code 0 (§11.3). */
+export class ApplicationError extends Error {
+  constructor(public value: unknown) {
+    super("application error");
+  }
+}
+
+/** A request/response server over Node TCP (§11): `handler(request)` resolves with
+ * the response message or throws ApplicationError(value). Resolves with the
+ * `net.Server` once it listens. */
+export async function serveCalls(
+  host: string, port: number, requests: Protocol, responses: Protocol,
+  handler: (request: any) => Promise<any>, errorCodec: Codec | null = null,
+): Promise<any> {
+  const net = await import("node:net");
+  const server = net.createServer((socket: any) => {
+    const conn: Connection = new Connection(socketTransport(socket), (frame) => {
+      if (frame.flags & RESPONSE) throw new WireError("unexpected-kind", 5, "a reply where requests are expected");
+      if (frame.correlation === 0) return; // not a request, not answered (§11.1)
+      const fail = (code: number, message: string) =>
+        conn.send({ flags: RESPONSE | ERROR, type: code, correlation: frame.correlation, payload: encodeValue(new StringCodec(), message.slice(0, 1024)) });
+      if (frame.flags & JSON_FLAG) return fail(2, "JSON payloads are not enabled");
+      let request;
+      try {
+        request = requests.decode(frame.type, frame.payload);
+      } catch (err) {
+        if (!(err instanceof WireError)) throw err;
+        return fail(err.kind === "unknown-message-type" ? 1 : 2, err.message);
+      }
+      handler(request).then(
+        (response) => {
+          const [type, payload] = responses.encode(response);
+          conn.send({ flags: RESPONSE, type, correlation: frame.correlation, payload });
+        },
+        (err) => {
+          if (err instanceof ApplicationError && errorCodec) {
+            conn.send({ flags: RESPONSE | ERROR, type: 0, correlation: frame.correlation, payload: encodeValue(errorCodec, err.value) });
+          } else {
+            fail(3, String(err));
+          }
+        },
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  return server;
+}
+
+/** A message-protocol server over Node TCP: `handler(conn, message, frame)` for each
+ * message; a frame that does not decode is a protocol error (GOODBYE 4, §3.5). */
+export async function serveMessages(
+  host: string, port: number, incoming: Protocol,
+  handler: (conn: Connection, message: any, frame: Frame) => void,
+): Promise<any> {
+  const net = await import("node:net");
+  const server = net.createServer((socket: any) => {
+    const conn: Connection = new Connection(socketTransport(socket), (frame) => {
+      if (frame.flags & (RESPONSE | ERROR)) throw new WireError("unexpected-kind", 5, "a reply on a message protocol");
+      if (frame.flags & JSON_FLAG) throw new WireError("unexpected-format", 5, "a JSON message");
+      handler(conn, incoming.decode(frame.type, frame.payload), frame);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  return server;
+}
+
+export const BOOL = new BoolCodec(), CHAR = new CharCodec(), STRING = new StringCodec(), BYTES = new BytesCodec(), UNIT = new UnitCodec();
+export const U8 = new IntCodec(8, false), I8 = new IntCodec(8, true);
+export const U16 = new IntCodec(16, false), U32 = new IntCodec(32, false), U64 = new IntCodec(64, false), U128 = new IntCodec(128, false);
+export const I16 = new IntCodec(16, true), I32 = new IntCodec(32, true), I64 = new IntCodec(64, true), I128 = new IntCodec(128, true);
+export const F32 = new FloatCodec(4), F64 = new FloatCodec(8);
+
+const REFS: Ref[] = [];
+function ref(name: string): Ref {
+  const r = new Ref(name);
+  REFS.push(r);
+  return r;
+}
