@@ -3,21 +3,22 @@
 //!
 //! ```text
 //!   MessageSender ──mpsc──►┐                          ┌──mpsc──► MessageReceiver
-//!                          │   ┌──────────────────┐   │
+//!   (send budget)          │   ┌──────────────────┐   │  (receive budget)
 //!   close / shutdown ─────►├──►│  Driver (poll)   │──►┤ outcome (why it ended)
 //!                          │   │ Framed<T, Codec> │   │
 //!   heartbeat, idle timer ►┘   └──────────────────┘   └──► tracing, Metrics
 //! ```
 //!
-//! Sends are fed into the write buffer until the queue is empty, then flushed once. Reads
-//! stop while a decoded message waits for room in the receive queue (backpressure).
+//! The driver is built from small sub-machines, each with one meaning:
+//! - [`ReadState`]: Open, Paused (a message waits for room, a PONG waits to be written,
+//!   the memory budget is spent) or Done;
+//! - [`PingPong`]: one PONG slot (the latest PING's nonce), this side's PING, the peer's
+//!   control-frame rate;
+//! - [`Closing`]: the handshake's phase, the GOODBYE owed, its one deadline;
+//! - [`Heartbeat`] and [`IdleTimer`].
 //!
-//! Closing (SPEC.md §7): the side that closes first sends GOODBYE and keeps serving until
-//! the peer's answering GOODBYE says that everything the peer sent has arrived; the side
-//! that receives a GOODBYE first sends the messages already queued, answers with GOODBYE
-//! and reads until the end of the stream. Both are bounded by the close timeout.
+//! Sends are fed into the write buffer until the queue is empty, then flushed once.
 
-use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -26,41 +27,34 @@ use std::task::{Context, Poll};
 use futures_util::{Sink, Stream};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::mpsc;
-use tokio::time::{sleep_until, Instant, Sleep};
+use tokio::time::Instant;
 use tokio_util::codec::Framed;
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
 use crate::{DecodeProtocol, Protocol};
 
-use super::closing::finish_closing;
+use super::closing::{Closing, GoodbyeSlot, Phase};
 use super::heartbeat::{Beat, Heartbeat};
 use super::idle::IdleTimer;
 use super::inbox::{Delivery, Inbox};
+use super::linger::linger;
+use super::outbox::Outbox;
+use super::pingpong::PingPong;
+use super::read_state::{Pause, ReadCharge, ReadState};
+use super::sender::Queued;
 use super::shared::{OpenGuard, Shared, Signal};
 use super::{
-    CodecError, ConnectionConfig, ConnectionError, Control, Correlated, FrameCodec, Goodbye,
-    GoodbyeReason, Incoming, Received,
+    CodecError, ConnectionConfig, ConnectionError, Control, FrameCodec, Goodbye, GoodbyeReason,
+    Incoming, Received,
 };
-
-/// Where the connection is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Phase {
-    /// Messages flow both ways.
-    Open,
-    /// This side said GOODBYE first; `answered` once the peer's GOODBYE (or the end of
-    /// its stream) arrived.
-    Initiated { answered: bool },
-    /// The peer said GOODBYE first; this side answers and reads to the end.
-    Answering,
-}
 
 /// How the main loop ended.
 enum Exit {
     /// The closing handshake finished: flush, shut down, close.
     Graceful,
-    /// This side closes at once: send the queued GOODBYE, flush, shut down, close.
+    /// This side closes at once: send the GOODBYE, flush, shut down, close.
     Forced,
-    /// Nothing more can be written (I/O error, peer gone, close timeout).
+    /// Nothing more can be written (I/O error, peer gone, handshake deadline).
     Abandon,
 }
 
@@ -70,32 +64,36 @@ const INITIAL_BUFFER: usize = 1024;
 /// Bytes buffered for writing before a feed waits for a flush.
 const WRITE_BACKPRESSURE: usize = 64 * 1024;
 
+/// A decoded message on its way to the receive queue.
+struct Pending<In> {
+    message: Received<In>,
+    /// Room in the receive budget was taken for it.
+    admitted: bool,
+}
+
 /// Everything the driver owns.
 pub(crate) struct Driver<T, In, Out> {
     framed: Framed<T, FrameCodec<In, Out>>,
     config: ConnectionConfig,
     shared: Arc<Shared>,
-    phase: Phase,
-    outgoing: mpsc::Receiver<Correlated<Out>>,
-    outgoing_done: bool,
-    incoming: Inbox<In>,
-    pending: Option<Received<In>>,
+    outbox: Outbox<Out>,
+    inbox: Inbox<In>,
+    pending: Option<Pending<In>>,
     /// Messages handed to `pending` so far.
     messages_read: u64,
-    input_done: bool,
-    receiver_gone: bool,
-    reading: bool,
+    read: ReadState,
+    read_charge: ReadCharge,
+    /// The peer's stream ended (the final linger need not read).
     read_eof: bool,
-    controls: VecDeque<Control>,
-    goodbye_after_drain: Option<Goodbye>,
-    goodbye_sent: bool,
+    receiver_gone: bool,
+    pingpong: PingPong,
+    closing: Closing,
     sent_since_tick: bool,
     idle: Option<IdleTimer>,
     heartbeat: Option<Heartbeat>,
-    close_deadline: Option<Pin<Box<Sleep>>>,
-    /// False from when the close deadline is set until it has been polled once.
-    close_deadline_armed: bool,
     shutdown: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
+    /// The end of the server's shutdown grace, once it shuts down: caps every deadline.
+    grace_end: Option<Instant>,
     outcome: Option<ConnectionError>,
 }
 
@@ -110,11 +108,12 @@ where
         codec: FrameCodec<In, Out>,
         config: ConnectionConfig,
         shared: Arc<Shared>,
-        outgoing: mpsc::Receiver<Correlated<Out>>,
+        outgoing: mpsc::Receiver<Queued<Out>>,
         incoming: mpsc::Sender<Received<In>>,
     ) -> Self {
         let mut framed = Framed::with_capacity(io, codec, INITIAL_BUFFER);
         framed.set_backpressure_boundary(WRITE_BACKPRESSURE);
+        let now = Instant::now();
         Driver {
             framed,
             idle: config.idle_timeout().map(IdleTimer::new),
@@ -125,24 +124,20 @@ where
                 .shutdown
                 .clone()
                 .map(|token| Box::pin(token.cancelled_owned())),
+            pingpong: PingPong::new(config.max_control_frames_per_second(), now),
+            outbox: Outbox::new(outgoing, Arc::clone(&shared.send)),
+            read_charge: ReadCharge::new(Arc::clone(&shared)),
             config,
             shared,
-            phase: Phase::Open,
-            outgoing,
-            outgoing_done: false,
-            incoming: Inbox::new(incoming),
+            inbox: Inbox::new(incoming),
             pending: None,
             messages_read: 0,
-            input_done: false,
-            receiver_gone: false,
-            reading: true,
+            read: ReadState::Open,
             read_eof: false,
-            controls: VecDeque::new(),
-            goodbye_after_drain: None,
-            goodbye_sent: false,
+            receiver_gone: false,
+            closing: Closing::new(),
             sent_since_tick: false,
-            close_deadline: None,
-            close_deadline_armed: true,
+            grace_end: None,
             outcome: None,
         }
     }
@@ -151,6 +146,7 @@ where
     pub(crate) async fn run(mut self) -> Result<(), ConnectionError> {
         let open = OpenGuard::new(Arc::clone(&self.shared));
         let exit = std::future::poll_fn(|cx| self.poll_main(cx)).await;
+        self.drop_pending();
         self.close_input();
         let outcome = self.finish(exit).await;
         open.shared.log_close(&outcome);
@@ -160,20 +156,23 @@ where
     /// The main loop: repeats while anything makes progress, then waits for a wakeup.
     ///
     /// Signals and timers are polled once per wakeup, not on every round: once
-    /// registered they wake the task when they fire, and polling them again (a lock each
-    /// for the cancellation tokens) is what would cost. A close deadline set during the
-    /// rounds is armed before the task sleeps.
+    /// registered they wake the task when they fire. A deadline set during the rounds is
+    /// armed before the task sleeps.
     fn poll_main(&mut self, cx: &mut Context<'_>) -> Poll<Exit> {
         let poll = self.poll_rounds(cx);
         if let Some(idle) = &mut self.idle {
             idle.stamp();
         }
+        self.outbox.give_back();
         poll
     }
 
     /// The rounds of one wakeup.
     fn poll_rounds(&mut self, cx: &mut Context<'_>) -> Poll<Exit> {
-        let mut progress = self.poll_signals(cx);
+        let mut progress = match self.poll_signals(cx) {
+            Ok(progress) => progress,
+            Err(exit) => return Poll::Ready(exit),
+        };
         if let Poll::Ready(exit) = self.poll_timers(cx) {
             return Poll::Ready(exit);
         }
@@ -190,15 +189,14 @@ where
                     return Poll::Ready(Exit::Abandon);
                 }
             }
-            if self.input_done && self.pending.is_none() {
+            if self.read == ReadState::Done && self.pending.is_none() {
                 self.close_input();
             }
             if let Some(exit) = self.check_done() {
                 return Poll::Ready(exit);
             }
             if !progress {
-                if !self.close_deadline_armed {
-                    self.close_deadline_armed = true;
+                if self.closing.needs_arming() {
                     if let Poll::Ready(exit) = self.poll_timers(cx) {
                         return Poll::Ready(exit);
                     }
@@ -210,42 +208,67 @@ where
         }
     }
 
-    /// Server shutdown, a local close, the receiving half dropped.
-    fn poll_signals(&mut self, cx: &mut Context<'_>) -> bool {
+    /// Server shutdown, a local close, the receiving half dropped, an eviction.
+    fn poll_signals(&mut self, cx: &mut Context<'_>) -> Result<bool, Exit> {
         let mut progress = false;
         if poll_token(&mut self.shutdown, cx) {
-            self.initiate(
-                Goodbye::new(GoodbyeReason::ShuttingDown, "the server is shutting down"),
-                false,
-            );
             progress = true;
+            self.on_shutdown();
         }
         let signals = self.shared.take_signals(cx.waker());
         if signals & Signal::Close as u8 != 0 {
             self.initiate(Goodbye::new(GoodbyeReason::Normal, ""), true);
+            // Answering: this side's application is done.
+            self.outbox.close();
             progress = true;
         }
         if signals & Signal::ReceiverDropped as u8 != 0 {
             self.receiver_gone = true;
-            self.pending = None;
+            self.drop_pending();
             progress = true;
         }
-        progress
+        if signals & Signal::Evict as u8 != 0 && self.closing.is_open() {
+            let idle = self.shared.idle_for();
+            self.shared.metrics.add_idle_evictions(1);
+            let message = format!(
+                "no message for {} ms and the server is full",
+                idle.as_millis()
+            );
+            let error = ConnectionError::Evicted { idle };
+            return Err(self.force(GoodbyeReason::IdleEviction, message, error));
+        }
+        Ok(progress)
     }
 
-    /// The idle timeout, the heartbeat and the close deadline.
+    /// The server shuts down: GOODBYE (1) first; exchanges in progress may take the
+    /// whole shutdown grace.
+    fn on_shutdown(&mut self) {
+        let grace = self
+            .shared
+            .shutdown_grace
+            .unwrap_or(self.config.goodbye_timeout());
+        let end = Instant::now() + grace;
+        self.grace_end = Some(end);
+        if self.closing.is_open() {
+            self.initiate(
+                Goodbye::new(GoodbyeReason::ShuttingDown, "the server is shutting down"),
+                false,
+            );
+            self.closing.set_deadline(end);
+        } else {
+            self.closing.start_deadline(grace, Some(end));
+        }
+    }
+
+    /// The idle timeout, the heartbeat and the closing deadline.
     fn poll_timers(&mut self, cx: &mut Context<'_>) -> Poll<Exit> {
-        if let Some(deadline) = &mut self.close_deadline {
-            if deadline.as_mut().poll(cx).is_ready() {
-                self.set_outcome(ConnectionError::CloseTimeout {
-                    timeout: self.config.close_timeout(),
-                });
-                return Poll::Ready(Exit::Abandon);
-            }
+        if let Poll::Ready(timeout) = self.closing.poll_deadline(cx) {
+            self.set_outcome(ConnectionError::CloseTimeout { timeout });
+            return Poll::Ready(Exit::Abandon);
         }
         if let Some(idle) = &mut self.idle {
             // Idle time counts only while reading is all the connection waits for.
-            let not_waiting_for_peer = self.pending.is_some() || !self.reading;
+            let not_waiting_for_peer = self.read != ReadState::Open;
             if idle.poll_expired(cx, not_waiting_for_peer).is_ready() {
                 let timeout = idle.timeout();
                 let error = ConnectionError::IdleTimeout { timeout };
@@ -253,13 +276,13 @@ where
                 return Poll::Ready(self.force(GoodbyeReason::IdleTimeout, message, error));
             }
         }
-        if self.phase == Phase::Open {
+        if self.closing.is_open() {
             if let Some(heartbeat) = &mut self.heartbeat {
                 while let Poll::Ready(beat) = heartbeat.poll_beat(cx, self.sent_since_tick) {
                     self.sent_since_tick = false;
                     match beat {
                         Beat::Quiet => {}
-                        Beat::Ping(nonce) => self.controls.push_back(Control::Ping { nonce }),
+                        Beat::Ping(nonce) => self.pingpong.send_ping(nonce),
                         Beat::Missed(missed) => {
                             let message = format!("{missed} heartbeats unanswered");
                             let error = ConnectionError::HeartbeatMissed { missed };
@@ -276,37 +299,99 @@ where
         Poll::Pending
     }
 
-    /// Hands a decoded message to the receiving half when it has room.
+    /// Hands a decoded message to the receiving half when the receive budget and queue
+    /// have room.
     fn poll_deliver(&mut self, cx: &mut Context<'_>) -> bool {
-        let Some(message) = self.pending.take() else {
+        let Some(mut pending) = self.pending.take() else {
             return false;
         };
-        match self.incoming.deliver(cx, message) {
+        let len = pending.message.header.frame_len();
+        if !pending.admitted {
+            if !self.shared.receive.try_take(len) {
+                if self.read != ReadState::Paused(Pause::Delivery) {
+                    self.shared.metrics.add_budget_waits(1);
+                }
+                self.read = ReadState::Paused(Pause::Delivery);
+                self.pending = Some(pending);
+                return false;
+            }
+            pending.admitted = true;
+        }
+        match self.inbox.deliver(cx, pending.message) {
             Delivery::Delivered => true,
             Delivery::ReceiverGone => {
                 self.receiver_gone = true;
+                self.shared.taken(len);
                 true
             }
             Delivery::Full(message) => {
-                self.pending = Some(message);
+                self.read = ReadState::Paused(Pause::Delivery);
+                self.pending = Some(Pending {
+                    message,
+                    admitted: true,
+                });
                 false
             }
         }
     }
 
-    /// Reads one frame if there is room to deliver it. `Err` ends the main loop.
+    /// Drops a message that waits for delivery, giving its bytes back.
+    fn drop_pending(&mut self) {
+        if let Some(pending) = self.pending.take() {
+            let len = pending.message.header.frame_len();
+            if pending.admitted {
+                self.shared.taken(len);
+            } else {
+                self.shared.release_in(len);
+            }
+        }
+    }
+
+    /// Decides whether the connection reads now.
+    fn update_read_state(&mut self, cx: &mut Context<'_>) -> Result<(), Exit> {
+        if self.read == ReadState::Done {
+            return Ok(());
+        }
+        self.read = if self.pending.is_some() {
+            ReadState::Paused(Pause::Delivery)
+        } else if self.pingpong.pong_waiting() && self.controls_allowed() {
+            ReadState::Paused(Pause::Pong)
+        } else {
+            match self.read_charge.poll_memory(cx) {
+                Poll::Ready(Ok(())) => ReadState::Open,
+                Poll::Pending => ReadState::Paused(Pause::Memory),
+                Poll::Ready(Err(waited)) => {
+                    self.shared.metrics.add_memory_budget_closes(1);
+                    let message = format!(
+                        "the memory budget kept this connection from reading for {} ms",
+                        waited.as_millis()
+                    );
+                    let error = ConnectionError::MemoryBudget { waited };
+                    return Err(self.force(GoodbyeReason::MemoryBudget, message, error));
+                }
+            }
+        };
+        Ok(())
+    }
+
+    /// Reads one frame if the read state is open. `Err` ends the main loop.
     fn poll_read(&mut self, cx: &mut Context<'_>) -> Result<bool, Exit> {
-        if !self.reading || self.pending.is_some() {
+        self.update_read_state(cx)?;
+        if self.read != ReadState::Open {
             return Ok(false);
         }
-        match Pin::new(&mut self.framed).poll_next(cx) {
+        let polled = Pin::new(&mut self.framed).poll_next(cx);
+        let moved = match &polled {
+            Poll::Ready(Some(Ok(Incoming::Message(message)))) => message.header.frame_len(),
+            _ => 0,
+        };
+        self.read_charge
+            .update(self.framed.read_buffer().len(), moved);
+        match polled {
             Poll::Pending => Ok(false),
             Poll::Ready(None) => {
                 self.on_end_of_stream();
-                match self.phase {
-                    Phase::Open => Err(Exit::Abandon),
-                    _ => Ok(true),
-                }
+                Ok(true)
             }
             Poll::Ready(Some(Err(err))) => Err(self.on_read_error(err)),
             Poll::Ready(Some(Ok(item))) => {
@@ -314,16 +399,17 @@ where
                     idle.frame_received();
                 }
                 match item {
-                    Incoming::Message(message) => {
-                        if !self.receiver_gone && !self.input_done {
-                            self.pending = Some(message);
-                            self.messages_read += 1;
+                    Incoming::Message(message) => self.on_message(message),
+                    Incoming::Control(Control::Ping { nonce }) => {
+                        if let Err(flood) = self.pingpong.ping_received(nonce) {
+                            return Err(self.on_flood(flood.limit));
                         }
                     }
-                    Incoming::Control(Control::Ping { nonce }) => {
-                        self.controls.push_back(Control::Pong { nonce });
-                    }
                     Incoming::Control(Control::Pong { nonce }) => {
+                        if let Err(flood) = self.pingpong.pong_received() {
+                            return Err(self.on_flood(flood.limit));
+                        }
+                        // An unsolicited PONG is ignored (SPEC.md §7).
                         if let Some(heartbeat) = &mut self.heartbeat {
                             heartbeat.answered(nonce);
                         }
@@ -335,30 +421,56 @@ where
         }
     }
 
-    /// Feeds queued control frames and messages, then flushes once.
+    fn on_message(&mut self, message: Received<In>) {
+        self.shared.message_arrived();
+        if self.receiver_gone {
+            self.shared.release_in(message.header.frame_len());
+            return;
+        }
+        self.messages_read += 1;
+        self.pending = Some(Pending {
+            message,
+            admitted: false,
+        });
+    }
+
+    fn on_flood(&mut self, limit: u32) -> Exit {
+        self.shared.metrics.add_control_flood_closes(1);
+        let message = format!("{limit} or more control frames within one second");
+        self.force(
+            GoodbyeReason::ControlFlood,
+            message,
+            ConnectionError::ControlFlood { limit },
+        )
+    }
+
+    /// Feeds due control frames and queued messages, then flushes once.
     fn poll_write(&mut self, cx: &mut Context<'_>) -> Result<bool, CodecError> {
         let mut progress = false;
         loop {
-            if self.controls.is_empty() && self.outgoing_done {
-                match self.goodbye_after_drain.take() {
-                    Some(goodbye) => self.controls.push_back(Control::Goodbye(goodbye)),
-                    None => break,
-                }
+            let control_due = self.closing.goodbye_due(self.outbox.is_done())
+                || (self.controls_allowed() && self.pingpong.has_next());
+            if !control_due && self.outbox.is_done() {
+                break;
             }
             match Pin::new(&mut self.framed).poll_ready(cx) {
                 Poll::Ready(result) => result?,
                 Poll::Pending => break,
             }
-            if let Some(control) = self.controls.pop_front() {
-                self.goodbye_sent |= matches!(control, Control::Goodbye(_));
-                Pin::new(&mut self.framed).start_send(control.into())?;
+            if control_due {
+                let control = match self.closing.take_due(self.outbox.is_done()) {
+                    Some(goodbye) => Some(Control::Goodbye(goodbye)),
+                    None => self.pingpong.take_next(),
+                };
+                if let Some(control) = control {
+                    Pin::new(&mut self.framed).start_send(control.into())?;
+                }
             } else {
-                match self.outgoing.poll_recv(cx) {
+                match self.outbox.poll_next(cx) {
                     Poll::Ready(Some(message)) => {
                         Pin::new(&mut self.framed).start_send(message.into())?;
                     }
                     Poll::Ready(None) => {
-                        self.outgoing_done = true;
                         progress = true;
                         continue;
                     }
@@ -380,22 +492,40 @@ where
         Ok(progress)
     }
 
+    /// PING and PONG may be written: not after this side's answering GOODBYE, its last
+    /// frame.
+    fn controls_allowed(&self) -> bool {
+        !(self.closing.phase == Phase::Answering && self.closing.goodbye_sent())
+    }
+
     /// When the phase's work is done, the main loop ends.
     fn check_done(&mut self) -> Option<Exit> {
-        let writes_done =
-            self.outgoing_done && self.controls.is_empty() && self.goodbye_after_drain.is_none();
-        match self.phase {
+        if !self.closing.is_open()
+            && self.receiver_gone
+            && !self.outbox.is_done()
+            && self.outbox.is_empty()
+        {
+            // The application dropped its receiving half and has nothing queued: it is
+            // done with what it read.
+            self.outbox.close();
+        }
+        let writes_done = self.outbox.is_done() && self.closing.goodbye_sent();
+        match self.closing.phase {
             Phase::Open => {
-                if self.outgoing_done && self.receiver_gone {
+                if self.outbox.is_done() && self.receiver_gone {
                     // The user dropped every handle: close normally.
                     self.initiate(Goodbye::new(GoodbyeReason::Normal, ""), true);
                 }
                 None
             }
-            Phase::Initiated { answered } => {
-                (answered && writes_done && self.goodbye_sent).then_some(Exit::Graceful)
+            Phase::Initiated { answered } => (answered && writes_done).then_some(Exit::Graceful),
+            Phase::Answering => {
+                if self.outbox.is_done() && self.closing.goodbye == GoodbyeSlot::None {
+                    self.closing.goodbye =
+                        GoodbyeSlot::AfterDrain(Goodbye::new(GoodbyeReason::Normal, ""));
+                }
+                (self.read == ReadState::Done && writes_done).then_some(Exit::Graceful)
             }
-            Phase::Answering => (self.read_eof && writes_done).then_some(Exit::Graceful),
         }
     }
 
@@ -403,58 +533,76 @@ where
     /// drained and GOODBYE follows it; otherwise GOODBYE goes first and the user may still
     /// send the messages that complete exchanges in progress.
     fn initiate(&mut self, goodbye: Goodbye, local_done: bool) {
-        if self.phase != Phase::Open {
+        if !self.closing.is_open() {
             return;
         }
-        self.phase = Phase::Initiated { answered: false };
+        self.closing.phase = Phase::Initiated { answered: false };
         self.shared.said_goodbye_after(self.messages_read);
         if local_done {
-            self.outgoing.close();
-            self.goodbye_after_drain = Some(goodbye);
+            self.outbox.close();
+            self.closing.goodbye = GoodbyeSlot::AfterDrain(goodbye);
         } else {
-            self.controls.push_back(Control::Goodbye(goodbye));
+            self.closing.goodbye = GoodbyeSlot::Now(goodbye);
         }
-        self.start_close_deadline();
+        self.closing
+            .start_deadline(self.config.goodbye_timeout(), self.grace_end);
     }
 
+    /// The peer closes first (GOODBYE) or ended its stream: this side keeps sending what
+    /// its application replies to the messages read so far, then answers once the
+    /// application is done: every sending handle dropped, the receiving half dropped
+    /// with nothing queued, or [`Connection::close`](super::Connection::close).
+    fn answer(&mut self) {
+        self.closing.phase = Phase::Answering;
+        self.closing
+            .start_deadline(self.config.goodbye_timeout(), self.grace_end);
+    }
+
+    /// The peer's GOODBYE (SPEC.md §7). With reason 0 the peer is done: its input ends
+    /// here, and this side answers once its application is done replying. With any other
+    /// reason this side sends what it had queued and answers at once, and keeps reading
+    /// the frames that complete its own exchanges until the peer's stream ends.
     fn on_goodbye(&mut self, goodbye: Goodbye) {
-        match self.phase {
+        match self.closing.phase {
             Phase::Open => {
-                if !goodbye.reason.is_normal() {
+                if goodbye.reason.is_normal() {
+                    self.read = ReadState::Done;
+                } else {
+                    self.outbox.close();
                     self.set_outcome(ConnectionError::Goodbye {
                         reason: goodbye.reason,
                         message: goodbye.message,
                     });
                 }
-                self.phase = Phase::Answering;
-                self.outgoing.close();
-                self.goodbye_after_drain = Some(Goodbye::new(GoodbyeReason::Normal, ""));
-                self.start_close_deadline();
+                self.answer();
             }
             Phase::Initiated { .. } => {
                 // The answer: everything the peer sent has arrived.
-                self.phase = Phase::Initiated { answered: true };
-                self.reading = false;
-                self.input_done = true;
+                self.closing.phase = Phase::Initiated { answered: true };
+                self.read = ReadState::Done;
             }
             Phase::Answering => {}
         }
     }
 
     fn on_end_of_stream(&mut self) {
-        self.reading = false;
+        self.read = ReadState::Done;
         self.read_eof = true;
-        self.input_done = true;
-        match self.phase {
-            Phase::Open => self.set_outcome(ConnectionError::PeerVanished),
-            Phase::Initiated { .. } => self.phase = Phase::Initiated { answered: true },
+        match self.closing.phase {
+            Phase::Open => {
+                // A half-close (or the peer is gone: then writing fails).
+                self.set_outcome(ConnectionError::PeerVanished);
+                self.answer();
+            }
+            Phase::Initiated { .. } => {
+                self.closing.phase = Phase::Initiated { answered: true };
+            }
             Phase::Answering => {}
         }
     }
 
     fn on_read_error(&mut self, err: CodecError) -> Exit {
-        self.reading = false;
-        self.input_done = true;
+        self.read = ReadState::Done;
         if !err.is_protocol_error() {
             self.set_outcome(ConnectionError::from(err));
             return Exit::Abandon;
@@ -471,21 +619,13 @@ where
     /// Closes at once with a GOODBYE of `reason`; queued messages are dropped.
     fn force(&mut self, reason: GoodbyeReason, message: String, error: ConnectionError) -> Exit {
         self.set_outcome(error);
-        self.outgoing.close();
-        self.controls.clear();
-        if !self.goodbye_sent {
-            self.controls
-                .push_back(Control::Goodbye(Goodbye::new(reason, message)));
+        self.read = ReadState::Done;
+        self.outbox.discard();
+        self.pingpong.clear();
+        if !self.closing.goodbye_sent() {
+            self.closing.goodbye = GoodbyeSlot::Now(Goodbye::new(reason, message));
         }
         Exit::Forced
-    }
-
-    fn start_close_deadline(&mut self) {
-        if self.close_deadline.is_none() {
-            let deadline = Instant::now() + self.config.close_timeout();
-            self.close_deadline = Some(Box::pin(sleep_until(deadline)));
-            self.close_deadline_armed = false;
-        }
     }
 
     fn set_outcome(&mut self, error: ConnectionError) {
@@ -496,23 +636,36 @@ where
 
     /// Ends the receiving half's stream, with the outcome so far.
     fn close_input(&mut self) {
-        if !self.incoming.is_closed() {
+        if !self.inbox.is_closed() {
             self.shared.set_outcome(self.outcome.clone());
-            self.incoming.close();
+            self.inbox.close();
         }
     }
 
-    /// Closes the stream (see [`finish_closing`]) and returns the outcome.
+    /// Flushes and lingers (see [`linger`]), bounded by the linger timeout (capped by
+    /// the shutdown grace), and returns the outcome.
     async fn finish(mut self, exit: Exit) -> Result<(), ConnectionError> {
+        self.outbox.discard();
+        let Driver {
+            framed,
+            config,
+            mut closing,
+            read_eof,
+            read_charge,
+            grace_end,
+            outcome,
+            ..
+        } = self;
+        drop(read_charge);
         if !matches!(exit, Exit::Abandon) {
-            let deadline = match &self.close_deadline {
-                Some(sleep) => sleep.deadline(),
-                None => Instant::now() + self.config.close_timeout(),
-            };
-            let controls = std::mem::take(&mut self.controls);
-            finish_closing(self.framed, controls, deadline, self.read_eof).await;
+            let mut deadline = Instant::now() + config.linger_timeout();
+            if let Some(end) = grace_end {
+                deadline = deadline.min(end.max(Instant::now()));
+            }
+            let goodbye = closing.take_unsent().map(Control::Goodbye);
+            linger(framed, goodbye, deadline, read_eof).await;
         }
-        self.outcome.map_or(Ok(()), Err)
+        outcome.map_or(Ok(()), Err)
     }
 }
 
