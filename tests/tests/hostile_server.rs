@@ -168,18 +168,14 @@ async fn never_reading_peers_sending_max_size_frames_stay_under_the_budgets_whil
     let sent = Arc::new(AtomicU64::new(0));
     let mut attacks = Vec::new();
     for _ in 0..attackers {
-        let (frame, stop, sent) = (frame.clone(), stop.clone(), Arc::clone(&sent));
+        let (frame, sent) = (frame.clone(), Arc::clone(&sent));
         let mut stream = TcpStream::connect(server.addr).await.unwrap();
         attacks.push(tokio::spawn(async move {
-            // Writes frames and never reads: writes stop when the server stops reading.
-            while !stop.is_cancelled() {
-                match timeout(Duration::from_millis(50), stream.write_all(&frame)).await {
-                    Ok(Ok(())) => sent.fetch_add(frame.len() as u64, Ordering::Relaxed),
-                    Ok(Err(_)) => break,
-                    Err(_) => continue,
-                };
+            // Writes whole frames and never reads, until aborted: writing blocks when
+            // the server stops reading.
+            while stream.write_all(&frame).await.is_ok() {
+                sent.fetch_add(frame.len() as u64, Ordering::Relaxed);
             }
-            stream
         }));
     }
     let peaks = sample_peaks(Arc::clone(&server.metrics), stop.clone());
@@ -187,9 +183,13 @@ async fn never_reading_peers_sending_max_size_frames_stay_under_the_budgets_whil
     probe(server.addr, 50).await;
     stop.cancel();
     let (peak_in, peak_out) = peaks.await.unwrap();
-    for attack in attacks {
-        drop(attack.await.unwrap());
+    for attack in &attacks {
+        assert!(!attack.is_finished(), "an attacker's connection was closed");
     }
+    for attack in attacks {
+        attack.abort();
+    }
+    assert_eq!(server.metrics.protocol_errors(), 0);
     let connections = attackers + 1;
     let sent = sent.load(Ordering::Relaxed);
     eprintln!("attackers wrote {sent} bytes; the server held at most {peak_in} in, {peak_out} out");
