@@ -33,16 +33,18 @@ async fn start_echo(config: ServerConfig, slow: Duration) -> Running {
         addr: server.local_addr().unwrap(),
         shutdown: server.shutdown_token(),
         metrics: Arc::clone(server.metrics()),
-        serving: tokio::spawn(server.serve(move |mut connection: Connection<Packet>| async move {
-            while let Some(received) = connection.recv().await? {
-                if received.message.body.as_ref() == b"slow" {
-                    tokio::time::sleep(slow).await;
+        serving: tokio::spawn(
+            server.serve(move |mut connection: Connection<Packet>| async move {
+                while let Some(received) = connection.recv().await? {
+                    if received.message.body.as_ref() == b"slow" {
+                        tokio::time::sleep(slow).await;
+                    }
+                    let id = received.correlation_id();
+                    connection.send_correlated(id, received.message).await?;
                 }
-                let id = received.correlation_id();
-                connection.send_correlated(id, received.message).await?;
-            }
-            Ok(())
-        })),
+                Ok(())
+            }),
+        ),
     }
 }
 
