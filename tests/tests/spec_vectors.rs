@@ -243,6 +243,18 @@ fn registry() -> Vec<(&'static str, Check)> {
         ("frame-goodbye-normal", |v| {
             control(v, Control::Goodbye(Goodbye::new(GoodbyeReason::Normal, "")))
         }),
+        ("frame-goodbye-control-flood", |v| {
+            let goodbye = Goodbye::new(GoodbyeReason::ControlFlood, "ping flood");
+            control(v, Control::Goodbye(goodbye))
+        }),
+        ("frame-goodbye-memory-budget", |v| {
+            let goodbye = Goodbye::new(GoodbyeReason::MemoryBudget, "memory");
+            control(v, Control::Goodbye(goodbye))
+        }),
+        ("frame-goodbye-idle-eviction", |v| {
+            let goodbye = Goodbye::new(GoodbyeReason::IdleEviction, "idle");
+            control(v, Control::Goodbye(goodbye))
+        }),
         ("frame-request", |v| {
             let get = Get { key: "a".into() };
             let mut buf = Vec::new();
