@@ -337,10 +337,10 @@ async fn a_thousand_peers_that_only_answer_pings_at_the_limit_are_evicted_for_a_
             let mut framed = Framed::new(stream, FrameCodec::<Packet>::new());
             while let Some(Ok(frame)) = framed.next().await {
                 match frame {
-                    Incoming::Control(Control::Ping { nonce }) => {
-                        if framed.send(Control::Pong { nonce }.into()).await.is_err() {
-                            return None;
-                        }
+                    Incoming::Control(Control::Ping { nonce })
+                        if framed.send(Control::Pong { nonce }.into()).await.is_err() =>
+                    {
+                        return None;
                     }
                     Incoming::Control(Control::Goodbye(goodbye)) => return Some(goodbye.reason),
                     _ => {}

@@ -156,6 +156,38 @@ impl Throttle {
     }
 }
 
+/// How long the accept loop pauses after an error that is not the peer's: 10 ms,
+/// doubling to 1 s while errors repeat.
+#[derive(Debug)]
+pub(crate) struct AcceptBackoff {
+    delay: Duration,
+    pub(crate) log: Throttle,
+}
+
+impl Default for AcceptBackoff {
+    fn default() -> Self {
+        AcceptBackoff {
+            delay: Self::FIRST,
+            log: Throttle::per_second(),
+        }
+    }
+}
+
+impl AcceptBackoff {
+    const FIRST: Duration = Duration::from_millis(10);
+    const MAX: Duration = Duration::from_secs(1);
+
+    pub(crate) fn next_delay(&mut self) -> Duration {
+        let delay = self.delay;
+        self.delay = (self.delay * 2).min(Self::MAX);
+        delay
+    }
+
+    pub(crate) fn reset(&mut self) {
+        self.delay = Self::FIRST;
+    }
+}
+
 /// Descriptors kept for the listener, logs, files and the spare.
 const FD_RESERVE: u64 = 32;
 

@@ -18,8 +18,8 @@ use crate::{DecodeProtocol, Protocol};
 use super::admission::{AddressClaim, Registry};
 use super::budget::MemoryBudget;
 use super::refusal::{
-    fit_to_fd_limit, is_out_of_files, refusal_frame, refuse, refuse_now, Refusals, SpareFd,
-    Throttle,
+    fit_to_fd_limit, is_out_of_files, refusal_frame, refuse, refuse_now, AcceptBackoff, Refusals,
+    SpareFd, Throttle,
 };
 use super::shared::Attachments;
 use super::{Connection, ConnectionError, Metrics, ServerConfig};
@@ -454,38 +454,6 @@ impl<H> Serving<H> {
         }
         drop(claim);
         drop(permit);
-    }
-}
-
-/// How long the accept loop pauses after an error that is not the peer's: 10 ms,
-/// doubling to 1 s while errors repeat.
-#[derive(Debug)]
-struct AcceptBackoff {
-    delay: Duration,
-    log: Throttle,
-}
-
-impl Default for AcceptBackoff {
-    fn default() -> Self {
-        AcceptBackoff {
-            delay: Self::FIRST,
-            log: Throttle::per_second(),
-        }
-    }
-}
-
-impl AcceptBackoff {
-    const FIRST: Duration = Duration::from_millis(10);
-    const MAX: Duration = Duration::from_secs(1);
-
-    fn next_delay(&mut self) -> Duration {
-        let delay = self.delay;
-        self.delay = (self.delay * 2).min(Self::MAX);
-        delay
-    }
-
-    fn reset(&mut self) {
-        self.delay = Self::FIRST;
     }
 }
 
