@@ -176,7 +176,12 @@ impl Shared {
             Err(error @ (ConnectionError::Goodbye { .. } | ConnectionError::PeerVanished)) => {
                 tracing::debug!(?peer, %error, "connection closed by the peer");
             }
-            Err(error) => tracing::info!(?peer, %error, "connection closed"),
+            Err(error @ ConnectionError::Io(_)) => {
+                tracing::info!(?peer, %error, "connection closed");
+            }
+            // Timeouts, floods, budgets, evictions: caused by the peer, counted in
+            // Metrics, below the default level.
+            Err(error) => tracing::debug!(?peer, %error, "connection closed"),
         }
     }
 }
