@@ -14,8 +14,12 @@ use super::{Control, FrameCodec};
 /// unless the peer's stream has already ended (`read_eof`), reads and discards until it
 /// does: closing a socket with unread input resets the connection, and the reset can
 /// destroy the GOODBYE before the peer reads it. Everything stops at `deadline`.
+///
+/// It borrows the stream (the connection's future holds one copy of it) and takes its
+/// scratch buffer from the heap only when it lingers: what every idle connection's
+/// future must reserve stays small.
 pub(crate) async fn linger<T, In, Out>(
-    mut framed: Framed<T, FrameCodec<In, Out>>,
+    framed: &mut Framed<T, FrameCodec<In, Out>>,
     controls: impl IntoIterator<Item = Control>,
     deadline: Instant,
     read_eof: bool,
@@ -34,8 +38,8 @@ pub(crate) async fn linger<T, In, Out>(
         tracing::debug!(%error, "flushing a closing connection failed");
     }
     if !read_eof {
-        let mut io = framed.into_inner();
-        let mut scratch = [0u8; 1024];
+        let io = framed.get_mut();
+        let mut scratch = vec![0u8; 1024];
         let _ = timeout_at(deadline, async {
             while io.read(&mut scratch).await.is_ok_and(|n| n > 0) {}
         })

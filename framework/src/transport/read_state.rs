@@ -42,7 +42,7 @@ pub(crate) struct ReadCharge {
     shared: Arc<Shared>,
     /// Bytes of the read buffer charged.
     buffered: usize,
-    memory: Option<MemoryStall>,
+    memory: Option<Box<MemoryStall>>,
 }
 
 /// Waiting for the memory budget, since when.
@@ -91,11 +91,11 @@ impl ReadCharge {
             match &mut self.memory {
                 None => {
                     self.shared.metrics.add_budget_waits(1);
-                    self.memory = Some(MemoryStall {
+                    self.memory = Some(Box::new(MemoryStall {
                         wait: MemoryWait::new(Arc::clone(&budget)),
                         deadline: Box::pin(sleep(budget.wait_timeout())),
                         timeout: budget.wait_timeout(),
-                    });
+                    }));
                     // Registered: check again before sleeping.
                 }
                 Some(stall) => {
@@ -113,10 +113,17 @@ impl ReadCharge {
     }
 }
 
+impl ReadCharge {
+    /// Gives every charged byte back (the connection reads no more).
+    pub(crate) fn release(&mut self) {
+        self.shared.release_in(std::mem::take(&mut self.buffered));
+        self.shared.set_read_buffered(0);
+    }
+}
+
 impl Drop for ReadCharge {
     fn drop(&mut self) {
-        self.shared.release_in(self.buffered);
-        self.shared.set_read_buffered(0);
+        self.release();
     }
 }
 

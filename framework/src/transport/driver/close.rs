@@ -155,27 +155,18 @@ where
 
     /// Flushes and lingers (see [`linger`]), bounded by the linger timeout (capped by
     /// the shutdown grace), and returns the outcome.
-    pub(super) async fn finish(mut self, exit: Exit) -> Result<(), ConnectionError> {
+    pub(super) async fn finish(&mut self, exit: Exit) -> Result<(), ConnectionError> {
         self.outbox.discard();
-        let Driver {
-            framed,
-            config,
-            mut closing,
-            read_eof,
-            read_charge,
-            grace_end,
-            outcome,
-            ..
-        } = self;
-        drop(read_charge);
+        self.read_charge.release();
         if !matches!(exit, Exit::Abandon) {
-            let mut deadline = Instant::now() + config.linger_timeout();
-            if let Some(end) = grace_end {
-                deadline = deadline.min(end.max(Instant::now()));
+            let now = Instant::now();
+            let mut deadline = now + self.config.linger_timeout();
+            if let Some(end) = self.grace_end {
+                deadline = deadline.min(end.max(now));
             }
-            let goodbye = closing.take_unsent().map(Control::Goodbye);
-            linger(framed, goodbye, deadline, read_eof).await;
+            let goodbye = self.closing.take_unsent().map(Control::Goodbye);
+            linger(&mut self.framed, goodbye, deadline, self.read_eof).await;
         }
-        outcome.map_or(Ok(()), Err)
+        self.outcome.take().map_or(Ok(()), Err)
     }
 }
