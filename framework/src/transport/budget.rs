@@ -43,8 +43,9 @@ impl SendBudget {
         frame_len.min(self.capacity) as u32
     }
 
-    /// Takes `charge` permits without waiting; false when the budget lacks them or is
-    /// closed.
+    /// Takes `charge` permits without waiting; an error when the budget lacks them or
+    /// is closed.
+    #[inline]
     pub(crate) fn try_acquire(&self, charge: u32) -> Result<(), TryAcquireError> {
         self.permits.try_acquire_many(charge)?.forget();
         self.metrics.add_bytes_buffered_out(charge.into());
@@ -52,12 +53,9 @@ impl SendBudget {
     }
 
     /// Takes `charge` permits, waiting for them; `false` when the connection closed.
-    pub(crate) async fn acquire(&self, charge: u32) -> bool {
-        match self.try_acquire(charge) {
-            Ok(()) => return true,
-            Err(TryAcquireError::Closed) => return false,
-            Err(TryAcquireError::NoPermits) => {}
-        }
+    /// The caller tries [`try_acquire`](Self::try_acquire) first.
+    #[cold]
+    pub(crate) async fn acquire_slow(&self, charge: u32) -> bool {
         self.metrics.add_budget_waits(1);
         match self.permits.acquire_many(charge).await {
             Ok(permits) => {
@@ -148,13 +146,14 @@ impl ReceiveBudget {
     }
 }
 
-/// Bytes received and held by all the connections of a server. Charged as bytes arrive
-/// (never from a declared length); when spent, connections holding more than
-/// [`MemoryBudget::FLOOR`] stop reading until others give bytes back.
+/// Bytes received and held by all the connections of a server: the server's
+/// [`Metrics::bytes_buffered_in`] gauge, which every connection charges as bytes arrive
+/// (never from a declared length). When it reaches the budget, connections holding more
+/// than [`MemoryBudget::FLOOR`] stop reading until others give bytes back.
 #[derive(Debug)]
 pub(crate) struct MemoryBudget {
-    used: AtomicUsize,
-    capacity: usize,
+    metrics: Arc<Metrics>,
+    capacity: u64,
     /// Connections stopped by the budget.
     paused: AtomicUsize,
     freed: Arc<Notify>,
@@ -166,33 +165,45 @@ impl MemoryBudget {
     /// that small exchanges are served while large ones wait.
     pub(crate) const FLOOR: usize = 16 * 1024;
 
-    pub(crate) fn new(capacity: usize, wait_timeout: std::time::Duration) -> Self {
+    pub(crate) fn new(
+        metrics: Arc<Metrics>,
+        capacity: usize,
+        wait_timeout: std::time::Duration,
+    ) -> Self {
         MemoryBudget {
-            used: AtomicUsize::new(0),
-            capacity,
+            metrics,
+            capacity: capacity as u64,
             paused: AtomicUsize::new(0),
             freed: Arc::new(Notify::new()),
             wait_timeout,
         }
     }
 
-    pub(crate) fn charge(&self, len: usize) {
-        self.used.fetch_add(len, Ordering::Relaxed);
+    /// `len` bytes were given back; the gauge held `before` bytes.
+    #[inline]
+    pub(crate) fn released(&self, before: u64, len: u64) {
+        if before >= self.capacity && before - len < self.capacity {
+            self.wake_paused();
+        }
     }
 
-    pub(crate) fn release(&self, len: usize) {
-        let before = self.used.fetch_sub(len, Ordering::Relaxed);
-        if before >= self.capacity
-            && before - len < self.capacity
-            && self.paused.load(Ordering::SeqCst) > 0
-        {
+    #[cold]
+    fn wake_paused(&self) {
+        if self.paused.load(Ordering::SeqCst) > 0 {
             self.freed.notify_waiters();
         }
     }
 
-    /// Whether a connection holding `held` bytes may read now.
-    pub(crate) fn may_read(&self, held: usize) -> bool {
-        held < Self::FLOOR || self.used.load(Ordering::Relaxed) < self.capacity
+    /// Whether the budget has room (the common case: nothing else to check).
+    #[inline]
+    pub(crate) fn has_room(&self) -> bool {
+        self.metrics.bytes_buffered_in() < self.capacity
+    }
+
+    /// Whether a connection holding `held()` bytes may read now (`held` is asked only
+    /// when the budget is spent).
+    pub(crate) fn may_read(&self, held: impl FnOnce() -> usize) -> bool {
+        self.has_room() || held() < Self::FLOOR
     }
 }
 

@@ -191,9 +191,10 @@ impl Metrics {
         self.bytes_buffered_in.fetch_add(n, Ordering::Relaxed);
     }
 
+    /// Returns the value before.
     #[inline]
-    pub(crate) fn sub_bytes_buffered_in(&self, n: u64) {
-        self.bytes_buffered_in.fetch_sub(n, Ordering::Relaxed);
+    pub(crate) fn sub_bytes_buffered_in(&self, n: u64) -> u64 {
+        self.bytes_buffered_in.fetch_sub(n, Ordering::Relaxed)
     }
 
     #[inline]

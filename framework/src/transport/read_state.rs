@@ -64,8 +64,12 @@ impl ReadCharge {
 
     /// After a read: the buffer holds `buffered` bytes, and `moved` bytes left it as a
     /// decoded message (they stay charged until the application takes it).
+    #[inline]
     pub(crate) fn update(&mut self, buffered: usize, moved: usize) {
         let charged = buffered + moved;
+        if charged == self.buffered && buffered == self.buffered {
+            return;
+        }
         if charged > self.buffered {
             self.shared.charge_in(charged - self.buffered);
         } else if charged < self.buffered {
@@ -79,12 +83,22 @@ impl ReadCharge {
 
     /// Whether the memory budget lets the connection read. `Ready(Err(waited))` when it
     /// has been stopped for the budget's wait timeout.
+    #[inline]
     pub(crate) fn poll_memory(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Duration>> {
-        let Some(budget) = self.shared.memory.clone() else {
+        match &self.shared.memory {
+            None => Poll::Ready(Ok(())),
+            Some(budget) if self.memory.is_none() && budget.has_room() => Poll::Ready(Ok(())),
+            Some(_) => self.poll_memory_slow(cx),
+        }
+    }
+
+    #[cold]
+    fn poll_memory_slow(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Duration>> {
+        let Some(budget) = &self.shared.memory else {
             return Poll::Ready(Ok(()));
         };
         loop {
-            if budget.may_read(self.shared.held_in()) {
+            if budget.may_read(|| self.shared.held_in()) {
                 self.memory = None;
                 return Poll::Ready(Ok(()));
             }
@@ -92,7 +106,7 @@ impl ReadCharge {
                 None => {
                     self.shared.metrics.add_budget_waits(1);
                     self.memory = Some(Box::new(MemoryStall {
-                        wait: MemoryWait::new(Arc::clone(&budget)),
+                        wait: MemoryWait::new(Arc::clone(budget)),
                         deadline: Box::pin(sleep(budget.wait_timeout())),
                         timeout: budget.wait_timeout(),
                     }));
@@ -106,7 +120,7 @@ impl ReadCharge {
                         return Poll::Pending;
                     }
                     // Woken: wait again (a new registration) if the budget is still spent.
-                    stall.wait = MemoryWait::new(Arc::clone(&budget));
+                    stall.wait = MemoryWait::new(Arc::clone(budget));
                 }
             }
         }

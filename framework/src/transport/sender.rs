@@ -100,8 +100,14 @@ impl<Out> MessageSender<Out> {
         Out: Protocol,
     {
         let charge = self.check_len(&message)?;
-        if self.queue.is_closed() || !self.budget.acquire(charge).await {
-            return Err(ConnectionError::Closed);
+        match self.budget.try_acquire(charge) {
+            Ok(()) => {}
+            Err(TryAcquireError::Closed) => return Err(ConnectionError::Closed),
+            Err(TryAcquireError::NoPermits) => {
+                if self.queue.is_closed() || !self.budget.acquire_slow(charge).await {
+                    return Err(ConnectionError::Closed);
+                }
+            }
         }
         let queued = Queued {
             message: Correlated::new(correlation_id, message),

@@ -251,6 +251,7 @@ impl Server {
             max_connections,
             registry: Arc::new(Registry::default()),
             memory: Arc::new(MemoryBudget::new(
+                Arc::clone(&metrics),
                 config.memory_budget(),
                 config.memory_wait_timeout(),
             )),

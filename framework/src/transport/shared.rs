@@ -57,7 +57,7 @@ impl Shared {
             receive: ReceiveBudget::new(config.receive_budget()),
             memory: attachments.memory,
             read_buffered: AtomicUsize::new(0),
-            last_message_ms: AtomicU64::new(millis_since_epoch()),
+            last_message_ms: AtomicU64::new(millis_at(Instant::now())),
             shutdown_grace: attachments.shutdown_grace,
             metrics,
             peer_addr: attachments.peer_addr,
@@ -86,21 +86,20 @@ impl Shared {
         self.signals.swap(0, Ordering::AcqRel)
     }
 
-    /// Charges `len` received bytes to the connection's counters and the server's
-    /// memory budget.
+    /// Charges `len` received bytes to the `bytes_buffered_in` gauge (on a server, what
+    /// its memory budget counts).
+    #[inline]
     pub(crate) fn charge_in(&self, len: usize) {
         self.metrics.add_bytes_buffered_in(len as u64);
-        if let Some(memory) = &self.memory {
-            memory.charge(len);
-        }
     }
 
     /// Gives back `len` received bytes (taken by the application, or dropped).
+    #[inline]
     pub(crate) fn release_in(&self, len: usize) {
         if len > 0 {
-            self.metrics.sub_bytes_buffered_in(len as u64);
+            let before = self.metrics.sub_bytes_buffered_in(len as u64);
             if let Some(memory) = &self.memory {
-                memory.release(len);
+                memory.released(before, len as u64);
             }
         }
     }
@@ -130,15 +129,15 @@ impl Shared {
     }
 
     /// For the driver: a message frame arrived now.
-    pub(crate) fn message_arrived(&self) {
+    pub(crate) fn message_arrived(&self, now: Instant) {
         self.last_message_ms
-            .store(millis_since_epoch(), Ordering::Relaxed);
+            .store(millis_at(now), Ordering::Relaxed);
     }
 
     /// How long ago the last message frame arrived (or the connection opened).
     pub(crate) fn idle_for(&self) -> Duration {
         let last = self.last_message_ms.load(Ordering::Relaxed);
-        Duration::from_millis(millis_since_epoch().saturating_sub(last))
+        Duration::from_millis(millis_at(Instant::now()).saturating_sub(last))
     }
 
     /// Records, when this side says GOODBYE first, how many messages it had read.
@@ -208,12 +207,12 @@ pub(crate) struct Attachments {
     pub(crate) shutdown_grace: Option<Duration>,
 }
 
-/// Milliseconds since the first call in this process: a coarse clock that fits in an
-/// atomic.
-fn millis_since_epoch() -> u64 {
+/// `now` in milliseconds since the first call in this process: a coarse time that fits
+/// in an atomic.
+fn millis_at(now: Instant) -> u64 {
     static EPOCH: OnceLock<Instant> = OnceLock::new();
-    let epoch = *EPOCH.get_or_init(Instant::now);
-    u64::try_from(epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    let epoch = *EPOCH.get_or_init(|| now);
+    u64::try_from(now.saturating_duration_since(epoch).as_millis()).unwrap_or(u64::MAX)
 }
 
 /// Counts the connection as open until the driver finishes or is dropped (a server

@@ -84,6 +84,8 @@ pub(crate) struct Driver<T, In, Out> {
     read_charge: ReadCharge,
     /// The peer's stream ended (the final linger need not read).
     read_eof: bool,
+    /// A message frame arrived this wakeup (for idle eviction).
+    message_fresh: bool,
     receiver_gone: bool,
     pingpong: PingPong,
     closing: Closing,
@@ -133,6 +135,7 @@ where
             messages_read: 0,
             read: ReadState::Open,
             read_eof: false,
+            message_fresh: false,
             receiver_gone: false,
             closing: Closing::new(),
             sent_since_tick: false,
@@ -159,8 +162,14 @@ where
     /// armed before the task sleeps.
     fn poll_main(&mut self, cx: &mut Context<'_>) -> Poll<Exit> {
         let poll = self.poll_rounds(cx);
+        // The clock is read at most once per wakeup, and only if frames arrived.
+        let mut now = None;
         if let Some(idle) = &mut self.idle {
-            idle.stamp();
+            idle.stamp(&mut now);
+        }
+        if std::mem::take(&mut self.message_fresh) {
+            self.shared
+                .message_arrived(*now.get_or_insert_with(Instant::now));
         }
         self.outbox.give_back();
         poll

@@ -143,7 +143,7 @@ where
     }
 
     pub(super) fn on_message(&mut self, message: Received<In>) {
-        self.shared.message_arrived();
+        self.message_fresh = true;
         if self.receiver_gone {
             self.shared.release_in(message.header.frame_len());
             return;
