@@ -19,7 +19,6 @@ use wirewright::transport::{
 use wirewright_tests::transport_types::Packet;
 
 const CHILD: &str = "WIREWRIGHT_FD_LIMIT_CHILD";
-const TEST: &str = "a_storm_of_1500_connects_under_ulimit_1024_is_served_or_refused_promptly";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Outcome {
@@ -32,11 +31,36 @@ enum Outcome {
 
 #[test]
 fn a_storm_of_1500_connects_under_ulimit_1024_is_served_or_refused_promptly() {
+    let test = "a_storm_of_1500_connects_under_ulimit_1024_is_served_or_refused_promptly";
     if std::env::var_os(CHILD).is_some() {
-        return serve_in_child();
+        return serve_in_child(Lowered::BeforeStart);
     }
+    let outcomes = storm_against_child(test);
+    // The server fitted its connection limit to the open-file limit: it refuses cleanly.
+    assert!(count(&outcomes, Outcome::Refused) > 0);
+}
+
+#[test]
+fn a_storm_of_1500_connects_when_the_limit_drops_after_start_meets_emfile_refusals() {
+    let test = "a_storm_of_1500_connects_when_the_limit_drops_after_start_meets_emfile_refusals";
+    if std::env::var_os(CHILD).is_some() {
+        return serve_in_child(Lowered::AfterStart);
+    }
+    // Accepting fails with EMFILE: the server refuses the waiting connections with its
+    // spare descriptor and backs off, without a busy loop and without leaving any hanging.
+    let outcomes = storm_against_child(test);
+    assert!(count(&outcomes, Outcome::Refused) + count(&outcomes, Outcome::Closed) > 0);
+}
+
+fn count(outcomes: &[Outcome], kind: Outcome) -> usize {
+    outcomes.iter().filter(|outcome| **outcome == kind).count()
+}
+
+/// Starts this test in a child process as the server, storms it, checks that every
+/// connection got an answer, and stops the child.
+fn storm_against_child(test: &str) -> Vec<Outcome> {
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", TEST, "--nocapture", "--test-threads=1"])
+        .args(["--exact", test, "--nocapture", "--test-threads=1"])
         .env(CHILD, "1")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -54,22 +78,21 @@ fn a_storm_of_1500_connects_under_ulimit_1024_is_served_or_refused_promptly() {
     let outcomes = tokio::runtime::Runtime::new()
         .unwrap()
         .block_on(storm(addr, 1500));
-    let count = |kind| outcomes.iter().filter(|outcome| **outcome == kind).count();
     eprintln!(
         "served {}, refused with GOODBYE 5 {}, closed {}, connect failed {}, no answer {}",
-        count(Outcome::Served),
-        count(Outcome::Refused),
-        count(Outcome::Closed),
-        count(Outcome::ConnectFailed),
-        count(Outcome::NoAnswer)
+        count(&outcomes, Outcome::Served),
+        count(&outcomes, Outcome::Refused),
+        count(&outcomes, Outcome::Closed),
+        count(&outcomes, Outcome::ConnectFailed),
+        count(&outcomes, Outcome::NoAnswer)
     );
-    assert_eq!(count(Outcome::NoAnswer), 0);
-    assert!(count(Outcome::Served) > 0);
-    assert!(count(Outcome::Refused) > 0);
+    assert_eq!(count(&outcomes, Outcome::NoAnswer), 0);
+    assert!(count(&outcomes, Outcome::Served) > 0);
     drop(child.stdin.take()); // the child shuts down
     let mut rest = String::new();
     let _ = stdout.read_to_string(&mut rest);
     assert!(child.wait().unwrap().success());
+    outcomes
 }
 
 /// 1,500 connections at once, each holding its slot until all are done.
@@ -111,29 +134,46 @@ async fn one(
     (outcome, Some(framed))
 }
 
+/// When the child lowers its open-file limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lowered {
+    /// Before the server starts: it fits `max_connections` to the limit.
+    BeforeStart,
+    /// Once the server runs: accepting meets EMFILE.
+    AfterStart,
+}
+
 /// The child: open-file limit 1024 (soft and hard, so it cannot be raised), a server
 /// with the default `max_connections` (1024) until stdin closes.
-fn serve_in_child() {
-    rlimit::setrlimit(rlimit::Resource::NOFILE, 1024, 1024).unwrap();
+fn serve_in_child(lowered: Lowered) {
+    let lower = || rlimit::setrlimit(rlimit::Resource::NOFILE, 1024, 1024).unwrap();
+    if lowered == Lowered::BeforeStart {
+        lower();
+    }
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let server = Server::bind("127.0.0.1:0", ServerConfig::new())
             .await
             .unwrap();
-        println!("listening on {}", server.local_addr().unwrap());
+        let addr = server.local_addr().unwrap();
         let shutdown = server.shutdown_token();
-        std::thread::spawn(move || {
-            let _ = std::io::stdin().read_to_end(&mut Vec::new());
-            shutdown.cancel();
-        });
-        server
-            .serve(|mut connection: Connection<Packet>| async move {
+        let serving = tokio::spawn(
+            server.serve(|mut connection: Connection<Packet>| async move {
                 while let Some(received) = connection.recv().await? {
                     connection.send(received.message).await?;
                 }
                 Ok(())
-            })
-            .await
-            .unwrap();
+            }),
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await; // serving, limit fitted
+        if lowered == Lowered::AfterStart {
+            lower();
+        }
+        println!("listening on {addr}");
+        std::thread::spawn(move || {
+            let _ = std::io::stdin().read_to_end(&mut Vec::new());
+            shutdown.cancel();
+        });
+        serving.await.unwrap().unwrap();
     });
 }

@@ -289,11 +289,16 @@ impl Server {
                             tracing::debug!(%error, "accept failed");
                         }
                         if is_out_of_files(&error) && spare.release() {
-                            // Take the waiting connection with the spare descriptor and
-                            // refuse it at once rather than leave it hanging.
-                            if let Some(Ok((stream, _))) = listener.accept().now_or_never() {
+                            // Take the waiting connections with the spare descriptor and
+                            // refuse each at once (closing it frees the descriptor for the
+                            // next) rather than leave them hanging in the backlog.
+                            let frame = refusal_frame("the server is out of file descriptors");
+                            for _ in 0..MAX_REFUSALS_PER_EMFILE {
+                                let Some(Ok((stream, _))) = listener.accept().now_or_never() else {
+                                    break;
+                                };
                                 metrics.add_connections_refused(1);
-                                refuse_now(stream, &refusal_frame("the server is out of file descriptors"));
+                                refuse_now(stream, &frame);
                             }
                             spare.restore();
                         }
@@ -330,6 +335,10 @@ impl Server {
         Ok(())
     }
 }
+
+/// Waiting connections refused with the spare descriptor per `EMFILE`, before the accept
+/// loop backs off.
+const MAX_REFUSALS_PER_EMFILE: usize = 64;
 
 /// What every connection task of a serving server shares.
 struct Serving<H> {
