@@ -177,6 +177,11 @@ impl<T> PendingCalls<T> {
         }
     }
 
+    /// How many calls wait for their replies.
+    pub(crate) fn len(&self) -> usize {
+        self.lock().calls.len()
+    }
+
     /// Whether the connection has ended.
     pub(crate) fn is_closed(&self) -> bool {
         self.closed.load(Ordering::Acquire)
