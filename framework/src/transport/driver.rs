@@ -427,7 +427,14 @@ where
                     });
                 }
                 self.phase = Phase::Answering;
-                self.outgoing.close();
+                if self.shared.answers_before_goodbye() {
+                    // A request/response server: no request follows the GOODBYE; the
+                    // replies to those read go out, then GOODBYE once it drops its
+                    // sender (SPEC.md §11.6).
+                    self.input_done = true;
+                } else {
+                    self.outgoing.close();
+                }
                 self.goodbye_after_drain = Some(Goodbye::new(GoodbyeReason::Normal, ""));
                 self.start_close_deadline();
             }

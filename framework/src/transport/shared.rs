@@ -2,7 +2,7 @@
 //! attaches to it.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::task::Waker;
 
 use futures_util::task::AtomicWaker;
@@ -28,6 +28,11 @@ pub(crate) struct Shared {
     /// How many messages the driver had read when this side said GOODBYE first
     /// (`u64::MAX` until then): the receiver tells the later ones apart.
     read_before_goodbye: AtomicU64,
+    /// Set by a request/response server (SPEC.md §11.6): when the peer says GOODBYE
+    /// first, the input ends there (no request follows a client's GOODBYE) and the
+    /// sending half stays open until the server drops it, so that the requests read
+    /// before the GOODBYE are answered before the answering GOODBYE.
+    answers_before_goodbye: AtomicBool,
     outcome: Mutex<Option<ConnectionError>>,
 }
 
@@ -41,6 +46,7 @@ impl Shared {
             driver: AtomicWaker::new(),
             done: CancellationToken::new(),
             read_before_goodbye: AtomicU64::new(u64::MAX),
+            answers_before_goodbye: AtomicBool::new(false),
             outcome: Mutex::new(None),
         }
     }
@@ -71,6 +77,17 @@ impl Shared {
     /// GOODBYE first.
     pub(crate) fn read_after_goodbye(&self, index: u64) -> bool {
         index > self.read_before_goodbye.load(Ordering::Acquire)
+    }
+
+    /// Asks the driver to let the user answer what it read before the peer's GOODBYE
+    /// (see `answers_before_goodbye`). Call it before the driver first runs.
+    pub(crate) fn answer_before_goodbye(&self) {
+        self.answers_before_goodbye.store(true, Ordering::Release);
+    }
+
+    /// Whether [`answer_before_goodbye`](Self::answer_before_goodbye) was called.
+    pub(crate) fn answers_before_goodbye(&self) -> bool {
+        self.answers_before_goodbye.load(Ordering::Acquire)
     }
 
     pub(crate) fn set_outcome(&self, outcome: Option<ConnectionError>) {
