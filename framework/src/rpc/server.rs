@@ -219,6 +219,9 @@ where
         connection: Connection<Inbound<Req>, Outbound<Resp, E>>,
     ) -> Result<(), ConnectionError> {
         let (sender, mut receiver) = connection.split();
+        // Before the driver first runs (it is polled after this, in `serve` and
+        // `serve_io`): the requests read before a client's GOODBYE are answered.
+        receiver.shared().answer_before_goodbye();
         let config = &self.shared.config;
         let max_in_flight = config.max_in_flight();
         let budget = ReplyBudget::new(config.reply_budget());
