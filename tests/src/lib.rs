@@ -7,6 +7,7 @@ pub mod alloc_counter;
 pub mod big_endian;
 pub mod chat;
 pub mod fuzz_cases;
+pub mod live_bytes;
 pub mod rpc_types;
 pub mod spec;
 pub mod spec_types;
