@@ -260,7 +260,10 @@ async fn idempotent_calls_are_retried_across_a_reconnect_and_others_are_not() {
     // The server dies with both calls in flight; a new one comes up on the same port.
     first.serving.abort();
     let err = once.await.unwrap().unwrap_err();
-    assert!(matches!(err, RpcError::OutcomeUnknown(_)), "not retried: {err}");
+    assert!(
+        matches!(err, RpcError::OutcomeUnknown(_)),
+        "not retried: {err}"
+    );
     assert!(!err.is_retryable());
     let second = start_gated(addr).await;
     second.gate.cancel(); // answers at once

@@ -56,7 +56,9 @@ const BUDGET: usize = 1 << 20;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_hundred_large_replies_to_a_client_that_never_reads_stay_within_the_reply_budget() {
-    let server = Server::bind("127.0.0.1:0", ServerConfig::new()).await.unwrap();
+    let server = Server::bind("127.0.0.1:0", ServerConfig::new())
+        .await
+        .unwrap();
     let addr = server.local_addr().unwrap();
     let shutdown = server.shutdown_token();
     let config = RpcServerConfig::new().with_reply_budget(BUDGET);
@@ -70,7 +72,10 @@ async fn three_hundred_large_replies_to_a_client_that_never_reads_stay_within_th
     let probe = RpcClient::<Request, Response, Infallible>::connect(addr, RpcClientConfig::new())
         .await
         .unwrap();
-    assert_eq!(probe.call(Request::Ping(Ping(0))).await.unwrap(), Response::Pong(Pong(0)));
+    assert_eq!(
+        probe.call(Request::Ping(Ping(0))).await.unwrap(),
+        Response::Pong(Pong(0))
+    );
 
     // 300 requests in one write (about 6 KiB), asking for 75 MiB of replies, never read.
     let mut attack = Vec::new();
@@ -84,9 +89,10 @@ async fn three_hundred_large_replies_to_a_client_that_never_reads_stay_within_th
 
     // While the attacker sits on its replies, the probe is served.
     for n in 1..=50 {
-        let answered = tokio::time::timeout(Duration::from_secs(5), probe.call(Request::Ping(Ping(n))))
-            .await
-            .expect("the probe is served during the attack");
+        let answered =
+            tokio::time::timeout(Duration::from_secs(5), probe.call(Request::Ping(Ping(n))))
+                .await
+                .expect("the probe is served during the attack");
         assert_eq!(answered.unwrap(), Response::Pong(Pong(n)));
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
@@ -99,7 +105,11 @@ async fn three_hundred_large_replies_to_a_client_that_never_reads_stay_within_th
         held <= bound,
         "the server held {held} bytes for a client that never reads (bound {bound})"
     );
-    assert!(attack.len() < 7 * 1024, "{} bytes of requests", attack.len());
+    assert!(
+        attack.len() < 7 * 1024,
+        "{} bytes of requests",
+        attack.len()
+    );
 
     drop(attacker);
     probe.close().await;

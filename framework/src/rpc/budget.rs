@@ -111,7 +111,10 @@ mod tests {
     #[test]
     fn a_reply_larger_than_the_budget_goes_alone() {
         let budget = ReplyBudget::new(100);
-        let large = budget.charge(1000).now_or_never().expect("nothing else charged");
+        let large = budget
+            .charge(1000)
+            .now_or_never()
+            .expect("nothing else charged");
         assert!(budget.charge(1).now_or_never().is_none());
         drop(large);
         assert!(budget.charge(1).now_or_never().is_some());

@@ -369,7 +369,12 @@ async fn answer<Resp, E>(
     {
         Ok(()) => return,
         Err(ConnectionError::MessageTooLarge { len, max }) => {
-            tracing::debug!(correlation_id = id, len, max, "a reply is larger than the frame limit: answering code 6");
+            tracing::debug!(
+                correlation_id = id,
+                len,
+                max,
+                "a reply is larger than the frame limit: answering code 6"
+            );
             Failure::new(
                 ErrorCode::ReplyTooLarge,
                 format!("the reply is {len} bytes, more than the frame limit of {max}"),
