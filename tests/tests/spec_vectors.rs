@@ -284,6 +284,10 @@ fn registry() -> Vec<(&'static str, Check)> {
             let failure = Failure::new(ErrorCode::ShuttingDown, "");
             reply(v, 44, Reply::Failure(failure), FrameKind::Error)
         }),
+        ("frame-error-reply-too-large", |v| {
+            let failure = Failure::new(ErrorCode::ReplyTooLarge, "");
+            reply(v, 45, Reply::Failure(failure), FrameKind::Error)
+        }),
     ]
 }
 
