@@ -37,7 +37,7 @@ pub fn init(default: &str) {
     let _ = tracing_subscriber::registry().with(layer).try_init();
 }
 
-/// At most one event per [`WARN_INTERVAL`], counting the ones in between.
+/// At most one event per second, counting the ones in between.
 ///
 /// ```
 /// use wirewright_examples::logging::RateLimit;
