@@ -380,13 +380,15 @@ impl Room {
                 bytes,
             };
             let queued = backlog <= Self::MEMBER_BACKLOG
-                && member
-                    .sender
-                    .try_send(ToMember {
-                        message: message.clone(),
-                        _backlog: Some(backlogged),
-                    })
-                    .is_ok();
+                && match member.sender.try_send(ToMember {
+                    message: message.clone(),
+                    _backlog: Some(backlogged),
+                }) {
+                    Ok(()) => true,
+                    // Leaving: its `Membership` takes it out of the room.
+                    Err(ConnectionError::Closed) => continue,
+                    Err(_) => false,
+                };
             if !queued {
                 member.behind.cancel();
                 self.behind.warn(|suppressed| {

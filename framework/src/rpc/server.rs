@@ -195,8 +195,14 @@ where
     }
 
     /// Serves one connection until it closes: reads requests, runs the handler on each
-    /// (up to the in-flight limit at once), sends the replies; when the input ends,
-    /// finishes the calls in progress.
+    /// (up to the in-flight limit at once), sends the replies (within the reply budget);
+    /// when the input ends (the client's GOODBYE, the end of its stream), finishes the
+    /// calls in progress and answers them.
+    ///
+    /// Call it before the connection's driver first runs (as [`serve`](Self::serve) and
+    /// [`serve_io`](Self::serve_io) do): a client's GOODBYE that the driver reads before
+    /// it would otherwise close the sending half before the replies to the requests
+    /// that preceded it.
     ///
     /// # Errors
     /// Why the connection ended, if not cleanly.
