@@ -136,3 +136,56 @@ impl<S> Filter<S> for WarnRateLimit {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use std::io;
+    use std::sync::Arc;
+
+    use tracing_subscriber::fmt::MakeWriter;
+
+    use super::*;
+
+    /// Log output, kept in memory.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<'a> MakeWriter<'a> for Captured {
+        type Writer = Captured;
+        fn make_writer(&'a self) -> Captured {
+            self.clone()
+        }
+    }
+
+    #[test]
+    fn a_warning_site_logs_once_per_second_and_other_levels_are_untouched() {
+        let captured = Captured::default();
+        let layer = tracing_subscriber::fmt::layer()
+            .with_writer(captured.clone())
+            .with_filter(tracing_subscriber::EnvFilter::new("info"))
+            .with_filter(WarnRateLimit::default());
+        let subscriber = tracing_subscriber::registry().with(layer);
+        tracing::subscriber::with_default(subscriber, || {
+            for n in 0..100 {
+                tracing::warn!(n, "a peer misbehaved");
+                tracing::info!(n, "a normal event");
+                tracing::debug!(n, "below the level");
+            }
+        });
+        let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(text.matches("a peer misbehaved").count(), 1, "{text}");
+        assert_eq!(text.matches("a normal event").count(), 100);
+        assert_eq!(text.matches("below the level").count(), 0);
+    }
+}
