@@ -22,7 +22,7 @@ use wirewright::transport::{
     Backoff, ClientConfig, ConnectionConfig, Control, Correlated, FrameCodec, Goodbye,
     GoodbyeReason, Incoming, Outgoing, Server, ServerConfig,
 };
-use wirewright::{encode_frame, Limits};
+use wirewright::{encode_frame, Encode, Limits};
 use wirewright_tests::rpc_types::{
     echo, echoed, handle, Answer, Call, Echo, Echoed, Sleep, Slept, TestError, Unknown,
 };
@@ -299,7 +299,7 @@ async fn an_undecodable_frame_without_correlation_id_closes_with_goodbye_protoco
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_client_counts_its_pending_calls() {
+async fn a_client_counts_its_pending_calls_and_their_request_bytes() {
     let (client_io, server_io) = tokio::io::duplex(64 * 1024);
     let server = RpcServer::new(RpcServerConfig::new(), handle);
     tokio::spawn(async move { server.serve_io(server_io, &ConnectionConfig::new()).await });
@@ -309,10 +309,13 @@ async fn a_client_counts_its_pending_calls() {
     );
     let watching = async {
         tokio::time::sleep(Duration::from_millis(500)).await;
-        client.pending_calls()
+        (client.pending_calls(), client.pending_bytes())
     };
-    let (results, pending) = tokio::join!(calls, watching);
-    assert_eq!(pending, 3);
+    let (results, (pending, bytes)) = tokio::join!(calls, watching);
+    let request_bytes: usize = (0..3)
+        .map(|tag| Call::Sleep(Sleep { ms: 1000, tag }).encoded_len())
+        .sum();
+    assert_eq!((pending, bytes), (3, request_bytes));
     assert!(results.into_iter().all(|result| result.is_ok()));
-    assert_eq!(client.pending_calls(), 0);
+    assert_eq!((client.pending_calls(), client.pending_bytes()), (0, 0));
 }

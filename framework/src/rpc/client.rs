@@ -420,6 +420,25 @@ impl<Req, Resp, E> RpcClient<Req, Resp, E> {
             .map_or(0, |session| session.pending_calls())
     }
 
+    /// The encoded length (payload bytes) of the requests of the calls that wait for
+    /// their replies on the current connection: what the server may still be working on.
+    ///
+    /// ```
+    /// # use wirewright::rpc::{RpcClient, RpcClientConfig};
+    /// # #[derive(wirewright::Message, Debug, Clone)] #[wire(id = 1)] struct Ping;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// # let (io, _peer) = tokio::io::duplex(1024);
+    /// let client = RpcClient::<Ping, Ping, ()>::over(io, RpcClientConfig::new());
+    /// assert_eq!(client.pending_bytes(), 0);
+    /// # }
+    /// ```
+    pub fn pending_bytes(&self) -> usize {
+        self.lock_session()
+            .as_ref()
+            .map_or(0, |session| session.pending_bytes())
+    }
+
     /// How many replies matched no waiting call and were dropped: replies that came
     /// after their call's deadline, or with a correlation id no call had.
     ///

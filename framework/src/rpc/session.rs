@@ -87,6 +87,11 @@ impl<Req, Resp, E> Session<Req, Resp, E> {
         self.pending.len()
     }
 
+    /// The encoded length of their requests.
+    pub(crate) fn pending_bytes(&self) -> usize {
+        self.pending.bytes()
+    }
+
     /// A token cancelled when the connection has closed.
     pub(crate) fn finished(&self) -> CancellationToken {
         self.finished.clone()
@@ -106,7 +111,7 @@ impl<Req, Resp, E> Session<Req, Resp, E> {
     {
         let (id, reply) = self
             .pending
-            .register(deadline, timeout)
+            .register(deadline, timeout, request.encoded_len())
             .map_err(RpcError::Connection)?;
         let mut waiting = Waiting {
             pending: &self.pending,
