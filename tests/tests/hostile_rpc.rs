@@ -202,24 +202,44 @@ async fn a_reply_over_the_frame_limit_fails_its_call_at_once_with_code_6() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs transport shutdown_grace (merge): the close timeout still cuts it"]
 async fn a_seven_second_call_during_shutdown_with_a_ten_second_grace_is_answered() {
-    // The defaults: a 5 s close (GOODBYE) timeout, a 10 s shutdown grace.
+    // The defaults: a 5 s close (GOODBYE) timeout, a 10 s shutdown grace. The caller is
+    // a hand-driven connection, so that only the server's deadlines are under test (an
+    // `RpcClient`'s own connection gives up its closing wait after its close timeout).
     let server = start_counted(ServerConfig::new()).await;
-    let client = TestClient::connect(server.addr, RpcClientConfig::new())
+    let mut raw: RawClient<_> = Framed::new(
+        TcpStream::connect(server.addr).await.unwrap(),
+        FrameCodec::new(),
+    );
+    let call = Call::Sleep(Sleep { ms: 7_000, tag: 7 });
+    raw.send(Outgoing::Message(Correlated::new(1, call)))
         .await
         .unwrap();
-    let call = tokio::spawn({
-        let client = client.clone();
-        async move { client.call(Call::Sleep(Sleep { ms: 7_000, tag: 7 })).await }
-    });
     while server.ran.load(Ordering::SeqCst) == 0 {
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
     server.shutdown.cancel();
-    let answered = timeout(Duration::from_secs(12), call)
+    let answer = timeout(Duration::from_secs(12), async {
+        loop {
+            match raw.next().await {
+                Some(Ok(Incoming::Message(received))) => break received,
+                Some(Ok(Incoming::Control(_))) => {} // the server's GOODBYE, heartbeats
+                other => panic!("the connection ended without the answer: {other:?}"),
+            }
+        }
+    })
+    .await
+    .expect("answered within the grace");
+    assert_eq!(answer.correlation_id(), 1);
+    assert_eq!(
+        answer.message.decoded(),
+        Some(Reply::Response(Answer::Slept(Slept { tag: 7 })))
+    );
+    let goodbye = Goodbye::new(GoodbyeReason::Normal, "");
+    raw.send(Outgoing::Control(Control::Goodbye(goodbye)))
         .await
-        .unwrap()
         .unwrap();
-    assert_eq!(answered.unwrap(), Answer::Slept(Slept { tag: 7 }));
+    raw.close().await.unwrap();
+    while raw.next().await.is_some() {}
     server.serving.await.unwrap().unwrap();
 }
 
