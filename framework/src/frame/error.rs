@@ -145,6 +145,32 @@ pub enum FrameError {
     },
 }
 
+impl FrameError {
+    /// Whether the error ends the connection: a **connection error** of SPEC.md §3.5
+    /// (the frame's boundaries or meaning cannot be trusted, so no further frame can be
+    /// read), as opposed to a **message error** (an unknown message type, an unexpected
+    /// payload format or a payload that does not decode: the framing was valid, so the
+    /// next frame starts where the header says, and a request can be answered).
+    ///
+    /// ```
+    /// use wirewright::FrameError;
+    /// let unknown = FrameError::UnknownMessageType { message_type: 9, protocol: "Chat" };
+    /// assert!(!unknown.is_connection_error());
+    /// let crc = FrameError::BadCrc { offset: 26, stored: 1, computed: 2 };
+    /// assert!(crc.is_connection_error());
+    /// ```
+    pub fn is_connection_error(&self) -> bool {
+        match self {
+            FrameError::UnknownMessageType { .. }
+            | FrameError::UnexpectedFormat { .. }
+            | FrameError::Payload { .. } => false,
+            #[cfg(feature = "json")]
+            FrameError::Json { .. } => false,
+            _ => true,
+        }
+    }
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes
         .iter()
