@@ -40,8 +40,9 @@ use crate::{DecodeProtocol, FrameError, FrameHeader, FrameKind, Reader};
 pub enum Inbound<P> {
     /// The payload decoded.
     Decoded(P),
-    /// The payload did not decode: [`FrameError::UnknownMessageType`] or
-    /// [`FrameError::Payload`].
+    /// The payload did not decode: [`FrameError::UnknownMessageType`],
+    /// [`FrameError::Payload`], or [`FrameError::UnexpectedFormat`] for a request in a
+    /// format the receiver has not enabled.
     Undecodable {
         /// Why.
         error: FrameError,
@@ -82,6 +83,20 @@ impl<'de, P: DecodeProtocol<'de>> DecodeProtocol<'de> for Inbound<P> {
             return P::decode_frame_payload(header, payload).map(Inbound::Decoded);
         }
         tolerate(payload, |payload| P::decode_frame_payload(header, payload))
+    }
+
+    /// A request in a format the server has not enabled (a JSON request to a binary
+    /// server) is answerable: [`Inbound::Undecodable`], answered with code 2 (SPEC.md
+    /// §3.5, §11.4). Other frames keep `P`'s error.
+    fn decode_other_format(header: &FrameHeader, error: FrameError) -> Result<Self, FrameError> {
+        let is_request = header.correlation_id != 0 && header.flags.kind() == FrameKind::Message;
+        match P::decode_other_format(header, error) {
+            Ok(value) => Ok(Inbound::Decoded(value)),
+            Err(error @ FrameError::UnexpectedFormat { .. }) if is_request => {
+                Ok(Inbound::Undecodable { error })
+            }
+            Err(error) => Err(error),
+        }
     }
 }
 

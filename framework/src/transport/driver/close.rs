@@ -79,20 +79,31 @@ where
     }
 
     /// The peer's GOODBYE (SPEC.md §7). With reason 0 the peer is done: its input ends
-    /// here, and this side answers once its application is done replying. With any other
-    /// reason this side sends what it had queued and answers at once, and keeps reading
-    /// the frames that complete its own exchanges until the peer's stream ends.
+    /// here, and this side answers once its application is done replying. With reason 1
+    /// this side sends what it had queued and answers at once, and keeps reading the
+    /// frames that complete its own exchanges until the peer's stream ends. With a reason
+    /// that closes at once (2 to 8) the GOODBYE was the peer's last frame and the peer
+    /// discards what it reads: this side sends nothing more and closes.
     pub(super) fn on_goodbye(&mut self, goodbye: Goodbye) {
         match self.closing.phase {
             Phase::Open => {
-                if goodbye.reason.is_normal() {
+                let reason = goodbye.reason;
+                if reason.is_normal() {
                     self.read = ReadState::Done;
                 } else {
-                    self.outbox.close();
                     self.set_outcome(ConnectionError::Goodbye {
-                        reason: goodbye.reason,
+                        reason,
                         message: goodbye.message,
                     });
+                    if reason.waits_for_answer() {
+                        self.outbox.close();
+                    } else {
+                        self.read = ReadState::Done;
+                        self.outbox.discard();
+                        self.pingpong.clear();
+                        // Nothing is owed: the peer reads no answer.
+                        self.closing.goodbye = GoodbyeSlot::Sent;
+                    }
                 }
                 self.answer();
             }
