@@ -19,6 +19,15 @@ use tokio::sync::{Notify, Semaphore, TryAcquireError};
 
 use super::Metrics;
 
+/// What one queued message holds: permits of the send budget (its frame length capped
+/// at the budget, so that a larger message passes alone) and its actual bytes (what the
+/// `bytes_buffered_out` gauge and the server's memory budget count).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Charge {
+    pub(crate) permits: u32,
+    pub(crate) bytes: u32,
+}
+
 /// Bytes queued for sending on one connection: `send` acquires permits for the frame's
 /// length (capped at the budget), the driver releases them once the frame is encoded
 /// into the write buffer (itself bounded by the write backpressure boundary).
@@ -27,51 +36,65 @@ pub(crate) struct SendBudget {
     permits: Semaphore,
     capacity: usize,
     metrics: Arc<Metrics>,
+    /// The server's memory budget: readers stopped by it are woken when bytes leave.
+    memory: Option<Arc<MemoryBudget>>,
 }
 
 impl SendBudget {
-    pub(crate) fn new(capacity: usize, metrics: Arc<Metrics>) -> Self {
+    pub(crate) fn new(
+        capacity: usize,
+        metrics: Arc<Metrics>,
+        memory: Option<Arc<MemoryBudget>>,
+    ) -> Self {
         SendBudget {
             permits: Semaphore::new(capacity),
             capacity,
             metrics,
+            memory,
         }
     }
 
     /// What a frame of `frame_len` bytes is charged.
-    pub(crate) fn charge_for(&self, frame_len: usize) -> u32 {
-        frame_len.min(self.capacity) as u32
+    #[inline]
+    pub(crate) fn charge_for(&self, frame_len: usize) -> Charge {
+        Charge {
+            permits: frame_len.min(self.capacity) as u32,
+            bytes: u32::try_from(frame_len).unwrap_or(u32::MAX),
+        }
     }
 
-    /// Takes `charge` permits without waiting; an error when the budget lacks them or
-    /// is closed.
+    /// Takes the charge's permits without waiting; an error when the budget lacks them
+    /// or is closed.
     #[inline]
-    pub(crate) fn try_acquire(&self, charge: u32) -> Result<(), TryAcquireError> {
-        self.permits.try_acquire_many(charge)?.forget();
-        self.metrics.add_bytes_buffered_out(charge.into());
+    pub(crate) fn try_acquire(&self, charge: Charge) -> Result<(), TryAcquireError> {
+        self.permits.try_acquire_many(charge.permits)?.forget();
+        self.metrics.add_bytes_buffered_out(charge.bytes.into());
         Ok(())
     }
 
-    /// Takes `charge` permits, waiting for them; `false` when the connection closed.
+    /// Takes the charge's permits, waiting for them; `false` when the connection closed.
     /// The caller tries [`try_acquire`](Self::try_acquire) first.
     #[cold]
-    pub(crate) async fn acquire_slow(&self, charge: u32) -> bool {
+    pub(crate) async fn acquire_slow(&self, charge: Charge) -> bool {
         self.metrics.add_budget_waits(1);
-        match self.permits.acquire_many(charge).await {
+        match self.permits.acquire_many(charge.permits).await {
             Ok(permits) => {
                 permits.forget();
-                self.metrics.add_bytes_buffered_out(charge.into());
+                self.metrics.add_bytes_buffered_out(charge.bytes.into());
                 true
             }
             Err(_) => false,
         }
     }
 
-    /// Gives back `charge` permits (the frames left the queue).
-    pub(crate) fn release(&self, charge: usize) {
-        if charge > 0 {
-            self.permits.add_permits(charge);
-            self.metrics.sub_bytes_buffered_out(charge as u64);
+    /// Gives back `permits` and `bytes` (frames left the queue).
+    pub(crate) fn release(&self, permits: usize, bytes: u64) {
+        if permits > 0 {
+            self.permits.add_permits(permits);
+            let before = self.metrics.sub_bytes_buffered_out(bytes);
+            if let Some(memory) = &self.memory {
+                memory.released(before + self.metrics.bytes_buffered_in(), bytes);
+            }
         }
     }
 
@@ -80,7 +103,8 @@ impl SendBudget {
         self.capacity
     }
 
-    /// Bytes queued now.
+    /// Bytes queued now (as permits: a message larger than the budget counts as the
+    /// budget).
     pub(crate) fn held(&self) -> usize {
         self.capacity
             .saturating_sub(self.permits.available_permits())
@@ -146,9 +170,10 @@ impl ReceiveBudget {
     }
 }
 
-/// Bytes received and held by all the connections of a server: the server's
+/// Bytes held by all the connections of a server: the server's
 /// [`Metrics::bytes_buffered_in`] gauge, which every connection charges as bytes arrive
-/// (never from a declared length). When it reaches the budget, connections holding more
+/// (never from a declared length), plus [`Metrics::bytes_buffered_out`], the messages
+/// queued for sending. When it reaches the budget, connections holding more
 /// than [`MemoryBudget::FLOOR`] stop reading until others give bytes back.
 #[derive(Debug)]
 pub(crate) struct MemoryBudget {
@@ -179,12 +204,18 @@ impl MemoryBudget {
         }
     }
 
-    /// `len` bytes were given back; the gauge held `before` bytes.
+    /// `len` bytes were given back; the gauges held `before` bytes in all.
     #[inline]
     pub(crate) fn released(&self, before: u64, len: u64) {
-        if before >= self.capacity && before - len < self.capacity {
+        if before >= self.capacity && before.saturating_sub(len) < self.capacity {
             self.wake_paused();
         }
+    }
+
+    /// Bytes held now, in and out.
+    #[inline]
+    fn used(&self) -> u64 {
+        self.metrics.bytes_buffered_in() + self.metrics.bytes_buffered_out()
     }
 
     #[cold]
@@ -197,7 +228,7 @@ impl MemoryBudget {
     /// Whether the budget has room (the common case: nothing else to check).
     #[inline]
     pub(crate) fn has_room(&self) -> bool {
-        self.metrics.bytes_buffered_in() < self.capacity
+        self.used() < self.capacity
     }
 
     /// Whether a connection holding `held()` bytes may read now (`held` is asked only

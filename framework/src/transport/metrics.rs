@@ -202,9 +202,10 @@ impl Metrics {
         self.bytes_buffered_out.fetch_add(n, Ordering::Relaxed);
     }
 
+    /// Returns the value before.
     #[inline]
-    pub(crate) fn sub_bytes_buffered_out(&self, n: u64) {
-        self.bytes_buffered_out.fetch_sub(n, Ordering::Relaxed);
+    pub(crate) fn sub_bytes_buffered_out(&self, n: u64) -> u64 {
+        self.bytes_buffered_out.fetch_sub(n, Ordering::Relaxed)
     }
 
     pub(crate) fn connection_opened(&self) {

@@ -6,7 +6,7 @@ use std::task::{Context, Poll};
 
 use tokio::sync::mpsc;
 
-use super::budget::SendBudget;
+use super::budget::{Charge, SendBudget};
 use super::sender::Queued;
 use super::Correlated;
 
@@ -17,9 +17,10 @@ pub(crate) struct Outbox<Out> {
     budget: Arc<SendBudget>,
     /// Every sender is gone (or the queue was closed) and the queue is drained.
     done: bool,
-    /// Bytes taken out since the last [`give_back`](Self::give_back): released in one
-    /// call per round (each release takes the semaphore's lock).
-    taken: usize,
+    /// Permits and bytes taken out since the last [`give_back`](Self::give_back):
+    /// released in one call per round (each release takes the semaphore's lock).
+    taken_permits: usize,
+    taken_bytes: u64,
 }
 
 impl<Out> Outbox<Out> {
@@ -28,7 +29,8 @@ impl<Out> Outbox<Out> {
             queue,
             budget,
             done: false,
-            taken: 0,
+            taken_permits: 0,
+            taken_bytes: 0,
         }
     }
 
@@ -39,7 +41,7 @@ impl<Out> Outbox<Out> {
         }
         match self.queue.poll_recv(cx) {
             Poll::Ready(Some(queued)) => {
-                self.taken += queued.charge as usize;
+                self.take(queued.charge);
                 Poll::Ready(Some(queued.message))
             }
             Poll::Ready(None) => {
@@ -50,9 +52,20 @@ impl<Out> Outbox<Out> {
         }
     }
 
+    #[inline]
+    fn take(&mut self, charge: Charge) {
+        self.taken_permits += charge.permits as usize;
+        self.taken_bytes += u64::from(charge.bytes);
+    }
+
     /// Gives the bytes taken since the last call back to the send budget.
+    #[inline]
     pub(crate) fn give_back(&mut self) {
-        self.budget.release(std::mem::take(&mut self.taken));
+        if self.taken_permits > 0 {
+            let permits = std::mem::take(&mut self.taken_permits);
+            self.budget
+                .release(permits, std::mem::take(&mut self.taken_bytes));
+        }
     }
 
     pub(crate) fn is_done(&self) -> bool {
@@ -72,7 +85,7 @@ impl<Out> Outbox<Out> {
     pub(crate) fn discard(&mut self) {
         self.queue.close();
         while let Ok(queued) = self.queue.try_recv() {
-            self.taken += queued.charge as usize;
+            self.take(queued.charge);
         }
         self.done = true;
         self.give_back();

@@ -98,7 +98,7 @@ impl ReadCharge {
             return Poll::Ready(Ok(()));
         };
         loop {
-            if budget.may_read(|| self.shared.held_in()) {
+            if budget.may_read(|| self.shared.held()) {
                 self.memory = None;
                 return Poll::Ready(Ok(()));
             }

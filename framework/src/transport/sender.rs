@@ -8,14 +8,14 @@ use tokio::sync::TryAcquireError;
 use crate::frame::{HEADER_LEN, TRAILER_LEN};
 use crate::Protocol;
 
-use super::budget::SendBudget;
+use super::budget::{Charge, SendBudget};
 use super::{ConnectionError, Correlated};
 
 /// A message in the send queue, with the bytes of the send budget it holds.
 #[derive(Debug)]
 pub(crate) struct Queued<Out> {
     pub(crate) message: Correlated<Out>,
-    pub(crate) charge: u32,
+    pub(crate) charge: Charge,
 }
 
 /// The sending half of a [`Connection`](super::Connection); cheap to clone.
@@ -118,13 +118,17 @@ impl<Out> MessageSender<Out> {
         let queued = match self.queue.try_send(queued) {
             Ok(()) => return Ok(()),
             Err(mpsc::error::TrySendError::Closed(queued)) => {
-                self.budget.release(queued.charge as usize);
+                self.budget
+                    .release(queued.charge.permits as usize, queued.charge.bytes.into());
                 return Err(ConnectionError::Closed);
             }
             Err(mpsc::error::TrySendError::Full(queued)) => queued,
         };
         self.queue.send(queued).await.map_err(|refused| {
-            self.budget.release(refused.0.charge as usize);
+            self.budget.release(
+                refused.0.charge.permits as usize,
+                refused.0.charge.bytes.into(),
+            );
             ConnectionError::Closed
         })
     }
@@ -176,7 +180,8 @@ impl<Out> MessageSender<Out> {
                 ),
                 mpsc::error::TrySendError::Closed(queued) => (ConnectionError::Closed, queued),
             };
-            self.budget.release(queued.charge as usize);
+            self.budget
+                .release(queued.charge.permits as usize, queued.charge.bytes.into());
             error
         })
     }
@@ -199,7 +204,7 @@ impl<Out> MessageSender<Out> {
     }
 
     /// Checks the message's length; returns what it is charged in the send budget.
-    fn check_len(&self, message: &Out) -> Result<u32, ConnectionError>
+    fn check_len(&self, message: &Out) -> Result<Charge, ConnectionError>
     where
         Out: Protocol,
     {

@@ -53,7 +53,11 @@ impl Shared {
     pub(crate) fn new(attachments: Attachments, config: &ConnectionConfig) -> Self {
         let metrics: Arc<Metrics> = attachments.metrics.unwrap_or_default();
         Shared {
-            send: Arc::new(SendBudget::new(config.send_budget(), Arc::clone(&metrics))),
+            send: Arc::new(SendBudget::new(
+                config.send_budget(),
+                Arc::clone(&metrics),
+                attachments.memory.clone(),
+            )),
             receive: ReceiveBudget::new(config.receive_budget()),
             memory: attachments.memory,
             read_buffered: AtomicUsize::new(0),
@@ -99,7 +103,7 @@ impl Shared {
         if len > 0 {
             let before = self.metrics.sub_bytes_buffered_in(len as u64);
             if let Some(memory) = &self.memory {
-                memory.released(before, len as u64);
+                memory.released(before + self.metrics.bytes_buffered_out(), len as u64);
             }
         }
     }
@@ -123,9 +127,10 @@ impl Shared {
         self.read_buffered.load(Ordering::Relaxed) + self.receive.queued() + self.send.held()
     }
 
-    /// Bytes received and held (read buffer and messages not yet taken).
-    pub(crate) fn held_in(&self) -> usize {
-        self.read_buffered.load(Ordering::Relaxed) + self.receive.queued()
+    /// Bytes the memory budget counts for this connection: its read buffer, messages
+    /// not yet taken, messages queued for sending.
+    pub(crate) fn held(&self) -> usize {
+        self.buffered_bytes()
     }
 
     /// For the driver: a message frame arrived now.
