@@ -3,10 +3,14 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use wirewright::transport::{Connection, ConnectionError, MessageSender};
-use wirewright::{Message, Protocol};
+use wirewright::bytes::BufMut;
+use wirewright::transport::{CancellationToken, Connection, ConnectionError, MessageSender};
+use wirewright::{Encode, Message, Protocol};
+
+use crate::logging::RateLimit;
 
 /// Enter the room under `nick`; must be a client's first message.
 #[derive(Message, Debug, Clone, PartialEq, Eq)]
@@ -117,12 +121,84 @@ impl fmt::Display for ServerMessage {
     }
 }
 
+/// A message on its way to one member: holds its share of the member's backlog
+/// ([`Room::MEMBER_BACKLOG`]) until the connection has written it out. On the wire it is
+/// exactly its [`ServerMessage`].
+#[derive(Debug)]
+pub struct ToMember {
+    message: ServerMessage,
+    _backlog: Option<Backlogged>,
+}
+
+impl From<ServerMessage> for ToMember {
+    fn from(message: ServerMessage) -> Self {
+        ToMember {
+            message,
+            _backlog: None,
+        }
+    }
+}
+
+impl ToMember {
+    /// The message.
+    ///
+    /// ```
+    /// use wirewright_examples::chat::{Left, ServerMessage, ToMember};
+    /// let left = ServerMessage::Left(Left { nick: "ann".into() });
+    /// assert_eq!(ToMember::from(left.clone()).message(), &left);
+    /// ```
+    pub fn message(&self) -> &ServerMessage {
+        &self.message
+    }
+}
+
+impl Encode for ToMember {
+    fn encoded_len(&self) -> usize {
+        self.message.encoded_len()
+    }
+
+    fn encode_raw<B: BufMut + ?Sized>(&self, buf: &mut B) {
+        self.message.encode_raw(buf);
+    }
+}
+
+impl Protocol for ToMember {
+    fn message_type(&self) -> u16 {
+        self.message.message_type()
+    }
+
+    fn message_name(&self) -> &'static str {
+        self.message.message_name()
+    }
+}
+
+/// Bytes counted in a member's backlog until dropped.
+#[derive(Debug)]
+struct Backlogged {
+    backlog: Arc<AtomicUsize>,
+    bytes: usize,
+}
+
+impl Drop for Backlogged {
+    fn drop(&mut self) {
+        self.backlog.fetch_sub(self.bytes, Ordering::AcqRel);
+    }
+}
+
 /// A connection as the chat server sees it.
-pub type ServerSide = Connection<ClientMessage, ServerMessage>;
+pub type ServerSide = Connection<ClientMessage, ToMember>;
 /// A connection as a chat client sees it.
 pub type ClientSide = Connection<ServerMessage, ClientMessage>;
 
 /// The room: who is in it, and how to reach them.
+///
+/// Everything a member can make the server hold is bounded: a nickname has at most
+/// [`MAX_NICK_LEN`](Self::MAX_NICK_LEN) bytes, a message [`MAX_TEXT_LEN`](Self::MAX_TEXT_LEN),
+/// and the messages waiting to be written to one member at most
+/// [`MEMBER_BACKLOG`](Self::MEMBER_BACKLOG) bytes: a member who cannot keep up is told why
+/// and disconnected instead of being buffered for without bound. A member leaves the room
+/// on every way out of [`serve`](Self::serve) (a drop guard), so a nickname is free again
+/// as soon as its connection ends.
 ///
 /// ```no_run
 /// use wirewright::transport::{Server, ServerConfig};
@@ -135,10 +211,30 @@ pub type ClientSide = Connection<ServerMessage, ClientMessage>;
 /// ```
 #[derive(Debug, Default)]
 pub struct Room {
-    members: Mutex<BTreeMap<String, MessageSender<ServerMessage>>>,
+    members: Mutex<BTreeMap<String, Member>>,
+    /// Rate limit of the warnings about members who fell behind.
+    behind: RateLimit,
+}
+
+/// How the room reaches one member.
+#[derive(Debug)]
+struct Member {
+    sender: MessageSender<ToMember>,
+    /// Bytes queued for the member and not yet written out.
+    backlog: Arc<AtomicUsize>,
+    /// Cancelled when the member fell behind: its connection is closed.
+    behind: CancellationToken,
 }
 
 impl Room {
+    /// The longest nickname, in bytes (UTF-8).
+    pub const MAX_NICK_LEN: usize = 32;
+    /// The longest message a member may say, in bytes (UTF-8).
+    pub const MAX_TEXT_LEN: usize = 4096;
+    /// The most bytes (encoded messages) waiting to be written to one member; a member
+    /// whose backlog would grow beyond it is disconnected.
+    pub const MEMBER_BACKLOG: usize = 256 * 1024;
+
     /// An empty room.
     ///
     /// ```
@@ -161,6 +257,11 @@ impl Room {
     /// Serves one client: `Join` first, then `Say` until `Leave` or the end of the
     /// connection; everyone hears who joined, what was said and who left.
     ///
+    /// A `Join` whose nickname is empty, longer than [`MAX_NICK_LEN`](Self::MAX_NICK_LEN)
+    /// or taken is answered with [`Refused`] and the connection ends; a `Say` longer than
+    /// [`MAX_TEXT_LEN`](Self::MAX_TEXT_LEN) is answered with [`Refused`] and not
+    /// broadcast.
+    ///
     /// # Errors
     /// Why the connection ended, if not cleanly.
     pub async fn serve(self: Arc<Self>, mut connection: ServerSide) -> Result<(), ConnectionError> {
@@ -168,41 +269,59 @@ impl Room {
             return Ok(());
         };
         let ClientMessage::Join(Join { nick }) = first.message else {
-            let reason = "say who you are first (Join)".to_owned();
-            return connection
-                .send(ServerMessage::Refused(Refused { reason }))
-                .await;
+            return refuse(&connection, "say who you are first (Join)".to_owned()).await;
         };
-        let admitted = {
-            let mut members = self.lock();
-            if members.contains_key(&nick) {
-                None
-            } else {
-                let others: Vec<String> = members.keys().cloned().collect();
-                members.insert(nick.clone(), connection.sender());
-                Some(others)
-            }
+        if nick.is_empty() || nick.len() > Self::MAX_NICK_LEN {
+            let reason = format!(
+                "a nickname has 1 to {} bytes; this one has {}",
+                Self::MAX_NICK_LEN,
+                nick.len()
+            );
+            return refuse(&connection, reason).await;
+        }
+        let Some((mut membership, members, behind)) = self.admit(&nick, &connection) else {
+            return refuse(&connection, format!("{nick} is taken")).await;
         };
-        let Some(members) = admitted else {
-            let reason = format!("{nick} is taken");
-            return connection
-                .send(ServerMessage::Refused(Refused { reason }))
-                .await;
-        };
+        // From here on `membership` takes the member out of the room however this ends.
         tracing::info!(%nick, "joined");
         let welcome = Welcome {
             nick: nick.clone(),
             members,
         };
-        connection.send(ServerMessage::Welcome(welcome)).await?;
+        connection
+            .send(ServerMessage::Welcome(welcome).into())
+            .await?;
         self.broadcast(
             ServerMessage::Joined(Joined { nick: nick.clone() }),
             Some(&nick),
         );
+        membership.announced = true;
 
-        let ended = loop {
-            match connection.recv().await {
+        loop {
+            let next = tokio::select! {
+                () = behind.cancelled() => {
+                    drop(membership); // out of the room first: nothing more is queued
+                    let reason = format!(
+                        "disconnected: you fell behind ({} bytes waiting to be sent to you)",
+                        Self::MEMBER_BACKLOG
+                    );
+                    let _ = connection.sender().try_send(ServerMessage::Refused(Refused { reason }).into());
+                    return Ok(());
+                }
+                next = connection.recv() => next,
+            };
+            match next {
                 Ok(Some(received)) => match received.message {
+                    ClientMessage::Say(Say { text }) if text.len() > Self::MAX_TEXT_LEN => {
+                        let reason = format!(
+                            "a message has at most {} bytes; this one has {}",
+                            Self::MAX_TEXT_LEN,
+                            text.len()
+                        );
+                        connection
+                            .send(ServerMessage::Refused(Refused { reason }).into())
+                            .await?;
+                    }
                     ClientMessage::Say(Say { text }) => {
                         let said = Said {
                             nick: nick.clone(),
@@ -210,33 +329,113 @@ impl Room {
                         };
                         self.broadcast(ServerMessage::Said(said), None);
                     }
-                    ClientMessage::Leave(Leave) => break Ok(()),
+                    ClientMessage::Leave(Leave) => return Ok(()),
                     ClientMessage::Join(_) => {}
                 },
-                Ok(None) => break Ok(()),
-                Err(err) => break Err(err),
-            }
-        };
-        self.lock().remove(&nick);
-        tracing::info!(%nick, "left");
-        self.broadcast(ServerMessage::Left(Left { nick }), None);
-        ended
-    }
-
-    /// Sends `message` to everyone but `except`, without waiting: a member whose queue
-    /// is full misses it rather than holding up the room.
-    fn broadcast(&self, message: ServerMessage, except: Option<&str>) {
-        for (nick, sender) in self.lock().iter() {
-            if Some(nick.as_str()) == except {
-                continue;
-            }
-            if let Err(err) = sender.try_send(message.clone()) {
-                tracing::warn!(%nick, %err, "a member missed a message");
+                Ok(None) => return Ok(()),
+                Err(err) => return Err(err),
             }
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, MessageSender<ServerMessage>>> {
+    /// Takes `nick` into the room if it is free: the guard that takes it out again, who
+    /// else is here, and the token cancelled if the member falls behind.
+    fn admit(
+        self: &Arc<Self>,
+        nick: &str,
+        connection: &ServerSide,
+    ) -> Option<(Membership, Vec<String>, CancellationToken)> {
+        let mut members = self.lock();
+        if members.contains_key(nick) {
+            return None;
+        }
+        let others: Vec<String> = members.keys().cloned().collect();
+        let behind = CancellationToken::new();
+        let member = Member {
+            sender: connection.sender(),
+            backlog: Arc::default(),
+            behind: behind.clone(),
+        };
+        members.insert(nick.to_owned(), member);
+        let membership = Membership {
+            room: Arc::clone(self),
+            nick: nick.to_owned(),
+            announced: false,
+        };
+        Some((membership, others, behind))
+    }
+
+    /// Queues `message` for everyone but `except`, without waiting. A member whose
+    /// backlog would pass [`MEMBER_BACKLOG`](Self::MEMBER_BACKLOG) (or whose send queue is
+    /// full) is marked as fallen behind: its connection is closed, with a reason.
+    fn broadcast(&self, message: ServerMessage, except: Option<&str>) {
+        let bytes = message.encoded_len();
+        for (nick, member) in self.lock().iter() {
+            if Some(nick.as_str()) == except || member.behind.is_cancelled() {
+                continue;
+            }
+            let backlog = member.backlog.fetch_add(bytes, Ordering::AcqRel) + bytes;
+            let backlogged = Backlogged {
+                backlog: Arc::clone(&member.backlog),
+                bytes,
+            };
+            let queued = backlog <= Self::MEMBER_BACKLOG
+                && match member.sender.try_send(ToMember {
+                    message: message.clone(),
+                    _backlog: Some(backlogged),
+                }) {
+                    Ok(()) => true,
+                    // Leaving: its `Membership` takes it out of the room.
+                    Err(ConnectionError::Closed) => continue,
+                    Err(_) => false,
+                };
+            if !queued {
+                member.behind.cancel();
+                self.behind.warn(|suppressed| {
+                    tracing::warn!(%nick, backlog, suppressed, "a member fell behind and is disconnected");
+                });
+            }
+        }
+    }
+
+    /// Takes `nick` out of the room; tells the others if they were told it joined.
+    fn leave(&self, nick: &str, announced: bool) {
+        self.lock().remove(nick);
+        tracing::info!(%nick, "left");
+        if announced {
+            self.broadcast(
+                ServerMessage::Left(Left {
+                    nick: nick.to_owned(),
+                }),
+                None,
+            );
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Member>> {
         self.members.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// A member's place in the room, given up when dropped: on every way out of
+/// [`Room::serve`] (a send that fails, an error, a panic, the task dropped).
+struct Membership {
+    room: Arc<Room>,
+    nick: String,
+    /// Whether the others were told that the member joined.
+    announced: bool,
+}
+
+impl Drop for Membership {
+    fn drop(&mut self) {
+        self.room.leave(&self.nick, self.announced);
+    }
+}
+
+/// Tells the client why it is not let in; the connection then ends.
+async fn refuse(connection: &ServerSide, reason: String) -> Result<(), ConnectionError> {
+    tracing::debug!(%reason, "refused a client");
+    connection
+        .send(ServerMessage::Refused(Refused { reason }).into())
+        .await
 }

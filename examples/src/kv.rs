@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::ops::Bound;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use wirewright::bytes::Bytes;
@@ -34,12 +35,35 @@ pub struct Delete {
     pub key: String,
 }
 
-/// The keys that start with `prefix`, in order.
+/// The keys that start with `prefix`, in order, one page at a time: at most `limit` keys
+/// (at most [`Store::MAX_LIST_KEYS`]; 0 asks for that many), after the key `after` when
+/// it is set. A reply is thus bounded; [`Keys::next`] says where the next page starts.
 #[derive(Message, Debug, Clone, PartialEq, Eq)]
 #[wire(id = 4)]
 pub struct List {
     /// The prefix ("" for every key).
     pub prefix: String,
+    /// Continue after this key (the previous page's [`Keys::next`]); `None` from the start.
+    pub after: Option<String>,
+    /// The most keys to return; 0 (or more than [`Store::MAX_LIST_KEYS`]) for
+    /// [`Store::MAX_LIST_KEYS`].
+    pub limit: u32,
+}
+
+impl List {
+    /// The first page of the keys that start with `prefix`, as large as the server allows.
+    ///
+    /// ```
+    /// let list = wirewright_examples::kv::List::all("user:");
+    /// assert_eq!((list.after, list.limit), (None, 0));
+    /// ```
+    pub fn all(prefix: impl Into<String>) -> Self {
+        List {
+            prefix: prefix.into(),
+            after: None,
+            limit: 0,
+        }
+    }
 }
 
 /// The requests of the service.
@@ -76,12 +100,15 @@ pub struct Stored {
 #[wire(id = 3)]
 pub struct Deleted;
 
-/// Keys, in order.
+/// Keys, in order: one page of a [`List`].
 #[derive(Message, Debug, Clone, PartialEq, Eq)]
 #[wire(id = 4)]
 pub struct Keys {
     /// The keys.
     pub keys: Vec<String>,
+    /// When more keys follow: the key to pass as [`List::after`] for the next page (the
+    /// last key of this one).
+    pub next: Option<String>,
 }
 
 /// The responses of the service.
@@ -157,6 +184,9 @@ impl Store {
     pub const MAX_KEY_LEN: usize = 256;
     /// The largest value, in bytes.
     pub const MAX_VALUE_LEN: usize = 64 * 1024;
+    /// The most keys one [`List`] returns: with keys of at most
+    /// [`MAX_KEY_LEN`](Self::MAX_KEY_LEN) bytes, a reply has at most about 258 KB.
+    pub const MAX_LIST_KEYS: u32 = 1000;
 
     /// An empty store.
     ///
@@ -205,16 +235,37 @@ impl Store {
                 Some(_) => Ok(KvResponse::Deleted(Deleted)),
                 None => Err(KvError::NotFound { key }),
             },
-            KvRequest::List(List { prefix }) => {
-                let keys = entries
-                    .range(prefix.clone()..)
-                    .take_while(|(key, _)| key.starts_with(&prefix))
-                    .map(|(key, _)| key.clone())
-                    .collect();
-                Ok(KvResponse::Keys(Keys { keys }))
-            }
+            KvRequest::List(list) => Ok(KvResponse::Keys(page(&entries, list))),
         }
     }
+}
+
+/// One page of the keys of a [`List`].
+fn page(entries: &BTreeMap<String, Bytes>, list: List) -> Keys {
+    let List {
+        prefix,
+        after,
+        limit,
+    } = list;
+    let limit = match limit {
+        0 => Store::MAX_LIST_KEYS,
+        limit => limit.min(Store::MAX_LIST_KEYS),
+    } as usize;
+    let start = match after {
+        Some(after) if after >= prefix => Bound::Excluded(after),
+        _ => Bound::Included(prefix.clone()),
+    };
+    let mut keys: Vec<String> = entries
+        .range((start, Bound::Unbounded))
+        .take_while(|(key, _)| key.starts_with(&prefix))
+        .take(limit + 1)
+        .map(|(key, _)| key.clone())
+        .collect();
+    let next = (keys.len() > limit).then(|| {
+        keys.truncate(limit);
+        keys.last().cloned().unwrap_or_default()
+    });
+    Keys { keys, next }
 }
 
 fn check_len(key: &str, value: &Bytes) -> Result<(), KvError> {

@@ -158,6 +158,39 @@ pub trait DecodeProtocol<'de>: Sized {
         }
         Self::decode_message(header.message_type, payload)
     }
+
+    /// What a message frame in a payload format the receiver has not enabled becomes
+    /// (`error` is [`FrameError::UnexpectedFormat`], a message error, SPEC.md §3.5). The
+    /// default is the error itself; [`rpc::Inbound`](crate::rpc::Inbound) turns a
+    /// request's into an answerable value (the server answers code 2, SPEC.md §11.4),
+    /// and [`rpc::Reply`](crate::rpc::Reply) reports a message frame as
+    /// [`FrameError::UnexpectedKind`] first, as its decoding would.
+    ///
+    /// # Errors
+    /// `error`, unless the protocol makes a value of the frame.
+    ///
+    /// ```
+    /// use wirewright::{DecodeProtocol, Flags, FrameError, FrameHeader, PayloadFormat};
+    /// # #[derive(Debug)] struct Ping;
+    /// # impl wirewright::Encode for Ping {
+    /// #     fn encoded_len(&self) -> usize { 0 }
+    /// #     fn encode_raw<B: bytes::BufMut + ?Sized>(&self, _buf: &mut B) {}
+    /// # }
+    /// # impl<'de> wirewright::Decode<'de> for Ping {
+    /// #     const MIN_ENCODED_LEN: usize = 0;
+    /// #     fn decode_raw(_: &mut wirewright::Reader<'de>) -> Result<Self, wirewright::DecodeError> { Ok(Ping) }
+    /// # }
+    /// # impl wirewright::Message for Ping { const ID: u16 = 7; const NAME: &'static str = "Ping"; }
+    /// let header = FrameHeader { flags: Flags::JSON, message_type: 7, correlation_id: 3, payload_len: 2 };
+    /// let error = FrameError::UnexpectedFormat { found: PayloadFormat::Json, expected: PayloadFormat::Binary };
+    /// let err = Ping::decode_other_format(&header, error).unwrap_err();
+    /// assert!(matches!(err, FrameError::UnexpectedFormat { .. }));
+    /// ```
+    #[inline]
+    fn decode_other_format(header: &FrameHeader, error: FrameError) -> Result<Self, FrameError> {
+        let _ = header;
+        Err(error)
+    }
 }
 
 /// The error for a frame of another kind than `expected`.

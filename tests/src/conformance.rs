@@ -172,7 +172,7 @@ pub fn quiet_connection() -> ConnectionConfig {
     ConnectionConfig::new()
         .with_heartbeat_interval(None)
         .with_idle_timeout(None)
-        .with_close_timeout(Duration::from_secs(5))
+        .with_goodbye_timeout(Duration::from_secs(5))
 }
 
 /// A conformance server running on loopback.

@@ -152,10 +152,12 @@ async fn a_lost_connection_fails_waiting_calls_at_once_not_at_their_deadline() {
     );
     for result in results {
         let err = result.unwrap_err();
+        // The requests were sent: whether they ran is unknown, so they are not retryable.
         assert!(
-            matches!(err, RpcError::Connection(ConnectionError::PeerVanished)),
+            matches!(err, RpcError::OutcomeUnknown(ConnectionError::PeerVanished)),
             "{err}"
         );
+        assert!(!err.is_retryable());
     }
     assert_eq!(started.elapsed(), Duration::from_secs(1));
     // Without an address the client cannot reconnect: later calls fail at once.

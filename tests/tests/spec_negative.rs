@@ -202,11 +202,22 @@ fn every_negative_spec_vector_is_rejected_with_the_named_error_and_offset() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
+/// `frame` with correlation id `id` (and its CRC recomputed).
+fn with_correlation_id(frame: &[u8], id: u32) -> Vec<u8> {
+    let mut frame = frame.to_vec();
+    frame[8..12].copy_from_slice(&id.to_le_bytes());
+    let body = frame.len() - 4;
+    let crc = wirewright::frame_crc(&frame[..body]);
+    frame[body..].copy_from_slice(&crc.to_le_bytes());
+    frame
+}
+
 #[test]
 fn message_class_frames_are_answerable_by_a_request_server() {
     // A request/response server decodes requests as `Inbound`: a message-class error
-    // leaves the frame in hand (to answer with code 1 or 2, SPEC.md §11.4) instead of
-    // failing the connection.
+    // on a request (correlation id not 0) leaves the frame in hand (to answer with code
+    // 1 or 2, SPEC.md §11.4) instead of failing the connection; on a frame with
+    // correlation id 0, which cannot be answered, it fails the connection (§3.5, §11.1).
     let vectors = negatives(&spec_text());
     let mut checked = 0;
     for vector in vectors.iter().filter(|v| v.class == "message") {
@@ -216,7 +227,14 @@ fn message_class_frames_are_answerable_by_a_request_server() {
         ) {
             continue;
         }
-        let (_, inbound) = decode_frame::<Inbound<Join>>(&vector.bytes)
+        let unanswerable = with_correlation_id(&vector.bytes, 0);
+        assert!(
+            decode_frame::<Inbound<Join>>(&unanswerable).is_err(),
+            "{}: not a request, yet tolerated",
+            vector.name
+        );
+        let request = with_correlation_id(&vector.bytes, 7);
+        let (_, inbound) = decode_frame::<Inbound<Join>>(&request)
             .unwrap_or_else(|err| panic!("{}: the framing failed: {err}", vector.name));
         let Inbound::Undecodable { error } = inbound else {
             panic!("{}: decoded", vector.name);

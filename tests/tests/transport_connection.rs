@@ -209,6 +209,56 @@ async fn goodbye_from_the_peer_ends_the_stream_with_its_reason() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn messages_then_a_normal_goodbye_are_all_answered_before_the_answering_goodbye() {
+    let (mut connection, mut peer) = pair(&quiet());
+    for seq in 1..=100 {
+        send(&mut peer, Packet::numbered(1, seq)).await;
+    }
+    send(
+        &mut peer,
+        Control::Goodbye(Goodbye::new(GoodbyeReason::Normal, "")),
+    )
+    .await;
+
+    // An echo handler: the input ends at the GOODBYE, after the 100 messages.
+    while let Some(received) = connection.recv().await.unwrap() {
+        let reply = Packet::numbered(2, received.message.seq);
+        connection.send(reply).await.unwrap();
+    }
+    drop(connection); // done: the answering GOODBYE follows the replies
+    for seq in 1..=100 {
+        let Some(Incoming::Message(reply)) = next_frame(&mut peer).await else {
+            panic!("expected reply {seq}")
+        };
+        assert_eq!((reply.message.client, reply.message.seq), (2, seq));
+    }
+    assert_eq!(next_goodbye(&mut peer).await.reason, GoodbyeReason::Normal);
+}
+
+#[tokio::test(start_paused = true)]
+async fn half_close_after_200_pipelined_messages_gets_200_replies() {
+    let (mut connection, mut peer) = pair(&quiet());
+    for seq in 1..=200 {
+        send(&mut peer, Packet::numbered(1, seq)).await;
+    }
+    peer.get_mut().shutdown().await.unwrap(); // end of our stream, no GOODBYE
+    let echo = tokio::spawn(async move {
+        while let Ok(Some(received)) = connection.recv().await {
+            let reply = Packet::numbered(2, received.message.seq);
+            connection.send(reply).await.unwrap();
+        }
+    });
+    for seq in 1..=200 {
+        let Some(Incoming::Message(reply)) = next_frame(&mut peer).await else {
+            panic!("expected reply {seq}")
+        };
+        assert_eq!(reply.message.seq, seq);
+    }
+    assert_eq!(next_goodbye(&mut peer).await.reason, GoodbyeReason::Normal);
+    echo.await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
 async fn closing_sends_the_queued_messages_then_goodbye_and_waits_for_the_answer() {
     let (connection, mut peer) = pair(&quiet());
     for seq in 0..3 {
@@ -241,8 +291,8 @@ async fn dropping_every_handle_closes_with_a_normal_goodbye() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn close_without_an_answer_gives_up_after_the_close_timeout() {
-    let config = quiet().with_close_timeout(Duration::from_secs(2));
+async fn close_without_an_answer_gives_up_after_the_goodbye_timeout() {
+    let config = quiet().with_goodbye_timeout(Duration::from_secs(2));
     let (connection, mut peer) = pair(&config);
     let start = Instant::now();
     let closing = tokio::spawn(connection.close());

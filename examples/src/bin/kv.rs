@@ -6,8 +6,13 @@
 //! cargo run --release -p wirewright-examples --bin kv -- client 127.0.0.1:7100 put greeting hello
 //! cargo run --release -p wirewright-examples --bin kv -- client 127.0.0.1:7100 get greeting
 //! cargo run --release -p wirewright-examples --bin kv -- client 127.0.0.1:7100 list
+//! cargo run --release -p wirewright-examples --bin kv -- client 127.0.0.1:7100 list user: 100 user:0042
 //! cargo run --release -p wirewright-examples --bin kv -- load [ADDR|-] [IN_FLIGHT] [SECONDS]
 //! ```
+//!
+//! `list [PREFIX]` pages through every key with the prefix (one bounded reply per page,
+//! at most 1,000 keys each); `list PREFIX LIMIT [AFTER]` asks for one page of at most
+//! LIMIT keys after the key AFTER, and prints where the next page starts.
 //!
 //! `load` runs gets (90%) and puts (10%) on 1,000 keys with IN_FLIGHT calls in flight
 //! (default 64) over one connection for SECONDS (default 3), against ADDR or, without
@@ -23,7 +28,9 @@ use futures_util::future::join_all;
 use wirewright::bytes::Bytes;
 use wirewright::rpc::{RpcClient, RpcClientConfig, RpcError, RpcServer, RpcServerConfig};
 use wirewright::transport::{CancellationToken, Metrics, Server, ServerConfig};
-use wirewright_examples::kv::{Delete, Get, KvError, KvRequest, KvResponse, List, Put, Store};
+use wirewright_examples::kv::{
+    Delete, Get, Keys, KvError, KvRequest, KvResponse, List, Put, Store,
+};
 use wirewright_examples::latency::Latencies;
 use wirewright_examples::shutdown::cancel_on_signal;
 
@@ -60,14 +67,15 @@ async fn main() -> Result<()> {
         }
         _ => {
             eprintln!(
-                "usage: kv [demo] | server ADDR | client ADDR (get KEY | put KEY VALUE | delete KEY | list [PREFIX]) | load [ADDR|-] [IN_FLIGHT] [SECONDS]"
+                "usage: kv [demo] | server ADDR | client ADDR (get KEY | put KEY VALUE | delete KEY | list [PREFIX [LIMIT [AFTER]]]) | load [ADDR|-] [IN_FLIGHT] [SECONDS]"
             );
             std::process::exit(2);
         }
     }
 }
 
-/// A command line (`get KEY`, `put KEY VALUE`, `delete KEY`, `list [PREFIX]`) as a request.
+/// A command line (`get KEY`, `put KEY VALUE`, `delete KEY`, `list [PREFIX [LIMIT
+/// [AFTER]]]`) as a request.
 fn parse(command: &[&str]) -> Option<KvRequest> {
     let key = |key: &str| key.to_owned();
     Some(match command {
@@ -77,11 +85,12 @@ fn parse(command: &[&str]) -> Option<KvRequest> {
             value: Bytes::from(value.as_bytes().to_vec()),
         }),
         ["delete", k] => KvRequest::Delete(Delete { key: key(k) }),
-        ["list"] => KvRequest::List(List {
-            prefix: String::new(),
-        }),
-        ["list", prefix] => KvRequest::List(List {
+        ["list"] => KvRequest::List(List::all("")),
+        ["list", prefix] => KvRequest::List(List::all(*prefix)),
+        ["list", prefix, limit, after @ ..] if after.len() <= 1 => KvRequest::List(List {
             prefix: key(prefix),
+            after: after.first().map(|after| key(after)),
+            limit: limit.parse().ok().filter(|&limit| limit > 0)?,
         }),
         _ => return None,
     })
@@ -95,7 +104,16 @@ fn command(request: &KvRequest) -> String {
             format!("put {key} {}", String::from_utf8_lossy(value))
         }
         KvRequest::Delete(Delete { key }) => format!("delete {key}"),
-        KvRequest::List(List { prefix }) => format!("list {prefix}"),
+        KvRequest::List(List {
+            prefix,
+            after: None,
+            limit: 0,
+        }) => format!("list {prefix}"),
+        KvRequest::List(List {
+            prefix,
+            after,
+            limit,
+        }) => format!("list {prefix} {limit} {}", after.as_deref().unwrap_or("")),
     }
 }
 
@@ -106,7 +124,11 @@ fn outcome(result: &std::result::Result<KvResponse, RpcError<KvError>>) -> Strin
         Ok(KvResponse::Stored(stored)) if stored.replaced => "stored (replaced)".into(),
         Ok(KvResponse::Stored(_)) => "stored".into(),
         Ok(KvResponse::Deleted(_)) => "deleted".into(),
-        Ok(KvResponse::Keys(keys)) => format!("{:?}", keys.keys),
+        Ok(KvResponse::Keys(Keys { keys, next: None })) => format!("{keys:?}"),
+        Ok(KvResponse::Keys(Keys {
+            keys,
+            next: Some(next),
+        })) => format!("{keys:?} (more after {next:?})"),
         Err(RpcError::Application(error)) => format!("error: {error}"),
         Err(error) => format!("failed: {error}"),
     }
@@ -172,9 +194,7 @@ async fn demo() -> Result<()> {
         "> 8 puts in flight at once: {} stored",
         stored.iter().filter(|result| result.is_ok()).count()
     );
-    let list = KvRequest::List(List {
-        prefix: "key".into(),
-    });
+    let list = KvRequest::List(List::all("key"));
     println!(
         "> {:<22} {}",
         command(&list),
@@ -203,13 +223,40 @@ async fn server(addr: &str) -> Result<()> {
 
 async fn client(addr: &str, request: KvRequest) -> Result<()> {
     let client = KvClient::connect(addr, RpcClientConfig::new()).await?;
-    let result = client.call(request).await;
+    let result = match request {
+        KvRequest::List(list) if list.limit == 0 => list_all(&client, list).await,
+        request => client.call(request).await,
+    };
     println!("{}", outcome(&result));
     client.close().await;
     if matches!(result, Err(ref error) if !matches!(error, RpcError::Application(_))) {
         std::process::exit(1);
     }
     Ok(())
+}
+
+/// Every key of `list`'s prefix, one bounded page after another.
+async fn list_all(
+    client: &KvClient,
+    mut list: List,
+) -> std::result::Result<KvResponse, RpcError<KvError>> {
+    let mut all = Vec::new();
+    loop {
+        match client.call(KvRequest::List(list.clone())).await? {
+            KvResponse::Keys(Keys { keys, next }) => {
+                all.extend(keys);
+                match next {
+                    Some(next) => list.after = Some(next),
+                    None => break,
+                }
+            }
+            other => return Ok(other),
+        }
+    }
+    Ok(KvResponse::Keys(Keys {
+        keys: all,
+        next: None,
+    }))
 }
 
 /// Gets and puts with `in_flight` calls in flight for `duration`; prints the rate and

@@ -33,7 +33,7 @@ pub use json::{
     decode_frame_json, decode_frame_json_with, encode_frame_json, encode_frame_json_with,
 };
 pub use raw::RawFrame;
-pub(crate) use typed::{check_message_frame, decode_payload};
+pub(crate) use typed::{check_message_frame, check_message_frame_for, decode_payload};
 pub use typed::{
     decode_frame, decode_frame_bytes, decode_frame_with, encode_frame, encode_frame_with,
 };

@@ -173,7 +173,9 @@ pub fn decode_frame_with<'de, P: DecodeProtocol<'de>>(
     limits: &Limits,
 ) -> Result<(FrameHeader, P), FrameError> {
     let raw = RawFrame::parse(frame, limits)?;
-    check_message_frame(&raw.header, PayloadFormat::Binary)?;
+    if let Some(message) = check_message_frame_for(&raw.header, PayloadFormat::Binary)? {
+        return Ok((raw.header, message));
+    }
     let mut reader = Reader::with_limits(raw.payload, *limits);
     let message = decode_payload::<P>(&raw.header, &mut reader)?;
     Ok((raw.header, message))
@@ -212,11 +214,29 @@ where
     P: for<'de> DecodeProtocol<'de>,
 {
     let raw = RawFrame::parse(frame, limits)?;
-    check_message_frame(&raw.header, PayloadFormat::Binary)?;
+    if let Some(message) = check_message_frame_for(&raw.header, PayloadFormat::Binary)? {
+        return Ok((raw.header, message));
+    }
     let payload = frame.slice(HEADER_LEN..HEADER_LEN + raw.payload.len());
     let mut reader = Reader::from_bytes_with_limits(&payload, *limits);
     let message = decode_payload::<P>(&raw.header, &mut reader)?;
     Ok((raw.header, message))
+}
+
+/// [`check_message_frame`] for a receiver of protocol `P`: a frame in another format is
+/// offered to `P` ([`DecodeProtocol::decode_other_format`]), which may make a value of
+/// it (`Some`: an rpc server's answerable request, SPEC.md §11.4).
+pub(crate) fn check_message_frame_for<'de, P: DecodeProtocol<'de>>(
+    header: &FrameHeader,
+    expected: PayloadFormat,
+) -> Result<Option<P>, FrameError> {
+    match check_message_frame(header, expected) {
+        Ok(()) => Ok(None),
+        Err(error @ FrameError::UnexpectedFormat { .. }) => {
+            P::decode_other_format(header, error).map(Some)
+        }
+        Err(error) => Err(error),
+    }
 }
 
 /// Rejects control frames and payloads in another format than `expected` before any

@@ -26,12 +26,15 @@ use super::{CallOptions, Inbound, Reply, RpcClientConfig, RpcError};
 ///   [`CallOptions::with_timeout`]); past it the call fails with
 ///   [`RpcError::Timeout`] and a late reply is dropped.
 /// - When the connection fails, the calls waiting on it fail at once with
-///   [`RpcError::Connection`]; when the server says GOODBYE, new calls fail at once
-///   while the calls in flight are answered.
+///   [`RpcError::OutcomeUnknown`] (their requests were sent: the server may have run
+///   them); when the server says GOODBYE, new calls fail at once while the calls in
+///   flight are answered. A call whose request could not be sent fails with
+///   [`RpcError::Connection`].
 /// - A call that finds the connection gone makes a new one (unless
 ///   [`RpcClientConfig::with_reconnect`] says not to), pacing failed attempts with the
 ///   [`Backoff`](crate::transport::Backoff) of [`RpcClientConfig::client`].
-/// - Only calls marked [`CallOptions::idempotent`] are sent again after a failure.
+/// - Only calls marked [`CallOptions::idempotent`] are sent again after a failure, and
+///   only they after [`RpcError::OutcomeUnknown`].
 ///
 /// ```
 /// use wirewright::rpc::{RpcClient, RpcClientConfig, RpcServer, RpcServerConfig};
@@ -164,7 +167,9 @@ where
     /// let (io, peer) = tokio::io::duplex(1024);
     /// let client = RpcClient::<Ping, Ping, ()>::over(io, RpcClientConfig::new());
     /// drop(peer); // the server vanishes
-    /// assert!(matches!(client.call(Ping).await, Err(RpcError::Connection(_))));
+    /// // Not sent, or sent just before the loss was noticed (then it may have run).
+    /// let err = client.call(Ping).await.unwrap_err();
+    /// assert!(matches!(err, RpcError::Connection(_) | RpcError::OutcomeUnknown(_)));
     /// # }
     /// ```
     pub fn over<T>(io: T, config: RpcClientConfig) -> Self
@@ -207,7 +212,8 @@ where
     /// # Errors
     /// The handler's own error as [`RpcError::Application`], the server's failure as
     /// [`RpcError::Failed`], and otherwise [`RpcError::Timeout`],
-    /// [`RpcError::Connection`], [`RpcError::Connect`], [`RpcError::Unavailable`],
+    /// [`RpcError::Connection`] (not sent), [`RpcError::OutcomeUnknown`] (sent, and the
+    /// connection ended before the reply), [`RpcError::Connect`], [`RpcError::Unavailable`],
     /// [`RpcError::InvalidReply`] or [`RpcError::Closed`].
     ///
     /// ```
@@ -235,8 +241,10 @@ where
 
     /// Sends `request` with `options`: its own deadline, and, when it is
     /// [idempotent](CallOptions::idempotent), retries (on a new connection if need be)
-    /// after an error that [`RpcError::is_retryable`] allows, waiting the backoff's delay
-    /// between attempts, up to its number of attempts and within the deadline.
+    /// after an error that [`RpcError::is_retryable`] allows or whose outcome is unknown
+    /// ([`RpcError::is_outcome_unknown`]: running an idempotent call twice is harmless),
+    /// waiting the backoff's delay between attempts, up to its number of attempts and
+    /// within the deadline. A call that is not idempotent is never retried.
     ///
     /// # Errors
     /// As [`call`](Self::call), from the last attempt.
@@ -309,7 +317,11 @@ where
         loop {
             attempt += 1;
             match self.call_once(request.clone(), deadline, timeout).await {
-                Err(error) if error.is_retryable() && attempt < backoff.max_attempts() => {
+                // Only idempotent calls get here: one that may have run may run again.
+                Err(error)
+                    if (error.is_retryable() || error.is_outcome_unknown())
+                        && attempt < backoff.max_attempts() =>
+                {
                     let delay = match error {
                         RpcError::Unavailable { retry_in, .. } => retry_in,
                         _ => backoff.delay(attempt - 1),
@@ -387,6 +399,44 @@ impl<Req, Resp, E> RpcClient<Req, Resp, E> {
             .as_ref()
             .filter(|session| session.is_usable())
             .map(Arc::clone))
+    }
+
+    /// How many calls wait for their replies on the current connection (sent, or being
+    /// sent, and not yet answered, timed out or failed).
+    ///
+    /// ```
+    /// # use wirewright::rpc::{RpcClient, RpcClientConfig};
+    /// # #[derive(wirewright::Message, Debug, Clone)] #[wire(id = 1)] struct Ping;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// # let (io, _peer) = tokio::io::duplex(1024);
+    /// let client = RpcClient::<Ping, Ping, ()>::over(io, RpcClientConfig::new());
+    /// assert_eq!(client.pending_calls(), 0);
+    /// # }
+    /// ```
+    pub fn pending_calls(&self) -> usize {
+        self.lock_session()
+            .as_ref()
+            .map_or(0, |session| session.pending_calls())
+    }
+
+    /// The encoded length (payload bytes) of the requests of the calls that wait for
+    /// their replies on the current connection: what the server may still be working on.
+    ///
+    /// ```
+    /// # use wirewright::rpc::{RpcClient, RpcClientConfig};
+    /// # #[derive(wirewright::Message, Debug, Clone)] #[wire(id = 1)] struct Ping;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// # let (io, _peer) = tokio::io::duplex(1024);
+    /// let client = RpcClient::<Ping, Ping, ()>::over(io, RpcClientConfig::new());
+    /// assert_eq!(client.pending_bytes(), 0);
+    /// # }
+    /// ```
+    pub fn pending_bytes(&self) -> usize {
+        self.lock_session()
+            .as_ref()
+            .map_or(0, |session| session.pending_bytes())
     }
 
     /// How many replies matched no waiting call and were dropped: replies that came

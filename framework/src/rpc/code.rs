@@ -13,6 +13,7 @@ use std::fmt;
 /// | 3 | [`HandlerFailed`](Self::HandlerFailed): the handler failed without an error of its own (it panicked) | yes, in part |
 /// | 4 | [`Overloaded`](Self::Overloaded): the server was at its limit of calls in progress | no |
 /// | 5 | [`ShuttingDown`](Self::ShuttingDown): the request arrived after the server said GOODBYE | no |
+/// | 6 | [`ReplyTooLarge`](Self::ReplyTooLarge): the handler's reply could not be sent (larger than the frame limit) | yes |
 ///
 /// ```
 /// use wirewright::rpc::ErrorCode;
@@ -20,6 +21,8 @@ use std::fmt;
 /// assert_eq!(ErrorCode::from_code(99), ErrorCode::Unknown(99));
 /// assert_eq!(ErrorCode::ShuttingDown.code(), 5);
 /// assert!(!ErrorCode::ShuttingDown.handler_ran());
+/// assert_eq!(ErrorCode::from_code(6), ErrorCode::ReplyTooLarge);
+/// assert!(ErrorCode::ReplyTooLarge.handler_ran());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
@@ -33,6 +36,9 @@ pub enum ErrorCode {
     Overloaded,
     /// 5: the request arrived after the server began shutting down; it was not run.
     ShuttingDown,
+    /// 6: the handler ran, but its reply could not be sent: encoded, it is larger than
+    /// the connection's frame limit.
+    ReplyTooLarge,
     /// A code this version does not define; the call failed for a reason it cannot name.
     Unknown(u16),
 }
@@ -54,6 +60,7 @@ impl ErrorCode {
             3 => ErrorCode::HandlerFailed,
             4 => ErrorCode::Overloaded,
             5 => ErrorCode::ShuttingDown,
+            6 => ErrorCode::ReplyTooLarge,
             other => ErrorCode::Unknown(other),
         }
     }
@@ -70,6 +77,7 @@ impl ErrorCode {
             ErrorCode::HandlerFailed => 3,
             ErrorCode::Overloaded => 4,
             ErrorCode::ShuttingDown => 5,
+            ErrorCode::ReplyTooLarge => 6,
             ErrorCode::Unknown(code) => code,
         }
     }
@@ -83,7 +91,10 @@ impl ErrorCode {
     /// assert!(ErrorCode::Unknown(77).handler_ran()); // nothing is promised
     /// ```
     pub const fn handler_ran(self) -> bool {
-        matches!(self, ErrorCode::HandlerFailed | ErrorCode::Unknown(_))
+        matches!(
+            self,
+            ErrorCode::HandlerFailed | ErrorCode::ReplyTooLarge | ErrorCode::Unknown(_)
+        )
     }
 }
 
@@ -95,6 +106,7 @@ impl fmt::Display for ErrorCode {
             ErrorCode::HandlerFailed => "handler failed",
             ErrorCode::Overloaded => "overloaded",
             ErrorCode::ShuttingDown => "shutting down",
+            ErrorCode::ReplyTooLarge => "reply too large",
             ErrorCode::Unknown(_) => "unknown error code",
         })
     }

@@ -127,17 +127,20 @@ impl Default for RpcClientConfig {
 /// |---|---|---|
 /// | [`max_in_flight`](Self::max_in_flight) | 128 | calls run at once on one connection |
 /// | [`reject_when_busy`](Self::reject_when_busy) | false | at the limit: false stops reading (backpressure), true answers [`ErrorCode::Overloaded`](super::ErrorCode::Overloaded) |
+/// | [`reply_budget`](Self::reply_budget) | 1 MiB | bytes of replies of one connection waiting to be written out; when full, the server stops reading (backpressure) |
 ///
 /// ```
 /// use wirewright::rpc::RpcServerConfig;
-/// let config = RpcServerConfig::new().with_max_in_flight(16);
+/// let config = RpcServerConfig::new().with_max_in_flight(16).with_reply_budget(64 * 1024);
 /// assert_eq!(config.max_in_flight(), 16);
+/// assert_eq!(config.reply_budget(), 64 * 1024);
 /// assert!(!config.reject_when_busy());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RpcServerConfig {
     max_in_flight: usize,
     reject_when_busy: bool,
+    reply_budget: usize,
 }
 
 impl RpcServerConfig {
@@ -150,6 +153,7 @@ impl RpcServerConfig {
         RpcServerConfig {
             max_in_flight: 128,
             reject_when_busy: false,
+            reply_budget: 1 << 20,
         }
     }
 
@@ -201,6 +205,37 @@ impl RpcServerConfig {
     #[must_use]
     pub fn with_reject_when_busy(mut self, reject_when_busy: bool) -> Self {
         self.reject_when_busy = reject_when_busy;
+        self
+    }
+
+    /// How many bytes (encoded payloads) of one connection's replies may wait to be
+    /// written out: replies the handlers have produced, in the send queue or waiting
+    /// for room in it. A reply is charged when its handler returns and released when the
+    /// connection has encoded it into its write buffer. When the next reply does not fit,
+    /// the server stops reading requests and stops taking finished calls until the peer
+    /// has read enough (backpressure), so a peer that sends requests with large replies
+    /// and never reads them holds at most this much. A single reply larger than the
+    /// budget is sent alone (it waits until nothing else is charged), so the bound is the
+    /// larger of the budget and one frame
+    /// ([`Limits::max_frame_len`](crate::Limits::max_frame_len)).
+    ///
+    /// ```
+    /// # use wirewright::rpc::RpcServerConfig;
+    /// assert_eq!(RpcServerConfig::new().reply_budget(), 1 << 20);
+    /// ```
+    pub fn reply_budget(&self) -> usize {
+        self.reply_budget
+    }
+
+    /// Sets [`reply_budget`](Self::reply_budget) (at least 1 byte).
+    ///
+    /// ```
+    /// # use wirewright::rpc::RpcServerConfig;
+    /// assert_eq!(RpcServerConfig::new().with_reply_budget(0).reply_budget(), 1);
+    /// ```
+    #[must_use]
+    pub fn with_reply_budget(mut self, bytes: usize) -> Self {
+        self.reply_budget = bytes.max(1);
         self
     }
 }

@@ -42,11 +42,17 @@ pub enum RpcError<E> {
         /// The call's timeout.
         timeout: Duration,
     },
-    /// The connection failed or closed before the response arrived, or the request
-    /// could not be sent ([`ConnectionError::Closed`] once the server said GOODBYE,
-    /// [`ConnectionError::MessageTooLarge`]).
-    #[error("connection error: {0}")]
+    /// The request was not sent: there was no connection to send it on, or the
+    /// connection refused it ([`ConnectionError::Closed`] once the server said GOODBYE,
+    /// [`ConnectionError::MessageTooLarge`]). The server never saw it.
+    #[error("not sent: {0}")]
     Connection(#[source] ConnectionError),
+    /// The request was handed to the connection, and the connection ended before its
+    /// reply came: the server may have run it, or not. Never
+    /// [retryable](Self::is_retryable); the client sends it again only when the call is
+    /// marked [idempotent](super::CallOptions::idempotent).
+    #[error("outcome unknown: the connection ended after the request was sent: {0}")]
+    OutcomeUnknown(#[source] ConnectionError),
     /// Connecting (or reconnecting) failed.
     #[error("could not connect: {0}")]
     Connect(#[source] io::Error),
@@ -75,9 +81,12 @@ pub enum RpcError<E> {
 }
 
 impl<E> RpcError<E> {
-    /// Whether sending the same request again may succeed, so that an idempotent call
-    /// is retried: the connection was lost or could not be made, or the server said it
-    /// did not run the request because it was overloaded or shutting down.
+    /// Whether the request is known not to have run, so that sending it again is safe
+    /// even for a call that is not idempotent, and may succeed: it was not sent (no
+    /// connection, or it could not be made), or the server said it did not run it
+    /// because it was overloaded or shutting down (codes 4 and 5).
+    ///
+    /// False for [`OutcomeUnknown`](Self::OutcomeUnknown): the request may have run.
     ///
     /// ```
     /// use wirewright::rpc::RpcError;
@@ -85,6 +94,7 @@ impl<E> RpcError<E> {
     /// assert!(RpcError::<()>::Connection(ConnectionError::PeerVanished).is_retryable());
     /// let too_large = ConnectionError::MessageTooLarge { len: 10, max: 4 };
     /// assert!(!RpcError::<()>::Connection(too_large).is_retryable());
+    /// assert!(!RpcError::<()>::OutcomeUnknown(ConnectionError::PeerVanished).is_retryable());
     /// ```
     pub fn is_retryable(&self) -> bool {
         match self {
@@ -99,9 +109,24 @@ impl<E> RpcError<E> {
                 )
             }
             RpcError::Application(_)
+            | RpcError::OutcomeUnknown(_)
             | RpcError::Timeout { .. }
             | RpcError::InvalidReply { .. }
             | RpcError::Closed => false,
         }
+    }
+
+    /// Whether the request was sent and the connection ended before its reply, so that
+    /// it may or may not have run ([`OutcomeUnknown`](Self::OutcomeUnknown)). An
+    /// idempotent call is retried after it; any other call reports it.
+    ///
+    /// ```
+    /// use wirewright::rpc::RpcError;
+    /// use wirewright::transport::ConnectionError;
+    /// assert!(RpcError::<()>::OutcomeUnknown(ConnectionError::PeerVanished).is_outcome_unknown());
+    /// assert!(!RpcError::<()>::Connection(ConnectionError::Closed).is_outcome_unknown());
+    /// ```
+    pub fn is_outcome_unknown(&self) -> bool {
+        matches!(self, RpcError::OutcomeUnknown(_))
     }
 }

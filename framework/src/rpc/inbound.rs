@@ -1,7 +1,7 @@
 //! A received frame whose payload may not have decoded: the connection stays usable and
 //! the peer gets an answer (SPEC.md §11.4).
 
-use crate::{DecodeProtocol, FrameError, FrameHeader, Reader};
+use crate::{DecodeProtocol, FrameError, FrameHeader, FrameKind, Reader};
 
 /// A frame of protocol `P`, or, when its payload did not decode (a message type `P`
 /// does not know, or a payload that breaks SPEC.md §4/§5), why not.
@@ -9,7 +9,9 @@ use crate::{DecodeProtocol, FrameError, FrameHeader, Reader};
 /// Framing errors (bad CRC, reserved flags) and frames of the wrong kind still fail the
 /// connection: the stream cannot be trusted after them. A payload that does not decode
 /// can be answered: the frame's length and CRC were right, so the next frame is where
-/// the header says.
+/// the header says. A message frame with correlation id 0 is not a request and cannot
+/// be answered: when its payload does not decode, the error passes (the connection
+/// closes with GOODBYE reason 4, SPEC.md §11.4).
 ///
 /// ```
 /// use wirewright::rpc::Inbound;
@@ -38,8 +40,9 @@ use crate::{DecodeProtocol, FrameError, FrameHeader, Reader};
 pub enum Inbound<P> {
     /// The payload decoded.
     Decoded(P),
-    /// The payload did not decode: [`FrameError::UnknownMessageType`] or
-    /// [`FrameError::Payload`].
+    /// The payload did not decode: [`FrameError::UnknownMessageType`],
+    /// [`FrameError::Payload`], or [`FrameError::UnexpectedFormat`] for a request in a
+    /// format the receiver has not enabled.
     Undecodable {
         /// Why.
         error: FrameError,
@@ -75,7 +78,25 @@ impl<'de, P: DecodeProtocol<'de>> DecodeProtocol<'de> for Inbound<P> {
         header: &FrameHeader,
         payload: &mut Reader<'de>,
     ) -> Result<Self, FrameError> {
+        if header.correlation_id == 0 && header.flags.kind() == FrameKind::Message {
+            // Not a request: nothing to answer, so nothing to tolerate.
+            return P::decode_frame_payload(header, payload).map(Inbound::Decoded);
+        }
         tolerate(payload, |payload| P::decode_frame_payload(header, payload))
+    }
+
+    /// A request in a format the server has not enabled (a JSON request to a binary
+    /// server) is answerable: [`Inbound::Undecodable`], answered with code 2 (SPEC.md
+    /// §3.5, §11.4). Other frames keep `P`'s error.
+    fn decode_other_format(header: &FrameHeader, error: FrameError) -> Result<Self, FrameError> {
+        let is_request = header.correlation_id != 0 && header.flags.kind() == FrameKind::Message;
+        match P::decode_other_format(header, error) {
+            Ok(value) => Ok(Inbound::Decoded(value)),
+            Err(error @ FrameError::UnexpectedFormat { .. }) if is_request => {
+                Ok(Inbound::Undecodable { error })
+            }
+            Err(error) => Err(error),
+        }
     }
 }
 

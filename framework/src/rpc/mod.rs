@@ -22,7 +22,17 @@
 //!   connection's dispatcher keeps the deadlines with the calls and fails the late ones
 //!   with [`RpcError::Timeout`]: one timer per connection, not one per call.
 //! - When the connection fails, every waiting call fails at once with
-//!   [`RpcError::Connection`]; the next call reconnects (see [`RpcClientConfig`]).
+//!   [`RpcError::OutcomeUnknown`] (its request was sent: it may have run, so only an
+//!   [idempotent](CallOptions::idempotent) call is sent again); a call whose request
+//!   could not be sent fails with [`RpcError::Connection`], which
+//!   [`is_retryable`](RpcError::is_retryable). The next call reconnects (see
+//!   [`RpcClientConfig`]).
+//! - Every request gets exactly one reply. A reply the server cannot send (larger than
+//!   the frame limit) becomes [`ErrorCode::ReplyTooLarge`]; the replies of one
+//!   connection waiting to be written are bounded in bytes
+//!   ([`RpcServerConfig::reply_budget`]).
+//! - When the client says GOODBYE (or half-closes), the server still runs and answers
+//!   every request it read before, then closes.
 //! - A server that shuts down answers the calls it has received, answers
 //!   [`ErrorCode::ShuttingDown`] to those that cross its GOODBYE, and closes; calls
 //!   made after the client got the GOODBYE fail at once.
@@ -36,8 +46,9 @@
 //!   once per connection up to a limit, over a [`Server`](crate::transport::Server) or
 //!   any stream.
 //! - [`Reply`] (what the server sends: response, application error, or [`Failure`]
-//!   with an [`ErrorCode`]) and [`Inbound`] (a frame whose payload may not have
-//!   decoded): the protocols on the wire.
+//!   with an [`ErrorCode`]), [`Outbound`] (a reply queued with its share of the reply
+//!   budget) and [`Inbound`] (a frame whose payload may not have decoded): the
+//!   protocols on the wire.
 //! - [`RpcError`]: why a call failed, with the application's error typed.
 //!
 //! # Example
@@ -83,12 +94,14 @@
 //! # }
 //! ```
 
+mod budget;
 mod client;
 mod code;
 mod config;
 mod error;
 mod inbound;
 mod options;
+mod outbound;
 mod pending;
 mod reply;
 mod server;
@@ -100,5 +113,6 @@ pub use config::{RpcClientConfig, RpcServerConfig};
 pub use error::RpcError;
 pub use inbound::Inbound;
 pub use options::CallOptions;
+pub use outbound::Outbound;
 pub use reply::Reply;
 pub use server::RpcServer;

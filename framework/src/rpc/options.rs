@@ -7,7 +7,7 @@ use std::time::Duration;
 /// | setting | default | meaning |
 /// |---|---|---|
 /// | [`timeout`](Self::timeout) | the client's [`call_timeout`](super::RpcClientConfig::call_timeout) | the deadline of the whole call, retries and reconnects included |
-/// | [`is_idempotent`](Self::is_idempotent) | false | whether the call may be sent again after a lost connection or an overloaded or shutting-down server |
+/// | [`is_idempotent`](Self::is_idempotent) | false | whether the call may be sent again after a lost connection (even one that ended after the request was sent: [`RpcError::OutcomeUnknown`](super::RpcError::OutcomeUnknown)) or an overloaded or shutting-down server |
 ///
 /// ```
 /// use std::time::Duration;

@@ -40,11 +40,15 @@ struct Waiting<T> {
     reply: oneshot::Sender<T>,
     deadline: Instant,
     timeout: Duration,
+    /// The request's encoded length.
+    bytes: usize,
 }
 
 #[derive(Debug)]
 struct State<T> {
     calls: HashMap<u32, Waiting<T>, BuildHasherDefault<IdHasher>>,
+    /// The sum of the waiting calls' `bytes`.
+    bytes: usize,
     /// The id tried next; never 0.
     next_id: u32,
     /// Why no more calls are taken, once the connection has ended.
@@ -59,6 +63,7 @@ impl<T> PendingCalls<T> {
         PendingCalls {
             state: Mutex::new(State {
                 calls: HashMap::default(),
+                bytes: 0,
                 next_id: 1,
                 closed: None,
                 armed_until: None,
@@ -76,12 +81,15 @@ impl<T> PendingCalls<T> {
 
     /// A fresh correlation id (not 0, not in use) and the channel of its reply, which
     /// [`expire`](Self::expire) fails at `deadline` (the call's `timeout` after it began).
+    /// `bytes` (the request's encoded length) count in [`bytes`](Self::bytes) until the
+    /// call leaves the map.
     ///
     /// Errors with why the connection ended, once it has.
     pub(crate) fn register(
         &self,
         deadline: Instant,
         timeout: Duration,
+        bytes: usize,
     ) -> Result<(u32, oneshot::Receiver<T>), ConnectionError> {
         let (reply, receiver) = oneshot::channel();
         let mut state = self.lock();
@@ -98,8 +106,10 @@ impl<T> PendingCalls<T> {
             reply,
             deadline,
             timeout,
+            bytes,
         };
         state.calls.insert(id, waiting);
+        state.bytes += bytes;
         let earlier = state.armed_until.is_none_or(|armed| deadline < armed);
         if earlier {
             state.armed_until = Some(deadline);
@@ -136,8 +146,7 @@ impl<T> PendingCalls<T> {
                 .filter(|(_, waiting)| waiting.deadline <= now)
                 .map(|(&id, _)| id)
                 .collect();
-            let expired: Vec<Waiting<T>> =
-                ids.iter().filter_map(|id| state.calls.remove(id)).collect();
+            let expired: Vec<Waiting<T>> = ids.iter().filter_map(|id| state.take(*id)).collect();
             state.armed_until = state.calls.values().map(|waiting| waiting.deadline).min();
             (expired, state.armed_until)
         };
@@ -150,7 +159,7 @@ impl<T> PendingCalls<T> {
     /// Hands `reply` to the call waiting for `id`; false (and the reply is dropped)
     /// when none does: it timed out or was cancelled, or the peer made the id up.
     pub(crate) fn complete(&self, id: u32, reply: T) -> bool {
-        let waiting = self.lock().calls.remove(&id);
+        let waiting = self.lock().take(id);
         // A call that gave up just now has dropped its receiver: that counts as unmatched.
         let delivered = waiting.is_some_and(|waiting| waiting.reply.send(reply).is_ok());
         if !delivered {
@@ -161,7 +170,7 @@ impl<T> PendingCalls<T> {
 
     /// Forgets the call `id` (it gave up).
     pub(crate) fn cancel(&self, id: u32) {
-        self.lock().calls.remove(&id);
+        self.lock().take(id);
     }
 
     /// Takes no more calls, and fails every waiting one with `reply(error)`.
@@ -170,6 +179,7 @@ impl<T> PendingCalls<T> {
             let mut state = self.lock();
             state.closed.get_or_insert(error.clone());
             self.closed.store(true, Ordering::Release);
+            state.bytes = 0;
             std::mem::take(&mut state.calls)
         };
         for (_, waiting) in calls {
@@ -177,9 +187,28 @@ impl<T> PendingCalls<T> {
         }
     }
 
+    /// How many calls wait for their replies.
+    pub(crate) fn len(&self) -> usize {
+        self.lock().calls.len()
+    }
+
+    /// The encoded length of the requests of the calls that wait for their replies.
+    pub(crate) fn bytes(&self) -> usize {
+        self.lock().bytes
+    }
+
     /// Whether the connection has ended.
     pub(crate) fn is_closed(&self) -> bool {
         self.closed.load(Ordering::Acquire)
+    }
+}
+
+impl<T> State<T> {
+    /// Takes the call `id` out of the map.
+    fn take(&mut self, id: u32) -> Option<Waiting<T>> {
+        let waiting = self.calls.remove(&id)?;
+        self.bytes -= waiting.bytes;
+        Some(waiting)
     }
 }
 
@@ -213,7 +242,7 @@ mod tests {
     const LATER: Duration = Duration::from_secs(60);
 
     fn register<T>(pending: &PendingCalls<T>) -> (u32, oneshot::Receiver<T>) {
-        pending.register(Instant::now() + LATER, LATER).unwrap()
+        pending.register(Instant::now() + LATER, LATER, 0).unwrap()
     }
 
     #[test]
@@ -249,10 +278,22 @@ mod tests {
             Err(ConnectionError::PeerVanished)
         ));
         assert!(matches!(
-            pending.register(Instant::now(), LATER),
+            pending.register(Instant::now(), LATER, 0),
             Err(ConnectionError::PeerVanished)
         ));
         assert!(pending.is_closed());
+    }
+
+    #[test]
+    fn the_bytes_of_waiting_requests_are_counted_until_each_call_leaves() {
+        let pending = PendingCalls::<u8>::new(Arc::default());
+        let (a, _ra) = pending.register(Instant::now() + LATER, LATER, 10).unwrap();
+        let (b, _rb) = pending.register(Instant::now() + LATER, LATER, 32).unwrap();
+        assert_eq!((pending.len(), pending.bytes()), (2, 42));
+        assert!(pending.complete(a, 1));
+        assert_eq!(pending.bytes(), 32);
+        pending.cancel(b);
+        assert_eq!((pending.len(), pending.bytes()), (0, 0));
     }
 
     #[test]
@@ -261,11 +302,11 @@ mod tests {
         let waker = futures_util::task::noop_waker();
         let start = Instant::now();
         let short = Duration::from_secs(1);
-        let (_, mut late) = pending.register(start + LATER, LATER).unwrap();
+        let (_, mut late) = pending.register(start + LATER, LATER, 0).unwrap();
         assert_eq!(pending.poll_rearm(&waker), Some(Some(start + LATER)));
-        let (_, mut soon) = pending.register(start + short, short).unwrap();
+        let (_, mut soon) = pending.register(start + short, short, 0).unwrap();
         assert_eq!(pending.poll_rearm(&waker), Some(Some(start + short)));
-        let (_, _later) = pending.register(start + LATER * 2, LATER * 2).unwrap();
+        let (_, _later) = pending.register(start + LATER * 2, LATER * 2, 0).unwrap();
         assert_eq!(
             pending.poll_rearm(&waker),
             None,

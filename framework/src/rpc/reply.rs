@@ -160,4 +160,15 @@ where
             }
         }
     }
+
+    /// A message frame is [`FrameError::UnexpectedKind`] whatever its format, as in
+    /// [`decode_frame_payload`](Self::decode_frame_payload).
+    fn decode_other_format(header: &FrameHeader, error: FrameError) -> Result<Self, FrameError> {
+        match header.flags.kind() {
+            FrameKind::Response | FrameKind::Error => Err(error),
+            FrameKind::Message | FrameKind::Control => {
+                Err(unexpected_kind(header, FrameKind::Response))
+            }
+        }
+    }
 }

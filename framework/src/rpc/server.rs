@@ -17,7 +17,8 @@ use crate::transport::{
 };
 use crate::{DecodeProtocol, Encode, FrameError, Protocol};
 
-use super::{ErrorCode, Failure, Inbound, Reply, RpcServerConfig};
+use super::budget::ReplyBudget;
+use super::{ErrorCode, Failure, Inbound, Outbound, Reply, RpcServerConfig};
 
 /// A request/response service: `handler` answers each request of protocol `Req` with a
 /// response of protocol `Resp`, or with an application error `E` that reaches the caller
@@ -29,10 +30,18 @@ use super::{ErrorCode, Failure, Inbound, Reply, RpcServerConfig};
 ///   server stops reading, or answers [`ErrorCode::Overloaded`] if
 ///   [`RpcServerConfig::reject_when_busy`];
 /// - replies go back in the order calls finish, each with its request's correlation id;
-/// - a request of a type the protocol does not know, or whose payload does not decode,
-///   is answered with [`ErrorCode::UnknownRequest`] or [`ErrorCode::InvalidRequest`],
-///   and the connection stays open; a handler that panics is answered with
-///   [`ErrorCode::HandlerFailed`];
+///   the replies waiting to be written out are bounded in bytes by
+///   [`RpcServerConfig::reply_budget`]: when it is full the server stops reading requests
+///   and taking finished calls until the peer reads (backpressure);
+/// - every request gets exactly one answer: a request of a type the protocol does not
+///   know, or whose payload does not decode, is answered with
+///   [`ErrorCode::UnknownRequest`] or [`ErrorCode::InvalidRequest`], and the connection
+///   stays open; a handler that panics is answered with [`ErrorCode::HandlerFailed`]; a
+///   reply larger than the frame limit with [`ErrorCode::ReplyTooLarge`];
+/// - a message frame with correlation id 0 is not a request and is not answered; one
+///   that does not decode is a protocol error (GOODBYE reason 4, SPEC.md §11.4);
+/// - when the input ends (the client's GOODBYE, the end of its stream), the calls
+///   already received are run and answered before the connection closes;
 /// - when the server shuts down (GOODBYE, reason 1), the calls already received are run
 ///   and answered; requests that arrive after the GOODBYE (sent before the client knew)
 ///   are answered with [`ErrorCode::ShuttingDown`] without running them.
@@ -148,7 +157,7 @@ where
     pub async fn serve(self, server: Server) -> io::Result<()> {
         server
             .serve(
-                move |connection: Connection<Inbound<Req>, Reply<Resp, E>>| {
+                move |connection: Connection<Inbound<Req>, Outbound<Resp, E>>| {
                     let rpc = self.clone();
                     async move { rpc.serve_connection(connection).await }
                 },
@@ -186,20 +195,26 @@ where
     }
 
     /// Serves one connection until it closes: reads requests, runs the handler on each
-    /// (up to the in-flight limit at once), sends the replies; when the input ends,
-    /// finishes the calls in progress.
+    /// (up to the in-flight limit at once), sends the replies (within the reply budget);
+    /// when the input ends (the client's GOODBYE, the end of its stream), finishes the
+    /// calls in progress and answers them.
+    ///
+    /// Call it before the connection's driver first runs (as [`serve`](Self::serve) and
+    /// [`serve_io`](Self::serve_io) do): a client's GOODBYE that the driver reads before
+    /// it would otherwise close the sending half before the replies to the requests
+    /// that preceded it.
     ///
     /// # Errors
     /// Why the connection ended, if not cleanly.
     ///
     /// ```
-    /// # use wirewright::rpc::{Inbound, Reply, RpcServer, RpcServerConfig};
+    /// # use wirewright::rpc::{Inbound, Outbound, RpcServer, RpcServerConfig};
     /// # use wirewright::transport::{Connection, ConnectionConfig};
     /// # #[derive(wirewright::Message, Debug, PartialEq)] #[wire(id = 1)] struct Ping;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
     /// let (io, _peer) = tokio::io::duplex(4096);
-    /// let connection: Connection<Inbound<Ping>, Reply<Ping, ()>> = Connection::spawn(io, &ConnectionConfig::new());
+    /// let connection: Connection<Inbound<Ping>, Outbound<Ping, ()>> = Connection::spawn(io, &ConnectionConfig::new());
     /// let server = RpcServer::new(RpcServerConfig::new(), |p: Ping| async { Ok::<_, ()>(p) });
     /// let serving = tokio::spawn(async move { server.serve_connection(connection).await });
     /// # drop(serving);
@@ -207,60 +222,83 @@ where
     /// ```
     pub async fn serve_connection(
         &self,
-        connection: Connection<Inbound<Req>, Reply<Resp, E>>,
+        connection: Connection<Inbound<Req>, Outbound<Resp, E>>,
     ) -> Result<(), ConnectionError> {
+        // The transport ends the input at a client's GOODBYE (reason 0) or half-close and
+        // keeps the sending half open until it is dropped (SPEC.md §7), so the requests
+        // read before it are answered.
         let (sender, mut receiver) = connection.split();
         let config = &self.shared.config;
         let max_in_flight = config.max_in_flight();
+        let budget = ReplyBudget::new(config.reply_budget());
         let mut running = FuturesUnordered::new();
-        let outcome = loop {
-            let reading = running.len() < max_in_flight || config.reject_when_busy();
-            tokio::select! {
+        // Why the input ended, once it has: then the calls in progress are finished
+        // and answered (SPEC.md §7, §11.6) before the sender is dropped.
+        let mut input_ended: Option<Result<(), ConnectionError>> = None;
+        loop {
+            // While replies wait for the peer to read them, neither read requests nor
+            // take finished calls (their replies would wait too): backpressure.
+            std::future::poll_fn(|cx| budget.poll_room(cx, 0)).await;
+            let reading = input_ended.is_none()
+                && (running.len() < max_in_flight || config.reject_when_busy());
+            let (id, reply) = tokio::select! {
                 biased;
-                Some(()) = running.next(), if !running.is_empty() => {}
+                Some(answer) = running.next(), if !running.is_empty() => answer,
                 next = receiver.recv(), if reading => match next {
                     Ok(Some(received)) => {
                         let id = received.correlation_id();
-                        let refusal = self.admit(&receiver, id, received.message, running.len(), |call| {
-                            // Most calls finish at once: poll before paying for a slot in
-                            // `running` (a spurious poll costs a pending one nothing).
-                            let mut call = Box::pin(self.run(call, id, &sender));
-                            if (&mut call).now_or_never().is_none() {
-                                running.push(call);
+                        match self.admit(&receiver, id, received.message, running.len()) {
+                            Admission::Start(call) => {
+                                // Most calls finish at once: poll before paying for a
+                                // slot in `running` (a spurious poll costs a pending one
+                                // nothing).
+                                let mut call = Box::pin(self.run(call, id));
+                                match (&mut call).now_or_never() {
+                                    Some(answer) => answer,
+                                    None => {
+                                        running.push(call);
+                                        continue;
+                                    }
+                                }
                             }
-                        });
-                        if let Some(failure) = refusal {
-                            if let Err(error) = sender.send_correlated(id, Reply::Failure(failure)).await {
-                                tracing::debug!(%error, correlation_id = id, "could not send a failure");
-                            }
+                            Admission::Refuse(failure) => (id, Reply::Failure(failure)),
+                            Admission::Ignore => continue,
                         }
                     }
-                    Ok(None) => break Ok(()),
-                    Err(error) => break Err(error),
+                    Ok(None) => {
+                        input_ended = Some(Ok(()));
+                        continue;
+                    }
+                    Err(error) => {
+                        input_ended = Some(Err(error));
+                        continue;
+                    }
                 },
-            }
-        };
-        // The input has ended: finish the calls in progress (SPEC.md §7, §11.5).
-        while running.next().await.is_some() {}
+                else => break,
+            };
+            answer(&sender, &budget, id, reply).await;
+        }
         drop(running);
         drop(sender); // the last sender: the connection may close
-        outcome
+        input_ended.unwrap_or(Ok(()))
     }
 
-    /// Decides what to do with one request: start it (through `start`), or refuse it
-    /// with the failure to send back. A request with correlation id 0 is dropped.
+    /// Decides what to do with one request: start it, refuse it with a failure to send
+    /// back, or ignore it (a message frame with correlation id 0 is not a request; one
+    /// that does not decode never gets here: [`Inbound`] fails the connection).
     fn admit(
         &self,
         receiver: &MessageReceiver<Inbound<Req>>,
         id: u32,
         message: Inbound<Req>,
         in_flight: usize,
-        start: impl FnOnce(Req),
-    ) -> Option<Failure> {
+    ) -> Admission<Req> {
         let failure = match message {
             _ if id == 0 => {
-                tracing::debug!("dropping a request without a correlation id: there is no call to answer");
-                return None;
+                tracing::debug!(
+                    "ignoring a message without a correlation id: it is not a request"
+                );
+                return Admission::Ignore;
             }
             Inbound::Undecodable { error } => {
                 let code = match error {
@@ -278,16 +316,14 @@ where
                 ErrorCode::Overloaded,
                 format!("{in_flight} calls are in progress on this connection, the most it runs at once"),
             ),
-            Inbound::Decoded(call) => {
-                start(call);
-                return None;
-            }
+            Inbound::Decoded(call) => return Admission::Start(call),
         };
-        Some(failure)
+        Admission::Refuse(failure)
     }
 
-    /// Runs the handler on one request and sends its reply.
-    async fn run(&self, call: Req, id: u32, sender: &MessageSender<Reply<Resp, E>>) {
+    /// Runs the handler on one request; returns the reply, with the request's
+    /// correlation id.
+    async fn run(&self, call: Req, id: u32) -> (u32, Reply<Resp, E>) {
         let handled = AssertUnwindSafe(async { (self.shared.handler)(call).await })
             .catch_unwind()
             .await;
@@ -305,9 +341,64 @@ where
                 ))
             }
         };
-        if let Err(error) = sender.send_correlated(id, reply).await {
-            tracing::debug!(%error, correlation_id = id, "could not send a reply");
+        (id, reply)
+    }
+}
+
+/// What becomes of a request.
+enum Admission<Req> {
+    /// Run it.
+    Start(Req),
+    /// Answer it at once with this failure, without running it.
+    Refuse(Failure),
+    /// Nothing: it is not a request.
+    Ignore,
+}
+
+/// Sends `reply` to the request `id` once the reply budget has room for it. A reply
+/// that cannot be sent because it is larger than the frame limit is answered with
+/// [`ErrorCode::ReplyTooLarge`] instead, so that the caller fails at once.
+async fn answer<Resp, E>(
+    sender: &MessageSender<Outbound<Resp, E>>,
+    budget: &Arc<ReplyBudget>,
+    id: u32,
+    reply: Reply<Resp, E>,
+) where
+    Resp: Protocol,
+    E: Encode,
+{
+    let len = reply.encoded_len();
+    let charge = budget.charge(len).await;
+    let failure = match sender
+        .send_correlated(id, Outbound::charged(reply, len, charge))
+        .await
+    {
+        Ok(()) => return,
+        Err(ConnectionError::MessageTooLarge { len, max }) => {
+            tracing::debug!(
+                correlation_id = id,
+                len,
+                max,
+                "a reply is larger than the frame limit: answering code 6"
+            );
+            Failure::new(
+                ErrorCode::ReplyTooLarge,
+                format!("the reply is {len} bytes, more than the frame limit of {max}"),
+            )
         }
+        Err(error) => {
+            tracing::debug!(%error, correlation_id = id, "could not send a reply");
+            return;
+        }
+    };
+    let reply = Reply::Failure(failure);
+    let len = reply.encoded_len();
+    let charge = budget.charge(len).await;
+    if let Err(error) = sender
+        .send_correlated(id, Outbound::charged(reply, len, charge))
+        .await
+    {
+        tracing::debug!(%error, correlation_id = id, "could not send a failure");
     }
 }
 

@@ -82,6 +82,16 @@ impl<Req, Resp, E> Session<Req, Resp, E> {
         !self.sender.is_closed() && !self.pending.is_closed()
     }
 
+    /// How many calls wait for their replies on this connection.
+    pub(crate) fn pending_calls(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// The encoded length of their requests.
+    pub(crate) fn pending_bytes(&self) -> usize {
+        self.pending.bytes()
+    }
+
     /// A token cancelled when the connection has closed.
     pub(crate) fn finished(&self) -> CancellationToken {
         self.finished.clone()
@@ -101,7 +111,7 @@ impl<Req, Resp, E> Session<Req, Resp, E> {
     {
         let (id, reply) = self
             .pending
-            .register(deadline, timeout)
+            .register(deadline, timeout, request.encoded_len())
             .map_err(RpcError::Connection)?;
         let mut waiting = Waiting {
             pending: &self.pending,
@@ -120,7 +130,7 @@ impl<Req, Resp, E> Session<Req, Resp, E> {
         // The dispatcher hands over the reply, or fails the call at its deadline.
         let outcome = reply
             .await
-            .unwrap_or(Err(RpcError::Connection(ConnectionError::Closed)));
+            .unwrap_or(Err(RpcError::OutcomeUnknown(ConnectionError::Closed)));
         waiting.armed = false; // the dispatcher took the entry out
         outcome
     }
@@ -177,7 +187,8 @@ async fn dispatch<Resp, E>(
         return Poll::Pending;
     })
     .await;
-    pending.close(error, |error| Err(RpcError::Connection(error)));
+    // The calls still waiting had sent their requests: the server may have run them.
+    pending.close(error, |error| Err(RpcError::OutcomeUnknown(error)));
 }
 
 /// Sets the dispatcher's timer to fire at `until`, or disarms it.

@@ -161,6 +161,7 @@ impl Client {
             metrics: Some(Arc::clone(&self.metrics)),
             shutdown: None,
             peer_addr: stream.peer_addr().ok(),
+            ..Attachments::default()
         };
         Ok(Connection::start(
             stream,

@@ -47,12 +47,14 @@ use super::{
 ///
 /// alice.send(Note(1)).await?;
 /// alice.send_correlated(7, Note(2)).await?;
-/// alice.close().await; // GOODBYE, then the handshake
+/// let closing = tokio::spawn(alice.close()); // GOODBYE, then the handshake
 ///
 /// assert_eq!(bob.recv().await?.map(|r| r.message), Some(Note(1)));
 /// let second = bob.recv().await?.expect("a message");
 /// assert_eq!((second.correlation_id(), second.message), (7, Note(2)));
-/// assert!(bob.recv().await?.is_none()); // alice closed cleanly
+/// assert!(bob.recv().await?.is_none()); // alice closed cleanly: her input ends
+/// drop(bob); // bob is done replying: his answering GOODBYE ends the handshake
+/// closing.await.expect("alice closed");
 /// # Ok(())
 /// # }
 /// ```
@@ -72,15 +74,16 @@ pub struct Connection<In, Out = In> {
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
 /// let (a, b) = tokio::io::duplex(1024);
-/// let peer = Connection::<Note>::spawn(b, &ConnectionConfig::new());
+/// let mut peer = Connection::<Note>::spawn(b, &ConnectionConfig::new());
 /// let (connection, driver) = Connection::<Note>::with_driver(a, &ConnectionConfig::new());
 /// let handler = async move {
 ///     connection.send(Note(1)).await.expect("queued");
 ///     connection.close().await;
 /// };
-/// let ((), outcome) = tokio::join!(handler, driver); // one task, no spawn
+/// // The peer reads to the end of its input, then drops its handles (its answer).
+/// let peer = async move { while let Ok(Some(_)) = peer.recv().await {} };
+/// let ((), outcome, ()) = tokio::join!(handler, driver, peer); // one task, no spawn
 /// assert!(outcome.is_ok());
-/// # drop(peer);
 /// # }
 /// ```
 pub struct ConnectionDriver {
@@ -161,7 +164,7 @@ where
     where
         T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
     {
-        let shared = Arc::new(Shared::new(attachments));
+        let shared = Arc::new(Shared::new(attachments, config));
         let (out_tx, out_rx) = mpsc::channel(config.send_queue());
         let (in_tx, in_rx) = mpsc::channel(config.receive_queue());
         let codec = FrameCodec::<In, Out>::with_limits(*config.limits())
@@ -175,7 +178,11 @@ where
             in_tx,
         );
         let connection = Connection {
-            sender: MessageSender::new(out_tx, config.limits().max_frame_len()),
+            sender: MessageSender::new(
+                out_tx,
+                Arc::clone(&shared.send),
+                config.limits().max_frame_len(),
+            ),
             receiver: MessageReceiver::new(in_rx, shared),
         };
         let driver = ConnectionDriver {
@@ -186,6 +193,10 @@ where
 }
 
 impl<In, Out> Connection<In, Out> {
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        self.receiver.shared()
+    }
+
     /// Queues `message` (correlation id 0), waiting while the send queue is full.
     ///
     /// # Errors
@@ -327,9 +338,31 @@ impl<In, Out> Connection<In, Out> {
         &self.receiver.shared().metrics
     }
 
+    /// Bytes this connection holds now: its read buffer (a partial frame), messages
+    /// received and not yet taken, messages queued for sending. Bounded by the
+    /// [`ConnectionConfig`] budgets (a message larger than a budget passes alone).
+    ///
+    /// ```
+    /// # use wirewright::transport::{Connection, ConnectionConfig};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// # let (a, _b) = tokio::io::duplex(64);
+    /// let connection = Connection::<Note>::spawn(a, &ConnectionConfig::new());
+    /// assert_eq!(connection.buffered_bytes(), 0);
+    /// # }
+    /// # #[derive(wirewright::Message, Debug, PartialEq)] #[wire(id = 1)] struct Note(u8);
+    /// ```
+    pub fn buffered_bytes(&self) -> usize {
+        self.receiver.shared().buffered_bytes()
+    }
+
     /// Closes the connection: the messages already queued are sent, then GOODBYE
-    /// (normal); waits for the peer's answering GOODBYE (within the close timeout) and
+    /// (normal); waits for the peer's answering GOODBYE (within the goodbye timeout) and
     /// for the driver to finish. Other [`MessageSender`]s can send no more.
+    ///
+    /// The peer answers once its application is done with what it read (SPEC.md §7):
+    /// when it drops its handles or closes too. After the peer's GOODBYE (reason 0),
+    /// `close` is how a side that keeps its `Connection` says it is done replying.
     ///
     /// ```
     /// # use wirewright::transport::{Connection, ConnectionConfig};
@@ -338,8 +371,10 @@ impl<In, Out> Connection<In, Out> {
     /// let (a, b) = tokio::io::duplex(64);
     /// let alice = Connection::<Note>::spawn(a, &ConnectionConfig::new());
     /// let mut bob = Connection::<Note>::spawn(b, &ConnectionConfig::new());
-    /// alice.close().await;
+    /// let closing = tokio::spawn(alice.close());
     /// assert!(bob.recv().await.expect("clean close").is_none());
+    /// bob.close().await; // done replying: the answering GOODBYE
+    /// closing.await.expect("alice closed");
     /// # }
     /// # #[derive(wirewright::Message, Debug, PartialEq)] #[wire(id = 1)] struct Note(u8);
     /// ```

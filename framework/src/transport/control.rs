@@ -109,6 +109,7 @@ impl fmt::Display for Goodbye {
 /// ```
 /// use wirewright::transport::GoodbyeReason;
 /// assert_eq!(GoodbyeReason::from_code(5), GoodbyeReason::ConnectionLimit);
+/// assert_eq!(GoodbyeReason::from_code(6), GoodbyeReason::ControlFlood);
 /// assert_eq!(GoodbyeReason::from_code(9), GoodbyeReason::Unknown(9));
 /// assert_eq!(GoodbyeReason::HeartbeatMissed.code(), 3);
 /// ```
@@ -124,8 +125,16 @@ pub enum GoodbyeReason {
     HeartbeatMissed,
     /// 4: the receiver broke the protocol.
     ProtocolError,
-    /// 5: the sender is at its connection limit.
+    /// 5: the sender is at its connection limit (or its limit per peer address).
     ConnectionLimit,
+    /// 6: the receiver sent control frames (PING, PONG) faster than the sender allows.
+    ControlFlood,
+    /// 7: the sender's memory budget kept it from reading the receiver's frames for too
+    /// long.
+    MemoryBudget,
+    /// 8: the sender is full and closes this connection because no message arrived on
+    /// it for a while (heartbeats do not count).
+    IdleEviction,
     /// A reason this version does not know; treated as a normal close.
     Unknown(u8),
 }
@@ -144,6 +153,9 @@ impl GoodbyeReason {
             3 => GoodbyeReason::HeartbeatMissed,
             4 => GoodbyeReason::ProtocolError,
             5 => GoodbyeReason::ConnectionLimit,
+            6 => GoodbyeReason::ControlFlood,
+            7 => GoodbyeReason::MemoryBudget,
+            8 => GoodbyeReason::IdleEviction,
             other => GoodbyeReason::Unknown(other),
         }
     }
@@ -161,6 +173,9 @@ impl GoodbyeReason {
             GoodbyeReason::HeartbeatMissed => 3,
             GoodbyeReason::ProtocolError => 4,
             GoodbyeReason::ConnectionLimit => 5,
+            GoodbyeReason::ControlFlood => 6,
+            GoodbyeReason::MemoryBudget => 7,
+            GoodbyeReason::IdleEviction => 8,
             GoodbyeReason::Unknown(code) => code,
         }
     }
@@ -176,6 +191,20 @@ impl GoodbyeReason {
     pub const fn is_normal(self) -> bool {
         matches!(self, GoodbyeReason::Normal | GoodbyeReason::Unknown(_))
     }
+
+    /// Whether the sender of this reason runs the closing handshake (SPEC.md §7): it
+    /// waits for the peer's answering GOODBYE and completes the exchanges in progress
+    /// (reasons 0 and 1). With every other reason it closes at once: the GOODBYE is its
+    /// last frame and it discards what it had queued.
+    ///
+    /// ```
+    /// use wirewright::transport::GoodbyeReason;
+    /// assert!(GoodbyeReason::ShuttingDown.waits_for_answer());
+    /// assert!(!GoodbyeReason::ControlFlood.waits_for_answer());
+    /// ```
+    pub const fn waits_for_answer(self) -> bool {
+        matches!(self, GoodbyeReason::Normal | GoodbyeReason::ShuttingDown)
+    }
 }
 
 impl fmt::Display for GoodbyeReason {
@@ -187,6 +216,9 @@ impl fmt::Display for GoodbyeReason {
             GoodbyeReason::HeartbeatMissed => "heartbeat missed",
             GoodbyeReason::ProtocolError => "protocol error",
             GoodbyeReason::ConnectionLimit => "connection limit reached",
+            GoodbyeReason::ControlFlood => "control frame flood",
+            GoodbyeReason::MemoryBudget => "memory budget exhausted",
+            GoodbyeReason::IdleEviction => "idle connection evicted",
             GoodbyeReason::Unknown(_) => "unknown reason",
         })
     }

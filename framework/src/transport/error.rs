@@ -78,6 +78,25 @@ pub enum ConnectionError {
         /// The idle timeout in force.
         timeout: Duration,
     },
+    /// The peer sent control frames faster than allowed; closed with GOODBYE reason 6.
+    #[error("the peer sent {limit} or more control frames (PING, PONG) within one second")]
+    ControlFlood {
+        /// The limit per second.
+        limit: u32,
+    },
+    /// The server's memory budget stopped this connection for too long; closed with
+    /// GOODBYE reason 7.
+    #[error("the server's memory budget stopped reading for {} ms", waited.as_millis())]
+    MemoryBudget {
+        /// How long reading was stopped.
+        waited: Duration,
+    },
+    /// The server closed this idle connection to make room; GOODBYE reason 8.
+    #[error("evicted: no message for {} ms while the server was full", idle.as_millis())]
+    Evicted {
+        /// How long the connection had received no message.
+        idle: Duration,
+    },
     /// The peer left this many heartbeats unanswered.
     #[error("the peer left {missed} heartbeats in a row unanswered")]
     HeartbeatMissed {
@@ -90,10 +109,11 @@ pub enum ConnectionError {
     /// Reading or writing the socket failed.
     #[error("I/O error: {0}")]
     Io(#[source] Arc<io::Error>),
-    /// The closing handshake did not finish within the close timeout.
+    /// The closing handshake did not finish within its deadline (the goodbye timeout,
+    /// or during a server's shutdown the shutdown grace).
     #[error("the connection did not close cleanly within {} ms", timeout.as_millis())]
     CloseTimeout {
-        /// The close timeout in force.
+        /// The deadline in force.
         timeout: Duration,
     },
     /// The connection is closed or closing: it takes no more messages.
@@ -106,6 +126,12 @@ pub enum ConnectionError {
         len: usize,
         /// The limit in force.
         max: u32,
+    },
+    /// `try_send` found the send budget spent.
+    #[error("the send budget is spent ({budget} bytes queued)")]
+    SendBudgetFull {
+        /// The budget in bytes.
+        budget: usize,
     },
     /// `try_send` found the send queue full.
     #[error("the send queue is full ({capacity} messages)")]

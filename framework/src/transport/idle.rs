@@ -41,9 +41,9 @@ impl IdleTimer {
 
     /// Records the time if frames arrived: the driver calls it once per wakeup, so that
     /// a busy connection reads the clock once per batch of frames, not once per frame.
-    pub(crate) fn stamp(&mut self) {
+    pub(crate) fn stamp(&mut self, now: &mut Option<Instant>) {
         if std::mem::take(&mut self.fresh) {
-            self.last_frame_at = Instant::now();
+            self.last_frame_at = *now.get_or_insert_with(Instant::now);
         }
     }
 

@@ -42,6 +42,7 @@ impl<In: Send> Inbox<In> {
     }
 
     /// Hands `message` to the receiving half.
+    #[inline]
     pub(crate) fn deliver(&mut self, cx: &mut Context<'_>, message: Received<In>) -> Delivery<In> {
         let message = if self.reserving {
             message

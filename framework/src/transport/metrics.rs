@@ -5,7 +5,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// Counters shared by a codec, a connection, a server or a client: frames and bytes in
 /// each direction, CRC failures, protocol errors, connections.
 ///
-/// Every counter only grows, except [`connections_open`](Self::connections_open). Reads
+/// Every counter only grows, except the gauges [`connections_open`](Self::connections_open),
+/// [`bytes_buffered_in`](Self::bytes_buffered_in) and
+/// [`bytes_buffered_out`](Self::bytes_buffered_out). Reads
 /// are relaxed atomic loads: each value is exact, but two values read one after the other
 /// may come from slightly different moments. [`snapshot`](Self::snapshot) reads them all.
 ///
@@ -31,6 +33,13 @@ pub struct Metrics {
     connections_peak: AtomicU64,
     connections_accepted: AtomicU64,
     connections_refused: AtomicU64,
+    bytes_buffered_in: AtomicU64,
+    bytes_buffered_out: AtomicU64,
+    budget_waits: AtomicU64,
+    control_flood_closes: AtomicU64,
+    memory_budget_closes: AtomicU64,
+    idle_evictions: AtomicU64,
+    accept_errors: AtomicU64,
 }
 
 /// The values of every [`Metrics`] counter at one moment.
@@ -63,8 +72,25 @@ pub struct MetricsSnapshot {
     pub connections_peak: u64,
     /// Connections a server accepted (refused ones excluded).
     pub connections_accepted: u64,
-    /// Connections a server refused because it was at its connection limit.
+    /// Connections a server refused: at its connection limit (or its per-address
+    /// limit), or accepted while out of file descriptors.
     pub connections_refused: u64,
+    /// Bytes received and held now: partial frames in read buffers and messages not
+    /// yet taken by the application (what a server's memory budget counts).
+    pub bytes_buffered_in: u64,
+    /// Bytes queued for sending now (what the send budgets count).
+    pub bytes_buffered_out: u64,
+    /// Times a connection stopped reading, or a send waited, because a byte budget
+    /// (send, receive or memory) was spent.
+    pub budget_waits: u64,
+    /// Connections closed because the peer sent control frames too fast (GOODBYE 6).
+    pub control_flood_closes: u64,
+    /// Connections closed because the memory budget stopped them too long (GOODBYE 7).
+    pub memory_budget_closes: u64,
+    /// Idle connections closed to make room for new ones (GOODBYE 8).
+    pub idle_evictions: u64,
+    /// `accept` calls that failed (out of file descriptors, say).
+    pub accept_errors: u64,
 }
 
 /// A getter for each counter, an adder for each counter that only grows (the others
@@ -137,13 +163,49 @@ impl Metrics {
             connections_accepted, add_connections_accepted;
             /// See [`MetricsSnapshot::connections_refused`].
             connections_refused, add_connections_refused;
+            /// See [`MetricsSnapshot::budget_waits`].
+            budget_waits, add_budget_waits;
+            /// See [`MetricsSnapshot::control_flood_closes`].
+            control_flood_closes, add_control_flood_closes;
+            /// See [`MetricsSnapshot::memory_budget_closes`].
+            memory_budget_closes, add_memory_budget_closes;
+            /// See [`MetricsSnapshot::idle_evictions`].
+            idle_evictions, add_idle_evictions;
+            /// See [`MetricsSnapshot::accept_errors`].
+            accept_errors, add_accept_errors;
         }
         gauges {
             /// See [`MetricsSnapshot::connections_open`].
             connections_open;
             /// See [`MetricsSnapshot::connections_peak`].
             connections_peak;
+            /// See [`MetricsSnapshot::bytes_buffered_in`].
+            bytes_buffered_in;
+            /// See [`MetricsSnapshot::bytes_buffered_out`].
+            bytes_buffered_out;
         }
+    }
+
+    #[inline]
+    pub(crate) fn add_bytes_buffered_in(&self, n: u64) {
+        self.bytes_buffered_in.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Returns the value before.
+    #[inline]
+    pub(crate) fn sub_bytes_buffered_in(&self, n: u64) -> u64 {
+        self.bytes_buffered_in.fetch_sub(n, Ordering::Relaxed)
+    }
+
+    #[inline]
+    pub(crate) fn add_bytes_buffered_out(&self, n: u64) {
+        self.bytes_buffered_out.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Returns the value before.
+    #[inline]
+    pub(crate) fn sub_bytes_buffered_out(&self, n: u64) -> u64 {
+        self.bytes_buffered_out.fetch_sub(n, Ordering::Relaxed)
     }
 
     pub(crate) fn connection_opened(&self) {

@@ -27,15 +27,24 @@
 //!
 //! ```text
 //!   A (closes first)                          B
-//!   ── GOODBYE(reason) ──────────────────────►  B sends what it had queued, then
-//!   ◄────────────── queued messages, GOODBYE ─  answers; it sends nothing more
-//!   (everything B sent has now arrived:         and reads until the end of stream
-//!    A's handler finishes, A flushes, closes)
-//!   ── responses, end of stream ─────────────►
+//!   ── messages, GOODBYE(0) ─────────────────►  B's input ends at the GOODBYE; B's
+//!                                               application replies to what it read
+//!   ◄──────────────────── replies, GOODBYE(0) ─  once it is done (handles dropped or
+//!   (everything B sent has now arrived:          close()), then reads to the end
+//!    A flushes, closes)
+//!   ── end of stream ────────────────────────►
 //! ```
 //!
-//! A server that shuts down is A: the messages its peers had already sent are still
-//! received and answered. Both sides give up after the close timeout.
+//! A server that shuts down is A with reason 1: it keeps reading, and answers what its
+//! peers had already sent, for up to its shutdown grace. A peer that half-closes (ends
+//! its stream without GOODBYE) still receives the replies to what it sent.
+//!
+//! # Budgets
+//!
+//! What a peer can make a connection hold is bounded in bytes: the send and receive
+//! budgets of [`ConnectionConfig`], one pending PONG, and on a [`Server`] the memory
+//! budget of [`ServerConfig`] shared by all its connections. [`Metrics`] shows the bytes
+//! held (`bytes_buffered_in`, `bytes_buffered_out`) and every budget wait.
 //!
 //! # Example
 //!
@@ -58,7 +67,9 @@
 //! # }
 //! ```
 
+mod admission;
 mod backoff;
+mod budget;
 mod client;
 mod closing;
 mod codec;
@@ -71,9 +82,14 @@ mod error;
 mod heartbeat;
 mod idle;
 mod inbox;
+mod linger;
 mod metrics;
+mod outbox;
 mod payload;
+mod pingpong;
+mod read_state;
 mod receiver;
+mod refusal;
 mod sender;
 mod server;
 mod shared;

@@ -4,7 +4,7 @@
 
 use bytes::{Bytes, BytesMut};
 
-use crate::frame::{check_message_frame, decode_payload};
+use crate::frame::{check_message_frame_for, decode_payload};
 use crate::{encode_frame_with, DecodeProtocol, FrameError, FrameHeader, Limits, PayloadFormat};
 use crate::{Protocol, Reader};
 
@@ -116,7 +116,9 @@ where
         payload: &Bytes,
         limits: &Limits,
     ) -> Result<In, FrameError> {
-        check_message_frame(header, PayloadFormat::Binary)?;
+        if let Some(message) = check_message_frame_for(header, PayloadFormat::Binary)? {
+            return Ok(message);
+        }
         let mut reader = Reader::from_bytes_with_limits(payload, *limits);
         decode_payload::<In>(header, &mut reader)
     }

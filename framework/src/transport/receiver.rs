@@ -106,6 +106,7 @@ impl<In> MessageReceiver<In> {
         match ready!(self.queue.poll_recv(cx)) {
             Some(received) => {
                 self.received += 1;
+                self.shared.taken(received.header.frame_len());
                 Poll::Ready(Ok(Some(received)))
             }
             None => {
@@ -126,6 +127,11 @@ impl<In> Stream for MessageReceiver<In> {
 
 impl<In> Drop for MessageReceiver<In> {
     fn drop(&mut self) {
+        // Give back the bytes of the messages nobody will take.
+        self.queue.close();
+        while let Ok(received) = self.queue.try_recv() {
+            self.shared.taken(received.header.frame_len());
+        }
         self.shared.raise(Signal::ReceiverDropped);
     }
 }

@@ -1,10 +1,22 @@
 //! The sending half of a connection.
 
-use tokio::sync::mpsc;
+use std::sync::Arc;
 
+use tokio::sync::mpsc;
+use tokio::sync::TryAcquireError;
+
+use crate::frame::{HEADER_LEN, TRAILER_LEN};
 use crate::Protocol;
 
+use super::budget::{Charge, SendBudget};
 use super::{ConnectionError, Correlated};
+
+/// A message in the send queue, with the bytes of the send budget it holds.
+#[derive(Debug)]
+pub(crate) struct Queued<Out> {
+    pub(crate) message: Correlated<Out>,
+    pub(crate) charge: Charge,
+}
 
 /// The sending half of a [`Connection`](super::Connection); cheap to clone.
 ///
@@ -21,14 +33,20 @@ use super::{ConnectionError, Correlated};
 /// ```
 #[derive(Debug)]
 pub struct MessageSender<Out> {
-    queue: mpsc::Sender<Correlated<Out>>,
+    queue: mpsc::Sender<Queued<Out>>,
+    budget: Arc<SendBudget>,
     max_frame_len: u32,
 }
 
 impl<Out> MessageSender<Out> {
-    pub(crate) fn new(queue: mpsc::Sender<Correlated<Out>>, max_frame_len: u32) -> Self {
+    pub(crate) fn new(
+        queue: mpsc::Sender<Queued<Out>>,
+        budget: Arc<SendBudget>,
+        max_frame_len: u32,
+    ) -> Self {
         MessageSender {
             queue,
+            budget,
             max_frame_len,
         }
     }
@@ -81,21 +99,38 @@ impl<Out> MessageSender<Out> {
     where
         Out: Protocol,
     {
-        self.check_len(&message)?;
+        let charge = self.check_len(&message)?;
+        match self.budget.try_acquire(charge) {
+            Ok(()) => {}
+            Err(TryAcquireError::Closed) => return Err(ConnectionError::Closed),
+            Err(TryAcquireError::NoPermits) => {
+                if self.queue.is_closed() || !self.budget.acquire_slow(charge).await {
+                    return Err(ConnectionError::Closed);
+                }
+            }
+        }
+        let queued = Queued {
+            message: Correlated::new(correlation_id, message),
+            charge,
+        };
         // Without waiting when there is room (no reservation future); a full queue
         // has waiters, and then this waits its turn behind them.
-        let message = match self
-            .queue
-            .try_send(Correlated::new(correlation_id, message))
-        {
+        let queued = match self.queue.try_send(queued) {
             Ok(()) => return Ok(()),
-            Err(mpsc::error::TrySendError::Closed(_)) => return Err(ConnectionError::Closed),
-            Err(mpsc::error::TrySendError::Full(message)) => message,
+            Err(mpsc::error::TrySendError::Closed(queued)) => {
+                self.budget
+                    .release(queued.charge.permits as usize, queued.charge.bytes.into());
+                return Err(ConnectionError::Closed);
+            }
+            Err(mpsc::error::TrySendError::Full(queued)) => queued,
         };
-        self.queue
-            .send(message)
-            .await
-            .map_err(|_| ConnectionError::Closed)
+        self.queue.send(queued).await.map_err(|refused| {
+            self.budget.release(
+                refused.0.charge.permits as usize,
+                refused.0.charge.bytes.into(),
+            );
+            ConnectionError::Closed
+        })
     }
 
     /// Queues `message` (correlation id 0) if the send queue has room, without waiting:
@@ -121,15 +156,34 @@ impl<Out> MessageSender<Out> {
     where
         Out: Protocol,
     {
-        self.check_len(&message)?;
-        self.queue
-            .try_send(Correlated::new(0, message))
-            .map_err(|err| match err {
-                mpsc::error::TrySendError::Full(_) => ConnectionError::QueueFull {
-                    capacity: self.queue.max_capacity(),
-                },
-                mpsc::error::TrySendError::Closed(_) => ConnectionError::Closed,
-            })
+        let charge = self.check_len(&message)?;
+        match self.budget.try_acquire(charge) {
+            Ok(()) => {}
+            Err(TryAcquireError::Closed) => return Err(ConnectionError::Closed),
+            Err(TryAcquireError::NoPermits) => {
+                return Err(ConnectionError::SendBudgetFull {
+                    budget: self.budget.capacity(),
+                })
+            }
+        }
+        let queued = Queued {
+            message: Correlated::new(0, message),
+            charge,
+        };
+        self.queue.try_send(queued).map_err(|err| {
+            let (error, queued) = match err {
+                mpsc::error::TrySendError::Full(queued) => (
+                    ConnectionError::QueueFull {
+                        capacity: self.queue.max_capacity(),
+                    },
+                    queued,
+                ),
+                mpsc::error::TrySendError::Closed(queued) => (ConnectionError::Closed, queued),
+            };
+            self.budget
+                .release(queued.charge.permits as usize, queued.charge.bytes.into());
+            error
+        })
     }
 
     /// Whether the connection no longer takes messages.
@@ -149,7 +203,8 @@ impl<Out> MessageSender<Out> {
         self.queue.is_closed()
     }
 
-    fn check_len(&self, message: &Out) -> Result<(), ConnectionError>
+    /// Checks the message's length; returns what it is charged in the send budget.
+    fn check_len(&self, message: &Out) -> Result<Charge, ConnectionError>
     where
         Out: Protocol,
     {
@@ -160,7 +215,7 @@ impl<Out> MessageSender<Out> {
                 max: self.max_frame_len,
             });
         }
-        Ok(())
+        Ok(self.budget.charge_for(HEADER_LEN + len + TRAILER_LEN))
     }
 }
 
@@ -168,6 +223,7 @@ impl<Out> Clone for MessageSender<Out> {
     fn clone(&self) -> Self {
         MessageSender {
             queue: self.queue.clone(),
+            budget: Arc::clone(&self.budget),
             max_frame_len: self.max_frame_len,
         }
     }

@@ -7,16 +7,22 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use futures_util::FutureExt;
 use tokio::net::{TcpListener, TcpSocket, TcpStream, ToSocketAddrs};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::{JoinError, JoinSet};
 use tokio_util::sync::CancellationToken;
 
 use crate::{DecodeProtocol, Protocol};
 
+use super::admission::{AddressClaim, Registry};
+use super::budget::MemoryBudget;
+use super::refusal::{
+    fit_to_fd_limit, is_out_of_files, refusal_frame, refuse, refuse_now, AcceptBackoff, Refusals,
+    SpareFd, Throttle,
+};
 use super::shared::Attachments;
-use super::{Connection, ConnectionError, Control, Goodbye, GoodbyeReason, Metrics, ServerConfig};
+use super::{Connection, ConnectionError, Metrics, ServerConfig};
 
 /// A TCP server that runs a handler for each connection, on a task of its own.
 ///
@@ -237,9 +243,27 @@ impl Server {
             metrics,
             shutdown,
         } = self;
-        let handler = Arc::new(handler);
-        let limit = Arc::new(Semaphore::new(config.max_connections()));
+        let max_connections =
+            fit_to_fd_limit(config.max_connections(), config.max_refusals_in_flight());
+        let serving = Arc::new(Serving {
+            handler,
+            limit: Arc::new(Semaphore::new(max_connections)),
+            max_connections,
+            registry: Arc::new(Registry::default()),
+            memory: Arc::new(MemoryBudget::new(
+                Arc::clone(&metrics),
+                config.memory_budget(),
+                config.memory_wait_timeout(),
+            )),
+            refusals: Refusals::new(config.max_refusals_in_flight()),
+            metrics: Arc::clone(&metrics),
+            shutdown: shutdown.clone(),
+            config,
+        });
         let mut tasks = JoinSet::new();
+        let mut spare = SpareFd::new();
+        let mut accept_backoff = AcceptBackoff::default();
+        let mut refusal_log = Throttle::per_second();
         tracing::info!(addr = ?listener.local_addr().ok(), "listening");
         loop {
             tokio::select! {
@@ -248,38 +272,39 @@ impl Server {
                 Some(joined) = tasks.join_next(), if !tasks.is_empty() => log_join(joined),
                 accepted = listener.accept() => match accepted {
                     Ok((stream, peer)) => {
-                        let Ok(permit) = Arc::clone(&limit).try_acquire_owned() else {
+                        accept_backoff.reset();
+                        if let Some(refused) = serving.admit(stream, peer, &mut tasks) {
                             metrics.add_connections_refused(1);
-                            tracing::warn!(%peer, limit = config.max_connections(), "refusing connection: at the connection limit");
-                            let limit = config.max_connections();
-                            tasks.spawn(refuse(stream, limit, config.connection().close_timeout()));
-                            continue;
-                        };
-                        metrics.add_connections_accepted(1);
-                        tracing::debug!(%peer, "accepted connection");
-                        // Small frames should leave at once; the driver batches writes itself.
-                        let _ = stream.set_nodelay(true);
-                        let attachments = Attachments {
-                            metrics: Some(Arc::clone(&metrics)),
-                            shutdown: Some(shutdown.clone()),
-                            peer_addr: Some(peer),
-                        };
-                        let (connection, driver) =
-                            Connection::<In, Out>::start(stream, config.connection(), attachments);
-                        let handler = Arc::clone(&handler);
-                        tasks.spawn(async move {
-                            let (handled, _) = tokio::join!(handler(connection), driver);
-                            if let Err(error) = handled {
-                                tracing::debug!(%peer, %error, "handler returned an error");
+                            tracing::debug!(%peer, reason = refused, "refused a connection");
+                            if let Some(count) = refusal_log.allow() {
+                                tracing::warn!(count, reason = refused, "refusing connections");
                             }
-                            drop(permit);
-                        });
+                        }
                     }
                     Err(error) => {
-                        tracing::warn!(%error, "accept failed");
+                        metrics.add_accept_errors(1);
+                        if let Some(count) = accept_backoff.log.allow() {
+                            tracing::warn!(%error, count, "accept failed");
+                        } else {
+                            tracing::debug!(%error, "accept failed");
+                        }
+                        if is_out_of_files(&error) && spare.release() {
+                            // Take the waiting connections with the spare descriptor and
+                            // refuse each at once (closing it frees the descriptor for the
+                            // next) rather than leave them hanging in the backlog.
+                            let frame = refusal_frame("the server is out of file descriptors");
+                            for _ in 0..MAX_REFUSALS_PER_EMFILE {
+                                let Some(Ok((stream, _))) = listener.accept().now_or_never() else {
+                                    break;
+                                };
+                                metrics.add_connections_refused(1);
+                                refuse_now(stream, &frame);
+                            }
+                            spare.restore();
+                        }
                         if !matches!(error.kind(), io::ErrorKind::ConnectionAborted | io::ErrorKind::ConnectionReset | io::ErrorKind::Interrupted) {
                             // Out of file descriptors or memory: let connections close.
-                            tokio::time::sleep(Duration::from_millis(10)).await;
+                            tokio::time::sleep(accept_backoff.next_delay()).await;
                         }
                     }
                 },
@@ -290,7 +315,7 @@ impl Server {
             open = tasks.len(),
             "shutting down: stopped accepting, saying goodbye"
         );
-        let grace = tokio::time::sleep(config.shutdown_grace());
+        let grace = tokio::time::sleep(serving.config.shutdown_grace());
         tokio::pin!(grace);
         loop {
             tokio::select! {
@@ -311,6 +336,137 @@ impl Server {
     }
 }
 
+/// Waiting connections refused with the spare descriptor per `EMFILE`, before the accept
+/// loop backs off.
+const MAX_REFUSALS_PER_EMFILE: usize = 64;
+
+/// What every connection task of a serving server shares.
+struct Serving<H> {
+    handler: H,
+    config: ServerConfig,
+    limit: Arc<Semaphore>,
+    max_connections: usize,
+    registry: Arc<Registry>,
+    memory: Arc<MemoryBudget>,
+    refusals: Refusals,
+    metrics: Arc<Metrics>,
+    shutdown: CancellationToken,
+}
+
+impl<H> Serving<H> {
+    /// Serves `stream`, or makes room by evicting an idle connection and serves it once
+    /// the slot frees, or refuses it. Returns why it refused.
+    fn admit<In, Out, F>(
+        self: &Arc<Self>,
+        stream: TcpStream,
+        peer: SocketAddr,
+        tasks: &mut JoinSet<()>,
+    ) -> Option<&'static str>
+    where
+        In: for<'de> DecodeProtocol<'de> + Send + 'static,
+        Out: Protocol + Send + 'static,
+        H: Fn(Connection<In, Out>) -> F + Send + Sync + 'static,
+        F: Future<Output = Result<(), ConnectionError>> + Send + 'static,
+    {
+        let Some(claim) = self
+            .registry
+            .claim(peer.ip(), self.config.max_connections_per_address())
+        else {
+            let limit = self.config.max_connections_per_address().unwrap_or(0);
+            self.refuse(
+                stream,
+                format!("the server serves at most {limit} connections per address"),
+                tasks,
+            );
+            return Some("per-address limit");
+        };
+        if let Ok(permit) = Arc::clone(&self.limit).try_acquire_owned() {
+            let serving = Arc::clone(self);
+            tasks.spawn(async move { serving.serve_one(stream, peer, permit, claim).await });
+            return None;
+        }
+        let evicted = self
+            .config
+            .idle_eviction_after()
+            .is_some_and(|after| self.registry.evict_idle(after));
+        let message = format!(
+            "the server serves at most {} connections",
+            self.max_connections
+        );
+        if !evicted {
+            self.refuse(stream, message, tasks);
+            return Some("connection limit");
+        }
+        // The evicted connection's slot frees within its linger: wait for it, as a
+        // refusal in flight (bounded in number and time).
+        let Some(slot) = self.refusals.try_slot() else {
+            refuse_now(stream, &refusal_frame(&message));
+            return Some("connection limit");
+        };
+        let serving = Arc::clone(self);
+        let wait = self.config.connection().linger_timeout() + Duration::from_millis(100);
+        tasks.spawn(async move {
+            match tokio::time::timeout(wait, Arc::clone(&serving.limit).acquire_owned()).await {
+                Ok(Ok(permit)) => {
+                    drop(slot);
+                    serving.serve_one(stream, peer, permit, claim).await;
+                }
+                _ => {
+                    serving.metrics.add_connections_refused(1);
+                    let linger = serving.config.refusal_linger();
+                    refuse(stream, refusal_frame(&message), linger, slot).await;
+                }
+            }
+        });
+        None
+    }
+
+    /// Refuses `stream` with GOODBYE 5: lingering if under the cap, else at once.
+    fn refuse(&self, stream: TcpStream, message: String, tasks: &mut JoinSet<()>) {
+        let frame = refusal_frame(&message);
+        match self.refusals.try_slot() {
+            Some(slot) => {
+                tasks.spawn(refuse(stream, frame, self.config.refusal_linger(), slot));
+            }
+            None => refuse_now(stream, &frame),
+        }
+    }
+
+    async fn serve_one<In, Out, F>(
+        &self,
+        stream: TcpStream,
+        peer: SocketAddr,
+        permit: OwnedSemaphorePermit,
+        mut claim: AddressClaim,
+    ) where
+        In: for<'de> DecodeProtocol<'de> + Send + 'static,
+        Out: Protocol + Send + 'static,
+        H: Fn(Connection<In, Out>) -> F + Send + Sync + 'static,
+        F: Future<Output = Result<(), ConnectionError>> + Send + 'static,
+    {
+        self.metrics.add_connections_accepted(1);
+        tracing::debug!(%peer, "accepted connection");
+        // Small frames should leave at once; the driver batches writes itself.
+        let _ = stream.set_nodelay(true);
+        let attachments = Attachments {
+            metrics: Some(Arc::clone(&self.metrics)),
+            shutdown: Some(self.shutdown.clone()),
+            peer_addr: Some(peer),
+            memory: Some(Arc::clone(&self.memory)),
+            shutdown_grace: Some(self.config.shutdown_grace()),
+        };
+        let (connection, driver) =
+            Connection::<In, Out>::start(stream, self.config.connection(), attachments);
+        claim.register(Arc::clone(connection.shared()));
+        let (handled, _) = tokio::join!((self.handler)(connection), driver);
+        if let Err(error) = handled {
+            tracing::debug!(%peer, %error, "handler returned an error");
+        }
+        drop(claim);
+        drop(permit);
+    }
+}
+
 fn listen(addr: SocketAddr, backlog: u32) -> io::Result<TcpListener> {
     let socket = if addr.is_ipv4() {
         TcpSocket::new_v4()?
@@ -328,23 +484,4 @@ fn log_join(joined: Result<(), JoinError>) {
             tracing::error!(%error, "a connection handler panicked");
         }
     }
-}
-
-/// A clean refusal: GOODBYE (connection limit), shut down the write side, then read
-/// until the peer closes so that the GOODBYE is not lost to a reset.
-async fn refuse(mut stream: TcpStream, limit: usize, timeout: Duration) {
-    let mut frame = Vec::new();
-    Control::Goodbye(Goodbye::new(
-        GoodbyeReason::ConnectionLimit,
-        format!("the server serves at most {limit} connections"),
-    ))
-    .write(&mut frame);
-    let _ = tokio::time::timeout(timeout, async {
-        stream.write_all(&frame).await?;
-        stream.shutdown().await?;
-        let mut scratch = [0u8; 512];
-        while stream.read(&mut scratch).await? > 0 {}
-        Ok::<_, io::Error>(())
-    })
-    .await;
 }

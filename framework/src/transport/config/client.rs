@@ -1,0 +1,119 @@
+//! Settings of a client.
+
+use std::time::Duration;
+
+use crate::transport::Backoff;
+
+use super::ConnectionConfig;
+
+/// Settings of a [`Client`](crate::transport::Client).
+///
+/// | setting | default | meaning |
+/// |---|---|---|
+/// | [`connection`](Self::connection) | [`ConnectionConfig::new`] | settings of the connection |
+/// | [`backoff`](Self::backoff) | [`Backoff::new`] (8 attempts, 50 ms doubling to 5 s, full jitter) | retries of a failed connect |
+/// | [`connect_timeout`](Self::connect_timeout) | 5 s | the longest one connection attempt may take |
+///
+/// ```
+/// use wirewright::transport::{Backoff, ClientConfig};
+/// let config = ClientConfig::new().with_backoff(Backoff::new().with_max_attempts(3));
+/// assert_eq!(config.backoff().max_attempts(), 3);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientConfig {
+    connection: ConnectionConfig,
+    backoff: Backoff,
+    connect_timeout: Duration,
+}
+
+impl ClientConfig {
+    /// The defaults in the table above.
+    ///
+    /// ```
+    /// # use wirewright::transport::ClientConfig;
+    /// assert_eq!(ClientConfig::new().connect_timeout(), std::time::Duration::from_secs(5));
+    /// ```
+    pub fn new() -> Self {
+        ClientConfig {
+            connection: ConnectionConfig::new(),
+            backoff: Backoff::new(),
+            connect_timeout: Duration::from_secs(5),
+        }
+    }
+
+    /// Settings of the connection.
+    ///
+    /// ```
+    /// # use wirewright::transport::ClientConfig;
+    /// assert_eq!(ClientConfig::new().connection().send_queue(), 128);
+    /// ```
+    pub fn connection(&self) -> &ConnectionConfig {
+        &self.connection
+    }
+
+    /// Sets [`connection`](Self::connection).
+    ///
+    /// ```
+    /// # use wirewright::transport::{ClientConfig, ConnectionConfig};
+    /// let config = ClientConfig::new().with_connection(ConnectionConfig::new().with_send_queue(8));
+    /// assert_eq!(config.connection().send_queue(), 8);
+    /// ```
+    #[must_use]
+    pub fn with_connection(mut self, connection: ConnectionConfig) -> Self {
+        self.connection = connection;
+        self
+    }
+
+    /// How failed connection attempts are retried.
+    ///
+    /// ```
+    /// # use wirewright::transport::ClientConfig;
+    /// assert_eq!(ClientConfig::new().backoff().max_attempts(), 8);
+    /// ```
+    pub fn backoff(&self) -> &Backoff {
+        &self.backoff
+    }
+
+    /// Sets [`backoff`](Self::backoff).
+    ///
+    /// ```
+    /// # use wirewright::transport::{Backoff, ClientConfig};
+    /// let config = ClientConfig::new().with_backoff(Backoff::new().with_max_attempts(1));
+    /// assert_eq!(config.backoff().max_attempts(), 1);
+    /// ```
+    #[must_use]
+    pub fn with_backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = backoff;
+        self
+    }
+
+    /// The longest one connection attempt may take before it counts as failed.
+    ///
+    /// ```
+    /// # use wirewright::transport::ClientConfig;
+    /// assert_eq!(ClientConfig::new().connect_timeout().as_secs(), 5);
+    /// ```
+    pub fn connect_timeout(&self) -> Duration {
+        self.connect_timeout
+    }
+
+    /// Sets [`connect_timeout`](Self::connect_timeout).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use wirewright::transport::ClientConfig;
+    /// let config = ClientConfig::new().with_connect_timeout(Duration::from_secs(1));
+    /// assert_eq!(config.connect_timeout(), Duration::from_secs(1));
+    /// ```
+    #[must_use]
+    pub fn with_connect_timeout(mut self, connect_timeout: Duration) -> Self {
+        self.connect_timeout = connect_timeout;
+        self
+    }
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        Self::new()
+    }
+}
