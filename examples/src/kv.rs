@@ -44,9 +44,12 @@ pub struct List {
     /// The prefix ("" for every key).
     pub prefix: String,
     /// Continue after this key (the previous page's [`Keys::next`]); `None` from the start.
+    /// Appended in revision 2: a revision-1 client's `List` reads as the first page.
+    #[wire(since = 2)]
     pub after: Option<String>,
     /// The most keys to return; 0 (or more than [`Store::MAX_LIST_KEYS`]) for
-    /// [`Store::MAX_LIST_KEYS`].
+    /// [`Store::MAX_LIST_KEYS`]. Appended in revision 2.
+    #[wire(since = 2)]
     pub limit: u32,
 }
 
@@ -107,7 +110,9 @@ pub struct Keys {
     /// The keys.
     pub keys: Vec<String>,
     /// When more keys follow: the key to pass as [`List::after`] for the next page (the
-    /// last key of this one).
+    /// last key of this one). Appended in revision 2: a revision-1 client skips it and
+    /// sees the first page.
+    #[wire(since = 2)]
     pub next: Option<String>,
 }
 
