@@ -870,52 +870,115 @@ def encode_failure(message: str) -> bytes:
 # -------------------------------------------------------------- connection --
 
 class Connection:
-    """A connection's frames over asyncio streams: answers PING with PONG,
-    answers GOODBYE with GOODBYE, and hands every other frame to `on_frame`."""
+    """A connection's frames over asyncio streams (§7): answers PING with PONG, hands
+    every other message frame to `on_frame`, and closes as the GOODBYE it receives asks.
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, max_len: int = MAX_FRAME_LEN):
+    Reason 0 (and an unknown reason) or the end of the peer's stream: the work spawned
+    for the frames that preceded it finishes and sends its replies, then GOODBYE 0.
+    Reason 1: GOODBYE 0 at once, then frames are read until the peer's stream ends.
+    Reasons 2-8: nothing more is sent. A connection error sends GOODBYE 4 and closes."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, max_len: int = MAX_FRAME_LEN,
+                 deadline: float = 5.0):
         self.reader, self.writer = reader, writer
         self.frames = FrameBuffer(max_len)
+        self.deadline = deadline
         self.sent_goodbye = False
+        self.got_goodbye = False
+        self.silent = False
         self.closed = asyncio.Event()
         self.error: BaseException | None = None
+        self.tasks: set[asyncio.Task] = set()
 
     def send(self, frame: Frame) -> None:
-        self.writer.write(encode_frame(frame))
+        if not self.silent and not self.writer.is_closing():
+            self.writer.write(encode_frame(frame))
+
+    def spawn(self, work) -> None:
+        """Runs `work` (a coroutine answering a frame); a reason-0 GOODBYE waits for it."""
+        task = asyncio.get_running_loop().create_task(work)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    def _goodbye(self, reason: int, message: str = "") -> None:
+        if not self.sent_goodbye:
+            self.sent_goodbye = True
+            self.send(goodbye_frame(reason, message))
+
+    async def _finish(self) -> None:
+        """The handshake's end for B (§7): the replies to what arrived, then GOODBYE 0."""
+        if self.tasks:
+            await asyncio.wait(set(self.tasks), timeout=self.deadline)
+        self._goodbye(0)
+        await self.writer.drain()
+
+    async def _drain_input(self) -> None:
+        """Reads (discarding) until the peer's stream ends or the deadline passes."""
+        async def read_all():
+            while await self.reader.read(65536):
+                pass
+        try:
+            await asyncio.wait_for(read_all(), self.deadline)
+        except (asyncio.TimeoutError, ConnectionError, OSError):
+            pass
 
     async def run(self, on_frame) -> None:
         try:
             while True:
                 data = await self.reader.read(65536)
-                if not data:
-                    break
+                if not data:  # half-close: a GOODBYE with reason 0 (§7)
+                    if not self.sent_goodbye:
+                        await self._finish()
+                    return
                 for frame in self.frames.feed(data):
                     if frame.flags & CONTROL:
                         if frame.type == PING:
                             self.send(Frame(CONTROL, PONG, 0, frame.payload))
                         elif frame.type == GOODBYE:
+                            reason = decode_value(GOODBYE_CODEC, frame.payload).reason
                             if self.sent_goodbye:
                                 return  # the answer to ours: everything has arrived (§7)
-                            self.sent_goodbye = True
-                            self.send(goodbye_frame(0))  # then read until the stream ends
+                            if 2 <= reason <= 8:  # at once: nothing more is sent
+                                self.silent = True
+                                return
+                            self.got_goodbye = True
+                            if reason == 1:  # the peer completes its exchanges; we answer now
+                                self._goodbye(0)
+                                continue
+                            await self._finish()  # reason 0 or unknown: the peer's input ends here
+                            await self._drain_input()
+                            return
                         continue
+                    if self.got_goodbye and self.sent_goodbye and not frame.flags & RESPONSE:
+                        continue  # after reason 1 only replies complete exchanges
                     on_frame(frame)
                 await self.writer.drain()
         except WireError as err:
             self.error = err
-            if not self.sent_goodbye:
-                self.sent_goodbye = True
-                self.send(goodbye_frame(4, str(err)))
+            self._goodbye(4, str(err))
+            self.silent = True
+            await self._linger()
         except (ConnectionError, OSError) as err:
             self.error = err
         finally:
             self.closed.set()
             self.writer.close()
 
+    async def _linger(self) -> None:
+        """Closing at once (§7): flush the GOODBYE, end our stream, read briefly."""
+        try:
+            await self.writer.drain()
+            if self.writer.can_write_eof():
+                self.writer.write_eof()
+        except (ConnectionError, OSError):
+            return
+        deadline, self.deadline = self.deadline, min(self.deadline, 1.0)
+        await self._drain_input()
+        self.deadline = deadline
+
     async def goodbye(self, reason: int = 0, timeout: float = 5.0) -> None:
         if not self.sent_goodbye:
-            self.sent_goodbye = True
-            self.send(goodbye_frame(reason))
+            self._goodbye(reason)
             await self.writer.drain()
         try:
             await asyncio.wait_for(self.closed.wait(), timeout)
@@ -954,7 +1017,7 @@ class Client:
 
     async def call_raw(self, mid: int, payload: bytes, timeout: float | None = None):
         """A request of message type `mid` with these payload bytes, as they are."""
-        if self.conn.sent_goodbye or self.conn.closed.is_set():
+        if self.conn.sent_goodbye or self.conn.got_goodbye or self.conn.closed.is_set():
             raise ConnectionClosed("the connection is closing")
         cid = self._correlation()
         future = asyncio.get_running_loop().create_future()
@@ -1014,6 +1077,8 @@ class Peer:
         return cls(Connection(reader, writer), incoming, outgoing)
 
     async def send(self, message) -> None:
+        if self.conn.sent_goodbye or self.conn.closed.is_set():
+            raise ConnectionClosed("the connection is closing")
         mid, payload = self.outgoing.encode(message)
         self.conn.send(Frame(0, mid, 0, payload))
         await self.conn.writer.drain()
@@ -1068,7 +1133,7 @@ def _answer(conn: Connection, frame: Frame, requests: Protocol, responses: Proto
             mid, payload = responses.encode(response)
             conn.send(Frame(RESPONSE, mid, frame.correlation, payload))
 
-    asyncio.get_running_loop().create_task(run())
+    conn.spawn(run())
 
 
 async def serve_calls(host: str, port: int, requests: Protocol, responses: Protocol, handler, error: type | None = None):
@@ -1083,7 +1148,12 @@ async def serve_calls(host: str, port: int, requests: Protocol, responses: Proto
                 raise WireError("unexpected-kind", 5, "a reply where requests are expected")
             if frame.correlation != 0:
                 _answer(conn, frame, requests, responses, error, handler)
-            # correlation id 0: not a request, not answered (§11.1)
+                return
+            # correlation id 0: not a request, never answered; one that fails a message
+            # check is a protocol error (GOODBYE 4, §11.1)
+            if frame.flags & JSON:
+                raise WireError("unexpected-format", 5, "a JSON message that is not a request")
+            requests.decode(frame.type, frame.payload)
 
         await conn.run(on_frame)
 
@@ -1096,7 +1166,6 @@ async def serve_messages(host: str, port: int, incoming: Protocol, handler):
 
     async def on_connection(reader, writer):
         conn = Connection(reader, writer)
-        pending = []
 
         def on_frame(frame: Frame) -> None:
             if frame.flags & (RESPONSE | ERROR):
@@ -1104,7 +1173,7 @@ async def serve_messages(host: str, port: int, incoming: Protocol, handler):
             if frame.flags & JSON:
                 raise WireError("unexpected-format", 5, "a JSON message")
             message = incoming.decode(frame.type, frame.payload)
-            pending.append(asyncio.get_running_loop().create_task(handler(conn, message, frame)))
+            conn.spawn(handler(conn, message, frame))
 
         await conn.run(on_frame)
 

@@ -800,13 +800,16 @@ export interface Transport {
   write(data: Uint8Array): void;
   onData(handler: (data: Uint8Array) => void): void;
   onEnd(handler: (error?: Error) => void): void;
+  /** The peer ended its stream (a half-close, §7) while ours stays open; a transport
+   * that cannot tell leaves this out and reports only `onEnd`. */
+  onRemoteEnd?(handler: () => void): void;
   close(): void;
 }
 
 /** A Transport over a Node TCP socket. */
 export async function connectTcp(host: string, port: number): Promise<Transport> {
   const net = await import("node:net");
-  const socket = net.createConnection({ host, port });
+  const socket = net.createConnection({ host, port, allowHalfOpen: true });
   await new Promise<void>((resolve, reject) => {
     socket.once("connect", resolve);
     socket.once("error", reject);
@@ -814,7 +817,11 @@ export async function connectTcp(host: string, port: number): Promise<Transport>
   return socketTransport(socket);
 }
 
-/** A Transport over a connected Node socket (`net.Socket`). */
+/** How long a closing socket waits for the peer's end of stream before it is destroyed. */
+const LINGER_MS = 2000;
+
+/** A Transport over a connected Node socket (`net.Socket`, opened with
+ * `allowHalfOpen: true` so that a half-close can still be answered). */
 export function socketTransport(socket: any): Transport {
   socket.setNoDelay(true);
   return {
@@ -824,58 +831,117 @@ export function socketTransport(socket: any): Transport {
       socket.on("close", () => handler());
       socket.on("error", (err: Error) => handler(err));
     },
-    close: () => void socket.end(),
+    onRemoteEnd: (handler) => void socket.on("end", handler),
+    close: () => {
+      socket.end();
+      setTimeout(() => socket.destroy(), LINGER_MS).unref();
+    },
   };
 }
 
-/** Frames over a transport: PING answered with PONG, GOODBYE with GOODBYE; every
- * other frame goes to `onFrame`. A connection error sends GOODBYE 4 and closes. */
+/** Frames over a transport (§7): PING answered with PONG; every other message frame
+ * goes to `onFrame`, and the connection closes as the GOODBYE it receives asks.
+ * Reason 0 (or an unknown reason) and the end of the peer's stream: the work tracked
+ * for the frames that preceded it finishes and sends its replies, then GOODBYE 0.
+ * Reason 1: GOODBYE 0 at once, then frames are read until the peer's stream ends.
+ * Reasons 2-8: nothing more is sent. A connection error sends GOODBYE 4 and closes. */
 export class Connection {
   sentGoodbye = false;
+  gotGoodbye = false;
   closed: Promise<void>;
   error: Error | null = null;
+  private silent = false;
+  private inputDone = false;
+  private remoteEnded = false;
+  private finishing = false;
+  private tasks = new Set<Promise<unknown>>();
   private frames = new FrameBuffer();
   private ended!: () => void;
 
-  constructor(public transport: Transport, onFrame: (frame: Frame) => void) {
+  constructor(public transport: Transport, onFrame: (frame: Frame) => void, public deadlineMs = 5000) {
     this.closed = new Promise((resolve) => (this.ended = resolve));
     transport.onEnd((err) => {
       if (err && !this.error) this.error = err;
       this.ended();
     });
+    transport.onRemoteEnd?.(() => {
+      this.remoteEnded = true;
+      if (this.finishing) return; // closes once its GOODBYE is sent
+      if (this.sentGoodbye) return transport.close();
+      this.inputDone = true;
+      void this.finish(); // a half-close is a GOODBYE with reason 0 (§7)
+    });
     transport.onData((data) => {
+      if (this.inputDone) return; // discarded: the peer's input has ended
       try {
         for (const frame of this.frames.feed(data)) {
           if (!(frame.flags & CONTROL)) {
+            if (this.gotGoodbye && this.sentGoodbye && !(frame.flags & RESPONSE)) continue; // after reason 1: replies only
             onFrame(frame);
           } else if (frame.type === PING) {
             this.send({ flags: CONTROL, type: PONG, correlation: 0, payload: frame.payload });
           } else if (frame.type === GOODBYE) {
-            if (this.sentGoodbye) return transport.close();
-            this.sentGoodbye = true;
-            this.send(goodbyeFrame(0));
+            const reason = decodeValue(GoodbyePayload.codec, frame.payload).reason;
+            if (this.sentGoodbye) {
+              this.inputDone = true; // the answer to ours: everything has arrived (§7)
+              return transport.close();
+            }
+            this.gotGoodbye = true;
+            if (reason >= 2 && reason <= 8) {
+              this.silent = this.inputDone = true; // at once: nothing more is sent
+              return transport.close();
+            }
+            if (reason === 1) {
+              this.sendGoodbye(0);
+              continue;
+            }
+            this.inputDone = true; // reason 0 or unknown: the peer's input ends here
+            void this.finish();
+            return;
           }
         }
       } catch (err) {
         this.error = err as Error;
-        if (!this.sentGoodbye) {
-          this.sentGoodbye = true;
-          this.send(goodbyeFrame(4, String(err)));
-        }
+        this.sendGoodbye(4, String(err));
+        this.silent = this.inputDone = true;
         transport.close();
       }
     });
   }
 
   send(frame: Frame): void {
-    this.transport.write(encodeFrame(frame));
+    if (!this.silent) this.transport.write(encodeFrame(frame));
+  }
+
+  /** Tracks the work answering a frame: a reason-0 GOODBYE waits for it. */
+  track(work: Promise<unknown>): void {
+    const settled = work.then(() => undefined, () => undefined);
+    this.tasks.add(settled);
+    void settled.then(() => this.tasks.delete(settled));
+  }
+
+  private sendGoodbye(reason: number, message = ""): void {
+    if (this.sentGoodbye) return;
+    this.sentGoodbye = true;
+    this.send(goodbyeFrame(reason, message));
+  }
+
+  /** The handshake's end for B (§7): the replies to what arrived, then GOODBYE 0. */
+  private async finish(): Promise<void> {
+    this.finishing = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise((resolve) => (timer = setTimeout(resolve, this.deadlineMs)));
+    await Promise.race([Promise.all([...this.tasks]), deadline]);
+    clearTimeout(timer);
+    this.sendGoodbye(0);
+    if (this.remoteEnded) return this.transport.close();
+    // read until the peer's stream ends, within the deadline
+    setTimeout(() => this.transport.close(), this.deadlineMs).unref?.();
+    this.finishing = false;
   }
 
   async goodbye(reason = 0, timeoutMs = 5000): Promise<void> {
-    if (!this.sentGoodbye) {
-      this.sentGoodbye = true;
-      this.send(goodbyeFrame(reason));
-    }
+    this.sendGoodbye(reason);
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([this.closed, new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
     clearTimeout(timer);
@@ -909,7 +975,7 @@ export class Client {
   }
 
   callRaw(type: number, payload: Uint8Array, timeoutMs?: number): Promise<any> {
-    if (this.conn.sentGoodbye) return Promise.reject(new ConnectionClosed("the connection is closing"));
+    if (this.conn.sentGoodbye || this.conn.gotGoodbye) return Promise.reject(new ConnectionClosed("the connection is closing"));
     if (timeoutMs !== undefined && timeoutMs <= 0) return Promise.reject(new Error(`deadline of ${timeoutMs} ms passed`));
     let id = this.nextId;
     while (this.waiting.has(id)) id = (id % 0xffffffff) + 1;
@@ -970,6 +1036,7 @@ export class Peer {
     this.handlers.push(handler);
   }
   send(message: any): void {
+    if (this.conn.sentGoodbye) throw new ConnectionClosed("the connection is closing");
     const [type, payload] = this.outgoing.encode(message);
     this.conn.send({ flags: 0, type, correlation: 0, payload });
   }
@@ -993,10 +1060,16 @@ export async function serveCalls(
   handler: (request: any) => Promise<any>, errorCodec: Codec | null = null,
 ): Promise<any> {
   const net = await import("node:net");
-  const server = net.createServer((socket: any) => {
+  const server = net.createServer({ allowHalfOpen: true }, (socket: any) => {
     const conn: Connection = new Connection(socketTransport(socket), (frame) => {
       if (frame.flags & RESPONSE) throw new WireError("unexpected-kind", 5, "a reply where requests are expected");
-      if (frame.correlation === 0) return; // not a request, not answered (§11.1)
+      if (frame.correlation === 0) {
+        // not a request, never answered; one that fails a message check is a protocol
+        // error (GOODBYE 4, §11.1)
+        if (frame.flags & JSON_FLAG) throw new WireError("unexpected-format", 5, "a JSON message that is not a request");
+        requests.decode(frame.type, frame.payload);
+        return;
+      }
       const fail = (code: number, message: string) =>
         conn.send({ flags: RESPONSE | ERROR, type: code, correlation: frame.correlation, payload: encodeValue(new StringCodec(), message.slice(0, 1024)) });
       if (frame.flags & JSON_FLAG) return fail(2, "JSON payloads are not enabled");
@@ -1007,7 +1080,7 @@ export async function serveCalls(
         if (!(err instanceof WireError)) throw err;
         return fail(err.kind === "unknown-message-type" ? 1 : 2, err.message);
       }
-      handler(request).then(
+      conn.track(handler(request).then(
         (response) => {
           const [type, payload] = responses.encode(response);
           conn.send({ flags: RESPONSE, type, correlation: frame.correlation, payload });
@@ -1019,7 +1092,7 @@ export async function serveCalls(
             fail(3, String(err));
           }
         },
-      );
+      ));
     });
   });
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
@@ -1030,14 +1103,16 @@ export async function serveCalls(
  * message; a frame that does not decode is a protocol error (GOODBYE 4, §3.5). */
 export async function serveMessages(
   host: string, port: number, incoming: Protocol,
-  handler: (conn: Connection, message: any, frame: Frame) => void,
+  handler: (conn: Connection, message: any, frame: Frame) => void | Promise<void>,
 ): Promise<any> {
   const net = await import("node:net");
-  const server = net.createServer((socket: any) => {
+  const server = net.createServer({ allowHalfOpen: true }, (socket: any) => {
     const conn: Connection = new Connection(socketTransport(socket), (frame) => {
       if (frame.flags & (RESPONSE | ERROR)) throw new WireError("unexpected-kind", 5, "a reply on a message protocol");
       if (frame.flags & JSON_FLAG) throw new WireError("unexpected-format", 5, "a JSON message");
-      handler(conn, incoming.decode(frame.type, frame.payload), frame);
+      const message = incoming.decode(frame.type, frame.payload);
+      // run after the frames read with this one: a GOODBYE among them decides what is sent
+      conn.track(Promise.resolve().then(() => handler(conn, message, frame)));
     });
   });
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
