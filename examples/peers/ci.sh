@@ -11,8 +11,12 @@ python3 -c 'import sys; assert sys.version_info >= (3, 10), sys.version' || {
   echo "python3 >= 3.10 is needed for the generated-peer checks" >&2
   exit 1
 }
-printf -- '--> generated Python peer: SPEC vectors and kv interop\n'
-cargo test -q -p wirewright-examples --test peers_python -- --nocapture
+# The Python side is a cargo test (examples/tests/peers_python.rs); .ci/run has just run
+# it with the whole workspace and sets PEERS_PYTHON_TESTED=1 so it does not run twice.
+if [ "${PEERS_PYTHON_TESTED:-0}" != 1 ]; then
+  printf -- '--> generated Python peer: SPEC vectors and kv interop\n'
+  cargo test -q -p wirewright-examples --test peers_python -- --nocapture
+fi
 
 # TypeScript: the compiler pinned by package-lock.json, the modules generated into gen/.
 printf -- '--> generated TypeScript peer: SPEC vectors and kv interop\n'
