@@ -95,6 +95,7 @@
 //! ```
 
 mod budget;
+mod call;
 mod client;
 mod code;
 mod config;
@@ -107,6 +108,7 @@ mod reply;
 mod server;
 mod session;
 
+pub use call::{Call, CallFuture};
 pub use client::RpcClient;
 pub use code::{ErrorCode, Failure};
 pub use config::{RpcClientConfig, RpcServerConfig};
