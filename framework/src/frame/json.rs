@@ -4,6 +4,7 @@
 use bytes::BufMut;
 
 use super::header::{HEADER_LEN, TRAILER_LEN};
+use super::message::unexpected_kind;
 use super::{
     frame_crc, Flags, FrameBuf, FrameError, FrameHeader, FrameKind, PayloadFormat, RawFrame,
 };
@@ -188,7 +189,7 @@ pub(crate) fn decode_json_payload<'de, P: DeserializeMessage<'de>>(
 ) -> Result<P, FrameError> {
     super::typed::check_message_frame(header, PayloadFormat::Json)?;
     if header.flags.kind() != FrameKind::Message {
-        return Err(crate::message::unexpected_kind(header, FrameKind::Message));
+        return Err(unexpected_kind(header, FrameKind::Message));
     }
     let message_type = header.message_type;
     if !P::accepts(message_type) {

@@ -16,6 +16,9 @@ mod flags;
 mod header;
 #[cfg(feature = "json")]
 mod json;
+#[cfg(feature = "json")]
+pub mod json_message;
+pub(crate) mod message;
 mod raw;
 mod typed;
 
@@ -32,6 +35,7 @@ pub(crate) use json::decode_json_payload;
 pub use json::{
     decode_frame_json, decode_frame_json_with, encode_frame_json, encode_frame_json_with,
 };
+pub use message::{DecodeProtocol, Message, Protocol};
 pub use raw::RawFrame;
 pub(crate) use typed::{check_message_frame, check_message_frame_for, decode_payload};
 pub use typed::{

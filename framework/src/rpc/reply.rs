@@ -3,7 +3,7 @@
 
 use bytes::BufMut;
 
-use crate::message::unexpected_kind;
+use crate::frame::message::unexpected_kind;
 use crate::{
     Decode, DecodeProtocol, Encode, Flags, FrameError, FrameHeader, FrameKind, Protocol, Reader,
 };
