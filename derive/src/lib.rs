@@ -222,7 +222,8 @@ pub fn derive_message(input: TokenStream) -> TokenStream {
 /// schema lists each message's id, variant and type (SPEC.md §13).
 ///
 /// ```
-/// use wirewright::{decode_frame, encode_frame, FrameError, FrameHeader, Message, Protocol};
+/// use wirewright::frame::{decode_frame, encode_frame};
+/// use wirewright::{FrameError, FrameHeader, Message, Protocol};
 ///
 /// #[derive(Message, Debug, PartialEq)]
 /// #[wire(id = 1)]

@@ -162,7 +162,8 @@
 mod codec;
 #[cfg(feature = "compare")]
 pub mod compare;
-mod frame;
+mod deprecated;
+pub mod frame;
 pub mod fuzzing;
 #[cfg(feature = "transport")]
 pub mod rpc;
@@ -179,18 +180,22 @@ pub use codec::{
     Decode, DecodeError, DecodeErrorKind, DecodeOwned, Encode, EncodeError, Fixed, FixedInt,
     Limits, PathSegment, Reader, UnknownFields, UnknownVariant,
 };
-#[cfg(feature = "json")]
-pub use frame::json_message as json;
-pub use frame::{
-    decode_frame, decode_frame_bytes, decode_frame_with, encode_frame, encode_frame_with,
-    frame_crc, Flags, FrameBuf, FrameError, FrameHeader, FrameKind, PayloadFormat, RawFrame,
-    HEADER_LEN, MAGIC, TRAILER_LEN, VERSION,
+#[allow(deprecated)]
+pub use deprecated::{
+    decode_frame, decode_frame_bytes, decode_frame_with, encode_frame, encode_frame_with, frame_crc,
 };
 #[cfg(feature = "json")]
-pub use frame::{
+#[allow(deprecated)]
+pub use deprecated::{
     decode_frame_json, decode_frame_json_with, encode_frame_json, encode_frame_json_with,
 };
+#[cfg(feature = "json")]
+pub use frame::json_message as json;
 pub use frame::{DecodeProtocol, Message, Protocol};
+pub use frame::{
+    Flags, FrameBuf, FrameError, FrameHeader, FrameKind, PayloadFormat, RawFrame, HEADER_LEN,
+    MAGIC, TRAILER_LEN, VERSION,
+};
 #[cfg(feature = "json")]
 pub use json::{DeserializeMessage, SerializeMessage};
 

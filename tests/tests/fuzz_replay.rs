@@ -11,7 +11,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use wirewright::{encode_frame, Encode};
+use wirewright::frame::encode_frame;
+use wirewright::Encode;
 use wirewright_tests::fuzz_cases::{
     self, Change, Doc, Entry, FuzzProtocol, Ledger, Pair, Record, Shape, Tree,
 };

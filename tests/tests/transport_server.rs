@@ -313,7 +313,7 @@ async fn misbehaving_peers_are_closed_with_their_error_and_others_finish() {
     });
 
     let mut bad_crc = BytesMut::new();
-    wirewright::encode_frame(&Packet::numbered(1, 1), 0, &mut bad_crc).unwrap();
+    wirewright::frame::encode_frame(&Packet::numbered(1, 1), 0, &mut bad_crc).unwrap();
     let last = bad_crc.len() - 1;
     bad_crc[last] ^= 0xff;
     let claims_4_gib = b"WWRT\x01\x00\x14\x00\x00\x00\x00\x00\xff\xff\xff\xff";

@@ -25,7 +25,8 @@ use crate::{DeserializeMessage, Limits, SerializeMessage};
 ///
 /// ```
 /// use serde::{Deserialize, Serialize};
-/// use wirewright::{decode_frame_json, encode_frame_json, Flags, FrameHeader, Message};
+/// use wirewright::frame::{decode_frame_json, encode_frame_json};
+/// use wirewright::{Flags, FrameHeader, Message};
 ///
 /// #[derive(Message, Serialize, Deserialize, Debug, PartialEq)]
 /// #[wire(id = 1)]
@@ -58,7 +59,8 @@ where
 /// As [`encode_frame_json`], against `limits.max_frame_len()`.
 ///
 /// ```
-/// use wirewright::{encode_frame_json_with, FrameError, Limits};
+/// use wirewright::frame::encode_frame_json_with;
+/// use wirewright::{FrameError, Limits};
 /// # #[derive(wirewright::Message, serde::Serialize)]
 /// # #[wire(id = 1)]
 /// # struct Say { text: String }
@@ -135,7 +137,8 @@ where
 /// or [`FrameError::Json`] (text that is not the message's JSON, or trailing text).
 ///
 /// ```
-/// use wirewright::{decode_frame_json, encode_frame, FrameError, PayloadFormat};
+/// use wirewright::frame::{decode_frame_json, encode_frame};
+/// use wirewright::{FrameError, PayloadFormat};
 /// # #[derive(wirewright::Message, serde::Deserialize, Debug)]
 /// # #[wire(id = 3)]
 /// # struct Ping { seq: u32 }
@@ -161,7 +164,8 @@ pub fn decode_frame_json<'de, P: DeserializeMessage<'de>>(
 /// As [`decode_frame_json`].
 ///
 /// ```
-/// use wirewright::{decode_frame_json_with, Flags, FrameError, Limits, RawFrame};
+/// use wirewright::frame::decode_frame_json_with;
+/// use wirewright::{Flags, FrameError, Limits, RawFrame};
 /// # #[derive(wirewright::Message, serde::Deserialize, Debug)]
 /// # #[wire(id = 3)]
 /// # struct Ping { seq: u32 }

@@ -15,7 +15,8 @@ use crate::{DecodeProtocol, Limits, Protocol, Reader};
 /// [`Limits::max_frame_len`] (8 MiB); nothing is written. See [`encode_frame_with`].
 ///
 /// ```
-/// use wirewright::{decode_frame, encode_frame, FrameHeader};
+/// use wirewright::frame::{decode_frame, encode_frame};
+/// use wirewright::FrameHeader;
 /// # use bytes::BufMut;
 /// # #[derive(Debug, PartialEq)] struct Ping(u8);
 /// # impl wirewright::Encode for Ping {
@@ -52,7 +53,8 @@ where
 /// [`FrameError::FrameTooLarge`] when the payload exceeds `limits.max_frame_len()`.
 ///
 /// ```
-/// use wirewright::{encode_frame_with, FrameError, Limits};
+/// use wirewright::frame::encode_frame_with;
+/// use wirewright::{FrameError, Limits};
 /// let mut buf = Vec::new();
 /// let small = Limits::new().with_max_frame_len(4);
 /// # use bytes::BufMut;
@@ -126,7 +128,8 @@ where
 /// [`FrameError::Payload`].
 ///
 /// ```
-/// use wirewright::{decode_frame, FrameError, FrameHeader};
+/// use wirewright::frame::decode_frame;
+/// use wirewright::{FrameError, FrameHeader};
 /// # #[derive(Debug)] struct Ping;
 /// # impl wirewright::Encode for Ping {
 /// #     fn encoded_len(&self) -> usize { 0 }
@@ -152,7 +155,8 @@ pub fn decode_frame<'de, P: DecodeProtocol<'de>>(
 /// As [`decode_frame`].
 ///
 /// ```
-/// use wirewright::{decode_frame_with, FrameError, Limits};
+/// use wirewright::frame::decode_frame_with;
+/// use wirewright::{FrameError, Limits};
 /// let header = b"WWRT\x01\x00\x01\x00\x00\x00\x00\x00\x00\x10\x00\x00"; // 4 KiB payload
 /// let limits = Limits::new().with_max_frame_len(1024);
 /// # #[derive(Debug)] struct Ping;
@@ -181,15 +185,16 @@ pub fn decode_frame_with<'de, P: DecodeProtocol<'de>>(
     Ok((raw.header, message))
 }
 
-/// Decodes a frame held in [`Bytes`]: `Bytes` fields of the message share the frame's
-/// memory instead of copying.
+/// Decodes a frame held in [`Bytes`], with the default [`Limits`]: `Bytes` fields of the
+/// message share the frame's memory instead of copying.
 ///
 /// # Errors
 /// As [`decode_frame`].
 ///
 /// ```
 /// use bytes::Bytes;
-/// use wirewright::{decode_frame_bytes, encode_frame, FrameHeader};
+/// use wirewright::frame::{decode_frame_bytes, encode_frame};
+/// use wirewright::FrameHeader;
 /// # impl wirewright::Message for Blob { const ID: u16 = 5; const NAME: &'static str = "Blob"; }
 /// # #[derive(Debug)] struct Blob(Bytes);
 /// # impl wirewright::Encode for Blob {
@@ -205,11 +210,25 @@ pub fn decode_frame_with<'de, P: DecodeProtocol<'de>>(
 /// let mut buf = Vec::new();
 /// encode_frame(&Blob(Bytes::from_static(b"payload")), 0, &mut buf)?;
 /// let frame = Bytes::from(buf);
-/// let (_, blob): (FrameHeader, Blob) = decode_frame_bytes(&frame, &Default::default())?;
+/// let (_, blob): (FrameHeader, Blob) = decode_frame_bytes(&frame)?;
 /// assert_eq!(blob.0.as_ptr(), frame[17..].as_ptr()); // shares the frame's memory
 /// # Ok::<(), wirewright::FrameError>(())
 /// ```
-pub fn decode_frame_bytes<P>(frame: &Bytes, limits: &Limits) -> Result<(FrameHeader, P), FrameError>
+pub fn decode_frame_bytes<P>(frame: &Bytes) -> Result<(FrameHeader, P), FrameError>
+where
+    P: for<'de> DecodeProtocol<'de>,
+{
+    decode_frame_bytes_with(frame, &Limits::default())
+}
+
+/// [`decode_frame_bytes`] with the given limits.
+///
+/// # Errors
+/// As [`decode_frame`].
+pub fn decode_frame_bytes_with<P>(
+    frame: &Bytes,
+    limits: &Limits,
+) -> Result<(FrameHeader, P), FrameError>
 where
     P: for<'de> DecodeProtocol<'de>,
 {

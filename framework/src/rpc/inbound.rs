@@ -15,7 +15,8 @@ use crate::{DecodeProtocol, FrameError, FrameHeader, FrameKind, Reader};
 ///
 /// ```
 /// use wirewright::rpc::Inbound;
-/// use wirewright::{decode_frame, encode_frame, FrameError, FrameHeader, Message};
+/// use wirewright::frame::{decode_frame, encode_frame};
+/// use wirewright::{FrameError, FrameHeader, Message};
 ///
 /// #[derive(Message, Debug, PartialEq)]
 /// #[wire(id = 1)]

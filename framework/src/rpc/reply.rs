@@ -22,7 +22,8 @@ use super::{ErrorCode, Failure};
 ///
 /// ```
 /// use wirewright::rpc::{ErrorCode, Failure, Reply};
-/// use wirewright::{decode_frame, encode_frame, FrameHeader, Message};
+/// use wirewright::frame::{decode_frame, encode_frame};
+/// use wirewright::{FrameHeader, Message};
 ///
 /// #[derive(Message, Debug, PartialEq)]
 /// #[wire(id = 2)]

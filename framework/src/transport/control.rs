@@ -11,10 +11,9 @@ use std::fmt;
 
 use bytes::Bytes;
 
+use crate::frame::frame_crc;
 use crate::frame::{HEADER_LEN, TRAILER_LEN};
-use crate::{
-    frame_crc, Decode, DecodeError, Encode, Fixed, Flags, FrameBuf, FrameHeader, Limits, Reader,
-};
+use crate::{Decode, DecodeError, Encode, Fixed, Flags, FrameBuf, FrameHeader, Limits, Reader};
 
 /// A control frame: handled by the transport, never delivered as a message.
 ///
