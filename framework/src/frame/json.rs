@@ -3,10 +3,9 @@
 
 use bytes::BufMut;
 
-use super::header::{HEADER_LEN, TRAILER_LEN};
 use super::message::unexpected_kind;
 use super::{
-    frame_crc, Flags, FrameBuf, FrameError, FrameHeader, FrameKind, PayloadFormat, RawFrame,
+    Flags, FrameBuf, FrameError, FrameHeader, FrameKind, FrameWriter, PayloadFormat, RawFrame,
 };
 use crate::{DeserializeMessage, Limits, SerializeMessage};
 
@@ -89,40 +88,35 @@ where
             expected: PayloadFormat::Binary,
         });
     }
-    let start = buf.as_ref().len();
-    // The length is unknown until the text is written: write a header with a zero
-    // length, then patch it.
-    FrameHeader {
+    // The length is unknown until the text is written: the header says 0 until
+    // `finish` records it.
+    let header = FrameHeader {
         flags,
         message_type,
         correlation_id,
         payload_len: 0,
-    }
-    .write(buf);
+    };
+    let mut frame = FrameWriter::begin(buf, header);
     let written = {
-        let mut serializer = serde_json::Serializer::new((&mut *buf).writer());
+        let mut serializer = serde_json::Serializer::new(frame.payload().writer());
         message.serialize_message(&mut serializer)
     };
     if let Err(source) = written {
-        buf.truncate(start);
+        frame.abandon();
         return Err(FrameError::Json {
             message_type,
             source,
         });
     }
-    let payload_len = buf.as_ref().len() - start - HEADER_LEN;
+    let payload_len = frame.payload_len();
     if payload_len > limits.max_frame_len() as usize {
-        buf.truncate(start);
+        frame.abandon();
         return Err(FrameError::FrameTooLarge {
             declared: payload_len as u64,
             max: limits.max_frame_len(),
         });
     }
-    buf.as_mut()[start + 12..start + HEADER_LEN]
-        .copy_from_slice(&(payload_len as u32).to_le_bytes());
-    let crc = frame_crc(&buf.as_ref()[start..]);
-    buf.put_u32_le(crc);
-    Ok(HEADER_LEN + payload_len + TRAILER_LEN)
+    Ok(frame.finish())
 }
 
 /// Decodes `frame`, which must hold exactly one complete JSON frame, into its header and

@@ -25,6 +25,7 @@ pub mod json_message;
 pub(crate) mod message;
 mod raw;
 mod typed;
+mod writer;
 
 pub use buffer::FrameBuf;
 #[cfg(feature = "transport")]
@@ -48,3 +49,4 @@ pub use typed::{
     decode_frame, decode_frame_bytes, decode_frame_bytes_with, decode_frame_with, encode_frame,
     encode_frame_with,
 };
+pub(crate) use writer::FrameWriter;

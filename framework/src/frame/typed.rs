@@ -2,8 +2,8 @@
 
 use bytes::Bytes;
 
-use super::header::{HEADER_LEN, TRAILER_LEN};
-use super::{frame_crc, Flags, FrameBuf, FrameError, FrameHeader, PayloadFormat, RawFrame};
+use super::header::HEADER_LEN;
+use super::{Flags, FrameBuf, FrameError, FrameHeader, FrameWriter, PayloadFormat, RawFrame};
 use crate::{DecodeProtocol, Limits, Protocol, Reader};
 
 /// Appends `message` as a complete binary frame to `buf` (header, payload, CRC-32) and
@@ -85,34 +85,27 @@ where
             max: limits.max_frame_len(),
         });
     }
-    let start = buf.as_ref().len();
-    buf.reserve(HEADER_LEN + payload_len + TRAILER_LEN);
     let flags = message.frame_flags();
     debug_assert!(
         Flags::from_bits(flags.bits()).is_some(),
         "Protocol::frame_flags() returned an invalid combination: {flags:?}"
     );
-    FrameHeader {
+    let header = FrameHeader {
         flags,
         message_type: message.message_type(),
         correlation_id,
         payload_len: payload_len as u32,
-    }
-    .write(buf);
-    message.encode_raw(buf);
-    let written = buf.as_ref().len() - start - HEADER_LEN;
+    };
+    let mut frame = FrameWriter::begin(buf, header);
+    message.encode_raw(frame.payload());
+    // A hand-written `Encode` whose `encoded_len` is wrong: `finish` keeps the frame
+    // self-consistent by recording what was actually written.
     debug_assert_eq!(
-        written, payload_len,
+        frame.payload_len(),
+        payload_len,
         "Encode::encoded_len() disagrees with what encode_raw() wrote"
     );
-    if written != payload_len {
-        // A hand-written `Encode` whose `encoded_len` is wrong: keep the frame
-        // self-consistent by recording what was actually written.
-        buf.as_mut()[start + 12..start + 16].copy_from_slice(&(written as u32).to_le_bytes());
-    }
-    let crc = frame_crc(&buf.as_ref()[start..]);
-    buf.put_u32_le(crc);
-    Ok(HEADER_LEN + written + TRAILER_LEN)
+    Ok(frame.finish())
 }
 
 /// Decodes `frame`, which must hold exactly one complete binary frame, into its header

@@ -11,7 +11,7 @@ use std::fmt;
 
 use bytes::Bytes;
 
-use crate::frame::frame_crc;
+use crate::frame::FrameWriter;
 use crate::frame::{HEADER_LEN, TRAILER_LEN};
 use crate::{Decode, DecodeError, Encode, Fixed, Flags, FrameBuf, FrameHeader, Limits, Reader};
 
@@ -313,16 +313,14 @@ impl Control {
     /// assert_eq!(buf.len(), 16 + 2 + 4);
     /// ```
     pub fn write<B: FrameBuf + ?Sized>(&self, buf: &mut B) -> usize {
-        let payload_len = self.payload_len();
-        let start = buf.as_ref().len();
-        buf.reserve(HEADER_LEN + payload_len + TRAILER_LEN);
-        FrameHeader {
+        let header = FrameHeader {
             flags: Flags::CONTROL,
             message_type: self.kind(),
             correlation_id: 0,
-            payload_len: payload_len as u32,
-        }
-        .write(buf);
+            payload_len: self.payload_len() as u32,
+        };
+        let mut frame = FrameWriter::begin(buf, header);
+        let buf = frame.payload();
         match self {
             Control::Ping { nonce } | Control::Pong { nonce } => Fixed(*nonce).encode_raw(buf),
             Control::Goodbye(goodbye) => {
@@ -330,9 +328,7 @@ impl Control {
                 goodbye.message.as_str().encode_raw(buf);
             }
         }
-        let crc = frame_crc(&buf.as_ref()[start..]);
-        buf.put_u32_le(crc);
-        HEADER_LEN + payload_len + TRAILER_LEN
+        frame.finish()
     }
 
     /// Reads a control frame from its checked header and payload (the CRC has already
