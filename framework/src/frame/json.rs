@@ -3,7 +3,6 @@
 
 use bytes::BufMut;
 
-use super::message::unexpected_kind;
 use super::{
     Flags, FrameBuf, FrameError, FrameHeader, FrameKind, FrameWriter, PayloadFormat, RawFrame,
 };
@@ -187,7 +186,7 @@ pub(crate) fn decode_json_payload<'de, P: DeserializeMessage<'de>>(
 ) -> Result<P, FrameError> {
     super::typed::check_message_frame(header, PayloadFormat::Json)?;
     if header.flags.kind() != FrameKind::Message {
-        return Err(unexpected_kind(header, FrameKind::Message));
+        return Err(FrameError::unexpected_kind(header, FrameKind::Message));
     }
     let message_type = header.message_type;
     if !P::accepts(message_type) {

@@ -3,7 +3,6 @@
 
 use bytes::BufMut;
 
-use crate::frame::message::unexpected_kind;
 use crate::{
     Decode, DecodeProtocol, Encode, Flags, FrameError, FrameHeader, FrameKind, Protocol, Reader,
 };
@@ -157,7 +156,7 @@ where
                 }))
             }
             FrameKind::Message | FrameKind::Control => {
-                Err(unexpected_kind(header, FrameKind::Response))
+                Err(FrameError::unexpected_kind(header, FrameKind::Response))
             }
         }
     }
@@ -168,7 +167,7 @@ where
         match header.flags.kind() {
             FrameKind::Response | FrameKind::Error => Err(error),
             FrameKind::Message | FrameKind::Control => {
-                Err(unexpected_kind(header, FrameKind::Response))
+                Err(FrameError::unexpected_kind(header, FrameKind::Response))
             }
         }
     }

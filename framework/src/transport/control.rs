@@ -82,7 +82,13 @@ impl Goodbye {
 
 /// `message` cut to at most `max` bytes, at a character boundary: the detail text of
 /// GOODBYE frames and rpc failures is for logs and must not let a peer send megabytes.
-pub(crate) fn cap_message(mut message: String, max: usize) -> String {
+///
+/// ```
+/// use wirewright::transport::cap_message;
+/// assert_eq!(cap_message("héllo".to_string(), 2), "h"); // "é" takes bytes 1 and 2
+/// assert_eq!(cap_message("hello".to_string(), 10), "hello");
+/// ```
+pub fn cap_message(mut message: String, max: usize) -> String {
     if message.len() > max {
         let mut cut = max;
         while !message.is_char_boundary(cut) {
