@@ -203,6 +203,23 @@ pub use json::{DeserializeMessage, SerializeMessage};
 #[cfg(feature = "derive")]
 pub use wirewright_derive::{Message, Protocol};
 
+/// Keeps the JSON impls `#[derive(Protocol)]` writes (feature `json`): the derive's
+/// output is the same whatever features are on, and this crate decides.
+#[doc(hidden)]
+#[cfg(feature = "json")]
+#[macro_export]
+macro_rules! __json_impls {
+    ($($item:tt)*) => { $($item)* };
+}
+
+/// Drops the JSON impls `#[derive(Protocol)]` writes (feature `json` is off).
+#[doc(hidden)]
+#[cfg(not(feature = "json"))]
+#[macro_export]
+macro_rules! __json_impls {
+    ($($item:tt)*) => {};
+}
+
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]

@@ -44,7 +44,9 @@ pub use json::{
 pub use json_message::{DeserializeMessage, SerializeMessage};
 pub use message::{DecodeProtocol, Message, Protocol};
 pub use raw::RawFrame;
-pub(crate) use typed::{check_message_frame, check_message_frame_for, decode_payload};
+pub(crate) use typed::check_message_frame;
+#[cfg(feature = "transport")]
+pub(crate) use typed::{check_message_frame_for, decode_payload};
 pub use typed::{
     decode_frame, decode_frame_bytes, decode_frame_bytes_with, decode_frame_with, encode_frame,
     encode_frame_with,

@@ -46,6 +46,7 @@ impl<'b, B: FrameBuf + ?Sized> FrameWriter<'b, B> {
 
     /// Removes everything written for this frame: the buffer is as it was before
     /// [`begin`](Self::begin).
+    #[cfg(feature = "json")]
     #[cold]
     pub(crate) fn abandon(self) {
         self.buf.truncate(self.start);
