@@ -149,9 +149,9 @@
 //!   frames whose payload is the serde JSON of the message (SPEC.md §8); a
 //!   `#[derive(Protocol)]` enum whose messages derive serde's traits can travel as JSON,
 //!   and `transport::JsonCodec` sends and receives such frames.
-//! - `compare` (feature `compare`): sizes and speeds of your messages in wirewright's
-//!   format, JSON and bincode, as a markdown table and an SVG chart, and end to end
-//!   over loopback in binary and JSON frames.
+//! - The `wirewright-compare` crate (in the workspace, `framework/compare`): sizes and
+//!   speeds of your messages in wirewright's format and its peers' (postcard, bitcode,
+//!   wincode, bincode 2, serde_json), and end to end over loopback.
 //! - [`rpc`] (feature `transport`): request/response over one connection, with
 //!   deadlines, typed errors, reconnects and retries.
 //! - [`schema`]: the schema of a protocol as a value, a text file and a fingerprint, and
@@ -160,8 +160,6 @@
 #![warn(missing_docs)]
 
 mod codec;
-#[cfg(feature = "compare")]
-pub mod compare;
 mod deprecated;
 pub mod frame;
 pub mod fuzzing;
