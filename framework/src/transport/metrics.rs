@@ -12,7 +12,6 @@ use std::sync::Arc;
 /// are relaxed atomic loads: each value is exact, but two values read one after the other
 /// may come from slightly different moments. [`snapshot`](Self::snapshot) reads them all.
 ///
-/// ```
 /// `Metrics` is a handle: cloning it is cheap (a reference count), and every clone reads
 /// and counts the same counters.
 ///
