@@ -1,6 +1,10 @@
-//! The JSON side of `#[derive(Protocol)]` (feature `json`): `SerializeMessage` writes the
-//! message a variant holds, `DeserializeMessage<'de>` picks the variant from the header's
-//! message id and reads that message.
+//! The JSON side of `#[derive(Protocol)]`: `SerializeMessage` writes the message a variant
+//! holds, `DeserializeMessage<'de>` picks the variant from the header's message id and
+//! reads that message.
+//!
+//! The derive writes these impls whatever its features are, inside the runtime's
+//! `__json_impls!`, which keeps them when the runtime's `json` feature is on and drops
+//! them when it is off: the macro's output depends on its input only.
 //!
 //! Whether the message types implement serde's traits is not known to the macro, so each
 //! impl is bounded by `for<'__wire_json> Msg: Serialize` (or `Deserialize<'de>`) per
@@ -14,7 +18,7 @@ use quote::{quote, quote_spanned};
 
 use crate::ast::Container;
 use crate::bound;
-use crate::protocol::Member;
+use crate::member::Member;
 
 /// `impl SerializeMessage` and `impl DeserializeMessage<'de>` for a protocol enum, under
 /// the generics of its `Encode` and `DecodeProtocol<'de>` impls plus the serde bounds.
@@ -67,7 +71,7 @@ pub(crate) fn expand(
         }
     });
 
-    quote! {
+    quote! { #krate::__json_impls! {
         #[automatically_derived]
         impl #impl_generics #krate::SerializeMessage for #ident #ty_generics #where_clause {
             fn serialize_message<__WireSerializer>(
@@ -100,7 +104,7 @@ pub(crate) fn expand(
                 ::core::result::Result::Err(#krate::json::unknown_message_type(__message_type, #name))
             }
         }
-    }
+    } }
 }
 
 /// `generics` plus `for<'__wire_json> Msg: bound` for each message type.

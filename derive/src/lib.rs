@@ -19,8 +19,8 @@ mod ctxt;
 mod decode;
 mod encode;
 mod expand;
-#[cfg(feature = "json")]
 mod json;
+mod member;
 mod protocol;
 mod schema;
 mod stub;
@@ -222,7 +222,8 @@ pub fn derive_message(input: TokenStream) -> TokenStream {
 /// schema lists each message's id, variant and type (SPEC.md §13).
 ///
 /// ```
-/// use wirewright::{decode_frame, encode_frame, FrameError, FrameHeader, Message, Protocol};
+/// use wirewright::frame::{decode_frame, encode_frame};
+/// use wirewright::{FrameError, FrameHeader, Message, Protocol};
 ///
 /// #[derive(Message, Debug, PartialEq)]
 /// #[wire(id = 1)]
@@ -258,8 +259,9 @@ pub fn derive_message(input: TokenStream) -> TokenStream {
 /// (`Put<V>: Message`). The enum takes `#[wire(crate = "...")]` and
 /// `#[wire(bound = "...")]`; variants and fields take no attributes.
 ///
-/// With wirewright's `json` feature the derive also implements `SerializeMessage` and
-/// `DeserializeMessage<'de>` for the enum, for use whenever every message type it holds
+/// The derive also writes `SerializeMessage` and `DeserializeMessage<'de>` for the enum,
+/// which wirewright keeps when its `json` feature is on (the derive's output is the same
+/// whatever features are enabled), for use whenever every message type it holds
 /// implements serde's `Serialize` (or `Deserialize<'de>`): a JSON frame carries the
 /// variant's message and the header's id picks the variant, as in a binary frame.
 #[proc_macro_derive(Protocol, attributes(wire))]

@@ -1,18 +1,12 @@
 //! `#[derive(Protocol)]`: `Encode`, `Protocol` and `DecodeProtocol<'de>` for an enum
 //! whose variants each hold one message type, dispatching on the message id.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned, ToTokens};
 
-use crate::ast::{Container, Data, Variant};
+use crate::ast::{Container, Data};
 use crate::bound;
-
-/// One variant of a protocol: its name and its message type.
-pub(crate) struct Member<'a> {
-    pub(crate) ident: &'a syn::Ident,
-    pub(crate) ty: &'a syn::Type,
-    pub(crate) span: Span,
-}
+use crate::member::{member, Member};
 
 /// The three impls, and the check that no two message types share an id.
 pub(crate) fn expand(cont: &Container<'_>, krate: &syn::Path) -> TokenStream {
@@ -97,10 +91,8 @@ pub(crate) fn expand(cont: &Container<'_>, krate: &syn::Path) -> TokenStream {
         }
     });
 
-    #[cfg(feature = "json")]
+    // Always written; the runtime's `__json_impls!` keeps it only with its `json` feature.
     let json = crate::json::expand(cont, &members, &encode_generics, &decode_generics, krate);
-    #[cfg(not(feature = "json"))]
-    let json = TokenStream::new();
 
     let encode_impl =
         crate::encode::encode_impl(krate, ident, &encode_generics, &encoded_len, &encode_raw);
@@ -153,18 +145,6 @@ pub(crate) fn expand(cont: &Container<'_>, krate: &syn::Path) -> TokenStream {
                 })
             }
         }
-    }
-}
-
-/// The variant's single message type (others were rejected by `check::protocol`).
-fn member<'a>(variant: &'a Variant<'a>) -> Option<Member<'a>> {
-    match variant.fields.as_slice() {
-        [field] => Some(Member {
-            ident: variant.ident,
-            ty: field.ty,
-            span: field.span(),
-        }),
-        _ => None,
     }
 }
 

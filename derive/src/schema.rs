@@ -7,7 +7,7 @@ use quote::{quote, quote_spanned};
 use crate::ast::{Container, Data, Field};
 use crate::attr::Encoding;
 use crate::bound;
-use crate::protocol::Member;
+use crate::member::Member;
 
 /// `impl Describe` for a `#[derive(Message)]` type. Every type parameter is bounded by
 /// `Describe`: it is part of the type's name in the schema (`Page<u32>`).

@@ -22,7 +22,8 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use wirewright::{decode_frame, encode_frame, DecodeProtocol, FrameHeader, Protocol};
+use wirewright::frame::{decode_frame, encode_frame};
+use wirewright::{DecodeProtocol, FrameHeader, Protocol};
 use wirewright_examples::datasets::blob::{self, Blob, BlobRef};
 use wirewright_examples::datasets::chat::{self, Chat, ChatRef};
 use wirewright_examples::datasets::ids::{self, Span};

@@ -21,7 +21,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use wirewright::bytes::Bytes;
-use wirewright::{decode_frame, encode_frame, Decode, Encode, FrameHeader};
+use wirewright::frame::{decode_frame, encode_frame};
+use wirewright::{Decode, Encode, FrameHeader};
 use wirewright_examples::datasets::blob::{self, Blob, BlobRef, SharedBlob};
 use wirewright_examples::datasets::chat::{self, Chat};
 use wirewright_examples::datasets::ids::{self, Span};

@@ -13,7 +13,7 @@ use wirewright::{Flags, Limits, RawFrame, HEADER_LEN};
 /// ```
 /// let frame = b"WWRT\x01\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x45\x7b\x46\x0c";
 /// # let mut frame = frame.to_vec();
-/// # let crc = wirewright::frame_crc(&frame[..16]);
+/// # let crc = wirewright::frame::frame_crc(&frame[..16]);
 /// # frame[16..].copy_from_slice(&crc.to_le_bytes());
 /// let text = wirewright_examples::annotate::annotate(&frame)?;
 /// assert!(text.contains("magic"));
@@ -70,7 +70,10 @@ pub fn annotate(frame: &[u8]) -> Result<String, wirewright::FrameError> {
     line(
         payload_end..payload_end + 4,
         "CRC-32",
-        format!("{:#010x}", wirewright::frame_crc(&frame[..payload_end])),
+        format!(
+            "{:#010x}",
+            wirewright::frame::frame_crc(&frame[..payload_end])
+        ),
     );
     Ok(out)
 }

@@ -3,6 +3,7 @@
 
 pub mod annotate;
 pub mod baseline;
+mod borrowing;
 pub mod chat;
 pub mod datasets;
 pub mod echo;
@@ -10,6 +11,9 @@ pub mod kv;
 pub mod latency;
 pub mod logging;
 pub mod memory;
-pub mod peers;
 pub mod schemas;
 pub mod shutdown;
+
+/// The peer formats behind one trait, from `wirewright-compare` (where the comparison
+/// measures each one the same way).
+pub use wirewright_compare::peers;

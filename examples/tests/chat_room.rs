@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::time::timeout;
-use wirewright::encode_frame;
+use wirewright::frame::encode_frame;
 use wirewright::transport::{CancellationToken, Client, ClientConfig, Server, ServerConfig};
 use wirewright_examples::chat::{ClientMessage, ClientSide, Join, Room, Say, ServerMessage};
 

@@ -16,9 +16,10 @@
 use std::fmt::Debug;
 
 use crate::frame::check_message_frame;
+use crate::frame::encode_frame;
 use crate::{
-    encode_frame, Decode, DecodeProtocol, Encode, Limits, PayloadFormat, Protocol, RawFrame,
-    Reader, HEADER_LEN, TRAILER_LEN,
+    Decode, DecodeProtocol, Encode, Limits, PayloadFormat, Protocol, RawFrame, Reader, HEADER_LEN,
+    TRAILER_LEN,
 };
 
 /// Feeds `data` to the decoders of protocol `P` in two ways and checks the canonical

@@ -8,7 +8,7 @@
 //! ## Quickstart
 //!
 //! ```
-//! use wirewright::{decode_frame, encode_frame, Decode, Encode, FrameHeader};
+//! use wirewright::{Decode, Encode};
 //!
 //! // Any supported type encodes on its own...
 //! let payload = ("lobby", vec![1u32, 300], Some(true)).encode_to_vec();
@@ -19,8 +19,8 @@
 //! ```
 //!
 //! Messages that travel in frames implement [`Message`] (an id for the header), usually
-//! through `#[derive(Message)]`; [`encode_frame`] and [`decode_frame`] wrap and unwrap
-//! them.
+//! through `#[derive(Message)]`; [`frame::encode_frame`] and [`frame::decode_frame`] wrap
+//! and unwrap them.
 //!
 //! ## Deriving messages and protocols
 //!
@@ -30,7 +30,8 @@
 //! default):
 //!
 //! ```
-//! use wirewright::{decode_frame, encode_frame, Encode, FrameHeader, Message, Protocol};
+//! use wirewright::frame::{decode_frame, encode_frame};
+//! use wirewright::{Encode, FrameHeader, Message, Protocol};
 //!
 //! #[derive(Message, Debug, PartialEq)]
 //! #[wire(id = 1)]
@@ -135,23 +136,50 @@
 //! An enum is written the same way after its variant's tag, a `u32` varint: the first
 //! variant is 0, and each next one the previous tag plus one unless it says
 //! `#[wire(tag = N)]`.
+//! ## Layers
+//!
+//! Each layer is a folder of `framework/src`, and each imports only from the layers below
+//! it (no two files import each other):
+//!
+//! ```text
+//!  rpc/        request/response: calls, replies, deadlines, retries    (feature transport)
+//!   │          uses transport's public API, frame hooks, FrameError::is_connection_error
+//!   ▼
+//!  transport/  tokio codec, connections, control frames, server, client (feature transport)
+//!   │          writes control frames with the frame writer; reads frames with RawFrame
+//!   ▼
+//!  frame/      header, flags, CRC-32, the one frame writer, Message / Protocol /
+//!   │          DecodeProtocol, binary and JSON frames, FrameError    (`wirewright::frame`)
+//!   ▼
+//!  codec/      Encode / Decode, Reader, varints, fixed-width, Limits, DecodeError,
+//!              evolution, the impls for the standard types (SPEC.md §4-§6)
+//!
+//!  schema/     the schema of a protocol (SPEC.md §13): uses codec/ and frame/ traits
+//!  fuzzing     checks for fuzz targets: uses frame/ and codec/
+//! ```
+//!
+//! The derive macros (`wirewright-derive`) write code against `codec/` and `frame/`
+//! traits through absolute paths. The comparison against other formats is a crate of its
+//! own, `wirewright-compare` (`framework/compare`), above all of these.
+//!
 //! ## What is where
 //! - [`Encode`] / [`Decode`]: the payload codec traits and their impls for the standard
 //!   types (SPEC.md §4), with [`Reader`] as the decoding cursor.
 //! - [`Message`], [`Protocol`], [`DecodeProtocol`]: what a frame's message-type id names,
 //!   and the derive macros of the same names.
-//! - [`FrameHeader`], [`RawFrame`], [`encode_frame`], [`decode_frame`]: frames (SPEC.md §3).
+//! - [`frame`]: [`FrameHeader`], [`RawFrame`], [`frame::encode_frame`],
+//!   [`frame::decode_frame`] and the other frame functions (SPEC.md §3).
 //! - [`Limits`]: what a decoder accepts from untrusted input (SPEC.md §6).
 //! - [`DecodeError`], [`FrameError`]: typed errors with offsets and field paths.
 //! - [`transport`] (feature `transport`, on by default): a tokio codec, connections
 //!   with heartbeats and graceful close, a server and a client.
-//! - `encode_frame_json`, `decode_frame_json` and the `json` module (feature `json`):
+//! - `frame::encode_frame_json`, `frame::decode_frame_json` and the `json` module (feature `json`):
 //!   frames whose payload is the serde JSON of the message (SPEC.md §8); a
 //!   `#[derive(Protocol)]` enum whose messages derive serde's traits can travel as JSON,
 //!   and `transport::JsonCodec` sends and receives such frames.
-//! - `compare` (feature `compare`): sizes and speeds of your messages in wirewright's
-//!   format, JSON and bincode, as a markdown table and an SVG chart, and end to end
-//!   over loopback in binary and JSON frames.
+//! - The `wirewright-compare` crate (in the workspace, `framework/compare`): sizes and
+//!   speeds of your messages in wirewright's format and its peers' (postcard, bitcode,
+//!   wincode, bincode 2, serde_json), and end to end over loopback.
 //! - [`rpc`] (feature `transport`): request/response over one connection, with
 //!   deadlines, typed errors, reconnects and retries.
 //! - [`schema`]: the schema of a protocol as a value, a text file and a fingerprint, and
@@ -159,51 +187,64 @@
 
 #![warn(missing_docs)]
 
-#[cfg(feature = "compare")]
-pub mod compare;
-mod decode;
-mod encode;
-mod error;
-pub mod evolve;
-mod fixed;
-mod frame;
+mod codec;
+mod deprecated;
+pub mod frame;
 pub mod fuzzing;
-mod impls;
-#[cfg(feature = "json")]
-pub mod json;
-mod limits;
-mod message;
-mod reader;
 #[cfg(feature = "transport")]
 pub mod rpc;
 pub mod schema;
 #[cfg(feature = "transport")]
 pub mod transport;
-pub mod varint;
 
-pub use decode::{Decode, DecodeOwned};
-pub use encode::Encode;
-pub use error::{DecodeError, DecodeErrorKind, EncodeError, PathSegment};
-pub use evolve::{UnknownFields, UnknownVariant};
-pub use fixed::{Fixed, FixedInt};
-pub use frame::{
-    decode_frame, decode_frame_bytes, decode_frame_with, encode_frame, encode_frame_with,
-    frame_crc, Flags, FrameBuf, FrameError, FrameHeader, FrameKind, PayloadFormat, RawFrame,
-    HEADER_LEN, MAGIC, TRAILER_LEN, VERSION,
+// The codec's files name their siblings `crate::error`, `crate::reader`, ...: these keep
+// those paths (the files moved into `codec/` unchanged).
+use codec::{decode, error, impls, reader};
+
+pub use codec::{evolve, varint};
+pub use codec::{
+    Decode, DecodeError, DecodeErrorKind, DecodeOwned, Encode, EncodeError, Fixed, FixedInt,
+    Limits, PathSegment, Reader, UnknownFields, UnknownVariant,
+};
+#[allow(deprecated)]
+pub use deprecated::{
+    decode_frame, decode_frame_bytes, decode_frame_with, encode_frame, encode_frame_with, frame_crc,
 };
 #[cfg(feature = "json")]
-pub use frame::{
+#[allow(deprecated)]
+pub use deprecated::{
     decode_frame_json, decode_frame_json_with, encode_frame_json, encode_frame_json_with,
 };
 #[cfg(feature = "json")]
+pub use frame::json_message as json;
+pub use frame::{DecodeProtocol, Message, Protocol};
+pub use frame::{
+    Flags, FrameBuf, FrameError, FrameHeader, FrameKind, PayloadFormat, RawFrame, HEADER_LEN,
+    MAGIC, TRAILER_LEN, VERSION,
+};
+#[cfg(feature = "json")]
 pub use json::{DeserializeMessage, SerializeMessage};
-pub use limits::Limits;
-pub use message::{DecodeProtocol, Message, Protocol};
-pub use reader::Reader;
 
 /// The derive macros, named like the traits they implement (as serde's are).
 #[cfg(feature = "derive")]
 pub use wirewright_derive::{Message, Protocol};
+
+/// Keeps the JSON impls `#[derive(Protocol)]` writes (feature `json`): the derive's
+/// output is the same whatever features are on, and this crate decides.
+#[doc(hidden)]
+#[cfg(feature = "json")]
+#[macro_export]
+macro_rules! __json_impls {
+    ($($item:tt)*) => { $($item)* };
+}
+
+/// Drops the JSON impls `#[derive(Protocol)]` writes (feature `json` is off).
+#[doc(hidden)]
+#[cfg(not(feature = "json"))]
+#[macro_export]
+macro_rules! __json_impls {
+    ($($item:tt)*) => {};
+}
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

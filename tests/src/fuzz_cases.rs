@@ -287,8 +287,8 @@ pub fn roundtrip(data: &[u8]) {
     }
     if let Ok(message) = OwnedProtocol::arbitrary(&mut input) {
         let mut frame = Vec::new();
-        if wirewright::encode_frame(&message, 9, &mut frame).is_ok() {
-            match wirewright::decode_frame::<OwnedProtocol>(&frame) {
+        if wirewright::frame::encode_frame(&message, 9, &mut frame).is_ok() {
+            match wirewright::frame::decode_frame::<OwnedProtocol>(&frame) {
                 Ok((header, back)) => {
                     assert_eq!(header.message_type, message.message_type());
                     if !has_nan(&back) {
@@ -365,8 +365,8 @@ pub fn stream(data: &[u8]) {
         // Only messages within the decoder's limits (a deep `arbitrary` tree may exceed
         // the nesting limit: encoding does not check it, decoding does).
         let mut frame = Vec::new();
-        if wirewright::encode_frame(&message, index as u32, &mut frame).is_ok()
-            && wirewright::decode_frame::<OwnedProtocol>(&frame).is_ok()
+        if wirewright::frame::encode_frame(&message, index as u32, &mut frame).is_ok()
+            && wirewright::frame::decode_frame::<OwnedProtocol>(&frame).is_ok()
         {
             wire.extend_from_slice(&frame);
             frames.push((wire.len(), message.encode_to_vec()));

@@ -1,4 +1,4 @@
-//! `wirewright::compare`: a small sample measured in every format gives a table with
+//! `wirewright-compare`: a small sample measured in every format gives a table with
 //! every format and the sizes each format's rules predict, and an SVG chart on disk.
 
 #![allow(clippy::unwrap_used)]
@@ -6,10 +6,23 @@
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use wirewright::compare::{compare, Budget, CompareError, Format, Report};
 use wirewright::{Encode, Message};
+use wirewright_compare::{compare, Budget, CompareError, Format, Report};
 
-#[derive(Message, Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(
+    Message,
+    Serialize,
+    Deserialize,
+    Debug,
+    Clone,
+    PartialEq,
+    bincode::Encode,
+    bincode::Decode,
+    bitcode::Encode,
+    bitcode::Decode,
+    wincode::SchemaWrite,
+    wincode::SchemaRead,
+)]
 #[wire(id = 1)]
 struct Say {
     room: String,
@@ -108,7 +121,19 @@ fn empty_sample_is_refused() {
 }
 
 /// A float JSON cannot write keeps its value in the binary formats only.
-#[derive(Message, Serialize, Deserialize, Debug, PartialEq)]
+#[derive(
+    Message,
+    Serialize,
+    Deserialize,
+    Debug,
+    PartialEq,
+    bincode::Encode,
+    bincode::Decode,
+    bitcode::Encode,
+    bitcode::Decode,
+    wincode::SchemaWrite,
+    wincode::SchemaRead,
+)]
 #[wire(id = 2)]
 struct Reading {
     value: f64,
@@ -142,7 +167,7 @@ fn value_a_format_cannot_round_trip_is_reported_with_its_index() {
 
 #[test]
 fn end_to_end_run_sends_binary_and_json_frames_over_loopback() {
-    use wirewright::compare::{end_to_end, Workload};
+    use wirewright_compare::{end_to_end, Workload};
     let sample = sample();
     let result = end_to_end("say", &sample, &Workload::new(20, 100, 8)).unwrap();
     assert_eq!(result.dataset, "say");

@@ -3,9 +3,9 @@
 
 #![allow(clippy::unwrap_used)]
 
+use wirewright::frame::{decode_frame, encode_frame};
 use wirewright::{
-    decode_frame, encode_frame, Decode, DecodeError, DecodeErrorKind, Encode, FrameError, Limits,
-    Message, PathSegment, Reader,
+    Decode, DecodeError, DecodeErrorKind, Encode, FrameError, Limits, Message, PathSegment, Reader,
 };
 use wirewright_tests::chat::{Chat, Say};
 
@@ -232,7 +232,7 @@ fn payload_error_in_a_frame_keeps_the_path() {
     // Corrupt the text and recompute the CRC so that only the payload is wrong.
     buf[16 + 3] = 0xff;
     let crc_at = buf.len() - 4;
-    let crc = wirewright::frame_crc(&buf[..crc_at]);
+    let crc = wirewright::frame::frame_crc(&buf[..crc_at]);
     buf[crc_at..].copy_from_slice(&crc.to_le_bytes());
     let err = decode_frame::<Chat<'_>>(&buf).unwrap_err();
     let FrameError::Payload {

@@ -13,9 +13,9 @@ use bytes::Bytes;
 use proptest::collection::{btree_map, btree_set, hash_map, hash_set, vec, vec_deque};
 use proptest::option;
 use proptest::prelude::*;
+use wirewright::frame::{decode_frame, encode_frame};
 use wirewright::{
-    decode_frame, encode_frame, Decode, DecodeOwned, DecodeProtocol, Encode, Fixed, FrameHeader,
-    Message, Protocol, Reader,
+    Decode, DecodeOwned, DecodeProtocol, Encode, Fixed, FrameHeader, Message, Protocol, Reader,
 };
 use wirewright_tests::chat::{Chat, Join, Leave, Presence, Say};
 

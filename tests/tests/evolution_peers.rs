@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
+use wirewright::frame::encode_frame;
 use wirewright::rpc::{RpcClient, RpcClientConfig, RpcError, RpcServer, RpcServerConfig};
 use wirewright::transport::{Connection, ConnectionConfig};
-use wirewright::{encode_frame, UnknownFields};
+use wirewright::UnknownFields;
 use wirewright_tests::evolution::{lift, project, v1, v2};
 
 /// Every test ends within this, or fails.

@@ -5,7 +5,8 @@
 
 use proptest::prelude::*;
 use wirewright::bytes::Bytes;
-use wirewright::{decode_frame, encode_frame, Decode, Encode, FrameHeader};
+use wirewright::frame::{decode_frame, encode_frame};
+use wirewright::{Decode, Encode, FrameHeader};
 use wirewright::{UnknownFields, UnknownVariant};
 use wirewright_tests::evolution::{lift, project, v1, v2};
 

@@ -4,9 +4,9 @@
 #![allow(clippy::unwrap_used)]
 
 use wirewright::bytes::Bytes;
+use wirewright::frame::{decode_frame, encode_frame};
 use wirewright::{
-    decode_frame, encode_frame, Decode, DecodeErrorKind, Encode, FrameError, FrameHeader, Limits,
-    UnknownFields, UnknownVariant,
+    Decode, DecodeErrorKind, Encode, FrameError, FrameHeader, Limits, UnknownFields, UnknownVariant,
 };
 use wirewright_tests::alloc_counter::{measure, CountingAllocator};
 use wirewright_tests::evolution::{lift, project, v1, v2};
@@ -194,7 +194,7 @@ fn a_payload_shorter_than_the_required_fields_is_an_error_with_the_field_path() 
     let mut truncated = frame.clone();
     truncated.truncate(16);
     truncated[12] = 0; // an empty payload: `seq` is missing
-    let crc = wirewright::frame_crc(&truncated);
+    let crc = wirewright::frame::frame_crc(&truncated);
     truncated.extend_from_slice(&crc.to_le_bytes());
     let err = decode_frame::<v2::Ping>(&truncated).unwrap_err();
     let FrameError::Payload { source, .. } = err else {

@@ -5,9 +5,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use wirewright::bytes::BufMut;
+use wirewright::frame::decode_frame;
 use wirewright::{
-    decode_frame, Decode, DecodeError, DecodeErrorKind, Encode, FrameError, Limits, RawFrame,
-    Reader,
+    Decode, DecodeError, DecodeErrorKind, Encode, FrameError, Limits, RawFrame, Reader,
 };
 use wirewright_tests::alloc_counter::{measure, CountingAllocator};
 use wirewright_tests::spec::{spec_text, vectors};
@@ -26,7 +26,7 @@ fn frame_vectors() -> Vec<Vec<u8>> {
 
 fn join_frame() -> Vec<u8> {
     let mut buf = Vec::new();
-    wirewright::encode_frame(
+    wirewright::frame::encode_frame(
         &Join {
             room: "lobby".into(),
             nick: "ann".into(),
@@ -130,7 +130,7 @@ fn decode_rejects_flags_that_exclude_each_other() {
 fn a_response_frame_is_not_a_message_for_a_plain_protocol() {
     let mut frame = join_frame();
     frame[5] = 0x04; // RESPONSE
-    let crc = wirewright::frame_crc(&frame[..frame.len() - 4]);
+    let crc = wirewright::frame::frame_crc(&frame[..frame.len() - 4]);
     let at = frame.len() - 4;
     frame[at..].copy_from_slice(&crc.to_le_bytes());
     let err = decode_frame::<Join>(&frame).unwrap_err();
@@ -439,7 +439,7 @@ fn decode_rejects_nesting_deeper_than_the_limit_without_overflowing_the_stack() 
 fn frame_payload_errors_name_the_message_type_and_field() {
     let mut frame = join_frame();
     frame[16] = 0x09; // room length 9: runs into nick and past the end
-    let crc = wirewright::frame_crc(&frame[..frame.len() - 4]);
+    let crc = wirewright::frame::frame_crc(&frame[..frame.len() - 4]);
     let at = frame.len() - 4;
     frame[at..].copy_from_slice(&crc.to_le_bytes());
     let err = decode_frame::<Join>(&frame).unwrap_err();

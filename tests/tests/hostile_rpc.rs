@@ -14,6 +14,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::{timeout, Instant};
 use tokio_util::codec::{Framed, FramedRead};
+use wirewright::frame::encode_frame;
 use wirewright::rpc::{
     CallOptions, ErrorCode, Failure, Inbound, Reply, RpcClient, RpcClientConfig, RpcError,
     RpcServer, RpcServerConfig,
@@ -22,7 +23,7 @@ use wirewright::transport::{
     Backoff, ClientConfig, ConnectionConfig, Control, Correlated, FrameCodec, Goodbye,
     GoodbyeReason, Incoming, Outgoing, Server, ServerConfig,
 };
-use wirewright::{encode_frame, Encode, Limits};
+use wirewright::{Encode, Limits};
 use wirewright_tests::rpc_types::{
     echo, echoed, handle, Answer, Call, Echo, Echoed, Sleep, Slept, TestError, Unknown,
 };

@@ -31,7 +31,7 @@ const PER_CONNECTION: u64 = 16 * 1024 + MAX_FRAME as u64 + 64 * 1024 + 20;
 struct Running {
     addr: SocketAddr,
     shutdown: CancellationToken,
-    metrics: Arc<Metrics>,
+    metrics: Metrics,
     serving: JoinHandle<std::io::Result<()>>,
 }
 
@@ -64,7 +64,7 @@ async fn start_echo(config: ServerConfig) -> Running {
     Running {
         addr: server.local_addr().unwrap(),
         shutdown: server.shutdown_token(),
-        metrics: Arc::clone(server.metrics()),
+        metrics: server.metrics().clone(),
         serving: tokio::spawn(
             server.serve(|mut connection: Connection<Packet>| async move {
                 while let Some(received) = connection.recv().await? {
@@ -107,7 +107,7 @@ async fn probe(addr: SocketAddr, rounds: u32) {
 }
 
 /// The most bytes held in and out, sampled every 2 ms until `stop` is cancelled.
-fn sample_peaks(metrics: Arc<Metrics>, stop: CancellationToken) -> JoinHandle<(u64, u64)> {
+fn sample_peaks(metrics: Metrics, stop: CancellationToken) -> JoinHandle<(u64, u64)> {
     tokio::spawn(async move {
         let (mut peak_in, mut peak_out) = (0, 0);
         while !stop.is_cancelled() {
@@ -178,7 +178,7 @@ async fn never_reading_peers_sending_max_size_frames_stay_under_the_budgets_whil
             }
         }));
     }
-    let peaks = sample_peaks(Arc::clone(&server.metrics), stop.clone());
+    let peaks = sample_peaks(server.metrics.clone(), stop.clone());
     tokio::time::sleep(Duration::from_millis(500)).await;
     probe(server.addr, 50).await;
     stop.cancel();
@@ -217,7 +217,7 @@ async fn ping_flood_from_a_peer_that_never_reads_keeps_memory_flat_and_is_closed
     }
     let pings = pings.freeze();
     let stop = CancellationToken::new();
-    let peaks = sample_peaks(Arc::clone(&server.metrics), stop.clone());
+    let peaks = sample_peaks(server.metrics.clone(), stop.clone());
     let mut stream = TcpStream::connect(server.addr).await.unwrap();
     let flood_started = Instant::now();
     while server.metrics.control_flood_closes() == 0 {
@@ -268,7 +268,7 @@ async fn many_peers_filling_large_frames_slowly_hold_the_server_budget_while_a_p
         buf
     };
     let stop = CancellationToken::new();
-    let peaks = sample_peaks(Arc::clone(&server.metrics), stop.clone());
+    let peaks = sample_peaks(server.metrics.clone(), stop.clone());
     let mut slow = Vec::new();
     for _ in 0..peers {
         let mut stream = TcpStream::connect(server.addr).await.unwrap();

@@ -5,8 +5,10 @@
 #![allow(clippy::unwrap_used)]
 
 use serde::{Deserialize, Serialize};
-use wirewright::{
+use wirewright::frame::{
     decode_frame, decode_frame_json, encode_frame, encode_frame_json, encode_frame_json_with,
+};
+use wirewright::{
     Decode, Flags, FrameError, FrameHeader, Limits, Message, PayloadFormat, Protocol, RawFrame,
     HEADER_LEN, TRAILER_LEN,
 };

@@ -3,9 +3,9 @@
 
 #![allow(clippy::unwrap_used)]
 
+use wirewright::frame::{decode_frame, encode_frame};
 use wirewright::{
-    decode_frame, encode_frame, DecodeProtocol, FrameError, FrameHeader, Limits, Message, Protocol,
-    HEADER_LEN, TRAILER_LEN,
+    DecodeProtocol, FrameError, FrameHeader, Limits, Message, Protocol, HEADER_LEN, TRAILER_LEN,
 };
 use wirewright_tests::chat::{Chat, Join, Leave, Presence, Say};
 
@@ -179,8 +179,8 @@ mod generic {
         V: Encode + for<'de> Decode<'de>,
     {
         let mut buf = Vec::new();
-        wirewright::encode_frame(&value, 0, &mut buf).unwrap();
-        let (_, back) = wirewright::decode_frame(&buf).unwrap();
+        wirewright::frame::encode_frame(&value, 0, &mut buf).unwrap();
+        let (_, back) = wirewright::frame::decode_frame(&buf).unwrap();
         back
     }
 }

@@ -3,10 +3,9 @@
 //! a request stays an error, and a client keeps refusing message frames as the wrong kind.
 #![allow(clippy::unwrap_used)]
 
+use wirewright::frame::decode_frame;
 use wirewright::rpc::{Inbound, Reply};
-use wirewright::{
-    decode_frame, Flags, FrameError, FrameHeader, FrameKind, PayloadFormat, RawFrame,
-};
+use wirewright::{Flags, FrameError, FrameHeader, FrameKind, PayloadFormat, RawFrame};
 use wirewright_tests::spec_types::{Get, KvError, Value};
 
 fn json_frame(flags: Flags, message_type: u16, correlation_id: u32) -> Vec<u8> {

@@ -10,9 +10,10 @@ use std::time::Duration;
 
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
+use wirewright::frame::encode_frame;
 use wirewright::rpc::{RpcClient, RpcClientConfig, RpcServer, RpcServerConfig};
 use wirewright::transport::{Server, ServerConfig};
-use wirewright::{encode_frame, Message, Protocol};
+use wirewright::{Message, Protocol};
 use wirewright_tests::live_bytes::{self, LiveBytes};
 
 #[global_allocator]

@@ -150,7 +150,8 @@ wire_struct!(FromMacro { a: u8, b: String });
 #[test]
 fn types_derived_under_shadowed_names_round_trip() {
     use shadowed::{AllSkipped, Event, Feed, Generic, Lonely, Note, Ping, Single};
-    use wirewright::{decode_frame, encode_frame, FrameHeader};
+    use wirewright::frame::{decode_frame, encode_frame};
+    use wirewright::FrameHeader;
     use wirewright::{Decode, Encode};
 
     let note = Note {

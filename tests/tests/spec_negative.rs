@@ -7,9 +7,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use tokio_util::codec::Decoder;
 use wirewright::bytes::{Bytes, BytesMut};
+use wirewright::frame::decode_frame;
 use wirewright::rpc::Inbound;
 use wirewright::transport::{CodecError, ControlError, FrameCodec};
-use wirewright::{decode_frame, Decode, DecodeError, DecodeErrorKind, FrameError, HEADER_LEN};
+use wirewright::{Decode, DecodeError, DecodeErrorKind, FrameError, HEADER_LEN};
 use wirewright_tests::spec::{negatives, spec_text, Negative};
 use wirewright_tests::spec_types::{Join, Shape, Tree};
 
@@ -207,7 +208,7 @@ fn with_correlation_id(frame: &[u8], id: u32) -> Vec<u8> {
     let mut frame = frame.to_vec();
     frame[8..12].copy_from_slice(&id.to_le_bytes());
     let body = frame.len() - 4;
-    let crc = wirewright::frame_crc(&frame[..body]);
+    let crc = wirewright::frame::frame_crc(&frame[..body]);
     frame[body..].copy_from_slice(&crc.to_le_bytes());
     frame
 }

@@ -11,12 +11,12 @@ use std::fmt::Debug;
 use serde::{Deserialize, Serialize};
 use tokio_util::codec::Decoder;
 use wirewright::bytes::{Bytes, BytesMut};
+use wirewright::frame::{decode_frame, decode_frame_json, encode_frame, encode_frame_json};
 use wirewright::rpc::{Inbound, Reply};
 use wirewright::transport::{Control, FrameCodec, Incoming};
 use wirewright::{
-    decode_frame, decode_frame_json, encode_frame, encode_frame_json, Decode, DecodeProtocol,
-    DeserializeMessage, Encode, Fixed, Flags, FrameError, FrameHeader, FrameKind, Limits, Message,
-    RawFrame, SerializeMessage,
+    Decode, DecodeProtocol, DeserializeMessage, Encode, Fixed, Flags, FrameError, FrameHeader,
+    FrameKind, Limits, Message, RawFrame, SerializeMessage,
 };
 use wirewright_tests::conformance::{control_from_notation, failure_from_notation, FrameValue};
 use wirewright_tests::from_notation::FromNotation;
@@ -562,7 +562,7 @@ fn control_kinds_in_the_spec_are_the_transport_constants() {
 
 #[test]
 fn spec_crc_check_value_matches_crc32fast() {
-    assert_eq!(wirewright::frame_crc(b"123456789"), 0xCBF4_3926);
+    assert_eq!(wirewright::frame::frame_crc(b"123456789"), 0xCBF4_3926);
     assert!(spec_text().contains("0xCBF43926"));
 }
 

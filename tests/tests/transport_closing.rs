@@ -4,7 +4,6 @@
 #![allow(clippy::unwrap_used)]
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -22,7 +21,7 @@ use wirewright_tests::transport_types::Packet;
 struct Running {
     addr: SocketAddr,
     shutdown: CancellationToken,
-    metrics: Arc<Metrics>,
+    metrics: Metrics,
     serving: JoinHandle<std::io::Result<()>>,
 }
 
@@ -32,7 +31,7 @@ async fn start_echo(config: ServerConfig, slow: Duration) -> Running {
     Running {
         addr: server.local_addr().unwrap(),
         shutdown: server.shutdown_token(),
-        metrics: Arc::clone(server.metrics()),
+        metrics: server.metrics().clone(),
         serving: tokio::spawn(
             server.serve(move |mut connection: Connection<Packet>| async move {
                 while let Some(received) = connection.recv().await? {

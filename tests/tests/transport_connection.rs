@@ -87,7 +87,7 @@ async fn peer_sending_half_a_frame_is_closed_after_the_idle_timeout() {
     let (mut connection, mut peer) = pair(&config);
     // Slowloris: a valid header and a few payload bytes, then nothing.
     let mut frame = Vec::new();
-    wirewright::encode_frame(&Packet::numbered(1, 1), 0, &mut frame).unwrap();
+    wirewright::frame::encode_frame(&Packet::numbered(1, 1), 0, &mut frame).unwrap();
     peer.get_mut().write_all(&frame[..20]).await.unwrap();
     let start = Instant::now();
     let err = connection.recv().await.unwrap_err();
@@ -106,7 +106,7 @@ async fn length_field_flipped_upward_stalls_no_longer_than_the_idle_timeout() {
     // A whole frame whose length field lost a bit upward (bit 20 of the length: +1 MiB,
     // still under the 8 MiB limit): the receiver waits for bytes that never come.
     let mut frame = Vec::new();
-    wirewright::encode_frame(&Packet::numbered(1, 1), 0, &mut frame).unwrap();
+    wirewright::frame::encode_frame(&Packet::numbered(1, 1), 0, &mut frame).unwrap();
     frame[14] ^= 0x10;
     peer.get_mut().write_all(&frame).await.unwrap();
     let start = Instant::now();

@@ -6,12 +6,11 @@
 use futures_util::{SinkExt, StreamExt};
 use tokio_util::codec::{Decoder, Encoder, Framed};
 use wirewright::bytes::BytesMut;
+use wirewright::frame::{decode_frame_json, encode_frame_json};
 use wirewright::transport::{
     CodecError, Control, Correlated, FrameCodec, Incoming, JsonCodec, Outgoing,
 };
-use wirewright::{
-    decode_frame_json, encode_frame_json, Flags, FrameError, FrameHeader, PayloadFormat, Protocol,
-};
+use wirewright::{Flags, FrameError, FrameHeader, PayloadFormat, Protocol};
 use wirewright_tests::chat::{Join, Leave, Presence};
 
 /// The chat messages that own their text (`Say` borrows, and a codec's items cannot

@@ -3,7 +3,6 @@
 #![allow(clippy::unwrap_used)]
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -22,7 +21,7 @@ use wirewright_tests::transport_types::Packet;
 struct Running {
     addr: SocketAddr,
     shutdown: CancellationToken,
-    metrics: Arc<Metrics>,
+    metrics: Metrics,
     serving: JoinHandle<std::io::Result<()>>,
 }
 
@@ -32,7 +31,7 @@ async fn start_echo(config: ServerConfig, release: CancellationToken) -> Running
     let running = Running {
         addr: server.local_addr().unwrap(),
         shutdown: server.shutdown_token(),
-        metrics: Arc::clone(server.metrics()),
+        metrics: server.metrics().clone(),
         serving: tokio::spawn(server.serve(move |mut connection: Connection<Packet>| {
             let release = release.clone();
             async move {
@@ -313,7 +312,7 @@ async fn misbehaving_peers_are_closed_with_their_error_and_others_finish() {
     });
 
     let mut bad_crc = BytesMut::new();
-    wirewright::encode_frame(&Packet::numbered(1, 1), 0, &mut bad_crc).unwrap();
+    wirewright::frame::encode_frame(&Packet::numbered(1, 1), 0, &mut bad_crc).unwrap();
     let last = bad_crc.len() - 1;
     bad_crc[last] ^= 0xff;
     let claims_4_gib = b"WWRT\x01\x00\x14\x00\x00\x00\x00\x00\xff\xff\xff\xff";

@@ -74,7 +74,7 @@ fn serve_child() -> Result<()> {
             .with_max_connections(65_536)
             .with_backlog(4096);
         let server = Server::bind("127.0.0.1:0", config).await?;
-        let metrics = Arc::clone(server.metrics());
+        let metrics = server.metrics().clone();
         let shutdown = server.shutdown_token();
         println!("listening {}", server.local_addr()?);
         std::io::stdout().flush()?;

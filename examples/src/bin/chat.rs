@@ -11,7 +11,6 @@
 //! unanswered) and the server shuts down gracefully on Ctrl-C or SIGTERM.
 
 use std::error::Error;
-use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -90,7 +89,7 @@ async fn demo() -> Result<()> {
     let server = start_server("127.0.0.1:0").await?;
     let addr = server.local_addr()?.to_string();
     let shutdown = server.shutdown_token();
-    let metrics = Arc::clone(server.metrics());
+    let metrics = server.metrics().clone();
     let room = Room::new();
     let serving =
         tokio::spawn(server.serve(move |connection| Room::serve(room.clone(), connection)));

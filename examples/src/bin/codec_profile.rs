@@ -15,7 +15,8 @@
 
 use std::hint::black_box;
 
-use wirewright::{decode_frame, encode_frame, DecodeProtocol, FrameHeader, Protocol};
+use wirewright::frame::{decode_frame, encode_frame};
+use wirewright::{DecodeProtocol, FrameHeader, Protocol};
 use wirewright_examples::datasets::{blob, chat, ids, labels, log, telemetry};
 use wirewright_examples::peers::{
     Bincode, Bitcode, Borrowing, Codec, Json, Postcard, Wincode, Wirewright,

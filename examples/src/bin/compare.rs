@@ -10,7 +10,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use wirewright::compare::{compare, end_to_end, Budget, Report, Workload};
+use wirewright_compare::{compare, end_to_end, Budget, Report, Workload};
 use wirewright_examples::datasets::{blob, chat, log, telemetry};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -49,7 +49,7 @@ async fn demo() -> Result<()> {
     let server = Server::bind("127.0.0.1:0", ServerConfig::new()).await?;
     let addr = server.local_addr()?;
     let shutdown = server.shutdown_token();
-    let metrics = std::sync::Arc::clone(server.metrics());
+    let metrics = server.metrics().clone();
     let serving = tokio::spawn(server.serve(echo));
     println!("echo server listening on {addr}");
 
@@ -84,7 +84,7 @@ async fn server(addr: &str) -> Result<()> {
         server.local_addr()?
     );
     cancel_on_signal(server.shutdown_token());
-    let metrics = std::sync::Arc::clone(server.metrics());
+    let metrics = server.metrics().clone();
     server.serve(echo).await?;
     println!("stopped; {:?}", metrics.snapshot());
     Ok(())

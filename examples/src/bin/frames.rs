@@ -2,7 +2,8 @@
 //!
 //! Run: `cargo run -p wirewright-examples --bin frames`
 
-use wirewright::{decode_frame, encode_frame, Flags, FrameHeader, Message, RawFrame};
+use wirewright::frame::{decode_frame, encode_frame};
+use wirewright::{Flags, FrameHeader, Message, RawFrame};
 use wirewright_examples::annotate::annotate;
 
 /// A chat message, as SPEC.md §9.4 defines it.

@@ -21,7 +21,6 @@
 
 use std::error::Error;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
@@ -140,13 +139,13 @@ async fn start(
 ) -> Result<(
     SocketAddr,
     CancellationToken,
-    Arc<Metrics>,
+    Metrics,
     tokio::task::JoinHandle<std::io::Result<()>>,
 )> {
     let server = Server::bind(addr, ServerConfig::new()).await?;
     let local = server.local_addr()?;
     let shutdown = server.shutdown_token();
-    let metrics = Arc::clone(server.metrics());
+    let metrics = server.metrics().clone();
     let store = Store::new();
     let rpc = RpcServer::new(RpcServerConfig::new(), move |request: KvRequest| {
         let store = store.clone();

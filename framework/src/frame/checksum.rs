@@ -7,7 +7,7 @@ use super::FrameError;
 /// `0xFFFFFFFF`) of `bytes`, as a frame's trailer carries it over its header and payload.
 ///
 /// ```
-/// assert_eq!(wirewright::frame_crc(b"123456789"), 0xCBF4_3926);
+/// assert_eq!(wirewright::frame::frame_crc(b"123456789"), 0xCBF4_3926);
 /// ```
 #[inline]
 pub fn frame_crc(bytes: &[u8]) -> u32 {

@@ -1,7 +1,7 @@
 //! The frame error: everything that can be wrong with a frame, before and after its payload.
 
 use super::header::{HEADER_LEN, MAGIC};
-use super::{FrameKind, PayloadFormat};
+use super::{FrameHeader, FrameKind, PayloadFormat};
 use crate::DecodeError;
 
 /// A frame could not be read (or, for [`FrameTooLarge`](Self::FrameTooLarge), written).
@@ -167,6 +167,27 @@ impl FrameError {
             #[cfg(feature = "json")]
             FrameError::Json { .. } => false,
             _ => true,
+        }
+    }
+
+    /// [`FrameError::UnexpectedKind`] for the frame with `header`, which is not of the
+    /// `expected` kind: for [`DecodeProtocol`](crate::DecodeProtocol) impls that take
+    /// frames of some kinds only (as `rpc::Reply` takes responses and errors).
+    ///
+    /// ```
+    /// use wirewright::{Flags, FrameError, FrameHeader, FrameKind};
+    /// let header = FrameHeader { flags: Flags::RESPONSE, message_type: 7, correlation_id: 3, payload_len: 0 };
+    /// let err = FrameError::unexpected_kind(&header, FrameKind::Message);
+    /// assert!(matches!(err, FrameError::UnexpectedKind { found: FrameKind::Response, correlation_id: 3, .. }));
+    /// assert!(err.is_connection_error());
+    /// ```
+    #[cold]
+    pub fn unexpected_kind(header: &FrameHeader, expected: FrameKind) -> Self {
+        FrameError::UnexpectedKind {
+            found: header.flags.kind(),
+            expected,
+            message_type: header.message_type,
+            correlation_id: header.correlation_id,
         }
     }
 }

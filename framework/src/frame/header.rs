@@ -14,6 +14,14 @@ pub const HEADER_LEN: usize = 16;
 /// Bytes in a frame trailer (the CRC-32).
 pub const TRAILER_LEN: usize = 4;
 
+/// Where each header field starts (SPEC.md §3.1); the magic starts at 0.
+const VERSION_OFFSET: usize = 4;
+const FLAGS_OFFSET: usize = 5;
+const MESSAGE_TYPE_OFFSET: usize = 6;
+const CORRELATION_ID_OFFSET: usize = 8;
+/// Where the payload length (`u32` LE) starts: the frame writer patches it there.
+pub(crate) const PAYLOAD_LEN_OFFSET: usize = 12;
+
 /// The fields of a frame header.
 ///
 /// ```text
@@ -155,12 +163,14 @@ impl FrameHeader {
     /// ```
     pub fn to_bytes(&self) -> [u8; HEADER_LEN] {
         let mut bytes = [0u8; HEADER_LEN];
-        bytes[..4].copy_from_slice(&MAGIC);
-        bytes[4] = VERSION;
-        bytes[5] = self.flags.bits();
-        bytes[6..8].copy_from_slice(&self.message_type.to_le_bytes());
-        bytes[8..12].copy_from_slice(&self.correlation_id.to_le_bytes());
-        bytes[12..16].copy_from_slice(&self.payload_len.to_le_bytes());
+        bytes[..VERSION_OFFSET].copy_from_slice(&MAGIC);
+        bytes[VERSION_OFFSET] = VERSION;
+        bytes[FLAGS_OFFSET] = self.flags.bits();
+        bytes[MESSAGE_TYPE_OFFSET..CORRELATION_ID_OFFSET]
+            .copy_from_slice(&self.message_type.to_le_bytes());
+        bytes[CORRELATION_ID_OFFSET..PAYLOAD_LEN_OFFSET]
+            .copy_from_slice(&self.correlation_id.to_le_bytes());
+        bytes[PAYLOAD_LEN_OFFSET..HEADER_LEN].copy_from_slice(&self.payload_len.to_le_bytes());
         bytes
     }
 

@@ -3,9 +3,8 @@
 
 use bytes::BufMut;
 
-use super::header::{HEADER_LEN, TRAILER_LEN};
 use super::{
-    frame_crc, Flags, FrameBuf, FrameError, FrameHeader, FrameKind, PayloadFormat, RawFrame,
+    Flags, FrameBuf, FrameError, FrameHeader, FrameKind, FrameWriter, PayloadFormat, RawFrame,
 };
 use crate::{DeserializeMessage, Limits, SerializeMessage};
 
@@ -24,7 +23,8 @@ use crate::{DeserializeMessage, Limits, SerializeMessage};
 ///
 /// ```
 /// use serde::{Deserialize, Serialize};
-/// use wirewright::{decode_frame_json, encode_frame_json, Flags, FrameHeader, Message};
+/// use wirewright::frame::{decode_frame_json, encode_frame_json};
+/// use wirewright::{Flags, FrameHeader, Message};
 ///
 /// #[derive(Message, Serialize, Deserialize, Debug, PartialEq)]
 /// #[wire(id = 1)]
@@ -57,7 +57,8 @@ where
 /// As [`encode_frame_json`], against `limits.max_frame_len()`.
 ///
 /// ```
-/// use wirewright::{encode_frame_json_with, FrameError, Limits};
+/// use wirewright::frame::encode_frame_json_with;
+/// use wirewright::{FrameError, Limits};
 /// # #[derive(wirewright::Message, serde::Serialize)]
 /// # #[wire(id = 1)]
 /// # struct Say { text: String }
@@ -86,40 +87,35 @@ where
             expected: PayloadFormat::Binary,
         });
     }
-    let start = buf.as_ref().len();
-    // The length is unknown until the text is written: write a header with a zero
-    // length, then patch it.
-    FrameHeader {
+    // The length is unknown until the text is written: the header says 0 until
+    // `finish` records it.
+    let header = FrameHeader {
         flags,
         message_type,
         correlation_id,
         payload_len: 0,
-    }
-    .write(buf);
+    };
+    let mut frame = FrameWriter::begin(buf, header);
     let written = {
-        let mut serializer = serde_json::Serializer::new((&mut *buf).writer());
+        let mut serializer = serde_json::Serializer::new(frame.payload().writer());
         message.serialize_message(&mut serializer)
     };
     if let Err(source) = written {
-        buf.truncate(start);
+        frame.abandon();
         return Err(FrameError::Json {
             message_type,
             source,
         });
     }
-    let payload_len = buf.as_ref().len() - start - HEADER_LEN;
+    let payload_len = frame.payload_len();
     if payload_len > limits.max_frame_len() as usize {
-        buf.truncate(start);
+        frame.abandon();
         return Err(FrameError::FrameTooLarge {
             declared: payload_len as u64,
             max: limits.max_frame_len(),
         });
     }
-    buf.as_mut()[start + 12..start + HEADER_LEN]
-        .copy_from_slice(&(payload_len as u32).to_le_bytes());
-    let crc = frame_crc(&buf.as_ref()[start..]);
-    buf.put_u32_le(crc);
-    Ok(HEADER_LEN + payload_len + TRAILER_LEN)
+    Ok(frame.finish())
 }
 
 /// Decodes `frame`, which must hold exactly one complete JSON frame, into its header and
@@ -134,7 +130,8 @@ where
 /// or [`FrameError::Json`] (text that is not the message's JSON, or trailing text).
 ///
 /// ```
-/// use wirewright::{decode_frame_json, encode_frame, FrameError, PayloadFormat};
+/// use wirewright::frame::{decode_frame_json, encode_frame};
+/// use wirewright::{FrameError, PayloadFormat};
 /// # #[derive(wirewright::Message, serde::Deserialize, Debug)]
 /// # #[wire(id = 3)]
 /// # struct Ping { seq: u32 }
@@ -160,7 +157,8 @@ pub fn decode_frame_json<'de, P: DeserializeMessage<'de>>(
 /// As [`decode_frame_json`].
 ///
 /// ```
-/// use wirewright::{decode_frame_json_with, Flags, FrameError, Limits, RawFrame};
+/// use wirewright::frame::decode_frame_json_with;
+/// use wirewright::{Flags, FrameError, Limits, RawFrame};
 /// # #[derive(wirewright::Message, serde::Deserialize, Debug)]
 /// # #[wire(id = 3)]
 /// # struct Ping { seq: u32 }
@@ -188,7 +186,7 @@ pub(crate) fn decode_json_payload<'de, P: DeserializeMessage<'de>>(
 ) -> Result<P, FrameError> {
     super::typed::check_message_frame(header, PayloadFormat::Json)?;
     if header.flags.kind() != FrameKind::Message {
-        return Err(crate::message::unexpected_kind(header, FrameKind::Message));
+        return Err(FrameError::unexpected_kind(header, FrameKind::Message));
     }
     let message_type = header.message_type;
     if !P::accepts(message_type) {

@@ -1,4 +1,8 @@
-//! Frames: the 16-byte header, the payload, the CRC-32 trailer (SPEC.md §3).
+//! Frames: the 16-byte header, the payload, the CRC-32 trailer (SPEC.md §3), and the
+//! traits that name what a frame carries ([`Message`], [`Protocol`], [`DecodeProtocol`]).
+//! The layer above the codec: it imports [`Encode`](crate::Encode),
+//! [`Decode`](crate::Decode), [`Reader`](crate::Reader) and [`Limits`](crate::Limits), and
+//! nothing from the transport or rpc.
 //!
 //! ```text
 //!  0       4   5   6       8               12              16
@@ -16,8 +20,12 @@ mod flags;
 mod header;
 #[cfg(feature = "json")]
 mod json;
+#[cfg(feature = "json")]
+pub mod json_message;
+pub(crate) mod message;
 mod raw;
 mod typed;
+mod writer;
 
 pub use buffer::FrameBuf;
 #[cfg(feature = "transport")]
@@ -32,8 +40,15 @@ pub(crate) use json::decode_json_payload;
 pub use json::{
     decode_frame_json, decode_frame_json_with, encode_frame_json, encode_frame_json_with,
 };
+#[cfg(feature = "json")]
+pub use json_message::{DeserializeMessage, SerializeMessage};
+pub use message::{DecodeProtocol, Message, Protocol};
 pub use raw::RawFrame;
-pub(crate) use typed::{check_message_frame, check_message_frame_for, decode_payload};
+pub(crate) use typed::check_message_frame;
+#[cfg(feature = "transport")]
+pub(crate) use typed::{check_message_frame_for, decode_payload};
 pub use typed::{
-    decode_frame, decode_frame_bytes, decode_frame_with, encode_frame, encode_frame_with,
+    decode_frame, decode_frame_bytes, decode_frame_bytes_with, decode_frame_with, encode_frame,
+    encode_frame_with,
 };
+pub(crate) use writer::FrameWriter;

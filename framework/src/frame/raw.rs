@@ -1,8 +1,8 @@
 //! Frames with their payload as bytes: checked framing without payload decoding.
 
 use super::checksum::check_trailer;
-use super::header::{HEADER_LEN, TRAILER_LEN};
-use super::{frame_crc, Flags, FrameBuf, FrameError, FrameHeader};
+use super::header::HEADER_LEN;
+use super::{Flags, FrameBuf, FrameError, FrameHeader, FrameWriter};
 use crate::Limits;
 
 /// A frame whose framing (magic, version, flags, length limit, CRC, exact length) has been
@@ -91,18 +91,14 @@ impl<'a> RawFrame<'a> {
             declared: payload.len() as u64,
             max: u32::MAX,
         })?;
-        let start = buf.as_ref().len();
-        buf.reserve(HEADER_LEN + payload.len() + TRAILER_LEN);
-        FrameHeader {
+        let header = FrameHeader {
             flags,
             message_type,
             correlation_id,
             payload_len,
-        }
-        .write(buf);
-        buf.put_slice(payload);
-        let crc = frame_crc(&buf.as_ref()[start..]);
-        buf.put_u32_le(crc);
-        Ok(HEADER_LEN + payload.len() + TRAILER_LEN)
+        };
+        let mut frame = FrameWriter::begin(buf, header);
+        frame.payload().put_slice(payload);
+        Ok(frame.finish())
     }
 }

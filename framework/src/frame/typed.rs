@@ -2,8 +2,8 @@
 
 use bytes::Bytes;
 
-use super::header::{HEADER_LEN, TRAILER_LEN};
-use super::{frame_crc, Flags, FrameBuf, FrameError, FrameHeader, PayloadFormat, RawFrame};
+use super::header::HEADER_LEN;
+use super::{Flags, FrameBuf, FrameError, FrameHeader, FrameWriter, PayloadFormat, RawFrame};
 use crate::{DecodeProtocol, Limits, Protocol, Reader};
 
 /// Appends `message` as a complete binary frame to `buf` (header, payload, CRC-32) and
@@ -15,7 +15,8 @@ use crate::{DecodeProtocol, Limits, Protocol, Reader};
 /// [`Limits::max_frame_len`] (8 MiB); nothing is written. See [`encode_frame_with`].
 ///
 /// ```
-/// use wirewright::{decode_frame, encode_frame, FrameHeader};
+/// use wirewright::frame::{decode_frame, encode_frame};
+/// use wirewright::FrameHeader;
 /// # use bytes::BufMut;
 /// # #[derive(Debug, PartialEq)] struct Ping(u8);
 /// # impl wirewright::Encode for Ping {
@@ -52,7 +53,8 @@ where
 /// [`FrameError::FrameTooLarge`] when the payload exceeds `limits.max_frame_len()`.
 ///
 /// ```
-/// use wirewright::{encode_frame_with, FrameError, Limits};
+/// use wirewright::frame::encode_frame_with;
+/// use wirewright::{FrameError, Limits};
 /// let mut buf = Vec::new();
 /// let small = Limits::new().with_max_frame_len(4);
 /// # use bytes::BufMut;
@@ -83,34 +85,27 @@ where
             max: limits.max_frame_len(),
         });
     }
-    let start = buf.as_ref().len();
-    buf.reserve(HEADER_LEN + payload_len + TRAILER_LEN);
     let flags = message.frame_flags();
     debug_assert!(
         Flags::from_bits(flags.bits()).is_some(),
         "Protocol::frame_flags() returned an invalid combination: {flags:?}"
     );
-    FrameHeader {
+    let header = FrameHeader {
         flags,
         message_type: message.message_type(),
         correlation_id,
         payload_len: payload_len as u32,
-    }
-    .write(buf);
-    message.encode_raw(buf);
-    let written = buf.as_ref().len() - start - HEADER_LEN;
+    };
+    let mut frame = FrameWriter::begin(buf, header);
+    message.encode_raw(frame.payload());
+    // A hand-written `Encode` whose `encoded_len` is wrong: `finish` keeps the frame
+    // self-consistent by recording what was actually written.
     debug_assert_eq!(
-        written, payload_len,
+        frame.payload_len(),
+        payload_len,
         "Encode::encoded_len() disagrees with what encode_raw() wrote"
     );
-    if written != payload_len {
-        // A hand-written `Encode` whose `encoded_len` is wrong: keep the frame
-        // self-consistent by recording what was actually written.
-        buf.as_mut()[start + 12..start + 16].copy_from_slice(&(written as u32).to_le_bytes());
-    }
-    let crc = frame_crc(&buf.as_ref()[start..]);
-    buf.put_u32_le(crc);
-    Ok(HEADER_LEN + written + TRAILER_LEN)
+    Ok(frame.finish())
 }
 
 /// Decodes `frame`, which must hold exactly one complete binary frame, into its header
@@ -126,7 +121,8 @@ where
 /// [`FrameError::Payload`].
 ///
 /// ```
-/// use wirewright::{decode_frame, FrameError, FrameHeader};
+/// use wirewright::frame::decode_frame;
+/// use wirewright::{FrameError, FrameHeader};
 /// # #[derive(Debug)] struct Ping;
 /// # impl wirewright::Encode for Ping {
 /// #     fn encoded_len(&self) -> usize { 0 }
@@ -152,7 +148,8 @@ pub fn decode_frame<'de, P: DecodeProtocol<'de>>(
 /// As [`decode_frame`].
 ///
 /// ```
-/// use wirewright::{decode_frame_with, FrameError, Limits};
+/// use wirewright::frame::decode_frame_with;
+/// use wirewright::{FrameError, Limits};
 /// let header = b"WWRT\x01\x00\x01\x00\x00\x00\x00\x00\x00\x10\x00\x00"; // 4 KiB payload
 /// let limits = Limits::new().with_max_frame_len(1024);
 /// # #[derive(Debug)] struct Ping;
@@ -181,15 +178,16 @@ pub fn decode_frame_with<'de, P: DecodeProtocol<'de>>(
     Ok((raw.header, message))
 }
 
-/// Decodes a frame held in [`Bytes`]: `Bytes` fields of the message share the frame's
-/// memory instead of copying.
+/// Decodes a frame held in [`Bytes`], with the default [`Limits`]: `Bytes` fields of the
+/// message share the frame's memory instead of copying.
 ///
 /// # Errors
 /// As [`decode_frame`].
 ///
 /// ```
 /// use bytes::Bytes;
-/// use wirewright::{decode_frame_bytes, encode_frame, FrameHeader};
+/// use wirewright::frame::{decode_frame_bytes, encode_frame};
+/// use wirewright::FrameHeader;
 /// # impl wirewright::Message for Blob { const ID: u16 = 5; const NAME: &'static str = "Blob"; }
 /// # #[derive(Debug)] struct Blob(Bytes);
 /// # impl wirewright::Encode for Blob {
@@ -205,11 +203,25 @@ pub fn decode_frame_with<'de, P: DecodeProtocol<'de>>(
 /// let mut buf = Vec::new();
 /// encode_frame(&Blob(Bytes::from_static(b"payload")), 0, &mut buf)?;
 /// let frame = Bytes::from(buf);
-/// let (_, blob): (FrameHeader, Blob) = decode_frame_bytes(&frame, &Default::default())?;
+/// let (_, blob): (FrameHeader, Blob) = decode_frame_bytes(&frame)?;
 /// assert_eq!(blob.0.as_ptr(), frame[17..].as_ptr()); // shares the frame's memory
 /// # Ok::<(), wirewright::FrameError>(())
 /// ```
-pub fn decode_frame_bytes<P>(frame: &Bytes, limits: &Limits) -> Result<(FrameHeader, P), FrameError>
+pub fn decode_frame_bytes<P>(frame: &Bytes) -> Result<(FrameHeader, P), FrameError>
+where
+    P: for<'de> DecodeProtocol<'de>,
+{
+    decode_frame_bytes_with(frame, &Limits::default())
+}
+
+/// [`decode_frame_bytes`] with the given limits.
+///
+/// # Errors
+/// As [`decode_frame`].
+pub fn decode_frame_bytes_with<P>(
+    frame: &Bytes,
+    limits: &Limits,
+) -> Result<(FrameHeader, P), FrameError>
 where
     P: for<'de> DecodeProtocol<'de>,
 {

@@ -82,7 +82,7 @@ type SharedSession<Req, Resp, E> = Arc<Session<Req, Resp, E>>;
 struct Inner<Req, Resp, E> {
     config: RpcClientConfig,
     transport: Client,
-    metrics: Arc<Metrics>,
+    metrics: Metrics,
     /// Where to reconnect; `None` for a client over a given stream.
     addrs: Option<Vec<SocketAddr>>,
     session: Mutex<Option<SharedSession<Req, Resp, E>>>,
@@ -140,7 +140,7 @@ where
             .collect();
         let transport = Client::new(config.client().clone());
         let (connection, driver) = transport.connect_driven(&addrs[..]).await?;
-        let metrics = Arc::clone(transport.metrics());
+        let metrics = transport.metrics().clone();
         Ok(Self::start(
             config,
             transport,
@@ -177,7 +177,7 @@ where
         T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
     {
         let (connection, driver) = Connection::with_driver(io, config.client().connection());
-        let metrics = Arc::clone(connection.metrics());
+        let metrics = connection.metrics().clone();
         let transport = Client::new(config.client().clone());
         Self::start(config, transport, metrics, None, connection, driver)
     }
@@ -185,7 +185,7 @@ where
     fn start(
         config: RpcClientConfig,
         transport: Client,
-        metrics: Arc<Metrics>,
+        metrics: Metrics,
         addrs: Option<Vec<SocketAddr>>,
         connection: Connection<Inbound<Reply<Resp, E>>, Req>,
         driver: crate::transport::ConnectionDriver,
@@ -469,7 +469,7 @@ impl<Req, Resp, E> RpcClient<Req, Resp, E> {
     /// assert_eq!(client.metrics().frames_out(), 0);
     /// # }
     /// ```
-    pub fn metrics(&self) -> &Arc<Metrics> {
+    pub fn metrics(&self) -> &Metrics {
         &self.inner.metrics
     }
 

@@ -144,7 +144,7 @@ impl Failure {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Failure {
             code,
-            message: crate::transport::control::cap_message(message.into(), Self::MAX_MESSAGE_LEN),
+            message: crate::transport::cap_message(message.into(), Self::MAX_MESSAGE_LEN),
         }
     }
 }

@@ -15,7 +15,20 @@ use crate::transport::ClientConfig;
 /// ```
 /// use std::time::Duration;
 /// use wirewright::rpc::RpcClientConfig;
-/// let config = RpcClientConfig::new().with_call_timeout(Duration::from_secs(2)).with_reconnect(false);
+/// use wirewright::transport::{Backoff, ClientConfig};
+///
+/// let defaults = RpcClientConfig::default();
+/// assert_eq!(defaults, RpcClientConfig::new());
+/// assert_eq!(defaults.client(), &ClientConfig::new());
+/// assert_eq!(defaults.call_timeout(), Duration::from_secs(30));
+/// assert!(defaults.reconnect());
+///
+/// let client = ClientConfig::new().with_backoff(Backoff::new().with_max_attempts(3));
+/// let config = RpcClientConfig::new()
+///     .with_client(client)
+///     .with_call_timeout(Duration::from_secs(2))
+///     .with_reconnect(false);
+/// assert_eq!(config.client().backoff().max_attempts(), 3);
 /// assert_eq!(config.call_timeout(), Duration::from_secs(2));
 /// assert!(!config.reconnect());
 /// ```
@@ -28,10 +41,6 @@ pub struct RpcClientConfig {
 
 impl RpcClientConfig {
     /// The defaults in the table above.
-    ///
-    /// ```
-    /// assert!(wirewright::rpc::RpcClientConfig::new().reconnect());
-    /// ```
     pub fn new() -> Self {
         RpcClientConfig {
             client: ClientConfig::new(),
@@ -41,23 +50,11 @@ impl RpcClientConfig {
     }
 
     /// The transport client's settings: connection settings, connect timeout, backoff.
-    ///
-    /// ```
-    /// # use wirewright::rpc::RpcClientConfig;
-    /// assert_eq!(RpcClientConfig::new().client().backoff().max_attempts(), 8);
-    /// ```
     pub fn client(&self) -> &ClientConfig {
         &self.client
     }
 
     /// Sets [`client`](Self::client).
-    ///
-    /// ```
-    /// use wirewright::rpc::RpcClientConfig;
-    /// use wirewright::transport::{Backoff, ClientConfig};
-    /// let client = ClientConfig::new().with_backoff(Backoff::new().with_max_attempts(3));
-    /// assert_eq!(RpcClientConfig::new().with_client(client).client().backoff().max_attempts(), 3);
-    /// ```
     #[must_use]
     pub fn with_client(mut self, client: ClientConfig) -> Self {
         self.client = client;
@@ -66,23 +63,11 @@ impl RpcClientConfig {
 
     /// The deadline of calls that set none with
     /// [`CallOptions::with_timeout`](super::CallOptions::with_timeout).
-    ///
-    /// ```
-    /// # use wirewright::rpc::RpcClientConfig;
-    /// assert_eq!(RpcClientConfig::new().call_timeout().as_secs(), 30);
-    /// ```
     pub fn call_timeout(&self) -> Duration {
         self.call_timeout
     }
 
     /// Sets [`call_timeout`](Self::call_timeout).
-    ///
-    /// ```
-    /// # use std::time::Duration;
-    /// # use wirewright::rpc::RpcClientConfig;
-    /// let config = RpcClientConfig::new().with_call_timeout(Duration::from_millis(500));
-    /// assert_eq!(config.call_timeout(), Duration::from_millis(500));
-    /// ```
     #[must_use]
     pub fn with_call_timeout(mut self, call_timeout: Duration) -> Self {
         self.call_timeout = call_timeout;
@@ -93,21 +78,11 @@ impl RpcClientConfig {
     /// GOODBYE) connects again. An attempt is made at once; after a failed one, calls
     /// fail with [`RpcError::Unavailable`](super::RpcError::Unavailable) until the
     /// backoff's delay has passed, so that a down server is not hammered.
-    ///
-    /// ```
-    /// # use wirewright::rpc::RpcClientConfig;
-    /// assert!(RpcClientConfig::new().reconnect());
-    /// ```
     pub fn reconnect(&self) -> bool {
         self.reconnect
     }
 
     /// Sets [`reconnect`](Self::reconnect).
-    ///
-    /// ```
-    /// # use wirewright::rpc::RpcClientConfig;
-    /// assert!(!RpcClientConfig::new().with_reconnect(false).reconnect());
-    /// ```
     #[must_use]
     pub fn with_reconnect(mut self, reconnect: bool) -> Self {
         self.reconnect = reconnect;
@@ -131,10 +106,22 @@ impl Default for RpcClientConfig {
 ///
 /// ```
 /// use wirewright::rpc::RpcServerConfig;
-/// let config = RpcServerConfig::new().with_max_in_flight(16).with_reply_budget(64 * 1024);
+///
+/// let defaults = RpcServerConfig::default();
+/// assert_eq!(defaults, RpcServerConfig::new());
+/// assert_eq!(defaults.max_in_flight(), 128);
+/// assert!(!defaults.reject_when_busy());
+/// assert_eq!(defaults.reply_budget(), 1 << 20);
+///
+/// let config = RpcServerConfig::new()
+///     .with_max_in_flight(16)
+///     .with_reject_when_busy(true)
+///     .with_reply_budget(64 * 1024);
 /// assert_eq!(config.max_in_flight(), 16);
+/// assert!(config.reject_when_busy());
 /// assert_eq!(config.reply_budget(), 64 * 1024);
-/// assert!(!config.reject_when_busy());
+/// assert_eq!(RpcServerConfig::new().with_max_in_flight(0).max_in_flight(), 1); // at least 1
+/// assert_eq!(RpcServerConfig::new().with_reply_budget(0).reply_budget(), 1); // at least 1
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RpcServerConfig {
@@ -145,10 +132,6 @@ pub struct RpcServerConfig {
 
 impl RpcServerConfig {
     /// The defaults in the table above.
-    ///
-    /// ```
-    /// assert_eq!(wirewright::rpc::RpcServerConfig::new().max_in_flight(), 128);
-    /// ```
     pub fn new() -> Self {
         RpcServerConfig {
             max_in_flight: 128,
@@ -162,21 +145,11 @@ impl RpcServerConfig {
     /// ([`ConnectionConfig::receive_queue`](crate::transport::ConnectionConfig::receive_queue)),
     /// then in the socket buffers, then at the client (TCP flow control). Nothing is
     /// buffered without bound.
-    ///
-    /// ```
-    /// # use wirewright::rpc::RpcServerConfig;
-    /// assert_eq!(RpcServerConfig::new().max_in_flight(), 128);
-    /// ```
     pub fn max_in_flight(&self) -> usize {
         self.max_in_flight
     }
 
     /// Sets [`max_in_flight`](Self::max_in_flight) (at least 1).
-    ///
-    /// ```
-    /// # use wirewright::rpc::RpcServerConfig;
-    /// assert_eq!(RpcServerConfig::new().with_max_in_flight(0).max_in_flight(), 1);
-    /// ```
     #[must_use]
     pub fn with_max_in_flight(mut self, max_in_flight: usize) -> Self {
         self.max_in_flight = max_in_flight.max(1);
@@ -187,21 +160,11 @@ impl RpcServerConfig {
     /// calls run is answered at once with
     /// [`ErrorCode::Overloaded`](super::ErrorCode::Overloaded) (the client may retry it
     /// elsewhere) instead of waiting.
-    ///
-    /// ```
-    /// # use wirewright::rpc::RpcServerConfig;
-    /// assert!(!RpcServerConfig::new().reject_when_busy());
-    /// ```
     pub fn reject_when_busy(&self) -> bool {
         self.reject_when_busy
     }
 
     /// Sets [`reject_when_busy`](Self::reject_when_busy).
-    ///
-    /// ```
-    /// # use wirewright::rpc::RpcServerConfig;
-    /// assert!(RpcServerConfig::new().with_reject_when_busy(true).reject_when_busy());
-    /// ```
     #[must_use]
     pub fn with_reject_when_busy(mut self, reject_when_busy: bool) -> Self {
         self.reject_when_busy = reject_when_busy;
@@ -218,21 +181,11 @@ impl RpcServerConfig {
     /// budget is sent alone (it waits until nothing else is charged), so the bound is the
     /// larger of the budget and one frame
     /// ([`Limits::max_frame_len`](crate::Limits::max_frame_len)).
-    ///
-    /// ```
-    /// # use wirewright::rpc::RpcServerConfig;
-    /// assert_eq!(RpcServerConfig::new().reply_budget(), 1 << 20);
-    /// ```
     pub fn reply_budget(&self) -> usize {
         self.reply_budget
     }
 
     /// Sets [`reply_budget`](Self::reply_budget) (at least 1 byte).
-    ///
-    /// ```
-    /// # use wirewright::rpc::RpcServerConfig;
-    /// assert_eq!(RpcServerConfig::new().with_reply_budget(0).reply_budget(), 1);
-    /// ```
     #[must_use]
     pub fn with_reply_budget(mut self, bytes: usize) -> Self {
         self.reply_budget = bytes.max(1);

@@ -15,7 +15,8 @@ use crate::{DecodeProtocol, FrameError, FrameHeader, FrameKind, Reader};
 ///
 /// ```
 /// use wirewright::rpc::Inbound;
-/// use wirewright::{decode_frame, encode_frame, FrameError, FrameHeader, Message};
+/// use wirewright::frame::{decode_frame, encode_frame};
+/// use wirewright::{FrameError, FrameHeader, Message};
 ///
 /// #[derive(Message, Debug, PartialEq)]
 /// #[wire(id = 1)]
@@ -100,8 +101,9 @@ impl<'de, P: DecodeProtocol<'de>> DecodeProtocol<'de> for Inbound<P> {
     }
 }
 
-/// Runs `decode`; turns a payload that does not decode into
-/// [`Inbound::Undecodable`] after skipping the rest of it. Other errors pass.
+/// Runs `decode`; turns a message error (a payload that does not decode, an unknown
+/// message type) into [`Inbound::Undecodable`] after skipping the rest of the payload.
+/// Connection errors pass.
 fn tolerate<'de, P>(
     payload: &mut Reader<'de>,
     decode: impl FnOnce(&mut Reader<'de>) -> Result<P, FrameError>,
@@ -109,9 +111,10 @@ fn tolerate<'de, P>(
     let error = match decode(payload) {
         // The payload's unknown tail is skipped, as every frame's is (SPEC.md §12.2).
         Ok(value) => return Ok(Inbound::Decoded(value)),
-        Err(error @ (FrameError::UnknownMessageType { .. } | FrameError::Payload { .. })) => error,
-        Err(other) => return Err(other),
+        // A message error (SPEC.md §3.5): the framing was valid, the request answerable.
+        Err(error) if !error.is_connection_error() => error,
+        Err(connection_error) => return Err(connection_error),
     };
-    payload.advance(payload.remaining());
+    payload.read_rest();
     Ok(Inbound::Undecodable { error })
 }

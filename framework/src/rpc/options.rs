@@ -12,6 +12,10 @@ use std::time::Duration;
 /// ```
 /// use std::time::Duration;
 /// use wirewright::rpc::CallOptions;
+/// let defaults = CallOptions::new();
+/// assert_eq!(defaults.timeout(), None); // the client's call_timeout
+/// assert!(!defaults.is_idempotent());
+///
 /// let options = CallOptions::new().with_timeout(Duration::from_millis(100)).idempotent();
 /// assert_eq!(options.timeout(), Some(Duration::from_millis(100)));
 /// assert!(options.is_idempotent());
@@ -24,31 +28,17 @@ pub struct CallOptions {
 
 impl CallOptions {
     /// The defaults in the table above.
-    ///
-    /// ```
-    /// assert!(!wirewright::rpc::CallOptions::new().is_idempotent());
-    /// ```
     pub fn new() -> Self {
         CallOptions::default()
     }
 
     /// The call's own timeout, if it has one.
-    ///
-    /// ```
-    /// assert_eq!(wirewright::rpc::CallOptions::new().timeout(), None);
-    /// ```
     pub fn timeout(&self) -> Option<Duration> {
         self.timeout
     }
 
     /// Gives the call `timeout`: after it, the call fails with
     /// [`RpcError::Timeout`](super::RpcError::Timeout) and a late response is dropped.
-    ///
-    /// ```
-    /// # use std::time::Duration;
-    /// let options = wirewright::rpc::CallOptions::new().with_timeout(Duration::from_secs(1));
-    /// assert_eq!(options.timeout(), Some(Duration::from_secs(1)));
-    /// ```
     #[must_use]
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
@@ -56,10 +46,6 @@ impl CallOptions {
     }
 
     /// Whether the call may be retried.
-    ///
-    /// ```
-    /// assert!(wirewright::rpc::CallOptions::new().idempotent().is_idempotent());
-    /// ```
     pub fn is_idempotent(&self) -> bool {
         self.idempotent
     }
@@ -68,11 +54,6 @@ impl CallOptions {
     /// so the client may send it again, on a new connection if need be, when
     /// [`RpcError::is_retryable`](super::RpcError::is_retryable) says so, until the
     /// deadline or the backoff's attempts run out.
-    ///
-    /// ```
-    /// let options = wirewright::rpc::CallOptions::new().idempotent();
-    /// assert!(options.is_idempotent());
-    /// ```
     #[must_use]
     pub fn idempotent(mut self) -> Self {
         self.idempotent = true;

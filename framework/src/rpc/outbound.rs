@@ -15,7 +15,8 @@ use super::Reply;
 ///
 /// ```
 /// use wirewright::rpc::{Outbound, Reply};
-/// use wirewright::{encode_frame, Message};
+/// use wirewright::frame::encode_frame;
+/// use wirewright::Message;
 ///
 /// #[derive(Message, Debug, PartialEq)]
 /// #[wire(id = 2)]

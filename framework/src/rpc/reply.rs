@@ -3,7 +3,6 @@
 
 use bytes::BufMut;
 
-use crate::message::unexpected_kind;
 use crate::{
     Decode, DecodeProtocol, Encode, Flags, FrameError, FrameHeader, FrameKind, Protocol, Reader,
 };
@@ -22,7 +21,8 @@ use super::{ErrorCode, Failure};
 ///
 /// ```
 /// use wirewright::rpc::{ErrorCode, Failure, Reply};
-/// use wirewright::{decode_frame, encode_frame, FrameHeader, Message};
+/// use wirewright::frame::{decode_frame, encode_frame};
+/// use wirewright::{FrameHeader, Message};
 ///
 /// #[derive(Message, Debug, PartialEq)]
 /// #[wire(id = 2)]
@@ -156,7 +156,7 @@ where
                 }))
             }
             FrameKind::Message | FrameKind::Control => {
-                Err(unexpected_kind(header, FrameKind::Response))
+                Err(FrameError::unexpected_kind(header, FrameKind::Response))
             }
         }
     }
@@ -167,7 +167,7 @@ where
         match header.flags.kind() {
             FrameKind::Response | FrameKind::Error => Err(error),
             FrameKind::Message | FrameKind::Control => {
-                Err(unexpected_kind(header, FrameKind::Response))
+                Err(FrameError::unexpected_kind(header, FrameKind::Response))
             }
         }
     }

@@ -19,9 +19,18 @@ use std::time::Duration;
 /// use std::time::Duration;
 /// use wirewright::transport::Backoff;
 ///
+/// let defaults = Backoff::default();
+/// assert_eq!(defaults, Backoff::new());
+/// assert_eq!(defaults.initial_delay(), Duration::from_millis(50));
+/// assert_eq!(defaults.max_delay(), Duration::from_secs(5));
+/// assert_eq!(defaults.max_attempts(), 8);
+///
 /// let backoff = Backoff::new()
 ///     .with_initial_delay(Duration::from_millis(100))
-///     .with_max_delay(Duration::from_secs(1));
+///     .with_max_delay(Duration::from_secs(1))
+///     .with_max_attempts(3);
+/// assert_eq!(backoff.max_attempts(), 3);
+/// assert_eq!(Backoff::new().with_max_attempts(0).max_attempts(), 1); // at least 1
 /// assert_eq!(backoff.ceiling(0), Duration::from_millis(100));
 /// assert_eq!(backoff.ceiling(2), Duration::from_millis(400));
 /// assert_eq!(backoff.ceiling(10), Duration::from_secs(1)); // capped
@@ -36,10 +45,6 @@ pub struct Backoff {
 
 impl Backoff {
     /// The defaults in the table above.
-    ///
-    /// ```
-    /// assert_eq!(wirewright::transport::Backoff::new().max_attempts(), 8);
-    /// ```
     pub fn new() -> Self {
         Backoff {
             initial_delay: Duration::from_millis(50),
@@ -49,21 +54,11 @@ impl Backoff {
     }
 
     /// The ceiling of the first retry's delay.
-    ///
-    /// ```
-    /// assert_eq!(wirewright::transport::Backoff::new().initial_delay().as_millis(), 50);
-    /// ```
     pub fn initial_delay(&self) -> Duration {
         self.initial_delay
     }
 
     /// Sets [`initial_delay`](Self::initial_delay).
-    ///
-    /// ```
-    /// # use std::time::Duration;
-    /// let backoff = wirewright::transport::Backoff::new().with_initial_delay(Duration::from_millis(10));
-    /// assert_eq!(backoff.ceiling(0), Duration::from_millis(10));
-    /// ```
     #[must_use]
     pub fn with_initial_delay(mut self, initial_delay: Duration) -> Self {
         self.initial_delay = initial_delay;
@@ -71,21 +66,11 @@ impl Backoff {
     }
 
     /// The cap on every delay.
-    ///
-    /// ```
-    /// assert_eq!(wirewright::transport::Backoff::new().max_delay().as_secs(), 5);
-    /// ```
     pub fn max_delay(&self) -> Duration {
         self.max_delay
     }
 
     /// Sets [`max_delay`](Self::max_delay).
-    ///
-    /// ```
-    /// # use std::time::Duration;
-    /// let backoff = wirewright::transport::Backoff::new().with_max_delay(Duration::from_millis(60));
-    /// assert_eq!(backoff.ceiling(5), Duration::from_millis(60));
-    /// ```
     #[must_use]
     pub fn with_max_delay(mut self, max_delay: Duration) -> Self {
         self.max_delay = max_delay;
@@ -93,20 +78,11 @@ impl Backoff {
     }
 
     /// How many connection attempts to make in all, the first one included.
-    ///
-    /// ```
-    /// assert_eq!(wirewright::transport::Backoff::new().max_attempts(), 8);
-    /// ```
     pub fn max_attempts(&self) -> u32 {
         self.max_attempts
     }
 
     /// Sets [`max_attempts`](Self::max_attempts) (at least 1).
-    ///
-    /// ```
-    /// let backoff = wirewright::transport::Backoff::new().with_max_attempts(0);
-    /// assert_eq!(backoff.max_attempts(), 1);
-    /// ```
     #[must_use]
     pub fn with_max_attempts(mut self, max_attempts: u32) -> Self {
         self.max_attempts = max_attempts.max(1);

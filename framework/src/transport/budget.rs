@@ -35,7 +35,7 @@ pub(crate) struct Charge {
 pub(crate) struct SendBudget {
     permits: Semaphore,
     capacity: usize,
-    metrics: Arc<Metrics>,
+    metrics: Metrics,
     /// The server's memory budget: readers stopped by it are woken when bytes leave.
     memory: Option<Arc<MemoryBudget>>,
 }
@@ -43,7 +43,7 @@ pub(crate) struct SendBudget {
 impl SendBudget {
     pub(crate) fn new(
         capacity: usize,
-        metrics: Arc<Metrics>,
+        metrics: Metrics,
         memory: Option<Arc<MemoryBudget>>,
     ) -> Self {
         SendBudget {
@@ -177,7 +177,7 @@ impl ReceiveBudget {
 /// than [`MemoryBudget::FLOOR`] stop reading until others give bytes back.
 #[derive(Debug)]
 pub(crate) struct MemoryBudget {
-    metrics: Arc<Metrics>,
+    metrics: Metrics,
     capacity: u64,
     /// Connections stopped by the budget.
     paused: AtomicUsize,
@@ -191,7 +191,7 @@ impl MemoryBudget {
     pub(crate) const FLOOR: usize = 16 * 1024;
 
     pub(crate) fn new(
-        metrics: Arc<Metrics>,
+        metrics: Metrics,
         capacity: usize,
         wait_timeout: std::time::Duration,
     ) -> Self {

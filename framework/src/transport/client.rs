@@ -1,7 +1,6 @@
 //! The client: connect with retries, then talk over a [`Connection`].
 
 use std::io;
-use std::sync::Arc;
 
 use tokio::net::{TcpStream, ToSocketAddrs};
 
@@ -38,7 +37,7 @@ use super::{ClientConfig, ConnectError, Connection, ConnectionDriver, Metrics};
 #[derive(Debug, Clone)]
 pub struct Client {
     config: ClientConfig,
-    metrics: Arc<Metrics>,
+    metrics: Metrics,
 }
 
 impl Client {
@@ -52,7 +51,7 @@ impl Client {
     pub fn new(config: ClientConfig) -> Self {
         Client {
             config,
-            metrics: Arc::new(Metrics::new()),
+            metrics: Metrics::new(),
         }
     }
 
@@ -62,7 +61,7 @@ impl Client {
     /// # use wirewright::transport::{Client, ClientConfig};
     /// assert_eq!(Client::new(ClientConfig::new()).metrics().frames_out(), 0);
     /// ```
-    pub fn metrics(&self) -> &Arc<Metrics> {
+    pub fn metrics(&self) -> &Metrics {
         &self.metrics
     }
 
@@ -158,7 +157,7 @@ impl Client {
     {
         let stream = self.try_connect(addr).await?;
         let attachments = Attachments {
-            metrics: Some(Arc::clone(&self.metrics)),
+            metrics: Some(self.metrics.clone()),
             shutdown: None,
             peer_addr: stream.peer_addr().ok(),
             ..Attachments::default()

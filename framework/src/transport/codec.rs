@@ -37,7 +37,6 @@
 //! messages then `flush` once to write them with a single write call.
 
 use std::marker::PhantomData;
-use std::sync::Arc;
 
 use bytes::BytesMut;
 use tokio_util::codec::{Decoder, Encoder};
@@ -93,7 +92,7 @@ enum DecodeState {
 pub struct FrameCodec<In, Out = In, F = BinaryPayload> {
     limits: Limits,
     state: DecodeState,
-    metrics: Arc<Metrics>,
+    metrics: Metrics,
     protocols: PhantomData<fn(Out, F) -> In>,
 }
 
@@ -128,7 +127,7 @@ impl<In, Out, F> FrameCodec<In, Out, F> {
         FrameCodec {
             limits,
             state: DecodeState::Head,
-            metrics: Arc::new(Metrics::new()),
+            metrics: Metrics::new(),
             protocols: PhantomData,
         }
     }
@@ -136,15 +135,14 @@ impl<In, Out, F> FrameCodec<In, Out, F> {
     /// Counts into `metrics` instead of the codec's own counters.
     ///
     /// ```
-    /// use std::sync::Arc;
     /// use wirewright::transport::{FrameCodec, Metrics};
-    /// let shared = Arc::new(Metrics::new());
-    /// let codec = FrameCodec::<()>::new().with_metrics(Arc::clone(&shared));
-    /// assert!(Arc::ptr_eq(codec.metrics(), &shared));
+    /// let shared = Metrics::new();
+    /// let codec = FrameCodec::<()>::new().with_metrics(shared.clone());
+    /// assert!(codec.metrics().same_as(&shared));
     /// ```
     #[must_use]
-    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
-        self.metrics = metrics;
+    pub fn with_metrics(mut self, metrics: impl Into<Metrics>) -> Self {
+        self.metrics = metrics.into();
         self
     }
 
@@ -162,7 +160,7 @@ impl<In, Out, F> FrameCodec<In, Out, F> {
     /// ```
     /// assert_eq!(wirewright::transport::FrameCodec::<()>::new().metrics().frames_in(), 0);
     /// ```
-    pub fn metrics(&self) -> &Arc<Metrics> {
+    pub fn metrics(&self) -> &Metrics {
         &self.metrics
     }
 
@@ -228,7 +226,7 @@ impl<In, Out, F> Clone for FrameCodec<In, Out, F> {
         FrameCodec {
             limits: self.limits,
             state: DecodeState::Head,
-            metrics: Arc::clone(&self.metrics),
+            metrics: self.metrics.clone(),
             protocols: PhantomData,
         }
     }

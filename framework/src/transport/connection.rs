@@ -168,7 +168,7 @@ where
         let (out_tx, out_rx) = mpsc::channel(config.send_queue());
         let (in_tx, in_rx) = mpsc::channel(config.receive_queue());
         let codec = FrameCodec::<In, Out>::with_limits(*config.limits())
-            .with_metrics(Arc::clone(&shared.metrics));
+            .with_metrics(shared.metrics.clone());
         let driver = Driver::new(
             io,
             codec,
@@ -334,7 +334,7 @@ impl<In, Out> Connection<In, Out> {
     /// # }
     /// # #[derive(wirewright::Message, Debug, PartialEq)] #[wire(id = 1)] struct Note(u8);
     /// ```
-    pub fn metrics(&self) -> &Arc<Metrics> {
+    pub fn metrics(&self) -> &Metrics {
         &self.receiver.shared().metrics
     }
 

@@ -11,10 +11,9 @@ use std::fmt;
 
 use bytes::Bytes;
 
+use crate::frame::FrameWriter;
 use crate::frame::{HEADER_LEN, TRAILER_LEN};
-use crate::{
-    frame_crc, Decode, DecodeError, Encode, Fixed, Flags, FrameBuf, FrameHeader, Limits, Reader,
-};
+use crate::{Decode, DecodeError, Encode, Fixed, Flags, FrameBuf, FrameHeader, Limits, Reader};
 
 /// A control frame: handled by the transport, never delivered as a message.
 ///
@@ -83,7 +82,13 @@ impl Goodbye {
 
 /// `message` cut to at most `max` bytes, at a character boundary: the detail text of
 /// GOODBYE frames and rpc failures is for logs and must not let a peer send megabytes.
-pub(crate) fn cap_message(mut message: String, max: usize) -> String {
+///
+/// ```
+/// use wirewright::transport::cap_message;
+/// assert_eq!(cap_message("héllo".to_string(), 2), "h"); // "é" takes bytes 1 and 2
+/// assert_eq!(cap_message("hello".to_string(), 10), "hello");
+/// ```
+pub fn cap_message(mut message: String, max: usize) -> String {
     if message.len() > max {
         let mut cut = max;
         while !message.is_char_boundary(cut) {
@@ -314,16 +319,14 @@ impl Control {
     /// assert_eq!(buf.len(), 16 + 2 + 4);
     /// ```
     pub fn write<B: FrameBuf + ?Sized>(&self, buf: &mut B) -> usize {
-        let payload_len = self.payload_len();
-        let start = buf.as_ref().len();
-        buf.reserve(HEADER_LEN + payload_len + TRAILER_LEN);
-        FrameHeader {
+        let header = FrameHeader {
             flags: Flags::CONTROL,
             message_type: self.kind(),
             correlation_id: 0,
-            payload_len: payload_len as u32,
-        }
-        .write(buf);
+            payload_len: self.payload_len() as u32,
+        };
+        let mut frame = FrameWriter::begin(buf, header);
+        let buf = frame.payload();
         match self {
             Control::Ping { nonce } | Control::Pong { nonce } => Fixed(*nonce).encode_raw(buf),
             Control::Goodbye(goodbye) => {
@@ -331,9 +334,7 @@ impl Control {
                 goodbye.message.as_str().encode_raw(buf);
             }
         }
-        let crc = frame_crc(&buf.as_ref()[start..]);
-        buf.put_u32_le(crc);
-        HEADER_LEN + payload_len + TRAILER_LEN
+        frame.finish()
     }
 
     /// Reads a control frame from its checked header and payload (the CRC has already

@@ -1,6 +1,7 @@
 //! Counters a user can read while the transport runs.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 /// Counters shared by a codec, a connection, a server or a client: frames and bytes in
 /// each direction, CRC failures, protocol errors, connections.
@@ -11,17 +12,25 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// are relaxed atomic loads: each value is exact, but two values read one after the other
 /// may come from slightly different moments. [`snapshot`](Self::snapshot) reads them all.
 ///
+/// `Metrics` is a handle: cloning it is cheap (a reference count), and every clone reads
+/// and counts the same counters.
+///
 /// ```
-/// use std::sync::Arc;
 /// use wirewright::transport::{FrameCodec, Metrics};
 ///
-/// let metrics = Arc::new(Metrics::new());
-/// let codec = FrameCodec::<()>::new().with_metrics(Arc::clone(&metrics));
-/// assert!(Arc::ptr_eq(codec.metrics(), &metrics));
+/// let metrics = Metrics::new();
+/// let codec = FrameCodec::<()>::new().with_metrics(metrics.clone());
+/// assert!(codec.metrics().same_as(&metrics));
 /// assert_eq!(metrics.snapshot().frames_in, 0);
 /// ```
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Metrics {
+    counters: Arc<Counters>,
+}
+
+/// The counters a [`Metrics`] handle shares.
+#[derive(Debug, Default)]
+struct Counters {
     frames_in: AtomicU64,
     bytes_in: AtomicU64,
     frames_out: AtomicU64,
@@ -103,18 +112,18 @@ macro_rules! counters {
         $(
             $(#[$doc])*
             pub fn $name(&self) -> u64 {
-                self.$name.load(Ordering::Relaxed)
+                self.counters.$name.load(Ordering::Relaxed)
             }
 
             #[inline]
             pub(crate) fn $add(&self, n: u64) {
-                self.$name.fetch_add(n, Ordering::Relaxed);
+                self.counters.$name.fetch_add(n, Ordering::Relaxed);
             }
         )*
         $(
             $(#[$gauge_doc])*
             pub fn $gauge(&self) -> u64 {
-                self.$gauge.load(Ordering::Relaxed)
+                self.counters.$gauge.load(Ordering::Relaxed)
             }
         )*
 
@@ -133,7 +142,27 @@ macro_rules! counters {
     };
 }
 
+impl From<Arc<Metrics>> for Metrics {
+    /// The handle an `Arc<Metrics>` holds (what `with_metrics` took before `Metrics` was
+    /// a handle).
+    fn from(metrics: Arc<Metrics>) -> Self {
+        Metrics::clone(&metrics)
+    }
+}
+
 impl Metrics {
+    /// Whether `self` and `other` are handles to the same counters.
+    ///
+    /// ```
+    /// use wirewright::transport::Metrics;
+    /// let metrics = Metrics::new();
+    /// assert!(metrics.clone().same_as(&metrics));
+    /// assert!(!Metrics::new().same_as(&metrics));
+    /// ```
+    pub fn same_as(&self, other: &Metrics) -> bool {
+        Arc::ptr_eq(&self.counters, &other.counters)
+    }
+
     /// All counters at zero.
     ///
     /// ```
@@ -188,32 +217,48 @@ impl Metrics {
 
     #[inline]
     pub(crate) fn add_bytes_buffered_in(&self, n: u64) {
-        self.bytes_buffered_in.fetch_add(n, Ordering::Relaxed);
+        self.counters
+            .bytes_buffered_in
+            .fetch_add(n, Ordering::Relaxed);
     }
 
     /// Returns the value before.
     #[inline]
     pub(crate) fn sub_bytes_buffered_in(&self, n: u64) -> u64 {
-        self.bytes_buffered_in.fetch_sub(n, Ordering::Relaxed)
+        self.counters
+            .bytes_buffered_in
+            .fetch_sub(n, Ordering::Relaxed)
     }
 
     #[inline]
     pub(crate) fn add_bytes_buffered_out(&self, n: u64) {
-        self.bytes_buffered_out.fetch_add(n, Ordering::Relaxed);
+        self.counters
+            .bytes_buffered_out
+            .fetch_add(n, Ordering::Relaxed);
     }
 
     /// Returns the value before.
     #[inline]
     pub(crate) fn sub_bytes_buffered_out(&self, n: u64) -> u64 {
-        self.bytes_buffered_out.fetch_sub(n, Ordering::Relaxed)
+        self.counters
+            .bytes_buffered_out
+            .fetch_sub(n, Ordering::Relaxed)
     }
 
     pub(crate) fn connection_opened(&self) {
-        let open = self.connections_open.fetch_add(1, Ordering::Relaxed) + 1;
-        self.connections_peak.fetch_max(open, Ordering::Relaxed);
+        let open = self
+            .counters
+            .connections_open
+            .fetch_add(1, Ordering::Relaxed)
+            + 1;
+        self.counters
+            .connections_peak
+            .fetch_max(open, Ordering::Relaxed);
     }
 
     pub(crate) fn connection_closed(&self) {
-        self.connections_open.fetch_sub(1, Ordering::Relaxed);
+        self.counters
+            .connections_open
+            .fetch_sub(1, Ordering::Relaxed);
     }
 }

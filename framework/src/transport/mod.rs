@@ -99,6 +99,7 @@ pub use client::Client;
 pub use codec::FrameCodec;
 pub use config::{ClientConfig, ConnectionConfig, ServerConfig};
 pub use connection::{Connection, ConnectionDriver};
+pub use control::cap_message;
 pub use control::{Control, ControlError, Goodbye, GoodbyeReason};
 pub use envelope::{Correlated, Incoming, Outgoing, Received};
 pub use error::{CodecError, ConnectError, ConnectionError};

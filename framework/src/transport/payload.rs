@@ -4,8 +4,9 @@
 
 use bytes::{Bytes, BytesMut};
 
+use crate::frame::encode_frame_with;
 use crate::frame::{check_message_frame_for, decode_payload};
-use crate::{encode_frame_with, DecodeProtocol, FrameError, FrameHeader, Limits, PayloadFormat};
+use crate::{DecodeProtocol, FrameError, FrameHeader, Limits, PayloadFormat};
 use crate::{Protocol, Reader};
 
 /// The payload format of a codec: [`BinaryPayload`] or `JsonPayload` (feature `json`). A codec writes
@@ -170,7 +171,7 @@ impl<Out: crate::SerializeMessage> EncodePayload<Out> for JsonPayload {
         limits: &Limits,
         dst: &mut BytesMut,
     ) -> Result<usize, FrameError> {
-        crate::encode_frame_json_with(message, correlation_id, limits, dst)
+        crate::frame::encode_frame_json_with(message, correlation_id, limits, dst)
     }
 }
 

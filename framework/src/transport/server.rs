@@ -74,7 +74,7 @@ use super::{Connection, ConnectionError, Metrics, ServerConfig};
 pub struct Server {
     listener: TcpListener,
     config: ServerConfig,
-    metrics: Arc<Metrics>,
+    metrics: Metrics,
     shutdown: CancellationToken,
 }
 
@@ -125,7 +125,7 @@ impl Server {
         Server {
             listener,
             config,
-            metrics: Arc::new(Metrics::new()),
+            metrics: Metrics::new(),
             shutdown: CancellationToken::new(),
         }
     }
@@ -155,12 +155,12 @@ impl Server {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// let server = Server::bind("127.0.0.1:0", ServerConfig::new()).await?;
-    /// let metrics = std::sync::Arc::clone(server.metrics()); // read it while serving
+    /// let metrics = server.metrics().clone(); // read it while serving
     /// assert_eq!(metrics.connections_open(), 0);
     /// # Ok(())
     /// # }
     /// ```
-    pub fn metrics(&self) -> &Arc<Metrics> {
+    pub fn metrics(&self) -> &Metrics {
         &self.metrics
     }
 
@@ -251,12 +251,12 @@ impl Server {
             max_connections,
             registry: Arc::new(Registry::default()),
             memory: Arc::new(MemoryBudget::new(
-                Arc::clone(&metrics),
+                metrics.clone(),
                 config.memory_budget(),
                 config.memory_wait_timeout(),
             )),
             refusals: Refusals::new(config.max_refusals_in_flight()),
-            metrics: Arc::clone(&metrics),
+            metrics: metrics.clone(),
             shutdown: shutdown.clone(),
             config,
         });
@@ -349,7 +349,7 @@ struct Serving<H> {
     registry: Arc<Registry>,
     memory: Arc<MemoryBudget>,
     refusals: Refusals,
-    metrics: Arc<Metrics>,
+    metrics: Metrics,
     shutdown: CancellationToken,
 }
 
@@ -449,7 +449,7 @@ impl<H> Serving<H> {
         // Small frames should leave at once; the driver batches writes itself.
         let _ = stream.set_nodelay(true);
         let attachments = Attachments {
-            metrics: Some(Arc::clone(&self.metrics)),
+            metrics: Some(self.metrics.clone()),
             shutdown: Some(self.shutdown.clone()),
             peer_addr: Some(peer),
             memory: Some(Arc::clone(&self.memory)),

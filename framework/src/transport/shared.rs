@@ -20,7 +20,7 @@ use super::{ConnectionConfig, ConnectionError, Metrics};
 /// What the handles and the driver of one connection share.
 #[derive(Debug)]
 pub(crate) struct Shared {
-    pub(crate) metrics: Arc<Metrics>,
+    pub(crate) metrics: Metrics,
     pub(crate) peer_addr: Option<SocketAddr>,
     /// Cancelled when the server shuts down.
     pub(crate) shutdown: Option<CancellationToken>,
@@ -51,11 +51,11 @@ pub(crate) struct Shared {
 
 impl Shared {
     pub(crate) fn new(attachments: Attachments, config: &ConnectionConfig) -> Self {
-        let metrics: Arc<Metrics> = attachments.metrics.unwrap_or_default();
+        let metrics: Metrics = attachments.metrics.unwrap_or_default();
         Shared {
             send: Arc::new(SendBudget::new(
                 config.send_budget(),
-                Arc::clone(&metrics),
+                metrics.clone(),
                 attachments.memory.clone(),
             )),
             receive: ReceiveBudget::new(config.receive_budget()),
@@ -205,7 +205,7 @@ pub(crate) enum Signal {
 /// What a server or client attaches to a connection besides its configuration.
 #[derive(Debug, Default)]
 pub(crate) struct Attachments {
-    pub(crate) metrics: Option<Arc<Metrics>>,
+    pub(crate) metrics: Option<Metrics>,
     pub(crate) shutdown: Option<CancellationToken>,
     pub(crate) peer_addr: Option<SocketAddr>,
     pub(crate) memory: Option<Arc<MemoryBudget>>,

@@ -3,9 +3,8 @@
 
 #![allow(clippy::unwrap_used)]
 
-use wirewright_facade::wire::{
-    decode_frame, encode_frame, Decode, Encode, FrameHeader, Message, Protocol,
-};
+use wirewright_facade::wire::frame::{decode_frame, encode_frame};
+use wirewright_facade::wire::{Decode, Encode, FrameHeader, Message, Protocol};
 
 #[derive(Message, Debug, PartialEq)]
 #[wire(crate = "wirewright_facade::wire", id = 1)]

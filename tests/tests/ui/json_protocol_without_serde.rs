@@ -1,4 +1,4 @@
-use wirewright::{encode_frame_json, Message, Protocol};
+use wirewright::{frame::encode_frame_json, Message, Protocol};
 
 #[derive(Message)]
 #[wire(id = 1)]

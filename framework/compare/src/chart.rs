@@ -4,7 +4,7 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use super::{CompareError, Format, FormatStats, Report};
+use crate::{CompareError, Format, FormatStats, Report};
 
 /// One panel of the chart: a quantity, its title and how to read it from the stats.
 struct Panel {
@@ -35,8 +35,11 @@ const PANELS: [Panel; 3] = [
 fn color(format: Format) -> RGBColor {
     match format {
         Format::Wirewright => RGBColor(31, 119, 180),
-        Format::Json => RGBColor(255, 127, 14),
+        Format::Postcard => RGBColor(214, 39, 40),
+        Format::Bitcode => RGBColor(148, 103, 189),
+        Format::Wincode => RGBColor(140, 86, 75),
         Format::Bincode => RGBColor(44, 160, 44),
+        Format::Json => RGBColor(255, 127, 14),
     }
 }
 
@@ -49,7 +52,7 @@ impl Report {
     /// [`CompareError::Chart`] when the file cannot be written.
     ///
     /// ```
-    /// use wirewright::compare::{Comparison, Format, FormatStats, Report};
+    /// use wirewright_compare::{Comparison, Format, FormatStats, Report};
     /// let stats = |format| FormatStats { format, messages: 1, total_bytes: 60, encode_nanos: 30.0, decode_nanos: 50.0 };
     /// let report = Report::from(vec![Comparison {
     ///     dataset: "chat".into(),
@@ -58,7 +61,7 @@ impl Report {
     /// let path = std::env::temp_dir().join("wirewright-doc-chart.svg");
     /// report.write_svg(&path)?;
     /// assert!(std::fs::read_to_string(&path).unwrap().starts_with("<svg"));
-    /// # Ok::<(), wirewright::compare::CompareError>(())
+    /// # Ok::<(), wirewright_compare::CompareError>(())
     /// ```
     pub fn write_svg(&self, path: &Path) -> Result<(), CompareError> {
         self.draw(path).map_err(|message| CompareError::Chart {

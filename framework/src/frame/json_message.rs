@@ -10,8 +10,8 @@
 //!   derived protocol whose message types all do.
 //! - [`DeserializeMessage`]: the same with `serde::Deserialize<'de>`.
 //!
-//! [`encode_frame_json`](crate::encode_frame_json) and
-//! [`decode_frame_json`](crate::decode_frame_json) use them.
+//! [`encode_frame_json`](crate::frame::encode_frame_json) and
+//! [`decode_frame_json`](crate::frame::decode_frame_json) use them.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 

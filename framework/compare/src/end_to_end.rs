@@ -9,17 +9,17 @@ use futures_util::{FutureExt, SinkExt, StreamExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::codec::Framed;
 
-use super::{CompareError, Format};
-use crate::transport::{
+use crate::{CompareError, Format};
+use wirewright::transport::{
     BinaryPayload, CodecError, Correlated, DecodePayload, EncodePayload, FrameCodec, Incoming,
     JsonPayload, Outgoing, PayloadCodec,
 };
-use crate::{DecodeProtocol, DeserializeMessage, Protocol, SerializeMessage};
+use wirewright::{DecodeProtocol, DeserializeMessage, Protocol, SerializeMessage};
 
 /// How much an end-to-end comparison sends.
 ///
 /// ```
-/// use wirewright::compare::Workload;
+/// use wirewright_compare::Workload;
 /// let workload = Workload::new(200, 2_000, 32);
 /// assert_eq!((workload.round_trips(), workload.pipelined(), workload.window()), (200, 2_000, 32));
 /// assert_eq!(Workload::default().window(), 64);
@@ -37,7 +37,7 @@ impl Workload {
     /// Counts below one are raised to one.
     ///
     /// ```
-    /// let workload = wirewright::compare::Workload::new(0, 0, 0);
+    /// let workload = wirewright_compare::Workload::new(0, 0, 0);
     /// assert_eq!(workload.window(), 1);
     /// ```
     pub const fn new(round_trips: usize, pipelined: usize, window: usize) -> Self {
@@ -58,7 +58,7 @@ impl Workload {
     /// Requests sent one at a time.
     ///
     /// ```
-    /// assert_eq!(wirewright::compare::Workload::default().round_trips(), 2_000);
+    /// assert_eq!(wirewright_compare::Workload::default().round_trips(), 2_000);
     /// ```
     pub const fn round_trips(&self) -> usize {
         self.round_trips
@@ -67,7 +67,7 @@ impl Workload {
     /// Requests sent in windows.
     ///
     /// ```
-    /// assert_eq!(wirewright::compare::Workload::default().pipelined(), 20_000);
+    /// assert_eq!(wirewright_compare::Workload::default().pipelined(), 20_000);
     /// ```
     pub const fn pipelined(&self) -> usize {
         self.pipelined
@@ -76,7 +76,7 @@ impl Workload {
     /// Requests in flight at once in the pipelined phase.
     ///
     /// ```
-    /// assert_eq!(wirewright::compare::Workload::default().window(), 64);
+    /// assert_eq!(wirewright_compare::Workload::default().window(), 64);
     /// ```
     pub const fn window(&self) -> usize {
         self.window
@@ -94,7 +94,7 @@ impl Default for Workload {
 ///
 /// ```
 /// use std::time::Duration;
-/// use wirewright::compare::{EndToEndStats, Format};
+/// use wirewright_compare::{EndToEndStats, Format};
 /// let stats = EndToEndStats {
 ///     format: Format::Json, frame_bytes: 90.0, messages_per_second: 1e5,
 ///     p50: Duration::from_micros(20), p99: Duration::from_micros(45),
@@ -136,7 +136,7 @@ pub struct EndToEnd {
 ///
 /// ```
 /// use serde::{Deserialize, Serialize};
-/// use wirewright::compare::{end_to_end, Format, Workload};
+/// use wirewright_compare::{end_to_end, Format, Workload};
 /// use wirewright::Message;
 ///
 /// #[derive(Message, Serialize, Deserialize, Debug, Clone, PartialEq)]
@@ -149,7 +149,7 @@ pub struct EndToEnd {
 /// assert_eq!(binary.format, Format::Wirewright);
 /// assert_eq!(binary.frame_bytes, 16.0 + 12.0 + 4.0); // header, "lobby", "hello", CRC
 /// assert!(binary.frame_bytes < result.formats[1].frame_bytes);
-/// # Ok::<(), wirewright::compare::CompareError>(())
+/// # Ok::<(), wirewright_compare::CompareError>(())
 /// ```
 pub fn end_to_end<P>(
     dataset: &str,
@@ -253,7 +253,7 @@ where
 
     latencies.sort_unstable();
     Ok(EndToEndStats {
-        format: if F::FORMAT == crate::PayloadFormat::Json {
+        format: if F::FORMAT == wirewright::PayloadFormat::Json {
             Format::Json
         } else {
             Format::Wirewright

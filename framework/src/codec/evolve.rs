@@ -45,7 +45,7 @@ use crate::{varint, Encode, Reader};
 ///
 /// // A newer peer appended a field (`nick: "ann"`) to Join.
 /// let newer = b"\x05lobby\x03ann";
-/// let (_, join): (_, Join) = wirewright::decode_frame(&frame_of(1, newer))?;
+/// let (_, join): (_, Join) = wirewright::frame::decode_frame(&frame_of(1, newer))?;
 /// assert_eq!(join.room, "lobby");
 /// assert_eq!(join.rest.as_bytes(), b"\x03ann");
 /// assert_eq!(join.encode_to_vec(), newer); // forwarded unchanged
@@ -60,7 +60,7 @@ use crate::{varint, Encode, Reader};
 /// #         fn message_name(&self) -> &'static str { "Raw" }
 /// #     }
 /// #     let mut buf = Vec::new();
-/// #     wirewright::encode_frame(&Raw(id, payload), 0, &mut buf).unwrap();
+/// #     wirewright::frame::encode_frame(&Raw(id, payload), 0, &mut buf).unwrap();
 /// #     buf
 /// # }
 /// # Ok::<(), wirewright::FrameError>(())

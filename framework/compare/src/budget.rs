@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 ///
 /// ```
 /// use std::time::Duration;
-/// use wirewright::compare::Budget;
+/// use wirewright_compare::Budget;
 ///
 /// let quick = Budget::new(Duration::from_millis(5), 3);
 /// assert_eq!(quick.round_time(), Duration::from_millis(5));
@@ -28,7 +28,7 @@ impl Budget {
     ///
     /// ```
     /// use std::time::Duration;
-    /// let budget = wirewright::compare::Budget::new(Duration::ZERO, 0);
+    /// let budget = wirewright_compare::Budget::new(Duration::ZERO, 0);
     /// assert_eq!(budget.rounds(), 1); // one round of one pass at least
     /// ```
     pub const fn new(round_time: Duration, rounds: u32) -> Self {
@@ -42,7 +42,7 @@ impl Budget {
     ///
     /// ```
     /// use std::time::Duration;
-    /// assert_eq!(wirewright::compare::Budget::default().round_time(), Duration::from_millis(40));
+    /// assert_eq!(wirewright_compare::Budget::default().round_time(), Duration::from_millis(40));
     /// ```
     pub const fn round_time(&self) -> Duration {
         self.round_time
@@ -51,7 +51,7 @@ impl Budget {
     /// How many rounds are timed.
     ///
     /// ```
-    /// assert_eq!(wirewright::compare::Budget::default().rounds(), 5);
+    /// assert_eq!(wirewright_compare::Budget::default().rounds(), 5);
     /// ```
     pub const fn rounds(&self) -> u32 {
         self.rounds

@@ -2,14 +2,14 @@
 
 use std::fmt::Write as _;
 
-use super::{Comparison, Format, FormatStats};
+use crate::{Comparison, Format, FormatStats};
 
 /// The comparisons of several datasets, to print as a markdown table
 /// ([`to_markdown`](Self::to_markdown)) or draw as an SVG bar chart
 /// ([`write_svg`](Self::write_svg)).
 ///
 /// ```
-/// use wirewright::compare::{Comparison, Format, FormatStats, Report};
+/// use wirewright_compare::{Comparison, Format, FormatStats, Report};
 ///
 /// let stats = |format, total_bytes, encode_nanos, decode_nanos| FormatStats {
 ///     format, messages: 10, total_bytes, encode_nanos, decode_nanos,
@@ -28,15 +28,14 @@ use super::{Comparison, Format, FormatStats};
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Report {
     comparisons: Vec<Comparison>,
-    #[cfg(feature = "transport")]
-    end_to_end: Vec<super::EndToEnd>,
+    end_to_end: Vec<crate::EndToEnd>,
 }
 
 impl Report {
     /// An empty report.
     ///
     /// ```
-    /// assert!(wirewright::compare::Report::new().comparisons().is_empty());
+    /// assert!(wirewright_compare::Report::new().comparisons().is_empty());
     /// ```
     pub fn new() -> Self {
         Report::default()
@@ -45,7 +44,7 @@ impl Report {
     /// Adds the comparison of one more dataset.
     ///
     /// ```
-    /// use wirewright::compare::{Comparison, Report};
+    /// use wirewright_compare::{Comparison, Report};
     /// let mut report = Report::new();
     /// report.push(Comparison { dataset: "empty".into(), formats: Vec::new() });
     /// assert_eq!(report.comparisons().len(), 1);
@@ -54,34 +53,32 @@ impl Report {
         self.comparisons.push(comparison);
     }
 
-    /// Adds an end-to-end comparison ([`end_to_end`](super::end_to_end), feature
-    /// `transport`), shown in a table of its own.
+    /// Adds an end-to-end comparison ([`end_to_end`](crate::end_to_end)), shown in a
+    /// table of its own.
     ///
     /// ```
-    /// use wirewright::compare::{EndToEnd, Report};
+    /// use wirewright_compare::{EndToEnd, Report};
     /// let mut report = Report::new();
     /// report.push_end_to_end(EndToEnd { dataset: "chat".into(), formats: Vec::new() });
     /// assert_eq!(report.end_to_end().len(), 1);
     /// ```
-    #[cfg(feature = "transport")]
-    pub fn push_end_to_end(&mut self, result: super::EndToEnd) {
+    pub fn push_end_to_end(&mut self, result: crate::EndToEnd) {
         self.end_to_end.push(result);
     }
 
     /// The end-to-end comparisons, in the order they were added.
     ///
     /// ```
-    /// assert!(wirewright::compare::Report::new().end_to_end().is_empty());
+    /// assert!(wirewright_compare::Report::new().end_to_end().is_empty());
     /// ```
-    #[cfg(feature = "transport")]
-    pub fn end_to_end(&self) -> &[super::EndToEnd] {
+    pub fn end_to_end(&self) -> &[crate::EndToEnd] {
         &self.end_to_end
     }
 
     /// The comparisons, in the order they were added.
     ///
     /// ```
-    /// assert_eq!(wirewright::compare::Report::new().comparisons().len(), 0);
+    /// assert_eq!(wirewright_compare::Report::new().comparisons().len(), 0);
     /// ```
     pub fn comparisons(&self) -> &[Comparison] {
         &self.comparisons
@@ -93,7 +90,7 @@ impl Report {
     /// results follow in a second table, when there are any.
     ///
     /// ```
-    /// let table = wirewright::compare::Report::new().to_markdown();
+    /// let table = wirewright_compare::Report::new().to_markdown();
     /// assert!(table.starts_with("| dataset | format | bytes/msg |"));
     /// ```
     pub fn to_markdown(&self) -> String {
@@ -124,10 +121,9 @@ impl Report {
                 );
             }
         }
-        #[cfg(feature = "transport")]
         if !self.end_to_end.is_empty() {
             out.push('\n');
-            out.push_str(&super::end_to_end::markdown(&self.end_to_end));
+            out.push_str(&crate::end_to_end::markdown(&self.end_to_end));
         }
         out
     }

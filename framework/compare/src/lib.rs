@@ -1,19 +1,24 @@
-//! How wirewright's binary payloads compare with JSON and bincode on your own messages
-//! (feature `compare`).
+//! How wirewright's binary payloads compare with its peers' on your own messages:
+//! postcard, bitcode and wincode (maintained), bincode 2 (a reference row) and serde_json.
 //!
-//! Give [`compare`] a sample of messages of a type that derives `Message` and serde's
-//! traits; it checks that every format round trips every message, then measures the
-//! payload size and the time to encode and decode one message in each [`Format`]. A
+//! Give [`compare`] a sample of messages of a type that derives `Message`, serde's traits
+//! and the derives of bincode, bitcode and wincode ([`peers::Owned`]); it checks that every
+//! format round trips every message, then measures the payload size and the time to
+//! encode and decode one message in each [`Format`]. Each format is measured one way:
+//! through its codec in [`peers`], the code the Criterion benchmarks of
+//! `wirewright-examples` run too. A
 //! [`Report`] of several datasets prints as a markdown table and draws as an SVG bar
 //! chart:
 //!
 //! ```
 //! use std::time::Duration;
 //! use serde::{Deserialize, Serialize};
-//! use wirewright::compare::{compare, Budget, Format, Report};
+//! use wirewright_compare::{compare, Budget, Format, Report};
 //! use wirewright::Message;
 //!
 //! #[derive(Message, Serialize, Deserialize, Debug, PartialEq)]
+//! #[derive(bincode::Encode, bincode::Decode, bitcode::Encode, bitcode::Decode)]
+//! #[derive(wincode::SchemaWrite, wincode::SchemaRead)]
 //! #[wire(id = 1)]
 //! struct Say { room: String, text: String }
 //!
@@ -30,31 +35,30 @@
 //! assert!(binary < json / 2.0);
 //! println!("{}", report.to_markdown());
 //! report.write_svg(&std::env::temp_dir().join("wirewright-say.svg"))?;
-//! # Ok::<(), wirewright::compare::CompareError>(())
+//! # Ok::<(), wirewright_compare::CompareError>(())
 //! ```
 //!
-//! With the `transport` feature (on by default), [`end_to_end`] sends the same messages
+//! [`end_to_end`] sends the same messages
 //! over loopback TCP through the transport's codec, in binary and in JSON frames: bytes
 //! on the wire, messages per second, and round-trip latency percentiles. A report shows
 //! them in a second table.
 //!
 //! Times are wall-clock nanoseconds of the fastest of several rounds ([`Budget`]): on a
 //! busy machine compare the formats of one run with each other rather than with another
-//! run's numbers. For statistically careful numbers against more peers, see the Criterion
-//! benchmarks of the `wirewright-examples` crate.
+//! run's numbers. For statistically careful numbers, see the Criterion benchmarks of the
+//! `wirewright-examples` crate.
 
 mod budget;
 mod chart;
 mod comparison;
-#[cfg(feature = "transport")]
 mod end_to_end;
 mod error;
 mod format;
+pub mod peers;
 mod report;
 
 pub use budget::Budget;
 pub use comparison::{compare, Comparison, FormatStats};
-#[cfg(feature = "transport")]
 pub use end_to_end::{end_to_end, EndToEnd, EndToEndStats, Workload};
 pub use error::CompareError;
 pub use format::Format;

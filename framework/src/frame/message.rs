@@ -154,7 +154,7 @@ pub trait DecodeProtocol<'de>: Sized {
     ) -> Result<Self, FrameError> {
         let found = header.flags.kind();
         if found != FrameKind::Message {
-            return Err(unexpected_kind(header, FrameKind::Message));
+            return Err(FrameError::unexpected_kind(header, FrameKind::Message));
         }
         Self::decode_message(header.message_type, payload)
     }
@@ -190,17 +190,6 @@ pub trait DecodeProtocol<'de>: Sized {
     fn decode_other_format(header: &FrameHeader, error: FrameError) -> Result<Self, FrameError> {
         let _ = header;
         Err(error)
-    }
-}
-
-/// The error for a frame of another kind than `expected`.
-#[cold]
-pub(crate) fn unexpected_kind(header: &FrameHeader, expected: FrameKind) -> FrameError {
-    FrameError::UnexpectedKind {
-        found: header.flags.kind(),
-        expected,
-        message_type: header.message_type,
-        correlation_id: header.correlation_id,
     }
 }
 

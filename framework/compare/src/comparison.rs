@@ -3,16 +3,14 @@
 use std::fmt::Debug;
 use std::hint::black_box;
 
-use serde::de::DeserializeOwned;
-use serde::Serialize;
-
-use super::{Budget, CompareError, Format};
-use crate::{DecodeOwned, Encode};
+use crate::format::Codecs;
+use crate::peers::Owned;
+use crate::{Budget, CompareError, Format};
 
 /// What one format did with one dataset.
 ///
 /// ```
-/// use wirewright::compare::{Format, FormatStats};
+/// use wirewright_compare::{Format, FormatStats};
 /// let stats = FormatStats { format: Format::Json, messages: 4, total_bytes: 100, encode_nanos: 50.0, decode_nanos: 80.0 };
 /// assert_eq!(stats.bytes_per_message(), 25.0);
 /// ```
@@ -34,7 +32,7 @@ impl FormatStats {
     /// The mean payload size.
     ///
     /// ```
-    /// # use wirewright::compare::{Format, FormatStats};
+    /// # use wirewright_compare::{Format, FormatStats};
     /// let stats = FormatStats { format: Format::Bincode, messages: 2, total_bytes: 5, encode_nanos: 1.0, decode_nanos: 1.0 };
     /// assert_eq!(stats.bytes_per_message(), 2.5);
     /// ```
@@ -47,14 +45,16 @@ impl FormatStats {
 ///
 /// ```
 /// use std::time::Duration;
-/// use wirewright::compare::{compare, Budget, Format};
-/// # #[derive(wirewright::Message, serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+/// use wirewright_compare::{compare, Budget, Format};
+/// # #[derive(wirewright::Message, serde::Serialize, serde::Deserialize, bincode::Encode,
+/// #     bincode::Decode, bitcode::Encode, bitcode::Decode, wincode::SchemaWrite,
+/// #     wincode::SchemaRead, Debug, PartialEq)]
 /// # #[wire(id = 1)]
 /// # struct Ping { seq: u32 }
 /// let sample: Vec<Ping> = (0..10).map(|seq| Ping { seq }).collect();
 /// let comparison = compare("pings", &sample, &Budget::new(Duration::from_millis(1), 1))?;
 /// assert_eq!(comparison.stats(Format::Json).map(|s| s.total_bytes), Some(10 * 9));
-/// # Ok::<(), wirewright::compare::CompareError>(())
+/// # Ok::<(), wirewright_compare::CompareError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Comparison {
@@ -68,7 +68,7 @@ impl Comparison {
     /// The entry of `format`, if it was measured.
     ///
     /// ```
-    /// # use wirewright::compare::{Comparison, Format};
+    /// # use wirewright_compare::{Comparison, Format};
     /// let empty = Comparison { dataset: "none".into(), formats: Vec::new() };
     /// assert!(empty.stats(Format::Wirewright).is_none());
     /// ```
@@ -89,10 +89,12 @@ impl Comparison {
 /// ```
 /// use std::time::Duration;
 /// use serde::{Deserialize, Serialize};
-/// use wirewright::compare::{compare, Budget, Format, Report};
+/// use wirewright_compare::{compare, Budget, Format, Report};
 /// use wirewright::Message;
 ///
 /// #[derive(Message, Serialize, Deserialize, Debug, PartialEq)]
+/// #[derive(bincode::Encode, bincode::Decode, bitcode::Encode, bitcode::Decode)]
+/// #[derive(wincode::SchemaWrite, wincode::SchemaRead)]
 /// #[wire(id = 1)]
 /// struct Reading { sensor: u16, celsius: f32 }
 ///
@@ -101,7 +103,7 @@ impl Comparison {
 /// let binary = comparison.stats(Format::Wirewright).unwrap();
 /// assert_eq!(binary.bytes_per_message(), 5.0); // 1-byte varint + 4-byte float
 /// println!("{}", Report::from(vec![comparison]).to_markdown());
-/// # Ok::<(), wirewright::compare::CompareError>(())
+/// # Ok::<(), wirewright_compare::CompareError>(())
 /// ```
 pub fn compare<T>(
     dataset: &str,
@@ -109,16 +111,17 @@ pub fn compare<T>(
     budget: &Budget,
 ) -> Result<Comparison, CompareError>
 where
-    T: Encode + DecodeOwned + Serialize + DeserializeOwned + PartialEq + Debug,
+    T: Owned,
 {
     if messages.is_empty() {
         return Err(CompareError::EmptySample {
             dataset: dataset.to_owned(),
         });
     }
+    let mut codecs = Codecs::default();
     let payloads: Vec<Vec<Vec<u8>>> = Format::ALL
         .into_iter()
-        .map(|format| round_trip(dataset, format, messages))
+        .map(|format| round_trip(&mut codecs, dataset, format, messages))
         .collect::<Result<_, _>>()?;
     let mut formats: Vec<FormatStats> = Format::ALL
         .into_iter()
@@ -131,24 +134,20 @@ where
             decode_nanos: f64::INFINITY,
         })
         .collect();
-    let largest = payloads.iter().flatten().map(Vec::len).max().unwrap_or(0);
-    let mut buf = Vec::with_capacity(largest);
     // An untimed round first warms caches and the allocator; then the formats take turns.
     for round in 0..=budget.rounds() {
         for (stats, payloads) in formats.iter_mut().zip(&payloads) {
             let format = stats.format;
             let encode = budget.time_round(messages.len(), || {
                 for message in messages {
-                    buf.clear();
                     // Checked by `round_trip`: every message encodes.
-                    let _ = format.encode(black_box(message), &mut buf);
-                    black_box(&buf);
+                    let _ = black_box(codecs.encode(format, black_box(message)).ok());
                 }
             });
             let decode = budget.time_round(payloads.len(), || {
                 for payload in payloads {
                     // Checked by `round_trip`: every payload decodes.
-                    black_box(format.decode::<T>(black_box(payload)).ok());
+                    black_box(codecs.decode::<T>(format, black_box(payload)).ok());
                 }
             });
             if round > 0 {
@@ -164,33 +163,32 @@ where
 }
 
 /// Every message encoded in `format`, after checking that each decodes back to itself.
-fn round_trip<T>(
+fn round_trip<T: Owned>(
+    codecs: &mut Codecs,
     dataset: &str,
     format: Format,
     messages: &[T],
-) -> Result<Vec<Vec<u8>>, CompareError>
-where
-    T: Encode + DecodeOwned + Serialize + DeserializeOwned + PartialEq + Debug,
-{
+) -> Result<Vec<Vec<u8>>, CompareError> {
     let mut payloads = Vec::with_capacity(messages.len());
     for (index, message) in messages.iter().enumerate() {
-        let mut payload = Vec::new();
-        format
-            .encode(message, &mut payload)
+        let payload = codecs
+            .encode(format, message)
+            .map(<[u8]>::to_vec)
             .map_err(|source| CompareError::Encode {
                 dataset: dataset.to_owned(),
                 format,
                 index,
                 source,
             })?;
-        let decoded: T = format
-            .decode(&payload)
-            .map_err(|source| CompareError::Decode {
-                dataset: dataset.to_owned(),
-                format,
-                index,
-                source,
-            })?;
+        let decoded: T =
+            codecs
+                .decode(format, &payload)
+                .map_err(|source| CompareError::Decode {
+                    dataset: dataset.to_owned(),
+                    format,
+                    index,
+                    source,
+                })?;
         if decoded != *message {
             return Err(CompareError::RoundTrip {
                 dataset: dataset.to_owned(),

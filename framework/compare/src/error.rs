@@ -2,15 +2,17 @@
 
 use std::path::PathBuf;
 
-use super::format::BoxedError;
-use super::Format;
+use crate::format::BoxedError;
+use crate::Format;
 
 /// A comparison could not be made or written.
 ///
 /// ```
 /// use std::time::Duration;
-/// use wirewright::compare::{compare, Budget, CompareError};
-/// # #[derive(wirewright::Message, serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+/// use wirewright_compare::{compare, Budget, CompareError};
+/// # #[derive(wirewright::Message, serde::Serialize, serde::Deserialize, bincode::Encode,
+/// #     bincode::Decode, bitcode::Encode, bitcode::Decode, wincode::SchemaWrite,
+/// #     wincode::SchemaRead, Debug, PartialEq)]
 /// # #[wire(id = 1)]
 /// # struct Ping;
 /// let err = compare::<Ping>("nothing", &[], &Budget::default()).unwrap_err();

@@ -9,12 +9,7 @@ use std::fmt::Debug;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::datasets::blob::Blob;
-use crate::datasets::chat::{Chat, ChatRef};
-use crate::datasets::ids::Span;
-use crate::datasets::labels::{Series, SeriesRef};
-use crate::datasets::log::{AccessLog, AccessLogRef};
-use crate::datasets::telemetry::Telemetry;
+use crate::format::BoxedError;
 
 /// wincode's default configuration: bincode's legacy layout (fixed-width integers, `u64`
 /// lengths, `u32` enum tags) with its preallocation limits.
@@ -24,8 +19,13 @@ pub type WincodeConfig = wincode::config::DefaultConfig;
 /// and wincode's traits.
 ///
 /// ```
-/// fn measurable<T: wirewright_examples::peers::Owned>() {}
-/// measurable::<wirewright_examples::datasets::chat::Chat>();
+/// # #[derive(wirewright::Message, serde::Serialize, serde::Deserialize, bincode::Encode,
+/// #     bincode::Decode, bitcode::Encode, bitcode::Decode, wincode::SchemaWrite,
+/// #     wincode::SchemaRead, Debug, PartialEq)]
+/// # #[wire(id = 1)]
+/// # struct Point { x: u32, label: String }
+/// fn measurable<T: wirewright_compare::peers::Owned>() {}
+/// measurable::<Point>();
 /// ```
 pub trait Owned:
     wirewright::Encode
@@ -62,8 +62,8 @@ impl<T> Owned for T where
 /// What every borrowed dataset type implements.
 ///
 /// ```
-/// fn measurable<'de, T: wirewright_examples::peers::Borrowed<'de>>() {}
-/// measurable::<wirewright_examples::datasets::log::AccessLogRef<'_>>();
+/// fn measurable<'de, T: wirewright_compare::peers::Borrowed<'de>>() {}
+/// measurable::<(u32, &str)>();
 /// ```
 pub trait Borrowed<'de>:
     wirewright::Decode<'de>
@@ -89,78 +89,63 @@ impl<'de, T> Borrowed<'de> for T where
 /// those decode owned.
 ///
 /// ```
-/// use wirewright::Encode;
-/// use wirewright_examples::datasets::chat::{self, Chat};
-/// use wirewright_examples::peers::{Borrowing, Codec, Postcard};
+/// # #[derive(wirewright::Message, serde::Serialize, serde::Deserialize, bincode::Encode,
+/// #     bincode::Decode, bitcode::Encode, bitcode::Decode, wincode::SchemaWrite,
+/// #     wincode::SchemaRead, Debug, PartialEq)]
+/// # #[wire(id = 1)]
+/// # struct Point { x: u32, label: String }
+/// use wirewright_compare::peers::{Borrowing, Codec, Postcard};
 ///
-/// let message = &chat::messages(1)[0];
+/// impl Borrowing for Point {
+///     type Ref<'a> = Point; // nothing borrowed: decodes owned
+/// }
+/// let message = Point { x: 7, label: "seven".into() };
 /// let mut postcard = Postcard::default();
-/// let payload = postcard.encode(message).to_vec();
-/// let borrowed: <Chat as Borrowing>::Ref<'_> = postcard.decode_borrowed(&payload);
-/// assert_eq!(borrowed, message.as_ref());
+/// let payload = postcard.encode(&message).to_vec();
+/// let back: <Point as Borrowing>::Ref<'_> = postcard.decode_borrowed(&payload);
+/// assert_eq!(back, message);
 /// ```
 pub trait Borrowing: Owned {
     /// The borrowed form.
     type Ref<'a>: Borrowed<'a> + PartialEq + Debug;
 }
 
-impl Borrowing for Chat {
-    type Ref<'a> = ChatRef<'a>;
-}
-
-impl Borrowing for AccessLog {
-    type Ref<'a> = AccessLogRef<'a>;
-}
-
-impl Borrowing for Telemetry {
-    type Ref<'a> = Telemetry;
-}
-
-impl Borrowing for Span {
-    type Ref<'a> = Span;
-}
-
-impl Borrowing for Series {
-    type Ref<'a> = SeriesRef<'a>;
-}
-
-impl Borrowing for Blob {
-    type Ref<'a> = Blob;
-}
-
 /// Bytes before the payload in a codec's buffer: room for a hand-framed length prefix.
 ///
 /// ```
-/// assert_eq!(wirewright_examples::peers::HEADROOM, 4); // a u32 length
+/// assert_eq!(wirewright_compare::peers::HEADROOM, 4); // a u32 length
 /// ```
 pub const HEADROOM: usize = 4;
 /// Bytes after it: room for the CRC-32.
 ///
 /// ```
-/// assert_eq!(wirewright_examples::peers::TAILROOM, 4); // a CRC-32
+/// assert_eq!(wirewright_compare::peers::TAILROOM, 4); // a CRC-32
 /// ```
 pub const TAILROOM: usize = 4;
 /// The largest payload of any dataset in any format (a JSON blob is about 230 KB).
 ///
 /// ```
-/// use wirewright_examples::{datasets::blob, peers::MAX_PAYLOAD};
-/// assert!(MAX_PAYLOAD > 4 * blob::BLOB_LEN);
+/// assert_eq!(wirewright_compare::peers::MAX_PAYLOAD, 512 * 1024);
 /// ```
 pub const MAX_PAYLOAD: usize = 512 * 1024;
 
 /// One format, with reused buffers: one value encodes and decodes many messages.
 ///
 /// ```
-/// use wirewright_examples::datasets::chat;
-/// use wirewright_examples::peers::{Bincode, Codec};
+/// # #[derive(wirewright::Message, serde::Serialize, serde::Deserialize, bincode::Encode,
+/// #     bincode::Decode, bitcode::Encode, bitcode::Decode, wincode::SchemaWrite,
+/// #     wincode::SchemaRead, Debug, PartialEq)]
+/// # #[wire(id = 1)]
+/// # struct Point { x: u32, label: String }
+/// use wirewright_compare::peers::{Bincode, Codec};
 ///
-/// let message = &chat::messages(1)[0];
+/// let message = Point { x: 7, label: "seven".into() };
 /// let mut codec = Bincode::default();
-/// let payload = codec.encode(message).to_vec();
-/// assert_eq!(&codec.decode::<chat::Chat>(&payload), message);
-/// let frame = codec.encode_framed(message).to_vec();
+/// let payload = codec.encode(&message).to_vec();
+/// assert_eq!(codec.decode::<Point>(&payload), message);
+/// let frame = codec.encode_framed(&message).to_vec();
 /// assert_eq!(frame.len(), 4 + payload.len() + 4);
-/// assert_eq!(&codec.decode_framed::<chat::Chat>(&frame), message);
+/// assert_eq!(codec.decode_framed::<Point>(&frame), message);
 /// ```
 pub trait Codec: Default {
     /// The name in benchmark ids.
@@ -168,21 +153,67 @@ pub trait Codec: Default {
 
     /// Writes the payload of `message` at byte [`HEADROOM`] of [`buffer`](Self::buffer),
     /// leaving [`TAILROOM`] bytes after it, and returns its length.
-    fn write_payload<T: Owned>(&mut self, message: &T) -> usize;
+    ///
+    /// # Errors
+    /// The format library's error (a message larger than [`MAX_PAYLOAD`], a map JSON
+    /// cannot write).
+    fn try_write_payload<T: Owned>(&mut self, message: &T) -> Result<usize, BoxedError>;
 
-    /// The buffer `write_payload` writes to.
+    /// The buffer `try_write_payload` writes to.
     fn buffer(&mut self) -> &mut [u8];
 
     /// Decodes one owned message that fills `payload`.
-    fn decode<T: Owned>(&mut self, payload: &[u8]) -> T;
+    ///
+    /// # Errors
+    /// The format library's error, or trailing bytes.
+    fn try_decode<T: Owned>(&mut self, payload: &[u8]) -> Result<T, BoxedError>;
 
     /// Decodes one borrowed message that fills `payload`.
+    ///
+    /// # Panics
+    /// When the payload does not decode (the benchmarks decode what they encoded).
     fn decode_borrowed<'de, T: Borrowed<'de>>(&mut self, payload: &'de [u8]) -> T;
 
     /// The payload of `message`, by the format's fastest way to a reused buffer.
+    ///
+    /// # Errors
+    /// As [`try_write_payload`](Self::try_write_payload).
+    fn try_encode<T: Owned>(&mut self, message: &T) -> Result<&[u8], BoxedError> {
+        let len = self.try_write_payload(message)?;
+        Ok(&self.buffer()[HEADROOM..HEADROOM + len])
+    }
+
+    /// [`try_write_payload`](Self::try_write_payload) for messages known to encode.
+    ///
+    /// # Panics
+    /// When the message does not encode.
+    fn write_payload<T: Owned>(&mut self, message: &T) -> usize {
+        match self.try_write_payload(message) {
+            Ok(len) => len,
+            Err(err) => panic!("{} cannot encode the message: {err}", Self::NAME),
+        }
+    }
+
+    /// [`try_encode`](Self::try_encode) for messages known to encode.
+    ///
+    /// # Panics
+    /// When the message does not encode.
     fn encode<T: Owned>(&mut self, message: &T) -> &[u8] {
-        let len = self.write_payload(message);
-        &self.buffer()[HEADROOM..HEADROOM + len]
+        match self.try_encode(message) {
+            Ok(payload) => payload,
+            Err(err) => panic!("{} cannot encode the message: {err}", Self::NAME),
+        }
+    }
+
+    /// [`try_decode`](Self::try_decode) for payloads known to decode.
+    ///
+    /// # Panics
+    /// When the payload does not decode.
+    fn decode<T: Owned>(&mut self, payload: &[u8]) -> T {
+        match self.try_decode(payload) {
+            Ok(value) => value,
+            Err(err) => panic!("{} cannot decode its own payload: {err}", Self::NAME),
+        }
     }
 
     /// `message` framed by hand: length, payload, CRC-32 of both.
@@ -209,6 +240,11 @@ pub trait Codec: Default {
     }
 }
 
+/// The error for bytes left after a decoded value.
+fn trailing_bytes(count: usize) -> BoxedError {
+    format!("{count} trailing bytes after the value").into()
+}
+
 /// A buffer of [`MAX_PAYLOAD`] zeroed bytes, for the formats that write into a slice.
 fn slice_buffer() -> Vec<u8> {
     vec![0; HEADROOM + MAX_PAYLOAD + TAILROOM]
@@ -217,7 +253,7 @@ fn slice_buffer() -> Vec<u8> {
 /// wirewright's binary format: `encode_raw` into a reused `Vec`, `Decode::decode`.
 ///
 /// ```
-/// use wirewright_examples::peers::{Codec, Wirewright};
+/// use wirewright_compare::peers::{Codec, Wirewright};
 /// assert_eq!(Wirewright::NAME, "wirewright");
 /// ```
 #[derive(Default)]
@@ -228,27 +264,27 @@ pub struct Wirewright {
 impl Codec for Wirewright {
     const NAME: &'static str = "wirewright";
 
-    fn write_payload<T: Owned>(&mut self, message: &T) -> usize {
+    fn try_write_payload<T: Owned>(&mut self, message: &T) -> Result<usize, BoxedError> {
         self.buf.clear();
         self.buf.extend_from_slice(&[0; HEADROOM]);
         message.encode_raw(&mut self.buf);
         let len = self.buf.len() - HEADROOM;
         self.buf.extend_from_slice(&[0; TAILROOM]);
-        len
+        Ok(len)
     }
 
     fn buffer(&mut self) -> &mut [u8] {
         &mut self.buf
     }
 
-    fn encode<T: Owned>(&mut self, message: &T) -> &[u8] {
+    fn try_encode<T: Owned>(&mut self, message: &T) -> Result<&[u8], BoxedError> {
         self.buf.clear();
         message.encode_raw(&mut self.buf);
-        &self.buf
+        Ok(&self.buf)
     }
 
-    fn decode<T: Owned>(&mut self, payload: &[u8]) -> T {
-        <T as wirewright::Decode<'_>>::decode(payload).expect("wirewright decodes its own payload")
+    fn try_decode<T: Owned>(&mut self, payload: &[u8]) -> Result<T, BoxedError> {
+        Ok(<T as wirewright::Decode<'_>>::decode(payload)?)
     }
 
     fn decode_borrowed<'de, T: Borrowed<'de>>(&mut self, payload: &'de [u8]) -> T {
@@ -260,7 +296,7 @@ impl Codec for Wirewright {
 /// `decode_from_slice`, `borrow_decode_from_slice`.
 ///
 /// ```
-/// use wirewright_examples::peers::{Bincode, Codec};
+/// use wirewright_compare::peers::{Bincode, Codec};
 /// assert_eq!(Bincode::NAME, "bincode");
 /// ```
 pub struct Bincode {
@@ -278,25 +314,25 @@ impl Default for Bincode {
 impl Codec for Bincode {
     const NAME: &'static str = "bincode";
 
-    fn write_payload<T: Owned>(&mut self, message: &T) -> usize {
+    fn try_write_payload<T: Owned>(&mut self, message: &T) -> Result<usize, BoxedError> {
         let end = self.buf.len() - TAILROOM;
-        bincode::encode_into_slice(
+        Ok(bincode::encode_into_slice(
             message,
             &mut self.buf[HEADROOM..end],
             bincode::config::standard(),
-        )
-        .expect("bincode encodes")
+        )?)
     }
 
     fn buffer(&mut self) -> &mut [u8] {
         &mut self.buf
     }
 
-    fn decode<T: Owned>(&mut self, payload: &[u8]) -> T {
-        let (value, read) = bincode::decode_from_slice(payload, bincode::config::standard())
-            .expect("bincode decodes its own payload");
-        debug_assert_eq!(read, payload.len());
-        value
+    fn try_decode<T: Owned>(&mut self, payload: &[u8]) -> Result<T, BoxedError> {
+        let (value, read) = bincode::decode_from_slice(payload, bincode::config::standard())?;
+        if read != payload.len() {
+            return Err(trailing_bytes(payload.len() - read));
+        }
+        Ok(value)
     }
 
     fn decode_borrowed<'de, T: Borrowed<'de>>(&mut self, payload: &'de [u8]) -> T {
@@ -310,7 +346,7 @@ impl Codec for Bincode {
 /// postcard through serde: `to_slice`, `from_bytes`.
 ///
 /// ```
-/// use wirewright_examples::peers::{Codec, Postcard};
+/// use wirewright_compare::peers::{Codec, Postcard};
 /// assert_eq!(Postcard::NAME, "postcard");
 /// ```
 pub struct Postcard {
@@ -328,19 +364,21 @@ impl Default for Postcard {
 impl Codec for Postcard {
     const NAME: &'static str = "postcard";
 
-    fn write_payload<T: Owned>(&mut self, message: &T) -> usize {
+    fn try_write_payload<T: Owned>(&mut self, message: &T) -> Result<usize, BoxedError> {
         let end = self.buf.len() - TAILROOM;
-        postcard::to_slice(message, &mut self.buf[HEADROOM..end])
-            .expect("postcard encodes")
-            .len()
+        Ok(postcard::to_slice(message, &mut self.buf[HEADROOM..end])?.len())
     }
 
     fn buffer(&mut self) -> &mut [u8] {
         &mut self.buf
     }
 
-    fn decode<T: Owned>(&mut self, payload: &[u8]) -> T {
-        postcard::from_bytes(payload).expect("postcard decodes its own payload")
+    fn try_decode<T: Owned>(&mut self, payload: &[u8]) -> Result<T, BoxedError> {
+        let (value, rest) = postcard::take_from_bytes(payload)?;
+        if !rest.is_empty() {
+            return Err(trailing_bytes(rest.len()));
+        }
+        Ok(value)
     }
 
     fn decode_borrowed<'de, T: Borrowed<'de>>(&mut self, payload: &'de [u8]) -> T {
@@ -352,7 +390,7 @@ impl Codec for Postcard {
 /// allocations from one message to the next).
 ///
 /// ```
-/// use wirewright_examples::peers::{Bitcode, Codec};
+/// use wirewright_compare::peers::{Bitcode, Codec};
 /// assert_eq!(Bitcode::NAME, "bitcode");
 /// ```
 #[derive(Default)]
@@ -364,28 +402,26 @@ pub struct Bitcode {
 impl Codec for Bitcode {
     const NAME: &'static str = "bitcode";
 
-    fn write_payload<T: Owned>(&mut self, message: &T) -> usize {
+    fn try_write_payload<T: Owned>(&mut self, message: &T) -> Result<usize, BoxedError> {
         // bitcode writes only into its own buffer: a frame needs one copy.
         let payload = self.bitcode.encode(message);
         self.buf.clear();
         self.buf.extend_from_slice(&[0; HEADROOM]);
         self.buf.extend_from_slice(payload);
         self.buf.extend_from_slice(&[0; TAILROOM]);
-        payload.len()
+        Ok(payload.len())
     }
 
     fn buffer(&mut self) -> &mut [u8] {
         &mut self.buf
     }
 
-    fn encode<T: Owned>(&mut self, message: &T) -> &[u8] {
-        self.bitcode.encode(message)
+    fn try_encode<T: Owned>(&mut self, message: &T) -> Result<&[u8], BoxedError> {
+        Ok(self.bitcode.encode(message))
     }
 
-    fn decode<T: Owned>(&mut self, payload: &[u8]) -> T {
-        self.bitcode
-            .decode(payload)
-            .expect("bitcode decodes its own payload")
+    fn try_decode<T: Owned>(&mut self, payload: &[u8]) -> Result<T, BoxedError> {
+        Ok(self.bitcode.decode(payload)?)
     }
 
     fn decode_borrowed<'de, T: Borrowed<'de>>(&mut self, payload: &'de [u8]) -> T {
@@ -401,13 +437,18 @@ impl Codec for Bitcode {
 /// postcard's and wirewright's.
 ///
 /// ```
-/// use wirewright_examples::datasets::chat;
-/// use wirewright_examples::peers::{Codec, Wincode};
+/// # #[derive(wirewright::Message, serde::Serialize, serde::Deserialize, bincode::Encode,
+/// #     bincode::Decode, bitcode::Encode, bitcode::Decode, wincode::SchemaWrite,
+/// #     wincode::SchemaRead, Debug, PartialEq)]
+/// # #[wire(id = 1)]
+/// # struct Point { x: u32, label: String }
+/// use wirewright_compare::peers::{Codec, Wincode};
 ///
-/// let message = &chat::messages(1)[0];
+/// let message = Point { x: 7, label: "seven".into() };
 /// let mut codec = Wincode::default();
-/// let payload = codec.encode(message).to_vec();
-/// assert_eq!(&codec.decode::<chat::Chat>(&payload), message);
+/// let payload = codec.encode(&message).to_vec();
+/// assert_eq!(payload.len(), 4 + 8 + 5); // fixed-width u32, u64 length
+/// assert_eq!(codec.decode::<Point>(&payload), message);
 /// ```
 pub struct Wincode {
     buf: Vec<u8>,
@@ -424,20 +465,20 @@ impl Default for Wincode {
 impl Codec for Wincode {
     const NAME: &'static str = "wincode";
 
-    fn write_payload<T: Owned>(&mut self, message: &T) -> usize {
+    fn try_write_payload<T: Owned>(&mut self, message: &T) -> Result<usize, BoxedError> {
         let end = self.buf.len() - TAILROOM;
         let mut window: &mut [u8] = &mut self.buf[HEADROOM..end];
         let room = window.len();
-        wincode::serialize_into(&mut window, message).expect("wincode encodes");
-        room - window.len()
+        wincode::serialize_into(&mut window, message)?;
+        Ok(room - window.len())
     }
 
     fn buffer(&mut self) -> &mut [u8] {
         &mut self.buf
     }
 
-    fn decode<T: Owned>(&mut self, payload: &[u8]) -> T {
-        wincode::deserialize(payload).expect("wincode decodes its own payload")
+    fn try_decode<T: Owned>(&mut self, payload: &[u8]) -> Result<T, BoxedError> {
+        Ok(wincode::deserialize(payload)?)
     }
 
     fn decode_borrowed<'de, T: Borrowed<'de>>(&mut self, payload: &'de [u8]) -> T {
@@ -448,7 +489,7 @@ impl Codec for Wincode {
 /// serde_json: `to_writer` into a reused `Vec`, `from_slice`.
 ///
 /// ```
-/// use wirewright_examples::peers::{Codec, Json};
+/// use wirewright_compare::peers::{Codec, Json};
 /// assert_eq!(Json::NAME, "serde_json");
 /// ```
 #[derive(Default)]
@@ -459,27 +500,27 @@ pub struct Json {
 impl Codec for Json {
     const NAME: &'static str = "serde_json";
 
-    fn write_payload<T: Owned>(&mut self, message: &T) -> usize {
+    fn try_write_payload<T: Owned>(&mut self, message: &T) -> Result<usize, BoxedError> {
         self.buf.clear();
         self.buf.extend_from_slice(&[0; HEADROOM]);
-        serde_json::to_writer(&mut self.buf, message).expect("JSON encodes");
+        serde_json::to_writer(&mut self.buf, message)?;
         let len = self.buf.len() - HEADROOM;
         self.buf.extend_from_slice(&[0; TAILROOM]);
-        len
+        Ok(len)
     }
 
     fn buffer(&mut self) -> &mut [u8] {
         &mut self.buf
     }
 
-    fn encode<T: Owned>(&mut self, message: &T) -> &[u8] {
+    fn try_encode<T: Owned>(&mut self, message: &T) -> Result<&[u8], BoxedError> {
         self.buf.clear();
-        serde_json::to_writer(&mut self.buf, message).expect("JSON encodes");
-        &self.buf
+        serde_json::to_writer(&mut self.buf, message)?;
+        Ok(&self.buf)
     }
 
-    fn decode<T: Owned>(&mut self, payload: &[u8]) -> T {
-        serde_json::from_slice(payload).expect("JSON decodes its own payload")
+    fn try_decode<T: Owned>(&mut self, payload: &[u8]) -> Result<T, BoxedError> {
+        Ok(serde_json::from_slice(payload)?)
     }
 
     fn decode_borrowed<'de, T: Borrowed<'de>>(&mut self, payload: &'de [u8]) -> T {
