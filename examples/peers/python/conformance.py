@@ -1,6 +1,6 @@
 """Runs SPEC.md's conformance vectors (§9) through a generated Python module.
 
-    python3 conformance.py SPEC.md spec_peer.py [--corpus fuzz/seeds]
+    python3 conformance.py SPEC.md spec_peer.py [--corpus fuzz/seeds --corpus fuzz/regressions]
 
 `spec_peer.py` is generated from `examples/peers/spec-types.wwschema` (the types of
 SPEC §9.4, §9.6, §9.7 and §9.11) by `schema python`. Every block is parsed by the
@@ -565,12 +565,14 @@ def corpus(m, root: str) -> tuple[int, list[str]]:
 
 
 def main() -> int:
-    if len(sys.argv) > 4 and sys.argv[3] == "--corpus":
+    args = sys.argv[3:]
+    roots = [args[i + 1] for i in range(len(args) - 1) if args[i] == "--corpus"]
+    for root in roots:
         m = load_module(sys.argv[2])
-        runs, problems = corpus(m, sys.argv[4])
+        runs, problems = corpus(m, root)
         for line in problems:
             print(f"FAILED {line}")
-        print(f"fuzz inputs: {runs} decodes, {len(problems)} raised something other than WireError")
+        print(f"fuzz inputs under {root}: {runs} decodes, {len(problems)} raised something other than WireError")
         if problems:
             return 1
     spec_path, module_path = sys.argv[1], sys.argv[2]
