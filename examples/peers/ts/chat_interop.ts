@@ -42,7 +42,7 @@ async function until(expected: unknown): Promise<void> {
 }
 
 peer.send(new chat.Join({ nick: "ts" }));
-await until((m) => m instanceof chat.Welcome && m.nick === "ts");
+await until((m: unknown) => m instanceof chat.Welcome && m.nick === "ts");
 console.log("  joined as ts");
 
 const rust = spawn(chatBin, ["client", addr, "rs"], { stdio: ["pipe", "pipe", "inherit"] });
