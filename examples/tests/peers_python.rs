@@ -93,7 +93,11 @@ fn spec_vectors_and_fuzz_seeds_run_through_the_generated_python_module() {
     assert_success(&output);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains(" 0 failed"), "{stdout}");
-    assert_eq!(stdout.matches(", 0 raised something other").count(), 2, "{stdout}");
+    assert_eq!(
+        stdout.matches(", 0 raised something other").count(),
+        2,
+        "{stdout}"
+    );
 }
 
 /// A process this test started, killed when the test ends.
@@ -161,7 +165,8 @@ fn revision_1_python_kv_client_and_revision_2_rust_kv_server_read_each_other() {
     let module = generate("kv_v1_peer.py", &kv_schemas("examples/peers/kv-v1"));
     let (server, addr) = rust_kv_server();
     let output = python(&[
-        root.join("examples/peers/python/kv_evolution.py").as_os_str(),
+        root.join("examples/peers/python/kv_evolution.py")
+            .as_os_str(),
         module.as_os_str(),
         std::ffi::OsStr::new(&addr),
     ]);
@@ -169,6 +174,22 @@ fn revision_1_python_kv_client_and_revision_2_rust_kv_server_read_each_other() {
     assert_success(&output);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("skipped as an unknown tail"), "{stdout}");
+}
+
+#[test]
+fn generated_python_runtime_heartbeats_hello_and_byte_budget_against_a_flooding_peer() {
+    let root = repo();
+    let module = generate("kv_runtime_peer.py", &kv_schemas("examples/schema"));
+    let v1 = generate("kv_v1_runtime_peer.py", &kv_schemas("examples/peers/kv-v1"));
+    let output = python(&[
+        root.join("examples/peers/python/runtime_checks.py")
+            .as_os_str(),
+        module.as_os_str(),
+        v1.as_os_str(),
+    ]);
+    assert_success(&output);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("closed with GOODBYE 7"), "{stdout}");
 }
 
 /// Starts `kv_server.py` with `module` and returns it with its address.

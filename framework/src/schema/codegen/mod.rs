@@ -19,7 +19,7 @@ mod typescript;
 
 use std::fmt;
 
-use super::model::{Definition, Schema, Type};
+use super::model::{Definition, Kind, Schema, Type, Variant};
 
 pub use python::python;
 pub use typescript::typescript;
@@ -62,6 +62,54 @@ impl fmt::Display for CodegenError {
 }
 
 impl std::error::Error for CodegenError {}
+
+/// What HELLO announces of a schema whose root is a protocol: its name, text (§13.2)
+/// and revision (the highest `since` of its fields, 1 if none).
+struct Announced {
+    root: String,
+    text: String,
+    revision: u32,
+}
+
+/// The schemas of `schemas` whose root is a protocol, for HELLO.
+fn announced(schemas: &[Schema]) -> Vec<Announced> {
+    schemas
+        .iter()
+        .filter_map(|schema| {
+            let Type::Named(root) = &schema.root else {
+                return None;
+            };
+            let is_protocol = schema
+                .definitions
+                .iter()
+                .any(|def| &def.name == root && matches!(def.kind, Kind::Protocol(_)));
+            let revision = schema
+                .definitions
+                .iter()
+                .flat_map(|def| match &def.kind {
+                    Kind::Struct(fields) => fields.fields.iter().map(|f| f.since).collect(),
+                    Kind::Enum(variants) => variants
+                        .iter()
+                        .flat_map(|variant| match variant {
+                            Variant::Tagged { fields, .. } => {
+                                fields.fields.iter().map(|f| f.since).collect()
+                            }
+                            Variant::Other { .. } => Vec::new(),
+                        })
+                        .collect(),
+                    Kind::Protocol(_) => Vec::new(),
+                })
+                .max()
+                .unwrap_or(1)
+                .max(1);
+            is_protocol.then(|| Announced {
+                root: root.clone(),
+                text: schema.to_string(),
+                revision,
+            })
+        })
+        .collect()
+}
 
 /// Every definition of `schemas`, each once, sorted by name.
 fn merge(schemas: &[Schema]) -> Result<Vec<&Definition>, CodegenError> {

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{check_type, merge, CodegenError};
+use super::{announced, check_type, merge, CodegenError};
 use crate::schema::model::{Definition, Fields, Int, Kind, Schema, Type, Variant};
 
 /// The codec, frames and asyncio client every generated module starts with.
@@ -38,6 +38,20 @@ pub fn python(schemas: &[Schema]) -> Result<String, CodegenError> {
             Kind::Protocol(_) => {}
         }
     }
+    let announced = announced(schemas);
+    if !announced.is_empty() {
+        out.push_str("\n# The schemas HELLO announces (text, fingerprint, revision).\n");
+    }
+    for schema in &announced {
+        let _ = writeln!(
+            out,
+            "SCHEMA_{} = SchemaInfo({:?}, {}, {})",
+            ident(&schema.root),
+            schema.root,
+            py_text(&schema.text),
+            schema.revision
+        );
+    }
     for def in &defs {
         if let Kind::Protocol(messages) = &def.kind {
             let _ = write!(out, "\n{} = Protocol({:?}, {{", ident(&def.name), def.name);
@@ -45,7 +59,11 @@ pub fn python(schemas: &[Schema]) -> Result<String, CodegenError> {
                 let sep = if index == 0 { "" } else { ", " };
                 let _ = write!(out, "{sep}{}: {}", message.id, py_class(&message.ty));
             }
-            out.push_str("})\n");
+            out.push('}');
+            if announced.iter().any(|schema| schema.root == def.name) {
+                let _ = write!(out, ", schema=SCHEMA_{}", ident(&def.name));
+            }
+            out.push_str(")\n");
         }
     }
     out.push_str("\n_TYPES = {");
@@ -57,6 +75,15 @@ pub fn python(schemas: &[Schema]) -> Result<String, CodegenError> {
     }
     out.push_str("\n}\n\nfor _codec in _REFS:\n    _codec.target = _TYPES[_codec.name]._codec\n");
     Ok(out)
+}
+
+/// A Python string literal of a schema text, one line of the text per line of code.
+fn py_text(text: &str) -> String {
+    let lines: Vec<String> = text
+        .split_inclusive('\n')
+        .map(|line| format!("    {line:?}"))
+        .collect();
+    format!("(\n{}\n)", lines.join("\n"))
 }
 
 pub(super) fn types_of(def: &Definition) -> Vec<&Type> {

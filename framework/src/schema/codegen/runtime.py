@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import struct
 import zlib
 from dataclasses import dataclass, field
@@ -708,8 +709,9 @@ def decode_value(codec: Codec, data: bytes, payload: bool = False):
 class Protocol:
     """A set of messages sharing a connection (§4.12), by message-type id."""
 
-    def __init__(self, name: str, messages: dict[int, type]):
+    def __init__(self, name: str, messages: dict[int, type], schema: SchemaInfo | None = None):
         self.name = name
+        self.schema = schema  # what HELLO announces, when the module has this protocol's schema
         self.by_id = messages
         self.ids = {cls: mid for mid, cls in messages.items()}
 
@@ -738,7 +740,7 @@ class Protocol:
 MAGIC = b"WWRT"
 VERSION = 1
 JSON, CONTROL, RESPONSE, ERROR = 0x01, 0x02, 0x04, 0x08
-PING, PONG, GOODBYE = 1, 2, 3
+PING, PONG, GOODBYE, HELLO = 1, 2, 3, 4
 HEADER = struct.Struct("<4sBBHII")
 
 
@@ -788,7 +790,7 @@ def check_control(frame: Frame) -> None:
     """§7: kind, flags, correlation id and payload of a control frame."""
     if frame.flags & JSON:
         raise WireError("malformed-control", 5, "a control frame with the JSON flag")
-    if frame.type not in (PING, PONG, GOODBYE):
+    if frame.type not in (PING, PONG, GOODBYE, HELLO):
         raise WireError("malformed-control", 6, f"control kind {frame.type}")
     if frame.correlation != 0:
         raise WireError("malformed-control", 8, "a control frame with a correlation id")
@@ -798,7 +800,7 @@ def check_control(frame: Frame) -> None:
             raise WireError("malformed-control", 16, f"a nonce is 8 bytes, not {len(p)}")
         return
     try:
-        decode_value(GOODBYE_CODEC, p)
+        decode_value(HELLO_CODEC if frame.type == HELLO else GOODBYE_CODEC, p)
     except WireError as err:
         raise WireError("malformed-control", 16 + err.offset, str(err)) from None
 
@@ -867,142 +869,543 @@ def encode_failure(message: str) -> bytes:
     return encode_value(StringCodec(), message)
 
 
+# ------------------------------------------------------------------- hello --
+
+@dataclass
+class HelloPayload(WireValue):
+    """HELLO's payload (control kind 4): the schema a peer speaks. `fingerprint` is
+    FNV-1a 64 of the schema text (§13.4), `revision` its highest `since` (1 if none),
+    `schema` the text itself (optional: small peers may leave it out)."""
+
+    protocol: str = ""
+    fingerprint: int = 0
+    revision: int = 1
+    schema: str | None = None
+
+
+HELLO_CODEC = StructCodec("Hello", HelloPayload, [
+    Field("protocol", StringCodec()), Field("fingerprint", IntCodec(64, False, fixed=True)),
+    Field("revision", IntCodec(32, False)), Field("schema", OptionCodec(StringCodec()))])
+HelloPayload._codec = HELLO_CODEC
+
+
+def fnv1a64(data: bytes) -> int:
+    """FNV-1a 64 (§13.4): the fingerprint of a schema text."""
+    h = 0xCBF29CE484222325
+    for b in data:
+        h = ((h ^ b) * 0x100000001B3) & 0xFFFF_FFFF_FFFF_FFFF
+    return h
+
+
+class SchemaInfo:
+    """A schema this module was generated from: its root, text (§13.2), fingerprint and
+    revision, which HELLO announces."""
+
+    def __init__(self, root: str, text: str, revision: int):
+        self.root, self.text, self.revision = root, text, revision
+        self.fingerprint = fnv1a64(text.encode("utf-8"))
+
+    def hello(self, with_text: bool = True) -> HelloPayload:
+        return HelloPayload(self.root, self.fingerprint, self.revision, self.text if with_text else None)
+
+
+class IncompatiblePeer(Exception):
+    """The peer's HELLO names a schema this side cannot talk with: `ours` and `theirs`
+    are the two HELLO payloads (protocol, fingerprint, revision), `reason` the first
+    difference found."""
+
+    def __init__(self, ours: HelloPayload, theirs: HelloPayload, reason: str):
+        self.ours, self.theirs, self.reason = ours, theirs, reason
+        super().__init__(
+            f"incompatible schemas: ours {ours.protocol} {ours.fingerprint:016x} revision {ours.revision}, "
+            f"the peer's {theirs.protocol} {theirs.fingerprint:016x} revision {theirs.revision}: {reason}")
+
+
+class HelloRequired(Exception):
+    """The peer did not answer HELLO (Required), or closed with GOODBYE 10."""
+
+
+def judge(ours: HelloPayload, theirs: HelloPayload) -> str:
+    """Judges a peer's HELLO (the brief of issue 14): returns "compatible", "unverified"
+    (a different fingerprint without the text to check) or "checked", or raises
+    IncompatiblePeer. With the peer's text, the messages both schemas have are compared
+    field by field (`schema_breaks`)."""
+    if ours.protocol != theirs.protocol:
+        raise IncompatiblePeer(ours, theirs, f"protocol {theirs.protocol!r} is not {ours.protocol!r}")
+    if ours.fingerprint == theirs.fingerprint:
+        return "compatible"
+    if theirs.schema is None or ours.schema is None:
+        return "unverified"
+    breaking = schema_breaks(theirs.schema, ours.schema)
+    if breaking:
+        raise IncompatiblePeer(ours, theirs, breaking)
+    return "checked"
+
+
+_NAME = re.compile(r"[A-Za-z_#][A-Za-z0-9_#]*(?:::[A-Za-z0-9_#]+)*(?:<(?:[^<>]|<[^<>]*>)*>)?")
+_BUILTIN = frozenset("bool u8 i8 u16 u32 u64 u128 i16 i32 i64 i128 fixed f32 f64 char string bytes unit never "
+                     "seq array map set option with opaque".split())
+
+
+def parse_schema(text: str) -> dict[str, tuple[str, bool, list]]:
+    """A schema text (§13.2) as {name: (kind, evolvable, items)}: a struct's items are
+    (type, since) per field, an enum's (tag, [(type, since)]) per variant or None for
+    the catch-all, a protocol's (id, type) per message."""
+    defs: dict[str, tuple[str, bool, list]] = {}
+    for block in text.split("\n\n")[1:]:
+        lines = block.strip("\n").split("\n")
+        head = lines[0].split()
+        evolvable = head[0] == "evolvable"
+        kind, name = head[evolvable], head[evolvable + 1]
+        items: list = []
+        for line in lines[1:]:
+            words = line.split()
+            if words[0] == "field":
+                ty, _, since = line.split(": ", 1)[1].partition(" since ")
+                field = (ty, int(since or 1))
+                (items[-1][1] if kind == "enum" else items).append(field)
+            elif words[0] == "variant":
+                items.append((int(words[1]), []))
+            elif words[0] == "other":
+                items.append(None)
+            elif words[0] == "message":
+                items.append((int(words[1]), line.split(": ", 1)[1]))
+        defs[name] = (kind, evolvable, items)
+    return defs
+
+
+def _signature(defs: dict, ty: str, seen: frozenset = frozenset()) -> str:
+    """A type with every definition it names written out, names left out (they are not
+    on the wire): two types read the same bytes alike when their signatures are equal."""
+    def expand(match) -> str:
+        word = match.group(0)
+        if word in _BUILTIN or word not in defs:
+            return word
+        if word in seen:
+            return "recursive"
+        kind, evolvable, items = defs[word]
+        inner = seen | {word}
+        fields = lambda fs: ",".join(f"{_signature(defs, t, inner)}@{s}" for t, s in fs)
+        if kind == "struct":
+            body = fields(items)
+        else:
+            body = ";".join("other" if v is None else f"{v[0]}:{fields(v[1])}" for v in items)
+        return f"{'evolvable ' if evolvable else ''}{kind}{{{body}}}"
+    return _NAME.sub(expand, ty)
+
+
+def schema_breaks(old: str, new: str) -> str | None:
+    """The first breaking difference (§13.3) between two schema texts, or None: a
+    subset of the checker. Messages are matched by id (added or removed ones are not
+    breaking); a message struct's fields by position, where fields appended with `since`
+    (or removed, when they were appended) are compatible; any other difference in a
+    message's type is breaking, so a few changes the full checker accepts inside nested
+    types (a widened integer, a field appended to a nested evolvable struct) are
+    reported as breaking here."""
+    olds, news = parse_schema(old), parse_schema(new)
+
+    def messages(defs) -> dict[int, str]:
+        return {mid: ty for kind, _, items in defs.values() if kind == "protocol" for mid, ty in items}
+
+    new_messages = messages(news)
+    for mid, old_type in messages(olds).items():
+        new_type = new_messages.get(mid)
+        if new_type is None:
+            continue
+        a, b = olds.get(old_type), news.get(new_type)
+        if not (a and b and a[0] == b[0] == "struct" and a[1] == b[1]):
+            if _signature(olds, old_type) != _signature(news, new_type):
+                return f"message {mid}: {old_type} and {new_type} are read differently"
+            continue
+        fa, fb = a[2], b[2]
+        for i in range(max(len(fa), len(fb))):
+            if i >= len(fa) or i >= len(fb):
+                added = fb[i] if i < len(fb) else fa[i]
+                if added[1] == 1:
+                    what = "appended without `since`" if i < len(fb) else "of revision 1 removed"
+                    return f"message {mid} ({new_type}): field {i} {what}"
+            elif _signature(olds, fa[i][0]) != _signature(news, fb[i][0]):
+                return f"message {mid} ({new_type}): field {i} changed from {fa[i][0]} to {fb[i][0]}"
+    return None
+
+
 # -------------------------------------------------------------- connection --
 
+@dataclass
+class Settings:
+    """A connection's settings; the defaults are the Rust `ConnectionConfig`'s.
+
+    Every byte a peer can make a connection hold is bounded: the frame being read
+    (`max_frame_len`) plus one read of 64 KiB, the requests in flight (at most
+    `max_in_flight`, whose payload bytes and the replies queued for sending together stay
+    under `receive_budget` before the next request is read) and the replies of the
+    requests in flight. A peer that keeps the connection over its budget for
+    `stall_timeout` (it does not read its replies) is closed with GOODBYE 7."""
+
+    idle_timeout: float | None = 60.0  # GOODBYE 2 when no complete frame arrives this long
+    heartbeat_interval: float | None = 10.0  # a PING after an interval with nothing sent
+    missed_heartbeats: int = 3  # GOODBYE 3 when this many PINGs are unanswered at a tick
+    goodbye_timeout: float = 5.0  # the longest the closing handshake may take
+    linger_timeout: float = 1.0  # after GOODBYE: the wait for the peer's end of stream
+    max_frame_len: int = MAX_FRAME_LEN
+    receive_budget: int = 1 << 20  # bytes: requests in flight and replies queued
+    max_in_flight: int = 128  # requests being answered at once
+    stall_timeout: float = 10.0  # over budget this long: GOODBYE 7
+    hello: str = "optional"  # "off" | "optional" | "required" (HELLO, control kind 4)
+    hello_timeout: float = 5.0  # a server's wait for the client's first frame; a client's for the answer
+    send_schema: bool = True  # HELLO carries the schema text
+
+
+class Metrics:
+    """What a server's connections hold, for tests and dashboards: `held` the payload
+    bytes of the requests in flight (all connections), `peak_held` the most ever,
+    `peak_connection` the most one connection ever held (its requests in flight and the
+    replies queued for it), `connections` open now, `closed` by GOODBYE reason sent."""
+
+    def __init__(self):
+        self.held = self.peak_held = self.peak_connection = self.connections = 0
+        self.closed: dict[int, int] = {}
+
+    def add(self, n: int) -> None:
+        self.held += n
+        self.peak_held = max(self.peak_held, self.held)
+
+    def observe(self, connection_held: int) -> None:
+        self.peak_connection = max(self.peak_connection, connection_held)
+
+
+class _Stalled(Exception):
+    pass
+
+
 class Connection:
-    """A connection's frames over asyncio streams (§7): answers PING with PONG, hands
-    every other message frame to `on_frame`, and closes as the GOODBYE it receives asks.
+    """A connection's frames over asyncio streams (§7): answers PING with PONG, sends
+    PINGs when idle, hands every other message frame to `on_frame`, and closes as the
+    GOODBYE it receives asks.
 
     Reason 0 (and an unknown reason) or the end of the peer's stream: the work spawned
     for the frames that preceded it finishes and sends its replies, then GOODBYE 0.
     Reason 1: GOODBYE 0 at once, then frames are read until the peer's stream ends.
-    Reasons 2-8: nothing more is sent. A connection error sends GOODBYE 4 and closes."""
+    Reasons 2-10: nothing more is sent. This side closes at once with GOODBYE 4 on a
+    protocol error, 2 when nothing arrives for `idle_timeout`, 3 when its PINGs go
+    unanswered, 7 when the peer keeps it over its byte budget (`Settings`)."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, max_len: int = MAX_FRAME_LEN,
-                 deadline: float = 5.0):
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                 settings: Settings | None = None, metrics: Metrics | None = None):
         self.reader, self.writer = reader, writer
-        self.frames = FrameBuffer(max_len)
-        self.deadline = deadline
+        self.settings = settings or Settings()
+        self.metrics = metrics or Metrics()
+        self.frames = FrameBuffer(self.settings.max_frame_len)
         self.sent_goodbye = False
         self.got_goodbye = False
+        self.goodbye_reason: int | None = None  # the reason the peer's GOODBYE gave
         self.silent = False
         self.closed = asyncio.Event()
         self.error: BaseException | None = None
         self.tasks: set[asyncio.Task] = set()
+        self.held = 0  # payload bytes of the requests in flight
+        self.room = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        self.last_sent = self.last_received = loop.time()
+        self.ping_nonce = 0  # the last PING's nonce
+        self.unanswered = 0  # PINGs sent since the last PONG that answered one
+        self.peer_hello: HelloPayload | None = None  # what the peer announced
+        self.verdict: str | None = None  # judge()'s verdict on it
+        self.first_frame = True
+        self.hello_deadline: float | None = None  # a Required server's wait for HELLO
 
     def send(self, frame: Frame) -> None:
         if not self.silent and not self.writer.is_closing():
             self.writer.write(encode_frame(frame))
+            self.last_sent = asyncio.get_running_loop().time()
+            self.metrics.observe(self.held + self.queued())
 
-    def spawn(self, work) -> None:
-        """Runs `work` (a coroutine answering a frame); a reason-0 GOODBYE waits for it."""
+    def queued(self) -> int:
+        """Bytes written but not yet taken by the network."""
+        transport = self.writer.transport
+        return transport.get_write_buffer_size() if transport is not None and not transport.is_closing() else 0
+
+    def spawn(self, work, cost: int = 0) -> None:
+        """Runs `work` (a coroutine answering a frame of `cost` payload bytes); a reason-0
+        GOODBYE waits for it. Its bytes count against the budget until it is done."""
         task = asyncio.get_running_loop().create_task(work)
         self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        self.held += cost
+        self.metrics.add(cost)
+
+        def done(task: asyncio.Task) -> None:
+            self.tasks.discard(task)
+            self.held -= cost
+            self.metrics.add(-cost)
+            self.room.set()
+
+        task.add_done_callback(done)
+
+    async def _wait_for_room(self) -> None:
+        """Waits until another request fits the budget; raises _Stalled after
+        `stall_timeout` over it. Flushes what is queued meanwhile."""
+        s = self.settings
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + s.stall_timeout
+        while len(self.tasks) >= s.max_in_flight or self.held + self.queued() > s.receive_budget:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise _Stalled()
+            self.room.clear()
+            try:
+                await asyncio.wait_for(self.room.wait(), min(remaining, 0.05))
+            except asyncio.TimeoutError:
+                pass
 
     def _goodbye(self, reason: int, message: str = "") -> None:
         if not self.sent_goodbye:
             self.sent_goodbye = True
             self.send(goodbye_frame(reason, message))
+            self.metrics.closed[reason] = self.metrics.closed.get(reason, 0) + 1
+
+    async def _drain(self) -> None:
+        """Flushes, within the goodbye timeout (a peer that does not read cannot hold us)."""
+        try:
+            await asyncio.wait_for(self.writer.drain(), self.settings.goodbye_timeout)
+        except (asyncio.TimeoutError, ConnectionError, OSError):
+            pass
 
     async def _finish(self) -> None:
         """The handshake's end for B (§7): the replies to what arrived, then GOODBYE 0."""
         if self.tasks:
-            await asyncio.wait(set(self.tasks), timeout=self.deadline)
+            await asyncio.wait(set(self.tasks), timeout=self.settings.goodbye_timeout)
         self._goodbye(0)
-        await self.writer.drain()
+        await self._drain()
 
-    async def _drain_input(self) -> None:
-        """Reads (discarding) until the peer's stream ends or the deadline passes."""
+    async def _drain_input(self, timeout: float) -> None:
+        """Reads (discarding) until the peer's stream ends or `timeout` passes."""
         async def read_all():
             while await self.reader.read(65536):
                 pass
         try:
-            await asyncio.wait_for(read_all(), self.deadline)
+            await asyncio.wait_for(read_all(), timeout)
         except (asyncio.TimeoutError, ConnectionError, OSError):
             pass
 
-    async def run(self, on_frame) -> None:
+    def _tick(self) -> tuple[int, str] | None:
+        """Timers (§7): the idle timeout, then heartbeats. Returns the GOODBYE to close
+        with, or None; sends a PING when one is due."""
+        s, now = self.settings, asyncio.get_running_loop().time()
+        if self.first_frame and self.hello_deadline is not None and now >= self.hello_deadline:
+            return 10, "hello required"
+        if s.idle_timeout is not None and now - self.last_received >= s.idle_timeout:
+            return 2, f"no frame for {s.idle_timeout} s"
+        if s.heartbeat_interval is not None and now - self.last_ping_tick >= s.heartbeat_interval:
+            self.last_ping_tick = now
+            if self.unanswered >= s.missed_heartbeats:
+                return 3, f"{self.unanswered} PINGs unanswered"
+            if now - self.last_sent >= s.heartbeat_interval or self.unanswered:
+                self.ping_nonce += 1
+                self.unanswered += 1
+                self.send(ping_frame(self.ping_nonce))
+        return None
+
+    def _next_timer(self) -> float | None:
+        s = self.settings
+        hello = s.hello_timeout if self.hello_deadline is not None else None
+        waits = [x for x in (s.idle_timeout, s.heartbeat_interval, hello) if x is not None]
+        return min(waits) / 4 if waits else None
+
+    def _control(self, frame: Frame) -> str | None:
+        """A control frame; returns "stop" when the connection's input ends here."""
+        if frame.type == PING:
+            self.send(Frame(CONTROL, PONG, 0, frame.payload))
+        elif frame.type == PONG:
+            nonce = int.from_bytes(frame.payload, "little")
+            if self.unanswered and nonce <= self.ping_nonce:
+                self.unanswered = 0  # a PONG answers its PING and every earlier one
+        elif frame.type == HELLO:
+            raise WireError("malformed-control", 6, "a HELLO that is not the first frame, or one this side does not take")
+        elif frame.type == GOODBYE:
+            return "goodbye"
+        return None
+
+    async def run(self, on_frame, first_frame=None) -> None:
+        """Reads frames until the connection ends. `first_frame(frame)` (a coroutine), when
+        given, sees the first frame before anything else (a server's HELLO)."""
+        loop = asyncio.get_running_loop()
+        self.last_ping_tick = loop.time()
+        self.metrics.connections += 1
         try:
             while True:
-                data = await self.reader.read(65536)
+                try:
+                    data = await asyncio.wait_for(self.reader.read(65536), self._next_timer())
+                except asyncio.TimeoutError:
+                    closing = self._tick()
+                    if closing:
+                        return await self._close_at_once(*closing)
+                    continue
                 if not data:  # half-close: a GOODBYE with reason 0 (§7)
                     if not self.sent_goodbye:
                         await self._finish()
                     return
                 for frame in self.frames.feed(data):
+                    self.last_received = loop.time()
+                    if self.first_frame:
+                        self.first_frame = False
+                        if first_frame is not None and await first_frame(frame):
+                            continue
                     if frame.flags & CONTROL:
-                        if frame.type == PING:
-                            self.send(Frame(CONTROL, PONG, 0, frame.payload))
-                        elif frame.type == GOODBYE:
-                            reason = decode_value(GOODBYE_CODEC, frame.payload).reason
-                            if self.sent_goodbye:
-                                return  # the answer to ours: everything has arrived (§7)
-                            if 2 <= reason <= 8:  # at once: nothing more is sent
-                                self.silent = True
-                                return
-                            self.got_goodbye = True
-                            if reason == 1:  # the peer completes its exchanges; we answer now
-                                self._goodbye(0)
-                                continue
-                            await self._finish()  # reason 0 or unknown: the peer's input ends here
-                            await self._drain_input()
+                        if self._control(frame) is None:
+                            continue
+                        reason = decode_value(GOODBYE_CODEC, frame.payload).reason
+                        self.goodbye_reason = reason
+                        if self.sent_goodbye:
+                            return  # the answer to ours: everything has arrived (§7)
+                        self.got_goodbye = True
+                        if 2 <= reason <= 10:  # at once: nothing more is sent
+                            self.silent = True
                             return
-                        continue
+                        if reason == 1:  # the peer completes its exchanges; we answer now
+                            self._goodbye(0)
+                            continue
+                        await self._finish()  # reason 0 or unknown: the peer's input ends here
+                        await self._drain_input(self.settings.goodbye_timeout)
+                        return
                     if self.got_goodbye and self.sent_goodbye and not frame.flags & RESPONSE:
                         continue  # after reason 1 only replies complete exchanges
+                    await self._wait_for_room()
                     on_frame(frame)
-                await self.writer.drain()
+                closing = self._tick()
+                if closing:
+                    return await self._close_at_once(*closing)
+                await self._wait_for_room()
         except WireError as err:
             self.error = err
-            self._goodbye(4, str(err))
+            await self._close_at_once(4, str(err))
+        except _CloseAtOnce as err:
+            await self._close_at_once(err.reason, err.message)
+        except _Stalled:
+            self.error = ConnectionClosed("the peer kept the connection over its byte budget")
+            self._goodbye(7, "memory budget")
             self.silent = True
-            await self._linger()
+            if self.writer.transport is not None:
+                self.writer.transport.abort()  # what was queued for it is dropped (§7: at once)
         except (ConnectionError, OSError) as err:
             self.error = err
         finally:
+            self.metrics.connections -= 1
             self.closed.set()
             self.writer.close()
 
-    async def _linger(self) -> None:
-        """Closing at once (§7): flush the GOODBYE, end our stream, read briefly."""
+    async def _close_at_once(self, reason: int, message: str = "") -> None:
+        """Closing at once (§7): GOODBYE, end our stream, read briefly."""
+        if reason != 4 and self.error is None:
+            self.error = ConnectionClosed(f"closed with GOODBYE {reason}: {message}")
+        self._goodbye(reason, message)
+        self.silent = True
         try:
-            await self.writer.drain()
+            await self._drain()
             if self.writer.can_write_eof():
                 self.writer.write_eof()
         except (ConnectionError, OSError):
             return
-        deadline, self.deadline = self.deadline, min(self.deadline, 1.0)
-        await self._drain_input()
-        self.deadline = deadline
+        await self._drain_input(self.settings.linger_timeout)
 
-    async def goodbye(self, reason: int = 0, timeout: float = 5.0) -> None:
+    async def goodbye(self, reason: int = 0, timeout: float | None = None) -> None:
         if not self.sent_goodbye:
             self._goodbye(reason)
-            await self.writer.drain()
+            await self._drain()
         try:
-            await asyncio.wait_for(self.closed.wait(), timeout)
+            await asyncio.wait_for(self.closed.wait(), timeout or self.settings.goodbye_timeout)
+        except asyncio.TimeoutError:
+            pass
         finally:
             self.writer.close()
+
+
+class _Hello:
+    """The client's side of HELLO (the brief of issue 14): sends ours first, then reads
+    the server's first frame through `Connection.run(first_frame=...)`."""
+
+    def __init__(self, conn: Connection, schema: SchemaInfo):
+        self.conn, self.ours = conn, schema.hello(True)  # judged with our text, sent with it or not
+        self.answer: asyncio.Future = asyncio.get_running_loop().create_future()
+        conn.send(Frame(CONTROL, HELLO, 0, schema.hello(conn.settings.send_schema).encode()))
+
+    async def first_frame(self, frame: Frame) -> bool:
+        if frame.flags & CONTROL and frame.type == HELLO:
+            if not self.answer.done():
+                self.answer.set_result(decode_value(HELLO_CODEC, frame.payload))
+            return True
+        if frame.flags & CONTROL and frame.type == GOODBYE:
+            return False  # closed before answering: `outcome` sees the connection end
+        if not self.answer.done():
+            self.answer.set_result(None)
+        return False
+
+    async def outcome(self) -> str:
+        """"answered", "not answered" (another first frame, or nothing within the hello
+        timeout) or "closed" (GOODBYE or end of stream before an answer)."""
+        closed = asyncio.ensure_future(self.conn.closed.wait())
+        try:
+            done, _ = await asyncio.wait({self.answer, closed}, timeout=self.conn.settings.hello_timeout,
+                                         return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            closed.cancel()
+        if self.answer.done() and self.answer.result() is not None:
+            self.conn.peer_hello = self.answer.result()
+            return "answered"
+        return "closed" if self.conn.closed.is_set() and not self.answer.done() else "not answered"
+
+
+async def _open(host: str, port: int, ours: Protocol, settings: Settings | None, make):
+    """Connects, says HELLO when `settings.hello` asks for it and `ours` has a schema, and
+    judges the answer. `make(conn, first_frame)` builds the Client or Peer that runs the
+    connection. Optional: a server that answers with something else is used without
+    HELLO, one that closes before answering is reached again once without it."""
+    settings = settings or Settings()
+    for attempt in ("hello", "without"):
+        reader, writer = await asyncio.open_connection(host, port)
+        conn = Connection(reader, writer, settings)
+        if settings.hello == "off" or ours.schema is None or attempt == "without":
+            return make(conn, None)
+        hello = _Hello(conn, ours.schema)
+        peer = make(conn, hello.first_frame)
+        outcome = await hello.outcome()
+        if outcome == "answered":
+            try:
+                conn.verdict = judge(hello.ours, conn.peer_hello)
+            except IncompatiblePeer:
+                await conn.goodbye(9)
+                raise
+            return peer
+        if settings.hello == "required":
+            await conn.goodbye(0)
+            raise HelloRequired(f"the server {host}:{port} did not answer HELLO ({outcome})")
+        if outcome == "not answered":
+            return peer
+        if conn.goodbye_reason == 9:
+            raise IncompatiblePeer(hello.ours, HelloPayload(), "the server judged the schemas incompatible (GOODBYE 9)")
+        # closed before answering: an older server; once more without HELLO
+    raise AssertionError("unreachable")
 
 
 class Client:
     """A request/response client (§11): `await client.call(request)` returns the
     response message or raises CallError (typed error in `.value` for code 0),
     WireError for a reply that does not decode, TimeoutError at the deadline
-    and ConnectionClosed when the connection ends first."""
+    and ConnectionClosed when the connection ends first. `connect` says HELLO first
+    (`Settings.hello`); `conn.peer_hello` is what the server announced."""
 
-    def __init__(self, conn: Connection, requests: Protocol, responses: Protocol, error: type | None):
+    def __init__(self, conn: Connection, requests: Protocol, responses: Protocol, error: type | None,
+                 first_frame=None):
         self.conn, self.requests, self.responses, self.error = conn, requests, responses, error
         self.waiting: dict[int, asyncio.Future] = {}
         self.next_id = 1
-        self.task = asyncio.get_running_loop().create_task(conn.run(self._on_frame))
+        self.task = asyncio.get_running_loop().create_task(conn.run(self._on_frame, first_frame))
         self.task.add_done_callback(lambda _: self._fail_all())
 
     @classmethod
-    async def connect(cls, host: str, port: int, requests: Protocol, responses: Protocol, error: type | None = None) -> Client:
-        reader, writer = await asyncio.open_connection(host, port)
-        return cls(Connection(reader, writer), requests, responses, error)
+    async def connect(cls, host: str, port: int, requests: Protocol, responses: Protocol, error: type | None = None,
+                      settings: Settings | None = None) -> Client:
+        return await _open(host, port, requests, settings,
+                           lambda conn, first: cls(conn, requests, responses, error, first))
 
     def _correlation(self) -> int:
         while True:
@@ -1063,18 +1466,19 @@ class Client:
 
 class Peer:
     """A peer of a message protocol (§4.12): `send(message)` and
-    `await receive()` (None when the connection has ended)."""
+    `await receive()` (None when the connection has ended). `connect` says HELLO first
+    (`Settings.hello`) with the outgoing protocol's schema."""
 
-    def __init__(self, conn: Connection, incoming: Protocol, outgoing: Protocol):
+    def __init__(self, conn: Connection, incoming: Protocol, outgoing: Protocol, first_frame=None):
         self.conn, self.incoming, self.outgoing = conn, incoming, outgoing
         self.queue: asyncio.Queue = asyncio.Queue()
-        self.task = asyncio.get_running_loop().create_task(conn.run(self._on_frame))
+        self.task = asyncio.get_running_loop().create_task(conn.run(self._on_frame, first_frame))
         self.task.add_done_callback(lambda _: self.queue.put_nowait(None))
 
     @classmethod
-    async def connect(cls, host: str, port: int, incoming: Protocol, outgoing: Protocol) -> Peer:
-        reader, writer = await asyncio.open_connection(host, port)
-        return cls(Connection(reader, writer), incoming, outgoing)
+    async def connect(cls, host: str, port: int, incoming: Protocol, outgoing: Protocol,
+                      settings: Settings | None = None) -> Peer:
+        return await _open(host, port, outgoing, settings, lambda conn, first: cls(conn, incoming, outgoing, first))
 
     async def send(self, message) -> None:
         if self.conn.sent_goodbye or self.conn.closed.is_set():
@@ -1133,15 +1537,57 @@ def _answer(conn: Connection, frame: Frame, requests: Protocol, responses: Proto
             mid, payload = responses.encode(response)
             conn.send(Frame(RESPONSE, mid, frame.correlation, payload))
 
-    conn.spawn(run())
+    conn.spawn(run(), len(frame.payload) + 20)
 
 
-async def serve_calls(host: str, port: int, requests: Protocol, responses: Protocol, handler, error: type | None = None):
+class _CloseAtOnce(Exception):
+    """Ends a connection with GOODBYE `reason` (closing at once, §7)."""
+
+    def __init__(self, reason: int, message: str):
+        self.reason, self.message = reason, message
+        super().__init__(message)
+
+
+def _server_hello(conn: Connection, ours: Protocol):
+    """The server's side of HELLO: the `first_frame` hook of `Connection.run`, or None
+    when HELLO is off (then a HELLO is a malformed control frame, as an older peer reads
+    it). Answers a HELLO with its own, then closes with GOODBYE 9 when the schemas are
+    incompatible; Required closes with GOODBYE 10 a connection whose first frame is not
+    HELLO, or that sends nothing within the hello timeout."""
+    s = conn.settings
+    if s.hello == "off" or ours.schema is None:
+        return None
+    if s.hello == "required":
+        conn.hello_deadline = asyncio.get_running_loop().time() + s.hello_timeout
+
+    async def first_frame(frame: Frame) -> bool:
+        conn.hello_deadline = None
+        if frame.flags & CONTROL and frame.type == HELLO:
+            theirs = decode_value(HELLO_CODEC, frame.payload)
+            conn.peer_hello = theirs
+            conn.send(Frame(CONTROL, HELLO, 0, ours.schema.hello(s.send_schema).encode()))
+            try:
+                conn.verdict = judge(ours.schema.hello(True), theirs)
+            except IncompatiblePeer as err:
+                raise _CloseAtOnce(9, str(err)) from None
+            return True
+        if s.hello == "required":
+            raise _CloseAtOnce(10, "hello required")
+        return False
+
+    return first_frame
+
+
+async def serve_calls(host: str, port: int, requests: Protocol, responses: Protocol, handler, error: type | None = None,
+                      settings: Settings | None = None):
     """A request/response server (§11): `await handler(request)` returns the response
-    message or raises ApplicationError(value). Returns the asyncio server."""
+    message or raises ApplicationError(value). Returns the asyncio server, whose
+    `metrics` (`Metrics`) counts what its connections hold. HELLO is answered as
+    `settings.hello` says, with the requests protocol's schema."""
+    metrics = Metrics()
 
     async def on_connection(reader, writer):
-        conn = Connection(reader, writer)
+        conn = Connection(reader, writer, settings, metrics)
 
         def on_frame(frame: Frame) -> None:
             if frame.flags & RESPONSE:
@@ -1155,17 +1601,21 @@ async def serve_calls(host: str, port: int, requests: Protocol, responses: Proto
                 raise WireError("unexpected-format", 5, "a JSON message that is not a request")
             requests.decode(frame.type, frame.payload)
 
-        await conn.run(on_frame)
+        await conn.run(on_frame, _server_hello(conn, requests))
 
-    return await asyncio.start_server(on_connection, host, port)
+    server = await asyncio.start_server(on_connection, host, port)
+    server.metrics = metrics
+    return server
 
 
-async def serve_messages(host: str, port: int, incoming: Protocol, handler):
+async def serve_messages(host: str, port: int, incoming: Protocol, handler, settings: Settings | None = None):
     """A message-protocol server: `await handler(conn, message, frame)` for each
-    message; a frame that does not decode is a protocol error (GOODBYE 4, §3.5)."""
+    message; a frame that does not decode is a protocol error (GOODBYE 4, §3.5). HELLO
+    is answered as `settings.hello` says, with the incoming protocol's schema."""
+    metrics = Metrics()
 
     async def on_connection(reader, writer):
-        conn = Connection(reader, writer)
+        conn = Connection(reader, writer, settings, metrics)
 
         def on_frame(frame: Frame) -> None:
             if frame.flags & (RESPONSE | ERROR):
@@ -1173,11 +1623,13 @@ async def serve_messages(host: str, port: int, incoming: Protocol, handler):
             if frame.flags & JSON:
                 raise WireError("unexpected-format", 5, "a JSON message")
             message = incoming.decode(frame.type, frame.payload)
-            conn.spawn(handler(conn, message, frame))
+            conn.spawn(handler(conn, message, frame), len(frame.payload) + 20)
 
-        await conn.run(on_frame)
+        await conn.run(on_frame, _server_hello(conn, incoming))
 
-    return await asyncio.start_server(on_connection, host, port)
+    server = await asyncio.start_server(on_connection, host, port)
+    server.metrics = metrics
+    return server
 
 
 # Shared codecs of the builtin types.
