@@ -21,7 +21,7 @@ const timer = setTimeout(() => {
 // Every message the TypeScript peer receives, and a way to wait for one.
 const received: unknown[] = [];
 const waiters: (() => void)[] = [];
-const peer = new chat.Peer(await chat.connectTcp(host, Number(port)), chat.ServerMessage, chat.ClientMessage);
+const peer = await chat.Peer.connect(host, Number(port), chat.ServerMessage, chat.ClientMessage);
 peer.onMessage((message) => {
   received.push(message);
   for (const wake of waiters.splice(0)) wake();

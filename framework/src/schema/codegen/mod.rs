@@ -17,7 +17,7 @@
 mod python;
 mod typescript;
 
-use std::fmt;
+use std::fmt::{self, Write};
 
 use super::model::{Definition, Kind, Schema, Type, Variant};
 
@@ -109,6 +109,25 @@ fn announced(schemas: &[Schema]) -> Vec<Announced> {
             })
         })
         .collect()
+}
+
+/// A string literal of `text` that Python and JavaScript read alike (`\"`, `\\`, `\n`,
+/// `\uXXXX` for the other controls).
+fn string_literal(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if u32::from(c) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Every definition of `schemas`, each once, sorted by name.

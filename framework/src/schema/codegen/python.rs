@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{announced, check_type, merge, CodegenError};
+use super::{announced, check_type, merge, string_literal, CodegenError};
 use crate::schema::model::{Definition, Fields, Int, Kind, Schema, Type, Variant};
 
 /// The codec, frames and asyncio client every generated module starts with.
@@ -81,7 +81,7 @@ pub fn python(schemas: &[Schema]) -> Result<String, CodegenError> {
 fn py_text(text: &str) -> String {
     let lines: Vec<String> = text
         .split_inclusive('\n')
-        .map(|line| format!("    {line:?}"))
+        .map(|line| format!("    {}", string_literal(line)))
         .collect();
     format!("(\n{}\n)", lines.join("\n"))
 }

@@ -653,7 +653,8 @@ export function decodeValue<T>(codec: Codec<T>, data: Uint8Array, payload = fals
 
 /** A set of messages sharing a connection (§4.12), by message-type id. */
 export class Protocol {
-  constructor(public name: string, public byId: Map<number, { codec: Codec; new (...args: any[]): any }>) {}
+  /** `schema`: what HELLO announces, when the module has this protocol's schema. */
+  constructor(public name: string, public byId: Map<number, { codec: Codec; new (...args: any[]): any }>, public schema: SchemaInfo | null = null) {}
   encode(message: any): [number, Uint8Array] {
     for (const [id, cls] of this.byId) {
       if (message instanceof cls) return [id, encodeValue(cls.codec, message)];
@@ -671,7 +672,7 @@ export class Protocol {
 
 export const MAGIC = [0x57, 0x57, 0x52, 0x54];
 export const JSON_FLAG = 0x01, CONTROL = 0x02, RESPONSE = 0x04, ERROR = 0x08;
-export const PING = 1, PONG = 2, GOODBYE = 3;
+export const PING = 1, PONG = 2, GOODBYE = 3, HELLO = 4;
 
 export interface Frame {
   flags: number;
@@ -742,14 +743,14 @@ GoodbyePayload.codec = new StructCodec("Goodbye", (v) => new GoodbyePayload(v.re
 
 export function checkControl(frame: Frame): void {
   if (frame.flags & JSON_FLAG) throw new WireError("malformed-control", 5, "a control frame with the JSON flag");
-  if (![PING, PONG, GOODBYE].includes(frame.type)) throw new WireError("malformed-control", 6, `control kind ${frame.type}`);
+  if (![PING, PONG, GOODBYE, HELLO].includes(frame.type)) throw new WireError("malformed-control", 6, `control kind ${frame.type}`);
   if (frame.correlation !== 0) throw new WireError("malformed-control", 8, "a control frame with a correlation id");
-  if (frame.type !== GOODBYE) {
+  if (frame.type === PING || frame.type === PONG) {
     if (frame.payload.length !== 8) throw new WireError("malformed-control", 16, `a nonce is 8 bytes, not ${frame.payload.length}`);
     return;
   }
   try {
-    decodeValue(GoodbyePayload.codec, frame.payload);
+    decodeValue(frame.type === HELLO ? HelloPayload.codec : GoodbyePayload.codec, frame.payload);
   } catch (err) {
     if (err instanceof WireError) throw new WireError("malformed-control", 16 + err.offset, err.message);
     throw err;
@@ -792,10 +793,175 @@ export function goodbyeFrame(reason: number, message = ""): Frame {
   return { flags: CONTROL, type: GOODBYE, correlation: 0, payload: encodeValue(GoodbyePayload.codec, new GoodbyePayload(reason, message.slice(0, 256))) };
 }
 
+// ------------------------------------------------------------------- hello --
+
+/** HELLO's payload (control kind 4): the schema a peer speaks. `fingerprint` is FNV-1a 64
+ * of the schema text (§13.4), `revision` its highest `since` (1 if none), `schema` the
+ * text itself (optional: small peers may leave it out). */
+export class HelloPayload {
+  static codec: StructCodec;
+  constructor(public protocol = "", public fingerprint = 0n, public revision = 1, public schema: string | null = null) {}
+  encode(): Uint8Array {
+    return encodeValue(HelloPayload.codec, this);
+  }
+}
+HelloPayload.codec = new StructCodec("Hello", (v) => new HelloPayload(v.protocol as string, v.fingerprint as bigint, v.revision as number, v.schema as string | null), [
+  new Field("protocol", new StringCodec()),
+  new Field("fingerprint", new IntCodec(64, false, true)),
+  new Field("revision", new IntCodec(32, false)),
+  new Field("schema", new OptionCodec(new StringCodec())),
+]);
+
+/** FNV-1a 64 (§13.4): the fingerprint of a schema text. */
+export function fnv1a64(data: Uint8Array): bigint {
+  let h = 0xcbf29ce484222325n;
+  for (const b of data) h = ((h ^ BigInt(b)) * 0x100000001b3n) & 0xffffffffffffffffn;
+  return h;
+}
+
+/** A schema this module was generated from: what HELLO announces. */
+export class SchemaInfo {
+  readonly fingerprint: bigint;
+  constructor(public root: string, public text: string, public revision: number) {
+    this.fingerprint = fnv1a64(new TextEncoder().encode(text));
+  }
+  hello(withText = true): HelloPayload {
+    return new HelloPayload(this.root, this.fingerprint, this.revision, withText ? this.text : null);
+  }
+}
+
+const hex16 = (v: bigint) => v.toString(16).padStart(16, "0");
+
+/** The peer's HELLO names a schema this side cannot talk with: both ends' HELLO
+ * (protocol, fingerprint, revision) and the first difference found. */
+export class IncompatiblePeer extends Error {
+  constructor(public ours: HelloPayload, public theirs: HelloPayload, public reason: string) {
+    super(`incompatible schemas: ours ${ours.protocol} ${hex16(ours.fingerprint)} revision ${ours.revision}, the peer's ${theirs.protocol} ${hex16(theirs.fingerprint)} revision ${theirs.revision}: ${reason}`);
+    this.name = "IncompatiblePeer";
+  }
+}
+
+/** The server did not answer HELLO (Required), or closed with GOODBYE 10. */
+export class HelloRequired extends Error {}
+
+/** Judges a peer's HELLO (issue 14's design): "compatible", "unverified" (another
+ * fingerprint without the text to check) or "checked"; throws IncompatiblePeer. */
+export function judge(ours: HelloPayload, theirs: HelloPayload): string {
+  if (ours.protocol !== theirs.protocol) throw new IncompatiblePeer(ours, theirs, `protocol "${theirs.protocol}" is not "${ours.protocol}"`);
+  if (ours.fingerprint === theirs.fingerprint) return "compatible";
+  if (theirs.schema === null || ours.schema === null) return "unverified";
+  const breaking = schemaBreaks(theirs.schema, ours.schema);
+  if (breaking) throw new IncompatiblePeer(ours, theirs, breaking);
+  return "checked";
+}
+
+type Fieldish = [string, number];
+type Definition = { kind: string; evolvable: boolean; items: any[] };
+const NAME = /[A-Za-z_#][A-Za-z0-9_#]*(?:::[A-Za-z0-9_#]+)*(?:<(?:[^<>]|<[^<>]*>)*>)?/g;
+const BUILTIN = new Set("bool u8 i8 u16 u32 u64 u128 i16 i32 i64 i128 fixed f32 f64 char string bytes unit never seq array map set option with opaque".split(" "));
+
+/** A schema text (§13.2) by definition name: a struct's items are [type, since] per
+ * field, an enum's [tag, fields] per variant or null for the catch-all, a protocol's
+ * [id, type] per message. */
+export function parseSchema(text: string): Map<string, Definition> {
+  const defs = new Map<string, Definition>();
+  for (const block of text.split("\n\n").slice(1)) {
+    const lines = block.replace(/^\n+|\n+$/g, "").split("\n");
+    const head = lines[0].split(" ");
+    const evolvable = head[0] === "evolvable";
+    const kind = head[evolvable ? 1 : 0], name = head[evolvable ? 2 : 1];
+    const items: any[] = [];
+    for (const line of lines.slice(1)) {
+      const words = line.trim().split(" ");
+      if (words[0] === "field") {
+        const [ty, since] = line.split(": ").slice(1).join(": ").split(" since ");
+        const field: Fieldish = [ty, Number(since ?? 1)];
+        (kind === "enum" ? items[items.length - 1][1] : items).push(field);
+      } else if (words[0] === "variant") items.push([Number(words[1]), []]);
+      else if (words[0] === "other") items.push(null);
+      else if (words[0] === "message") items.push([Number(words[1]), line.split(": ").slice(1).join(": ")]);
+    }
+    defs.set(name, { kind, evolvable, items });
+  }
+  return defs;
+}
+
+/** A type with every definition it names written out and names left out (they are not
+ * on the wire): equal signatures read the same bytes alike. */
+function signature(defs: Map<string, Definition>, ty: string, seen: Set<string> = new Set()): string {
+  return ty.replace(NAME, (word) => {
+    const def = defs.get(word);
+    if (BUILTIN.has(word) || !def) return word;
+    if (seen.has(word)) return "recursive";
+    const inner = new Set(seen).add(word);
+    const fields = (fs: Fieldish[]) => fs.map(([t, s]) => `${signature(defs, t, inner)}@${s}`).join(",");
+    const body = def.kind === "struct" ? fields(def.items) : def.items.map((v) => (v === null ? "other" : `${v[0]}:${fields(v[1])}`)).join(";");
+    return `${def.evolvable ? "evolvable " : ""}${def.kind}{${body}}`;
+  });
+}
+
+/** The first breaking difference (§13.3) between two schema texts, or null: the subset
+ * of the checker that the Python runtime's `schema_breaks` implements (messages by id; a
+ * message struct's fields by position, appended ones with `since` compatible; any other
+ * difference in a message's type breaking). */
+export function schemaBreaks(old: string, now: string): string | null {
+  const olds = parseSchema(old), news = parseSchema(now);
+  const messages = (defs: Map<string, Definition>) => {
+    const out = new Map<number, string>();
+    for (const def of defs.values()) if (def.kind === "protocol") for (const [id, ty] of def.items) out.set(id, ty);
+    return out;
+  };
+  const newMessages = messages(news);
+  for (const [id, oldType] of messages(olds)) {
+    const newType = newMessages.get(id);
+    if (newType === undefined) continue;
+    const a = olds.get(oldType), b = news.get(newType);
+    if (!(a && b && a.kind === "struct" && b.kind === "struct" && a.evolvable === b.evolvable)) {
+      if (signature(olds, oldType) !== signature(news, newType)) return `message ${id}: ${oldType} and ${newType} are read differently`;
+      continue;
+    }
+    const fa: Fieldish[] = a.items, fb: Fieldish[] = b.items;
+    for (let i = 0; i < Math.max(fa.length, fb.length); i++) {
+      if (i >= fa.length || i >= fb.length) {
+        const added = i < fb.length ? fb[i] : fa[i];
+        if (added[1] === 1) return `message ${id} (${newType}): field ${i} ${i < fb.length ? "appended without `since`" : "of revision 1 removed"}`;
+      } else if (signature(olds, fa[i][0]) !== signature(news, fb[i][0])) {
+        return `message ${id} (${newType}): field ${i} changed from ${fa[i][0]} to ${fb[i][0]}`;
+      }
+    }
+  }
+  return null;
+}
+
 // -------------------------------------------------------------- connection --
 
-/** What a connection needs from the network: Node sockets (`connectTcp`) or a
- * WebSocket carrying the same bytes in a browser. */
+/** A connection's settings; the defaults are the Rust `ConnectionConfig`'s. */
+export interface Settings {
+  /** GOODBYE 2 when no complete frame arrives this long (null: never). */
+  idleTimeoutMs: number | null;
+  /** A PING after an interval in which nothing was sent (null: no heartbeats). */
+  heartbeatIntervalMs: number | null;
+  /** GOODBYE 3 when this many PINGs are unanswered at a tick. */
+  missedHeartbeats: number;
+  /** The longest the closing handshake may take. */
+  goodbyeTimeoutMs: number;
+  /** HELLO (control kind 4): "off" | "optional" | "required". */
+  hello: "off" | "optional" | "required";
+  /** A server's wait for the client's first frame; a client's for the answer. */
+  helloTimeoutMs: number;
+  /** HELLO carries the schema text. */
+  sendSchema: boolean;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  idleTimeoutMs: 60_000, heartbeatIntervalMs: 10_000, missedHeartbeats: 3, goodbyeTimeoutMs: 5000,
+  hello: "optional", helloTimeoutMs: 5000, sendSchema: true,
+};
+
+/** What a connection needs from the network: bytes in, bytes out, the end. Node sockets
+ * implement it (`connectTcp`, `socketTransport`), and so does a WebSocket carrying the
+ * same bytes, one or more frames per binary message (`webSocketTransport`), so a
+ * browser can talk to a gateway in front of a wirewright server. */
 export interface Transport {
   write(data: Uint8Array): void;
   onData(handler: (data: Uint8Array) => void): void;
@@ -839,29 +1005,92 @@ export function socketTransport(socket: any): Transport {
   };
 }
 
-/** Frames over a transport (§7): PING answered with PONG; every other message frame
- * goes to `onFrame`, and the connection closes as the GOODBYE it receives asks.
- * Reason 0 (or an unknown reason) and the end of the peer's stream: the work tracked
- * for the frames that preceded it finishes and sends its replies, then GOODBYE 0.
- * Reason 1: GOODBYE 0 at once, then frames are read until the peer's stream ends.
- * Reasons 2-8: nothing more is sent. A connection error sends GOODBYE 4 and closes. */
+/** What `webSocketTransport` needs of a WebSocket: the browser's (and Node 22's) `WebSocket`. */
+export interface WebSocketLike {
+  binaryType: string;
+  readyState: number;
+  send(data: Uint8Array): void;
+  close(code?: number, reason?: string): void;
+  addEventListener(type: "open" | "message" | "close" | "error", listener: (event: any) => void): void;
+}
+
+/** A Transport over an open WebSocket whose binary messages carry the frames' bytes (a
+ * message may hold any part of the stream: frames are found in the bytes, §2). A
+ * WebSocket has no half-close: its end is the end of both streams. */
+export function webSocketTransport(ws: WebSocketLike): Transport {
+  ws.binaryType = "arraybuffer";
+  return {
+    write: (data) => ws.send(data),
+    onData: (handler) => ws.addEventListener("message", (event) => {
+      if (event.data instanceof ArrayBuffer) handler(new Uint8Array(event.data));
+      else if (ArrayBuffer.isView(event.data)) handler(new Uint8Array(event.data.buffer, event.data.byteOffset, event.data.byteLength));
+    }),
+    onEnd: (handler) => {
+      ws.addEventListener("close", () => handler());
+      ws.addEventListener("error", () => handler(new Error("WebSocket error")));
+    },
+    close: () => ws.close(1000),
+  };
+}
+
+/** Opens `new WebSocket(url)` (the global one: browsers, Node 22) as a Transport. */
+export async function connectWebSocket(url: string): Promise<Transport> {
+  const Ws = (globalThis as any).WebSocket;
+  if (!Ws) throw new Error("no WebSocket in this runtime (Node 20: use connectTcp)");
+  const ws: WebSocketLike = new Ws(url);
+  await new Promise<void>((resolve, reject) => {
+    ws.addEventListener("open", () => resolve());
+    ws.addEventListener("error", () => reject(new Error(`WebSocket ${url} did not open`)));
+  });
+  return webSocketTransport(ws);
+}
+
+/** Frames over a transport (§7): PING answered with PONG, PINGs sent when idle; every
+ * other message frame goes to `onFrame`, and the connection closes as the GOODBYE it
+ * receives asks. Reason 0 (or an unknown reason) and the end of the peer's stream: the
+ * work tracked for the frames that preceded it finishes and sends its replies, then
+ * GOODBYE 0. Reason 1: GOODBYE 0 at once, then frames are read until the peer's stream
+ * ends. Reasons 2-10: nothing more is sent. This side closes at once with GOODBYE 4 on a
+ * protocol error, 2 when nothing arrives for `idleTimeoutMs`, 3 when its PINGs go
+ * unanswered. `firstFrame`, when set, sees the first frame before anything else (HELLO):
+ * it returns true when it took the frame. */
 export class Connection {
   sentGoodbye = false;
   gotGoodbye = false;
+  /** The reason of the peer's GOODBYE, once one arrived. */
+  goodbyeReason: number | null = null;
   closed: Promise<void>;
+  isClosed = false;
   error: Error | null = null;
+  settings: Settings;
+  /** What the peer announced in its HELLO, and `judge`'s verdict on it. */
+  peerHello: HelloPayload | null = null;
+  verdict: string | null = null;
+  firstFrame: ((frame: Frame) => boolean) | null = null;
+  /** A Required server's deadline for the client's HELLO (ms since the epoch). */
+  helloDeadline: number | null = null;
   private silent = false;
   private inputDone = false;
   private remoteEnded = false;
   private finishing = false;
+  private seenFirst = false;
   private tasks = new Set<Promise<unknown>>();
   private frames = new FrameBuffer();
   private ended!: () => void;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private lastSent = Date.now();
+  private lastReceived = Date.now();
+  private lastPingTick = Date.now();
+  private pingNonce = 0n;
+  private unanswered = 0;
 
-  constructor(public transport: Transport, onFrame: (frame: Frame) => void, public deadlineMs = 5000) {
+  constructor(public transport: Transport, onFrame: (frame: Frame) => void, settings: Partial<Settings> = {}) {
+    this.settings = { ...DEFAULT_SETTINGS, ...settings };
     this.closed = new Promise((resolve) => (this.ended = resolve));
     transport.onEnd((err) => {
       if (err && !this.error) this.error = err;
+      this.isClosed = true;
+      if (this.timer) clearInterval(this.timer);
       this.ended();
     });
     transport.onRemoteEnd?.(() => {
@@ -875,19 +1104,31 @@ export class Connection {
       if (this.inputDone) return; // discarded: the peer's input has ended
       try {
         for (const frame of this.frames.feed(data)) {
+          this.lastReceived = Date.now();
+          if (!this.seenFirst) {
+            this.seenFirst = true;
+            this.helloDeadline = null;
+            if (this.firstFrame?.(frame)) continue;
+          }
           if (!(frame.flags & CONTROL)) {
             if (this.gotGoodbye && this.sentGoodbye && !(frame.flags & RESPONSE)) continue; // after reason 1: replies only
             onFrame(frame);
           } else if (frame.type === PING) {
             this.send({ flags: CONTROL, type: PONG, correlation: 0, payload: frame.payload });
+          } else if (frame.type === PONG) {
+            const nonce = new DataView(frame.payload.buffer, frame.payload.byteOffset, 8).getBigUint64(0, true);
+            if (this.unanswered && nonce <= this.pingNonce) this.unanswered = 0; // answers its PING and every earlier one
+          } else if (frame.type === HELLO) {
+            throw new WireError("malformed-control", 6, "a HELLO that is not the first frame, or one this side does not take");
           } else if (frame.type === GOODBYE) {
             const reason = decodeValue(GoodbyePayload.codec, frame.payload).reason;
+            this.goodbyeReason = reason;
             if (this.sentGoodbye) {
               this.inputDone = true; // the answer to ours: everything has arrived (§7)
               return transport.close();
             }
             this.gotGoodbye = true;
-            if (reason >= 2 && reason <= 8) {
+            if (reason >= 2 && reason <= 10) {
               this.silent = this.inputDone = true; // at once: nothing more is sent
               return transport.close();
             }
@@ -901,16 +1142,48 @@ export class Connection {
           }
         }
       } catch (err) {
+        if (err instanceof CloseAtOnce) return this.closeAtOnce(err.reason, err.message);
         this.error = err as Error;
-        this.sendGoodbye(4, String(err));
-        this.silent = this.inputDone = true;
-        transport.close();
+        this.closeAtOnce(4, String(err));
       }
     });
+    const waits = [this.settings.idleTimeoutMs, this.settings.heartbeatIntervalMs].filter((x): x is number => x !== null);
+    if (waits.length) {
+      this.timer = setInterval(() => this.tick(), Math.max(10, Math.min(...waits, this.settings.helloTimeoutMs) / 4));
+      (this.timer as any).unref?.();
+    }
+  }
+
+  /** Timers (§7): a Required server's hello timeout, the idle timeout, heartbeats. */
+  private tick(): void {
+    if (this.isClosed || this.silent) return;
+    const s = this.settings, now = Date.now();
+    if (!this.seenFirst && this.helloDeadline !== null && now >= this.helloDeadline) return this.closeAtOnce(10, "hello required");
+    if (s.idleTimeoutMs !== null && now - this.lastReceived >= s.idleTimeoutMs) return this.closeAtOnce(2, `no frame for ${s.idleTimeoutMs} ms`);
+    if (s.heartbeatIntervalMs !== null && now - this.lastPingTick >= s.heartbeatIntervalMs) {
+      this.lastPingTick = now;
+      if (this.unanswered >= s.missedHeartbeats) return this.closeAtOnce(3, `${this.unanswered} PINGs unanswered`);
+      if (now - this.lastSent >= s.heartbeatIntervalMs || this.unanswered) {
+        this.unanswered++;
+        const payload = new Uint8Array(8);
+        new DataView(payload.buffer).setBigUint64(0, ++this.pingNonce, true);
+        this.send({ flags: CONTROL, type: PING, correlation: 0, payload });
+      }
+    }
+  }
+
+  /** Closing at once (§7): GOODBYE `reason`, then nothing more. */
+  closeAtOnce(reason: number, message = ""): void {
+    if (reason !== 4 && !this.error) this.error = new ConnectionClosed(`closed with GOODBYE ${reason}: ${message}`);
+    this.sendGoodbye(reason, message);
+    this.silent = this.inputDone = true;
+    this.transport.close();
   }
 
   send(frame: Frame): void {
-    if (!this.silent) this.transport.write(encodeFrame(frame));
+    if (this.silent || this.isClosed) return;
+    this.transport.write(encodeFrame(frame));
+    this.lastSent = Date.now();
   }
 
   /** Tracks the work answering a frame: a reason-0 GOODBYE waits for it. */
@@ -930,23 +1203,104 @@ export class Connection {
   private async finish(): Promise<void> {
     this.finishing = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const deadline = new Promise((resolve) => (timer = setTimeout(resolve, this.deadlineMs)));
+    const deadline = new Promise((resolve) => (timer = setTimeout(resolve, this.settings.goodbyeTimeoutMs)));
     await Promise.race([Promise.all([...this.tasks]), deadline]);
     clearTimeout(timer);
     this.sendGoodbye(0);
     if (this.remoteEnded) return this.transport.close();
     // read until the peer's stream ends, within the deadline
-    setTimeout(() => this.transport.close(), this.deadlineMs).unref?.();
+    setTimeout(() => this.transport.close(), this.settings.goodbyeTimeoutMs).unref?.();
     this.finishing = false;
   }
 
-  async goodbye(reason = 0, timeoutMs = 5000): Promise<void> {
+  async goodbye(reason = 0, timeoutMs = this.settings.goodbyeTimeoutMs): Promise<void> {
     this.sendGoodbye(reason);
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([this.closed, new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
     clearTimeout(timer);
     this.transport.close();
   }
+}
+
+/** Ends a connection with GOODBYE `reason`, thrown by a `firstFrame` hook. */
+class CloseAtOnce extends Error {
+  constructor(public reason: number, message: string) {
+    super(message);
+  }
+}
+
+/** Connects with `connect` (a TCP or WebSocket opener), says HELLO when
+ * `settings.hello` asks for it and `ours` has a schema, and judges the answer.
+ * `make(transport, hook)` builds the Client or Peer. Optional: a server whose first
+ * frame is something else is used without HELLO; one that closes before answering is
+ * reached again once without it. */
+async function openWithHello<T extends { conn: Connection }>(
+  connect: () => Promise<Transport>, ours: Protocol, settings: Partial<Settings>,
+  make: (transport: Transport) => T,
+): Promise<T> {
+  const s = { ...DEFAULT_SETTINGS, ...settings };
+  if (s.hello === "off" || !ours.schema) return make(await connect());
+  const schema = ours.schema;
+  const peer = make(await connect());
+  const conn = peer.conn;
+  const mine = schema.hello(true);
+  const answer = new Promise<"answered" | "not answered" | "closed">((resolve) => {
+    conn.firstFrame = (frame) => {
+      if (frame.flags & CONTROL && frame.type === HELLO) {
+        conn.peerHello = decodeValue(HelloPayload.codec, frame.payload);
+        resolve("answered");
+        return true;
+      }
+      if (!(frame.flags & CONTROL && frame.type === GOODBYE)) resolve("not answered");
+      return false;
+    };
+    void conn.closed.then(() => resolve("closed"));
+    setTimeout(() => resolve("not answered"), s.helloTimeoutMs);
+  });
+  conn.send({ flags: CONTROL, type: HELLO, correlation: 0, payload: schema.hello(s.sendSchema).encode() });
+  const outcome = await answer;
+  if (outcome === "answered") {
+    try {
+      conn.verdict = judge(mine, conn.peerHello!);
+    } catch (err) {
+      await conn.goodbye(9);
+      throw err;
+    }
+    return peer;
+  }
+  if (s.hello === "required") {
+    await conn.goodbye(0);
+    throw new HelloRequired(`the server did not answer HELLO (${outcome})`);
+  }
+  if (outcome === "not answered") return peer;
+  if (conn.goodbyeReason === 9) throw new IncompatiblePeer(mine, new HelloPayload(), "the server judged the schemas incompatible (GOODBYE 9)");
+  return make(await connect()); // an older server: once more without HELLO
+}
+
+/** The server's side of HELLO: sets `conn.firstFrame` (unless HELLO is off: then a
+ * HELLO is a malformed control frame, as an older peer reads it). Answers a HELLO with
+ * its own, then GOODBYE 9 when the schemas are incompatible; Required sends GOODBYE 10
+ * when the first frame is not HELLO or nothing arrives within the hello timeout. */
+function serverHello(conn: Connection, ours: Protocol): void {
+  const s = conn.settings;
+  const schema = ours.schema;
+  if (s.hello === "off" || !schema) return;
+  if (s.hello === "required") conn.helloDeadline = Date.now() + s.helloTimeoutMs;
+  conn.firstFrame = (frame) => {
+    if (frame.flags & CONTROL && frame.type === HELLO) {
+      const theirs = decodeValue(HelloPayload.codec, frame.payload);
+      conn.peerHello = theirs;
+      conn.send({ flags: CONTROL, type: HELLO, correlation: 0, payload: schema.hello(s.sendSchema).encode() });
+      try {
+        conn.verdict = judge(schema.hello(true), theirs);
+      } catch (err) {
+        throw new CloseAtOnce(9, String(err));
+      }
+      return true;
+    }
+    if (s.hello === "required") throw new CloseAtOnce(10, "hello required");
+    return false;
+  };
 }
 
 /** A request/response client (§11): `call` resolves with the response message or
@@ -957,16 +1311,23 @@ export class Client {
   private waiting = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
   private nextId = 1;
 
-  constructor(transport: Transport, public requests: Protocol, public responses: Protocol, public errorCodec: Codec | null = null) {
-    this.conn = new Connection(transport, (frame) => this.onFrame(frame));
+  constructor(transport: Transport, public requests: Protocol, public responses: Protocol, public errorCodec: Codec | null = null, settings: Partial<Settings> = {}) {
+    this.conn = new Connection(transport, (frame) => this.onFrame(frame), settings);
     this.conn.closed.then(() => {
       for (const pending of this.waiting.values()) pending.reject(new ConnectionClosed(String(this.conn.error ?? "the connection ended")));
       this.waiting.clear();
     });
   }
 
-  static async connect(host: string, port: number, requests: Protocol, responses: Protocol, errorCodec: Codec | null = null): Promise<Client> {
-    return new Client(await connectTcp(host, port), requests, responses, errorCodec);
+  /** Connects over TCP (Node) and says HELLO (`settings.hello`, Optional by default). */
+  static connect(host: string, port: number, requests: Protocol, responses: Protocol, errorCodec: Codec | null = null, settings: Partial<Settings> = {}): Promise<Client> {
+    return Client.open(() => connectTcp(host, port), requests, responses, errorCodec, settings);
+  }
+
+  /** Connects with `connect` (any Transport: `connectWebSocket(url)` in a browser) and
+   * says HELLO; `conn.peerHello` is what the server announced. */
+  static open(connect: () => Promise<Transport>, requests: Protocol, responses: Protocol, errorCodec: Codec | null = null, settings: Partial<Settings> = {}): Promise<Client> {
+    return openWithHello(connect, requests, settings, (t) => new Client(t, requests, responses, errorCodec, settings));
   }
 
   call(request: any, timeoutMs?: number): Promise<any> {
@@ -1024,13 +1385,21 @@ export class Client {
 export class Peer {
   conn: Connection;
   private handlers: ((message: any) => void)[] = [];
-  constructor(transport: Transport, public incoming: Protocol, public outgoing: Protocol) {
+  constructor(transport: Transport, public incoming: Protocol, public outgoing: Protocol, settings: Partial<Settings> = {}) {
     this.conn = new Connection(transport, (frame) => {
       if (frame.flags & (RESPONSE | ERROR)) throw new WireError("unexpected-kind", 5, "a reply on a message protocol");
       if (frame.flags & JSON_FLAG) throw new WireError("unexpected-format", 5, "a JSON message");
       const message = this.incoming.decode(frame.type, frame.payload);
       for (const handler of this.handlers) handler(message);
-    });
+    }, settings);
+  }
+  /** Connects over TCP (Node) and says HELLO with the outgoing protocol's schema. */
+  static connect(host: string, port: number, incoming: Protocol, outgoing: Protocol, settings: Partial<Settings> = {}): Promise<Peer> {
+    return Peer.open(() => connectTcp(host, port), incoming, outgoing, settings);
+  }
+  /** Connects with `connect` (any Transport) and says HELLO. */
+  static open(connect: () => Promise<Transport>, incoming: Protocol, outgoing: Protocol, settings: Partial<Settings> = {}): Promise<Peer> {
+    return openWithHello(connect, outgoing, settings, (t) => new Peer(t, incoming, outgoing, settings));
   }
   onMessage(handler: (message: any) => void): void {
     this.handlers.push(handler);
@@ -1054,10 +1423,11 @@ export class ApplicationError extends Error {
 
 /** A request/response server over Node TCP (§11): `handler(request)` resolves with
  * the response message or throws ApplicationError(value). Resolves with the
- * `net.Server` once it listens. */
+ * `net.Server` once it listens. HELLO is answered as `settings.hello` says, with the
+ * requests protocol's schema. */
 export async function serveCalls(
   host: string, port: number, requests: Protocol, responses: Protocol,
-  handler: (request: any) => Promise<any>, errorCodec: Codec | null = null,
+  handler: (request: any) => Promise<any>, errorCodec: Codec | null = null, settings: Partial<Settings> = {},
 ): Promise<any> {
   const net = await import("node:net");
   const server = net.createServer({ allowHalfOpen: true }, (socket: any) => {
@@ -1093,7 +1463,8 @@ export async function serveCalls(
           }
         },
       ));
-    });
+    }, settings);
+    serverHello(conn, requests);
   });
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   return server;
@@ -1103,7 +1474,7 @@ export async function serveCalls(
  * message; a frame that does not decode is a protocol error (GOODBYE 4, §3.5). */
 export async function serveMessages(
   host: string, port: number, incoming: Protocol,
-  handler: (conn: Connection, message: any, frame: Frame) => void | Promise<void>,
+  handler: (conn: Connection, message: any, frame: Frame) => void | Promise<void>, settings: Partial<Settings> = {},
 ): Promise<any> {
   const net = await import("node:net");
   const server = net.createServer({ allowHalfOpen: true }, (socket: any) => {
@@ -1113,7 +1484,8 @@ export async function serveMessages(
       const message = incoming.decode(frame.type, frame.payload);
       // run after the frames read with this one: a GOODBYE among them decides what is sent
       conn.track(Promise.resolve().then(() => handler(conn, message, frame)));
-    });
+    }, settings);
+    serverHello(conn, incoming);
   });
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   return server;

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{check_type, merge, CodegenError};
+use super::{announced, check_type, merge, string_literal, CodegenError};
 use crate::schema::model::{Definition, Fields, Kind, Schema, Type, Variant};
 
 /// The codec, frames and client every generated module starts with.
@@ -38,15 +38,39 @@ pub fn typescript(schemas: &[Schema]) -> Result<String, CodegenError> {
             Kind::Protocol(_) => {}
         }
     }
+    let announced = announced(schemas);
+    if !announced.is_empty() {
+        out.push_str("\n// The schemas HELLO announces (text, fingerprint, revision).\n");
+    }
+    for schema in &announced {
+        let lines: Vec<String> = schema
+            .text
+            .split_inclusive('\n')
+            .map(|line| format!("  {}", string_literal(line)))
+            .collect();
+        let _ = writeln!(
+            out,
+            "export const SCHEMA_{} = new SchemaInfo({:?}, [\n{},\n].join(\"\"), {});",
+            ident(&schema.root),
+            schema.root,
+            lines.join(",\n"),
+            schema.revision
+        );
+    }
     for def in &defs {
         if let Kind::Protocol(messages) = &def.kind {
             let entries: Vec<String> = messages
                 .iter()
                 .map(|message| format!("[{}, {}]", message.id, class_of(&message.ty)))
                 .collect();
+            let schema = if announced.iter().any(|schema| schema.root == def.name) {
+                format!(", SCHEMA_{}", ident(&def.name))
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 out,
-                "\nexport const {} = new Protocol({:?}, new Map<number, any>([{}]));",
+                "\nexport const {} = new Protocol({:?}, new Map<number, any>([{}]){schema});",
                 ident(&def.name),
                 def.name,
                 entries.join(", ")
