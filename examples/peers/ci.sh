@@ -29,6 +29,8 @@ mkdir -p "$ts/gen"
 "$target_dir/debug/schema" typescript examples/peers/bench.wwschema >"$ts/gen/bench_peer.ts"
 "$target_dir/debug/schema" typescript examples/schema/kv-request.wwschema \
   examples/schema/kv-response.wwschema examples/schema/kv-error.wwschema >"$ts/gen/kv_peer.ts"
+"$target_dir/debug/schema" typescript examples/peers/kv-v1/kv-request.wwschema \
+  examples/peers/kv-v1/kv-response.wwschema examples/peers/kv-v1/kv-error.wwschema >"$ts/gen/kv_v1_peer.ts"
 "$target_dir/debug/schema" typescript examples/schema/chat-client.wwschema \
   examples/schema/chat-server.wwschema >"$ts/gen/chat_peer.ts"
 (cd "$ts" && npm ci --no-audit --no-fund --loglevel=error && npx tsc -p .)
@@ -54,3 +56,4 @@ start chat
 chat_addr=$addr
 (cd "$ts" && timeout 60 node dist/kv_interop.js "$kv_addr")
 (cd "$ts" && timeout 60 node dist/chat_interop.js "$chat_addr" "$target_dir/debug/chat")
+(cd "$ts" && timeout 60 node dist/runtime_checks.js "$kv_addr")

@@ -1,0 +1,188 @@
+// The generated TypeScript runtime's connection behaviour over loopback: heartbeats and
+// the idle timeout (SPEC §7), HELLO (issue 14's design) between a TypeScript kv server
+// and revision-1 and revision-2 TypeScript clients, and the WebSocket transport (over an
+// in-process WebSocket-to-TCP bridge) against the Rust kv server:
+//
+//     node dist/runtime_checks.js 127.0.0.1:7100
+//
+// `examples/peers/ci.sh` generates gen/kv_peer.ts and gen/kv_v1_peer.ts (from
+// examples/peers/kv-v1/). Each check prints a line; exits 1 at the first that fails.
+import assert from "node:assert/strict";
+import * as net from "node:net";
+import * as kv from "./gen/kv_peer.js";
+import * as kv1 from "./gen/kv_v1_peer.js";
+
+const timer = setTimeout(() => {
+  console.error("runtime checks: no end within 30 s");
+  process.exit(1);
+}, 30_000);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A TypeScript kv server (the service of examples/src/kv.rs, without paging). */
+async function kvServer(settings: Partial<kv.Settings> = {}): Promise<[net.Server, number]> {
+  const entries = new Map<string, Uint8Array>();
+  const server = await kv.serveCalls("127.0.0.1", 0, kv.KvRequest, kv.KvResponse, async (request: any) => {
+    if (request instanceof kv.Get) {
+      const value = entries.get(request.key);
+      if (!value) throw new kv.ApplicationError(new kv.KvError_NotFound({ key: request.key }));
+      return new kv.Value({ value });
+    }
+    if (request instanceof kv.Put) {
+      const replaced = entries.has(request.key);
+      entries.set(request.key, request.value);
+      return new kv.Stored({ replaced });
+    }
+    if (request instanceof kv.Delete) {
+      if (!entries.delete(request.key)) throw new kv.ApplicationError(new kv.KvError_NotFound({ key: request.key }));
+      return new kv.Deleted();
+    }
+    return new kv.Keys({ keys: [...entries.keys()].filter((k) => k.startsWith(request.prefix)).sort() });
+  }, kv.KvError.codec, settings);
+  return [server, (server.address() as net.AddressInfo).port];
+}
+
+/** A raw socket's frames, one at a time (null at the end of stream). */
+function rawFrames(socket: net.Socket): () => Promise<kv.Frame | null> {
+  const buffer = new kv.FrameBuffer();
+  const ready: (kv.Frame | null)[] = [];
+  let wake: (() => void) | null = null;
+  socket.on("data", (data) => {
+    ready.push(...buffer.feed(new Uint8Array(data)));
+    wake?.();
+  });
+  socket.on("close", () => {
+    ready.push(null);
+    wake?.();
+  });
+  return async () => {
+    while (!ready.length) await new Promise<void>((resolve) => (wake = resolve));
+    return ready.shift()!;
+  };
+}
+
+async function rawConnect(port: number): Promise<[net.Socket, () => Promise<kv.Frame | null>]> {
+  const socket = net.createConnection({ host: "127.0.0.1", port });
+  await new Promise((resolve) => socket.once("connect", resolve));
+  return [socket, rawFrames(socket)];
+}
+
+const goodbyeReason = (frame: kv.Frame | null) => {
+  assert.ok(frame && frame.type === kv.GOODBYE && frame.flags === kv.CONTROL, `not a GOODBYE: ${JSON.stringify(frame)}`);
+  return kv.decodeValue(kv.GoodbyePayload.codec, frame.payload).reason;
+};
+
+// Heartbeats: a PING when idle, a PONG taken, GOODBYE 3 after unanswered PINGs.
+{
+  const [server, port] = await kvServer({ heartbeatIntervalMs: 150, missedHeartbeats: 2, hello: "off" });
+  const [socket, next] = await rawConnect(port);
+  const ping = (await next())!;
+  assert.equal(ping.type, kv.PING);
+  socket.write(kv.encodeFrame({ flags: kv.CONTROL, type: kv.PONG, correlation: 0, payload: ping.payload }));
+  let frame = await next();
+  while (frame?.type === kv.PING) frame = await next();
+  assert.equal(goodbyeReason(frame), 3);
+  socket.destroy();
+  server.close();
+  console.log("  heartbeats: PING when idle, PONG taken, GOODBYE 3 after unanswered PINGs");
+}
+
+// The idle timeout: GOODBYE 2 to a peer stuck in the middle of a frame.
+{
+  const [server, port] = await kvServer({ heartbeatIntervalMs: null, idleTimeoutMs: 300 });
+  const [socket, next] = await rawConnect(port);
+  socket.write(kv.encodeFrame({ flags: 0, type: kv.Get.ID, correlation: 1, payload: new kv.Get({ key: "x" }).encode() }).subarray(0, 10));
+  assert.equal(goodbyeReason(await next()), 2);
+  socket.destroy();
+  server.close();
+  console.log("  idle timeout: GOODBYE 2 to a peer stuck in the middle of a frame");
+}
+
+// A client's PINGs keep a connection open past the server's idle timeout.
+{
+  const [server, port] = await kvServer({ heartbeatIntervalMs: null, idleTimeoutMs: 500 });
+  const client = await kv.Client.connect("127.0.0.1", port, kv.KvRequest, kv.KvResponse, kv.KvError.codec, { heartbeatIntervalMs: 100 });
+  await sleep(1000);
+  assert.deepEqual(await client.call(new kv.Put({ key: "alive" })), new kv.Stored({ replaced: false }));
+  await client.close();
+  server.close();
+  console.log("  a client's PINGs keep an idle connection open past the server's idle timeout");
+}
+
+// HELLO between TypeScript peers: the same schema, revision 1 to revision 2, another
+// protocol, Required and Off servers.
+{
+  const [server, port] = await kvServer();
+  const client = await kv.Client.connect("127.0.0.1", port, kv.KvRequest, kv.KvResponse, kv.KvError.codec);
+  assert.equal(client.conn.verdict, "compatible");
+  assert.equal(client.conn.peerHello?.fingerprint, kv.SCHEMA_KvRequest.fingerprint);
+  await client.call(new kv.Put({ key: "k", value: Uint8Array.of(1) }));
+  await client.close();
+  console.log(`  HELLO, same schema: compatible (fingerprint ${kv.SCHEMA_KvRequest.fingerprint.toString(16)})`);
+
+  const old = await kv1.Client.connect("127.0.0.1", port, kv1.KvRequest, kv1.KvResponse, kv1.KvError.codec);
+  assert.equal(old.conn.verdict, "checked");
+  assert.deepEqual([old.conn.peerHello?.revision, kv1.SCHEMA_KvRequest.revision], [2, 1]);
+  assert.deepEqual(await old.call(new kv1.Get({ key: "k" })), new kv1.Value({ value: Uint8Array.of(1) }));
+  await old.close();
+  console.log("  HELLO, revision 1 to revision 2: checked, compatible (fields appended with since)");
+
+  const other = new kv.Protocol("KvResponse", kv.KvResponse.byId, kv.SCHEMA_KvResponse);
+  await assert.rejects(kv.Client.connect("127.0.0.1", port, other, kv.KvResponse, kv.KvError.codec), (err: Error) => {
+    assert.ok(err instanceof kv.IncompatiblePeer && err.theirs.protocol === "KvRequest", String(err));
+    console.log(`  HELLO, another protocol: ${err.message}`);
+    return true;
+  });
+  const changed = kv.SCHEMA_KvRequest.text.replace("struct Get id 1\n  field key: string", "struct Get id 1\n  field key: u64");
+  assert.equal(kv.schemaBreaks(kv.SCHEMA_KvRequest.text, changed), "message 1 (Get): field 0 changed from string to u64");
+  assert.equal(kv.schemaBreaks(kv1.SCHEMA_KvRequest.text, kv.SCHEMA_KvRequest.text), null);
+  server.close();
+}
+{
+  const [server, port] = await kvServer({ hello: "required", helloTimeoutMs: 300 });
+  const quiet = await kv.Client.connect("127.0.0.1", port, kv.KvRequest, kv.KvResponse, kv.KvError.codec, { hello: "off" });
+  await assert.rejects(quiet.call(new kv.Get({ key: "k" })), kv.ConnectionClosed);
+  assert.equal(quiet.conn.goodbyeReason, 10);
+  const [socket, next] = await rawConnect(port); // says nothing at all
+  assert.equal(goodbyeReason(await next()), 10);
+  socket.destroy();
+  server.close();
+  console.log("  HELLO required: GOODBYE 10 to a client without HELLO and to a silent one");
+}
+{
+  const [server, port] = await kvServer({ hello: "off" });
+  const client = await kv.Client.connect("127.0.0.1", port, kv.KvRequest, kv.KvResponse, kv.KvError.codec);
+  assert.equal(client.conn.peerHello, null);
+  assert.deepEqual(await client.call(new kv.Put({ key: "again" })), new kv.Stored({ replaced: false }));
+  await client.close();
+  server.close();
+  console.log("  HELLO to a server without it: GOODBYE 4, then once more without HELLO");
+}
+
+// The WebSocket transport: a WebSocket-like object whose binary messages go to the Rust
+// kv server over TCP (what a gateway does for a browser).
+{
+  const [host, port] = process.argv[2].split(":");
+  const listeners: Record<string, ((event: any) => void)[]> = { open: [], message: [], close: [], error: [] };
+  const socket = net.createConnection({ host, port: Number(port) });
+  await new Promise((resolve) => socket.once("connect", resolve));
+  const ws: kv.WebSocketLike = {
+    binaryType: "blob",
+    readyState: 1,
+    send: (data) => void socket.write(data),
+    close: () => socket.end(),
+    addEventListener: (type, listener) => void listeners[type].push(listener),
+  };
+  socket.on("data", (chunk: Buffer) => {
+    const data = chunk.buffer.slice(chunk.byteOffset, chunk.byteOffset + chunk.length);
+    for (const listener of listeners.message) listener({ data });
+  });
+  socket.on("close", () => listeners.close.forEach((listener) => listener({})));
+  const client = await kv.Client.open(async () => kv.webSocketTransport(ws), kv.KvRequest, kv.KvResponse, kv.KvError.codec, { hello: "off" });
+  assert.equal(ws.binaryType, "arraybuffer");
+  assert.deepEqual(await client.call(new kv.Put({ key: "ws", value: Uint8Array.of(7) })), new kv.Stored({ replaced: false }));
+  const gets = await Promise.all(Array.from({ length: 20 }, () => client.call(new kv.Get({ key: "ws" }))));
+  assert.ok(gets.every((reply) => reply.value[0] === 7));
+  await client.close();
+  console.log("  WebSocket transport: 21 calls to the Rust kv server through a WebSocket-to-TCP bridge");
+}
+clearTimeout(timer);
