@@ -8,8 +8,8 @@ notation of §9.0 (a block it cannot parse fails the run); positive vectors run 
 directions (and `read-type`), negative vectors must raise the codec's own error with the
 vector's error name and offset, and behaviour vectors are replayed on loopback against
 the conformance servers of §9.10, written with the generated `serve_messages` and
-`serve_calls`. Vectors it cannot run (JSON payloads, §8) are listed with the reason; the
-exit status is 1 when any vector fails.
+`serve_calls`. A vector's `json` (§8) is written with `to_json` and read with
+`from_json`. The exit status is 1 when any vector fails.
 """
 from __future__ import annotations
 
@@ -345,7 +345,10 @@ def frame_value(m, inner, v):
         payload_codec = {1: m._TYPES["Ping"]._codec, 2: m._TYPES["Pong"]._codec, 3: m.GOODBYE_CODEC}[mtype]
     elif flags & m.ERROR and mtype != 0:
         payload_codec = m._TYPES["Failure"]._codec
-    return m.Frame(flags, mtype, f["correlation"], m.encode_value(payload_codec, build(m, payload_codec, f["payload"]))), payload_codec
+    value = build(m, payload_codec, f["payload"])
+    if flags & m.JSON:  # a JSON payload (§8)
+        return m.Frame(flags, mtype, f["correlation"], m.to_json(payload_codec, value).encode()), payload_codec
+    return m.Frame(flags, mtype, f["correlation"], m.encode_value(payload_codec, value)), payload_codec
 
 
 def run_positive(m, fields):
@@ -357,8 +360,9 @@ def run_positive(m, fields):
         if m.encode_frame(frame) != data:
             return f"encodes to {m.encode_frame(frame).hex(' ')}"
         got = m.decode_frame(data)
-        expected = m.decode_value(payload_codec, frame.payload)
-        if norm(m.decode_value(payload_codec, got.payload, payload=True)) != norm(expected) or got != frame:
+        read = (lambda p: m.from_json(payload_codec, p)) if frame.flags & m.JSON else \
+            (lambda p: m.decode_value(payload_codec, p, payload=True))
+        if norm(read(got.payload)) != norm(read(frame.payload)) or got != frame:
             return "decodes to another frame"
     else:
         expected = build(m, codec, value)
@@ -380,6 +384,34 @@ def run_positive(m, fields):
             expected = build(m, read, expected)
         if norm(got) != norm(expected):
             return f"read as {fields['read-type']}: {got!r}, expected {expected!r}"
+    return None
+
+
+def run_json(m, fields):
+    """A vector's `json` (§8): the text written for the value, and read back."""
+    codec = codec_of(m, fields["type"])
+    expected = build(m, codec, parse_value(fields["value"]))
+    text = m.to_json(codec, expected)
+    if text != fields["json"]:
+        return f"writes JSON {text}"
+    got = m.from_json(codec, fields["json"])
+    if norm(got) != norm(expected):
+        return f"reads the JSON as {got!r}, expected {expected!r}"
+    # hostile texts: every prefix, seeded mutations, and nesting far past the limit
+    data = fields["json"].encode()
+    rng = random.Random(data)
+    cases = [data[:i] for i in range(len(data))] + [b"[" * 100_000, b'{"a":' * 50_000]
+    for _ in range(32):
+        b = bytearray(data)
+        b[rng.randrange(len(b))] = rng.choice(b'[]{}",:0-e.\\\x00\xff')
+        cases.append(bytes(b))
+    for case in cases:
+        try:
+            m.from_json(codec, case)
+        except m.WireError:
+            pass
+        except Exception as err:
+            return f"JSON {case[:40]!r}: {type(err).__name__}: {err}"
     return None
 
 
@@ -581,7 +613,7 @@ def main() -> int:
     text = open(spec_path, encoding="utf-8").read()
     passed, failed, skipped = {}, [], {}
     rng = random.Random(15)
-    hostile_runs = 0
+    hostile_runs = json_runs = 0
     for kind, fields, steps in blocks(text):
         name = fields.get("name", "?")
         if kind == "wirewright-behaviour":
@@ -594,15 +626,14 @@ def main() -> int:
             else:
                 passed[kind] = passed.get(kind, 0) + 1
             continue
-        if kind == "wirewright-vector" and "hex" in fields and fields["type"].startswith("Frame<") \
-                and re.search(r"flags: (0x0?1|1)\b", fields["value"]):
-            skipped[name] = "a JSON frame: JSON payloads (§8) are not generated"
-            continue
-        if kind == "wirewright-vector" and "hex" not in fields:
-            skipped[name] = "JSON payloads (§8) are not generated"
-            continue
         try:
-            problem = run_positive(m, fields) if kind == "wirewright-vector" else run_negative(m, fields)
+            if kind == "wirewright-negative":
+                problem = run_negative(m, fields)
+            else:
+                problem = run_positive(m, fields) if "hex" in fields else None
+                if not problem and "json" in fields:
+                    problem = run_json(m, fields)
+                    json_runs += 1
         except Exception as err:
             problem = f"{type(err).__name__}: {err}"
         if not problem and "hex" in fields:
@@ -615,10 +646,9 @@ def main() -> int:
             failed.append(f"{name}: {problem}")
         else:
             passed[kind] = passed.get(kind, 0) + 1
-        if kind == "wirewright-vector" and "json" in fields and not problem:
-            skipped[name + " (json)"] = "JSON payloads (§8) are not generated; the hex ran"
     for kind, n in sorted(passed.items()):
         print(f"passed {n} {kind}")
+    print(f"JSON texts (§8) written and read: {json_runs}")
     print(f"mutated and truncated the bytes of {hostile_runs} vectors: only WireError raised")
     for name, why in skipped.items():
         print(f"not run: {name}: {why}")

@@ -196,9 +196,14 @@ fn struct_codec(name: &str, class: &str, fields: &Fields, evolvable: bool) -> St
         } else {
             String::new()
         };
+        let wire_name = if ident(&field.name) == field.name {
+            String::new()
+        } else {
+            format!(", wire_name={:?}", field.name.strip_prefix("r#").unwrap_or(&field.name))
+        };
         let _ = write!(
             text,
-            "{sep}Field({:?}, {}{since})",
+            "{sep}Field({:?}, {}{since}{wire_name})",
             ident(&field.name),
             codec(&field.ty)
         );
