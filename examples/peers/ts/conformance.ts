@@ -264,7 +264,9 @@ function frameValue(inner: m.Codec, v: V): [m.Frame, m.Codec] {
   let payloadCodec = inner;
   if (flags & m.CONTROL) payloadCodec = [m.Ping.codec, m.Pong.codec, m.GoodbyePayload.codec][type - 1] as m.Codec;
   else if (flags & m.ERROR && type !== 0) payloadCodec = m.Failure.codec;
-  const payload = m.encodeValue(payloadCodec, build(payloadCodec, f.payload));
+  const value = build(payloadCodec, f.payload);
+  // a JSON payload (§8) when the flags say so
+  const payload = flags & m.JSON_FLAG ? new TextEncoder().encode(m.toJson(payloadCodec, value)) : m.encodeValue(payloadCodec, value);
   return [{ flags, type, correlation: Number(f.correlation), payload }, payloadCodec];
 }
 
@@ -277,7 +279,8 @@ function runPositive(f: Fields): string | null {
     const bytes = m.encodeFrame(frame);
     if (hex(bytes) !== hex(data)) return `encodes to ${hex(bytes)}`;
     const got = m.decodeFrame(data);
-    if (norm(m.decodeValue(payloadCodec, got.payload, true)) !== norm(m.decodeValue(payloadCodec, frame.payload)) || norm(got) !== norm(frame)) return "decodes to another frame";
+    const read = (p: Uint8Array) => (frame.flags & m.JSON_FLAG ? m.fromJson(payloadCodec, p) : m.decodeValue(payloadCodec, p, true));
+    if (norm(read(got.payload)) !== norm(read(frame.payload)) || norm(got) !== norm(frame)) return "decodes to another frame";
   } else {
     const expected = build(codec, value);
     const bytes = m.encodeValue(codec, expected);
@@ -292,6 +295,32 @@ function runPositive(f: Fields): string | null {
       ? [m.decodeValue(read.frame, m.decodeFrame(data).payload, true), build(read.frame, rv.named.payload)]
       : [m.decodeValue(read, data), build(read, rv)];
     if (norm(got) !== norm(expected)) return `read as ${f["read-type"]}: ${norm(got)}, expected ${norm(expected)}`;
+  }
+  return null;
+}
+
+/** A vector's `json` (§8): the text written for the value, read back; then every
+ * prefix, seeded mutations and nesting far past the limit throw only WireError. */
+function runJson(f: Fields): string | null {
+  const codec = codecOf(f.type) as m.Codec;
+  const expected = build(codec, parseValue(f.value));
+  const text = m.toJson(codec, expected);
+  if (text !== f.json) return `writes JSON ${text}`;
+  const got = m.fromJson(codec, f.json);
+  if (norm(got) !== norm(expected)) return `reads the JSON as ${norm(got)}, expected ${norm(expected)}`;
+  const cases = [...Array(f.json.length).keys()].map((i) => f.json.slice(0, i));
+  cases.push("[".repeat(100_000), '{"a":'.repeat(50_000));
+  for (let k = 0; k < 32; k++) {
+    const chars = [...f.json];
+    chars[random(chars.length)] = '[]{}",:0-e.\\\u0000\u00ff'[random(14)];
+    cases.push(chars.join(""));
+  }
+  for (const c of cases) {
+    try {
+      m.fromJson(codec, c);
+    } catch (err) {
+      if (!(err instanceof m.WireError)) return `JSON ${JSON.stringify(c.slice(0, 40))}: ${err}`;
+    }
   }
   return null;
 }
@@ -504,7 +533,7 @@ const text = readFileSync(process.argv[2], "utf8");
 const passed: Record<string, number> = {};
 const failed: string[] = [];
 const skipped: string[] = [];
-let hostileRuns = 0;
+let hostileRuns = 0, jsonRuns = 0;
 for (const [kind, f, steps] of blocks(text)) {
   const name = f.name;
   if (kind === "wirewright-behaviour") {
@@ -518,14 +547,17 @@ for (const [kind, f, steps] of blocks(text)) {
     else passed[kind] = (passed[kind] ?? 0) + 1;
     continue;
   }
-  if (kind === "wirewright-vector" && (!("hex" in f) || (f.type.startsWith("Frame<") && /flags: (0x0?1|1)\b/.test(f.value)))) {
-    skipped.push(`${name}: JSON payloads (§8) are not generated`);
-    continue;
-  }
   let problem: string | null;
   try {
-    problem = kind === "wirewright-vector" ? runPositive(f) : runNegative(f);
-    if (!problem) {
+    if (kind === "wirewright-negative") problem = runNegative(f);
+    else {
+      problem = "hex" in f ? runPositive(f) : null;
+      if (!problem && "json" in f) {
+        problem = runJson(f);
+        jsonRuns++;
+      }
+    }
+    if (!problem && "hex" in f) {
       problem = hostile(codecOf(f.type), hexBytes(f.hex));
       if (problem) problem = `mutated input: ${problem}`;
       else hostileRuns++;
@@ -537,6 +569,7 @@ for (const [kind, f, steps] of blocks(text)) {
   else passed[kind] = (passed[kind] ?? 0) + 1;
 }
 for (const [kind, n] of Object.entries(passed)) console.log(`passed ${n} ${kind}`);
+console.log(`JSON texts (§8) written and read: ${jsonRuns}`);
 console.log(`mutated and truncated the bytes of ${hostileRuns} vectors: only WireError thrown`);
 for (const line of skipped) console.log(`not run: ${line}`);
 for (const line of failed) console.log(`FAILED ${line}`);

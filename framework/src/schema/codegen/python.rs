@@ -199,7 +199,10 @@ fn struct_codec(name: &str, class: &str, fields: &Fields, evolvable: bool) -> St
         let wire_name = if ident(&field.name) == field.name {
             String::new()
         } else {
-            format!(", wire_name={:?}", field.name.strip_prefix("r#").unwrap_or(&field.name))
+            format!(
+                ", wire_name={:?}",
+                field.name.strip_prefix("r#").unwrap_or(&field.name)
+            )
         };
         let _ = write!(
             text,

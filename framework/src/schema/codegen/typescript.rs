@@ -193,7 +193,10 @@ fn struct_codec(name: &str, class: &str, fields: &Fields, evolvable: bool) -> St
         .fields
         .iter()
         .map(|field| {
-            let since = if field.since > 1 {
+            let wire_name = field.name.strip_prefix("r#").unwrap_or(&field.name);
+            let since = if ident(&field.name) != wire_name {
+                format!(", {}, {wire_name:?}", field.since)
+            } else if field.since > 1 {
                 format!(", {}", field.since)
             } else {
                 String::new()
