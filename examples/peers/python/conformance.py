@@ -108,6 +108,8 @@ def codec_of(m, text: str):
         return builtin[t]
     if t == "Goodbye":
         return m.GOODBYE_CODEC
+    if t == "Hello":
+        return m.HELLO_CODEC
     if t in m._TYPES:
         return m._TYPES[t]._codec
     raise ValueError(f"unknown type {t!r}")
@@ -342,7 +344,8 @@ def frame_value(m, inner, v):
     flags, mtype = f["flags"], f["type"]
     payload_codec = inner
     if flags & m.CONTROL:
-        payload_codec = {1: m._TYPES["Ping"]._codec, 2: m._TYPES["Pong"]._codec, 3: m.GOODBYE_CODEC}[mtype]
+        payload_codec = {1: m._TYPES["Ping"]._codec, 2: m._TYPES["Pong"]._codec, 3: m.GOODBYE_CODEC,
+                         4: m.HELLO_CODEC}[mtype]
     elif flags & m.ERROR and mtype != 0:
         payload_codec = m._TYPES["Failure"]._codec
     value = build(m, payload_codec, f["payload"])
@@ -516,7 +519,7 @@ async def run_behaviour(m, fields, steps) -> str | None:
                 if (frame.flags, frame.type, frame.correlation) != (pattern["flags"], pattern["type"], pattern["correlation"]):
                     return f"{where}: read {frame}"
                 payload = pattern["payload"]
-                codec = m.GOODBYE_CODEC if payload.path == "Goodbye" else codec_of(m, payload.path.split("::")[0])
+                codec = codec_of(m, payload.path.split("::")[0])
                 if not matches(m, codec, m.decode_value(codec, frame.payload, payload=True), payload):
                     return f"{where}: payload {frame.payload.hex(' ')}"
             elif key == "expect-close":

@@ -92,6 +92,7 @@ function codecOf(text: string): m.Codec | Frameish {
   const builtin: Record<string, m.Codec> = { bool: m.BOOL, f32: m.F32, f64: m.F64, char: m.CHAR, String: m.STRING, Bytes: m.BYTES };
   if (t in builtin) return builtin[t];
   if (t === "Goodbye") return m.GoodbyePayload.codec;
+  if (t === "Hello") return m.HelloPayload.codec;
   if (t in m.TYPES) return m.TYPES[t].codec;
   throw new Error(`unknown type ${t}`);
 }
@@ -262,7 +263,7 @@ function frameValue(inner: m.Codec, v: V): [m.Frame, m.Codec] {
   const f = v.named;
   const flags = Number(f.flags), type = Number(f.type);
   let payloadCodec = inner;
-  if (flags & m.CONTROL) payloadCodec = [m.Ping.codec, m.Pong.codec, m.GoodbyePayload.codec][type - 1] as m.Codec;
+  if (flags & m.CONTROL) payloadCodec = [m.Ping.codec, m.Pong.codec, m.GoodbyePayload.codec, m.HelloPayload.codec][type - 1] as m.Codec;
   else if (flags & m.ERROR && type !== 0) payloadCodec = m.Failure.codec;
   const value = build(payloadCodec, f.payload);
   // a JSON payload (§8) when the flags say so
@@ -452,7 +453,7 @@ async function runBehaviour(f: Fields, steps: [string, string][]): Promise<strin
         const frame = m.decodeFrame(whole);
         const p = parseValue(text).named;
         if (frame.flags !== Number(p.flags) || frame.type !== Number(p.type) || frame.correlation !== Number(p.correlation)) return `${where}: read ${hex(whole)}`;
-        const codec = p.payload.path === "Goodbye" ? m.GoodbyePayload.codec : (codecOf(p.payload.path.split("::")[0]) as m.Codec);
+        const codec = codecOf(p.payload.path.split("::")[0]) as m.Codec;
         if (!matches(codec, m.decodeValue(codec, frame.payload, true), p.payload)) return `${where}: payload ${hex(frame.payload)}`;
       } else if (key === "expect-close") {
         if (!(await script.end())) return `${where}: the server did not end the stream`;

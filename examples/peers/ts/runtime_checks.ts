@@ -71,6 +71,19 @@ const goodbyeReason = (frame: kv.Frame | null) => {
   return kv.decodeValue(kv.GoodbyePayload.codec, frame.payload).reason;
 };
 
+// A frame trickling in one byte per read: each header byte is checked as it arrives,
+// and the frame is joined once when whole.
+{
+  const frame = kv.encodeFrame({ flags: 0, type: kv.Put.ID, correlation: 9, payload: new kv.Put({ key: "t", value: new Uint8Array(256 * 1024) }).encode() });
+  const buffer = new kv.FrameBuffer();
+  const frames: kv.Frame[] = [];
+  for (let i = 0; i < frame.length; i++) frames.push(...buffer.feed(frame.subarray(i, i + 1)));
+  assert.equal(frames.length, 1);
+  assert.equal(kv.decodeValue(kv.Put.codec, frames[0].payload).value.length, 256 * 1024);
+  assert.throws(() => new kv.FrameBuffer().feed(Uint8Array.of(0x57, 0x57, 0x52, 0x55)), (err: Error) => err instanceof kv.WireError && err.kind === "bad-magic" && err.offset === 3);
+  console.log(`  a ${frame.length}-byte frame read one byte at a time; a bad magic byte rejected as it arrives`);
+}
+
 // Heartbeats: a PING when idle, a PONG taken, GOODBYE 3 after unanswered PINGs.
 {
   const [server, port] = await kvServer({ heartbeatIntervalMs: 150, missedHeartbeats: 2, hello: "off" });

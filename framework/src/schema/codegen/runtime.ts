@@ -1125,22 +1125,40 @@ export function decodeFrame(data: Uint8Array, maxLen = MAX_FRAME_LEN): Frame {
   return frame;
 }
 
-/** Splits a byte stream into frames, checking each header as its bytes arrive. */
+/** Splits a byte stream into frames, checking each header as its bytes arrive. The
+ * chunks of an incomplete frame are kept as they came and joined once the frame is
+ * whole, so a frame trickling in byte by byte costs one copy, not one per chunk. */
 export class FrameBuffer {
-  private buf = new Uint8Array(0);
+  private chunks: Uint8Array[] = [];
+  private size = 0;
   constructor(public maxLen = MAX_FRAME_LEN) {}
   feed(data: Uint8Array): Frame[] {
-    const joined = new Uint8Array(this.buf.length + data.length);
-    joined.set(this.buf);
-    joined.set(data, this.buf.length);
-    this.buf = joined;
+    if (data.length) {
+      this.chunks.push(data);
+      this.size += data.length;
+    }
     const frames: Frame[] = [];
     for (;;) {
-      const length = checkHeader(this.buf.subarray(0, 16), this.maxLen);
-      if (length === null || this.buf.length < 20 + length) return frames;
-      frames.push(decodeFrame(this.buf.subarray(0, 20 + length), this.maxLen));
-      this.buf = this.buf.slice(20 + length);
+      const length = checkHeader(this.peek(Math.min(16, this.size)), this.maxLen);
+      if (length === null || this.size < 20 + length) return frames;
+      const whole = this.peek(this.size);
+      frames.push(decodeFrame(whole.subarray(0, 20 + length), this.maxLen));
+      const rest = whole.subarray(20 + length);
+      this.chunks = rest.length ? [rest] : [];
+      this.size = rest.length;
     }
+  }
+  /** The first `n` bytes held, joining chunks only when they span more than one. */
+  private peek(n: number): Uint8Array {
+    if (this.chunks.length && this.chunks[0].length >= n) return this.chunks[0].subarray(0, n);
+    const joined = new Uint8Array(this.size);
+    let at = 0;
+    for (const chunk of this.chunks) {
+      joined.set(chunk, at);
+      at += chunk.length;
+    }
+    this.chunks = this.size ? [joined] : [];
+    return joined.subarray(0, n);
   }
 }
 
