@@ -19,7 +19,7 @@ const timer = setTimeout(() => {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A TypeScript kv server (the service of examples/src/kv.rs, without paging). */
-async function kvServer(settings: Partial<kv.Settings> = {}): Promise<[net.Server, number]> {
+async function kvServer(settings: Partial<kv.Settings> = {}): Promise<[net.Server & { metrics: kv.Metrics }, number]> {
   const entries = new Map<string, Uint8Array>();
   const server = await kv.serveCalls("127.0.0.1", 0, kv.KvRequest, kv.KvResponse, async (request: any) => {
     if (request instanceof kv.Get) {
@@ -169,6 +169,40 @@ const goodbyeReason = (frame: kv.Frame | null) => {
   await client.close();
   server.close();
   console.log("  HELLO to a server without it: GOODBYE 4, then once more without HELLO");
+}
+
+// A peer that pipelines Gets of a 60 KiB value and never reads: the TypeScript server
+// holds at most its budget (plus the replies of the requests in flight), closes the peer
+// with GOODBYE 7, and answers a well-behaved client all along.
+{
+  const budget = 256 * 1024;
+  const [server, port] = await kvServer({ receiveBudget: budget, maxInFlight: 16, stallTimeoutMs: 1000 });
+  const client = await kv.Client.connect("127.0.0.1", port, kv.KvRequest, kv.KvResponse, kv.KvError.codec);
+  const value = new Uint8Array(60 * 1024);
+  await client.call(new kv.Put({ key: "big", value }));
+  const rssBefore = process.memoryUsage().rss;
+  const flooder = net.createConnection({ host: "127.0.0.1", port });
+  await new Promise((resolve) => flooder.once("connect", resolve));
+  flooder.pause(); // never reads
+  flooder.on("error", () => {});
+  const get = new kv.Get({ key: "big" }).encode();
+  for (let i = 0; i < 20_000; i++) flooder.write(kv.encodeFrame({ flags: 0, type: kv.Get.ID, correlation: i + 1, payload: get }));
+  let served = 0;
+  for (let i = 0; i < 40; i++) {
+    const reply = await client.call(new kv.Get({ key: "big" }), 5000);
+    assert.equal(reply.value.length, value.length);
+    served++;
+    await sleep(50);
+  }
+  for (let i = 0; i < 100 && !server.metrics.closed.get(7); i++) await sleep(50);
+  flooder.destroy();
+  const rssGrowth = process.memoryUsage().rss - rssBefore;
+  const bound = budget + 16 * 61 * 1024 + 64 * 1024;
+  assert.ok(server.metrics.peakConnection <= bound, `${server.metrics.peakConnection} > ${bound}`);
+  assert.equal(server.metrics.closed.get(7), 1);
+  await client.close();
+  server.close();
+  console.log(`  flood: 20,000 Gets asking for 1171 MiB, never read: peak held ${server.metrics.peakConnection} bytes (budget ${budget}), GOODBYE 7, ${served} calls of another client answered meanwhile, RSS grew ${Math.round(rssGrowth / 1024)} KiB`);
 }
 
 // The WebSocket transport: a WebSocket-like object whose binary messages go to the Rust

@@ -1324,11 +1324,18 @@ export interface Settings {
   helloTimeoutMs: number;
   /** HELLO carries the schema text. */
   sendSchema: boolean;
+  /** A server's bytes of requests in flight and replies queued before it reads on. */
+  receiveBudget: number;
+  /** Requests a server answers at once. */
+  maxInFlight: number;
+  /** Over budget this long (the peer does not read): GOODBYE 7. */
+  stallTimeoutMs: number;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
   idleTimeoutMs: 60_000, heartbeatIntervalMs: 10_000, missedHeartbeats: 3, goodbyeTimeoutMs: 5000,
   hello: "optional", helloTimeoutMs: 5000, sendSchema: true,
+  receiveBudget: 1 << 20, maxInFlight: 128, stallTimeoutMs: 10_000,
 };
 
 /** What a connection needs from the network: bytes in, bytes out, the end. Node sockets
@@ -1343,6 +1350,13 @@ export interface Transport {
    * that cannot tell leaves this out and reports only `onEnd`. */
   onRemoteEnd?(handler: () => void): void;
   close(): void;
+  /** Stops and restarts reading (a server over its byte budget), where the transport can. */
+  pause?(): void;
+  resume?(): void;
+  /** Bytes written but not yet taken by the network. */
+  queued?(): number;
+  /** Closes at once, dropping what is queued. */
+  abort?(): void;
 }
 
 /** A Transport over a Node TCP socket. */
@@ -1375,6 +1389,10 @@ export function socketTransport(socket: any): Transport {
       socket.end();
       setTimeout(() => socket.destroy(), LINGER_MS).unref();
     },
+    pause: () => socket.pause(),
+    resume: () => socket.resume(),
+    queued: () => socket.writableLength,
+    abort: () => socket.destroy(),
   };
 }
 
@@ -1418,6 +1436,16 @@ export async function connectWebSocket(url: string): Promise<Transport> {
   return webSocketTransport(ws);
 }
 
+/** What a server's connections held: `peakConnection` the most one connection held
+ * (payload bytes of requests in flight and replies queued), `closed` by GOODBYE reason. */
+export class Metrics {
+  peakConnection = 0;
+  closed = new Map<number, number>();
+  observe(held: number): void {
+    if (held > this.peakConnection) this.peakConnection = held;
+  }
+}
+
 /** Frames over a transport (§7): PING answered with PONG, PINGs sent when idle; every
  * other message frame goes to `onFrame`, and the connection closes as the GOODBYE it
  * receives asks. Reason 0 (or an unknown reason) and the end of the peer's stream: the
@@ -1456,6 +1484,16 @@ export class Connection {
   private lastPingTick = Date.now();
   private pingNonce = 0n;
   private unanswered = 0;
+  /** Frames read but not yet handled (at most one read's worth while over budget). */
+  private pending: Frame[] = [];
+  private roomTimer: ReturnType<typeof setInterval> | null = null;
+  /** Payload bytes of the requests in flight, and the cost of the frame being handled. */
+  private held = 0;
+  private cost = 0;
+  /** Bound what the peer can make this side hold (servers): see `hasRoom`. */
+  limitInput = false;
+  /** A server's counters, shared by its connections. */
+  metrics: Metrics = new Metrics();
 
   constructor(public transport: Transport, onFrame: (frame: Frame) => void, settings: Partial<Settings> = {}) {
     this.settings = { ...DEFAULT_SETTINGS, ...settings };
@@ -1470,61 +1508,117 @@ export class Connection {
       this.remoteEnded = true;
       if (this.finishing) return; // closes once its GOODBYE is sent
       if (this.sentGoodbye) return transport.close();
+      if (this.pending.length) return; // handled first: `pump` finishes when they are
       this.inputDone = true;
       void this.finish(); // a half-close is a GOODBYE with reason 0 (§7)
     });
     transport.onData((data) => {
       if (this.inputDone) return; // discarded: the peer's input has ended
       try {
-        for (const frame of this.frames.feed(data)) {
-          this.lastReceived = Date.now();
-          if (!this.seenFirst) {
-            this.seenFirst = true;
-            this.helloDeadline = null;
-            if (this.firstFrame?.(frame)) continue;
-          }
-          if (!(frame.flags & CONTROL)) {
-            if (this.gotGoodbye && this.sentGoodbye && !(frame.flags & RESPONSE)) continue; // after reason 1: replies only
-            onFrame(frame);
-          } else if (frame.type === PING) {
-            this.send({ flags: CONTROL, type: PONG, correlation: 0, payload: frame.payload });
-          } else if (frame.type === PONG) {
-            const nonce = new DataView(frame.payload.buffer, frame.payload.byteOffset, 8).getBigUint64(0, true);
-            if (this.unanswered && nonce <= this.pingNonce) this.unanswered = 0; // answers its PING and every earlier one
-          } else if (frame.type === HELLO) {
-            throw new WireError("malformed-control", 6, "a HELLO that is not the first frame, or one this side does not take");
-          } else if (frame.type === GOODBYE) {
-            const reason = decodeValue(GoodbyePayload.codec, frame.payload).reason;
-            this.goodbyeReason = reason;
-            if (this.sentGoodbye) {
-              this.inputDone = true; // the answer to ours: everything has arrived (§7)
-              return transport.close();
-            }
-            this.gotGoodbye = true;
-            if (reason >= 2 && reason <= 10) {
-              this.silent = this.inputDone = true; // at once: nothing more is sent
-              return transport.close();
-            }
-            if (reason === 1) {
-              this.sendGoodbye(0);
-              continue;
-            }
-            this.inputDone = true; // reason 0 or unknown: the peer's input ends here
-            void this.finish();
-            return;
-          }
-        }
+        for (const frame of this.frames.feed(data)) this.pending.push(frame);
       } catch (err) {
-        if (err instanceof CloseAtOnce) return this.closeAtOnce(err.reason, err.message);
+        this.pending.length = 0;
         this.error = err as Error;
-        this.closeAtOnce(4, String(err));
+        return this.closeAtOnce(4, String(err));
       }
+      this.pump(onFrame);
     });
     const waits = [this.settings.idleTimeoutMs, this.settings.heartbeatIntervalMs].filter((x): x is number => x !== null);
     if (waits.length) {
       this.timer = setInterval(() => this.tick(), Math.max(10, Math.min(...waits, this.settings.helloTimeoutMs) / 4));
       (this.timer as any).unref?.();
     }
+  }
+
+  /** Handles the frames received, in order; a message frame waits while the connection
+   * is over its byte budget (`limitInput`), and reading stops meanwhile. */
+  private pump(onFrame: (frame: Frame) => void): void {
+    const transport = this.transport;
+    try {
+      while (this.pending.length && !this.inputDone) {
+        const frame = this.pending[0];
+        if (!(frame.flags & CONTROL) && !this.hasRoom()) return this.waitForRoom(onFrame);
+        this.pending.shift();
+        this.lastReceived = Date.now();
+        if (!this.seenFirst) {
+          this.seenFirst = true;
+          this.helloDeadline = null;
+          if (this.firstFrame?.(frame)) continue;
+        }
+        if (!(frame.flags & CONTROL)) {
+          if (this.gotGoodbye && this.sentGoodbye && !(frame.flags & RESPONSE)) continue; // after reason 1: replies only
+          this.cost = frame.payload.length + 20;
+          onFrame(frame);
+          this.cost = 0;
+        } else if (frame.type === PING) {
+          this.send({ flags: CONTROL, type: PONG, correlation: 0, payload: frame.payload });
+        } else if (frame.type === PONG) {
+          const nonce = new DataView(frame.payload.buffer, frame.payload.byteOffset, 8).getBigUint64(0, true);
+          if (this.unanswered && nonce <= this.pingNonce) this.unanswered = 0; // answers its PING and every earlier one
+        } else if (frame.type === HELLO) {
+          throw new WireError("malformed-control", 6, "a HELLO that is not the first frame, or one this side does not take");
+        } else if (frame.type === GOODBYE) {
+          const reason = decodeValue(GoodbyePayload.codec, frame.payload).reason;
+          this.goodbyeReason = reason;
+          if (this.sentGoodbye) {
+            this.inputDone = true; // the answer to ours: everything has arrived (§7)
+            return transport.close();
+          }
+          this.gotGoodbye = true;
+          if (reason >= 2 && reason <= 10) {
+            this.silent = this.inputDone = true; // at once: nothing more is sent
+            return transport.close();
+          }
+          if (reason === 1) {
+            this.sendGoodbye(0);
+            continue;
+          }
+          this.inputDone = true; // reason 0 or unknown: the peer's input ends here
+          void this.finish();
+          return;
+        }
+      }
+      if (this.remoteEnded && !this.inputDone && !this.sentGoodbye) {
+        this.inputDone = true; // the half-close that arrived behind these frames
+        void this.finish();
+      }
+    } catch (err) {
+      this.pending.length = 0;
+      if (err instanceof CloseAtOnce) return this.closeAtOnce(err.reason, err.message);
+      this.error = err as Error;
+      this.closeAtOnce(4, String(err));
+    }
+  }
+
+  /** Whether another message may be handled: always, unless `limitInput` is set (a
+   * server); then while fewer than `maxInFlight` are answered and the bytes of those in
+   * flight and of the replies queued stay within `receiveBudget`. */
+  private hasRoom(): boolean {
+    if (!this.limitInput) return true;
+    const s = this.settings;
+    return this.tasks.size < s.maxInFlight && this.held + (this.transport.queued?.() ?? 0) <= s.receiveBudget;
+  }
+
+  /** Stops reading until there is room; GOODBYE 7 after `stallTimeoutMs` without. */
+  private waitForRoom(onFrame: (frame: Frame) => void): void {
+    if (this.roomTimer) return;
+    this.transport.pause?.();
+    const since = Date.now();
+    this.roomTimer = setInterval(() => {
+      if (this.isClosed || this.silent) return void clearInterval(this.roomTimer!);
+      if (this.hasRoom()) {
+        clearInterval(this.roomTimer!);
+        this.roomTimer = null;
+        this.transport.resume?.();
+        return this.pump(onFrame);
+      }
+      if (Date.now() - since >= this.settings.stallTimeoutMs) {
+        clearInterval(this.roomTimer!);
+        this.pending.length = 0;
+        this.closeAtOnce(7, "memory budget");
+        this.transport.abort?.(); // what was queued for the peer is dropped (§7: at once)
+      }
+    }, 20);
   }
 
   /** Timers (§7): a Required server's hello timeout, the idle timeout, heartbeats. */
@@ -1557,19 +1651,26 @@ export class Connection {
     if (this.silent || this.isClosed) return;
     this.transport.write(encodeFrame(frame));
     this.lastSent = Date.now();
+    this.metrics.observe(this.held + (this.transport.queued?.() ?? 0));
   }
 
   /** Tracks the work answering a frame: a reason-0 GOODBYE waits for it. */
   track(work: Promise<unknown>): void {
     const settled = work.then(() => undefined, () => undefined);
+    const cost = this.cost; // the payload bytes of the frame it answers
+    this.held += cost;
     this.tasks.add(settled);
-    void settled.then(() => this.tasks.delete(settled));
+    void settled.then(() => {
+      this.tasks.delete(settled);
+      this.held -= cost;
+    });
   }
 
   private sendGoodbye(reason: number, message = ""): void {
     if (this.sentGoodbye) return;
     this.sentGoodbye = true;
     this.send(goodbyeFrame(reason, message));
+    this.metrics.closed.set(reason, (this.metrics.closed.get(reason) ?? 0) + 1);
   }
 
   /** The handshake's end for B (§7): the replies to what arrived, then GOODBYE 0. */
@@ -1803,6 +1904,7 @@ export async function serveCalls(
   handler: (request: any) => Promise<any>, errorCodec: Codec | null = null, settings: Partial<Settings> = {},
 ): Promise<any> {
   const net = await import("node:net");
+  const metrics = new Metrics();
   const server = net.createServer({ allowHalfOpen: true }, (socket: any) => {
     const conn: Connection = new Connection(socketTransport(socket), (frame) => {
       if (frame.flags & RESPONSE) throw new WireError("unexpected-kind", 5, "a reply where requests are expected");
@@ -1837,10 +1939,12 @@ export async function serveCalls(
         },
       ));
     }, settings);
+    conn.limitInput = true;
+    conn.metrics = metrics;
     serverHello(conn, requests);
   });
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
-  return server;
+  return Object.assign(server, { metrics });
 }
 
 /** A message-protocol server over Node TCP: `handler(conn, message, frame)` for each
@@ -1850,6 +1954,7 @@ export async function serveMessages(
   handler: (conn: Connection, message: any, frame: Frame) => void | Promise<void>, settings: Partial<Settings> = {},
 ): Promise<any> {
   const net = await import("node:net");
+  const metrics = new Metrics();
   const server = net.createServer({ allowHalfOpen: true }, (socket: any) => {
     const conn: Connection = new Connection(socketTransport(socket), (frame) => {
       if (frame.flags & (RESPONSE | ERROR)) throw new WireError("unexpected-kind", 5, "a reply on a message protocol");
@@ -1858,10 +1963,12 @@ export async function serveMessages(
       // run after the frames read with this one: a GOODBYE among them decides what is sent
       conn.track(Promise.resolve().then(() => handler(conn, message, frame)));
     }, settings);
+    conn.limitInput = true;
+    conn.metrics = metrics;
     serverHello(conn, incoming);
   });
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
-  return server;
+  return Object.assign(server, { metrics });
 }
 
 export const BOOL = new BoolCodec(), CHAR = new CharCodec(), STRING = new StringCodec(), BYTES = new BytesCodec(), UNIT = new UnitCodec();
