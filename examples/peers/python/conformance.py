@@ -418,10 +418,13 @@ def run_json(m, fields):
     return None
 
 
-def receive_message(m, codec, data: bytes):
-    """A message receiver of a protocol whose one message is `codec`'s type."""
+def receive_one(m, codec, data: bytes, first: bool) -> None:
+    """One frame to a message receiver of a protocol whose one message is `codec`'s
+    type, which takes part in HELLO (§13.6): a HELLO only as the stream's first frame."""
     frame = m.decode_frame(data)
     if frame.flags & m.CONTROL:
+        if frame.type == m.HELLO and not first:
+            raise m.WireError("malformed-control", 6, "a HELLO that is not the first frame")
         return
     if frame.flags & m.RESPONSE:
         raise m.WireError("unexpected-kind", 5)
@@ -433,6 +436,34 @@ def receive_message(m, codec, data: bytes):
         m.decode_value(codec, frame.payload, payload=True)
     except m.WireError as err:
         raise m.WireError("invalid-payload", 16 + err.offset, str(err)) from None
+
+
+def receive_message(m, codec, data: bytes):
+    """A stream receiver (`receive_one` per frame); offsets count from the stream's first
+    byte. Bytes after the last whole frame that make no whole frame are trailing bytes."""
+    pos = 0
+    while True:
+        rest = data[pos:]
+        length = None
+        if len(rest) >= 16:
+            try:
+                length = m.check_header(rest[:16])
+            except m.WireError as err:
+                raise m.WireError(err.kind, pos + err.offset, err.detail) from None
+        if pos and (length is None or len(rest) < 20 + length):
+            raise m.WireError("trailing-bytes", pos, f"{len(rest)} bytes after the last frame")
+        if length is None or len(rest) <= 20 + length:
+            try:  # the last frame: truncated and trailing-bytes count from the stream's start
+                return receive_one(m, codec, rest, pos == 0)
+            except m.WireError as err:
+                if err.kind in ("truncated", "trailing-bytes"):
+                    raise
+                raise m.WireError(err.kind, pos + err.offset, err.detail) from None
+        try:
+            receive_one(m, codec, rest[:20 + length], pos == 0)
+        except m.WireError as err:
+            raise m.WireError(err.kind, pos + err.offset, err.detail) from None
+        pos += 20 + length
 
 
 def run_negative(m, fields):
@@ -456,15 +487,20 @@ def run_negative(m, fields):
 
 # -------------------------------------------------------------- behaviour --
 
+JOIN_SCHEMA = "wirewright schema 1\nroot Join\n\nstruct Join id 1\n  field room: string\n  field nick: string\n"
+
+
 async def start_server(m, kind: str):
     """The conformance servers of §9.10, written with the generated module."""
-    if kind == "messages":
-        protocol = m.Protocol("Messages", {m.Join.ID: m.Join})
+    if kind in ("messages", "messages-hello-required"):
+        # its schema is the one of Join (§9.6), announced in HELLO (§13.6)
+        protocol = m.Protocol("Messages", {m.Join.ID: m.Join}, schema=m.SchemaInfo("Join", JOIN_SCHEMA, 1))
 
         async def echo(conn, message, frame):
             conn.send(m.Frame(0, frame.type, frame.correlation, message.encode()))
 
-        return await m.serve_messages("127.0.0.1", 0, protocol, echo)
+        hello = "required" if kind == "messages-hello-required" else "optional"
+        return await m.serve_messages("127.0.0.1", 0, protocol, echo, settings=m.Settings(hello=hello))
     requests = m.Protocol("Requests", {m.Get.ID: m.Get})
     responses = m.Protocol("Responses", {m.Value.ID: m.Value})
 

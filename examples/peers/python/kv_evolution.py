@@ -48,6 +48,10 @@ async def main(module_path: str, addr: str) -> None:
     assert [f.name for f in kv.Keys._codec.fields] == ["keys"], "not the revision-1 module"
     host, port = addr.rsplit(":", 1)
     client = await kv.Client.connect(host, int(port), kv.KvRequest, kv.KvResponse, kv.KvError)
+    # HELLO: the server (revision 2) accepted our revision-1 schema, and we checked its text
+    assert client.conn.verdict == "checked", client.conn.verdict
+    assert (client.conn.peer_hello.revision, kv.rpc_schema(kv.KvRequest, kv.KvResponse, kv.KvError).revision) == (2, 1)
+    print("  HELLO: revision 1 and revision 2 judged compatible at both ends")
 
     puts = [client.call(kv.Put(key=f"ev{i:04}", value=b"v")) for i in range(1001)]
     assert all(r == kv.Stored(replaced=False) for r in await asyncio.gather(*puts))

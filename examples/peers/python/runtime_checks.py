@@ -80,10 +80,12 @@ async def hello(kv, kv1) -> None:
     server, port = await serve(kv)
     client = await kv.Client.connect("127.0.0.1", port, kv.KvRequest, kv.KvResponse, kv.KvError)
     assert client.conn.verdict == "compatible", client.conn.verdict
-    assert client.conn.peer_hello.fingerprint == kv.SCHEMA_KvRequest.fingerprint
+    announced = kv.rpc_schema(kv.KvRequest, kv.KvResponse, kv.KvError)
+    assert announced.root == "(KvRequest, KvResponse, KvError)", announced.root
+    assert client.conn.peer_hello.fingerprint == announced.fingerprint
     assert await client.call(kv.Put(key="k", value=b"v")) == kv.Stored(replaced=False)
     await client.close()
-    print(f"  HELLO, same schema: {client.conn.verdict} (fingerprint {client.conn.peer_hello.fingerprint:016x})")
+    print(f"  HELLO, same schema {announced.root}: {client.conn.verdict} (fingerprint {announced.fingerprint:016x})")
 
     old = await kv1.Client.connect("127.0.0.1", port, kv1.KvRequest, kv1.KvResponse, kv1.KvError)
     assert old.conn.verdict == "checked", old.conn.verdict
@@ -103,7 +105,8 @@ async def hello(kv, kv1) -> None:
         await kv.Client.connect("127.0.0.1", port, other, kv.KvResponse, kv.KvError)
         raise AssertionError("an incompatible schema connected")
     except kv.IncompatiblePeer as err:
-        assert err.theirs.protocol == "KvRequest" and err.ours.protocol == "KvResponse", err
+        assert err.theirs.protocol == "(KvRequest, KvResponse, KvError)", err
+        assert err.ours.protocol == "(KvResponse, KvResponse, KvError)", err
         print(f"  HELLO, another protocol: {err}")
     server.close()
 

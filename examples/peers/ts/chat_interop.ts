@@ -22,6 +22,9 @@ const timer = setTimeout(() => {
 const received: unknown[] = [];
 const waiters: (() => void)[] = [];
 const peer = await chat.Peer.connect(host, Number(port), chat.ServerMessage, chat.ClientMessage);
+// HELLO: both ends announce (ClientMessage, ServerMessage) and find the same schema
+assert.equal(peer.conn.verdict, "compatible");
+assert.equal(peer.conn.peerHello?.protocol, "(ClientMessage, ServerMessage)");
 peer.onMessage((message) => {
   received.push(message);
   for (const wake of waiters.splice(0)) wake();

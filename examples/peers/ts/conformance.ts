@@ -326,9 +326,14 @@ function runJson(f: Fields): string | null {
   return null;
 }
 
-function receiveMessage(codec: any, data: Uint8Array): void {
+/** One frame to a message receiver of a protocol whose one message is `codec`'s type,
+ * which takes part in HELLO (§13.6): a HELLO only as the stream's first frame. */
+function receiveOne(codec: any, data: Uint8Array, first: boolean): void {
   const frame = m.decodeFrame(data);
-  if (frame.flags & m.CONTROL) return;
+  if (frame.flags & m.CONTROL) {
+    if (frame.type === m.HELLO && !first) throw new m.WireError("malformed-control", 6, "a HELLO that is not the first frame");
+    return;
+  }
   if (frame.flags & m.RESPONSE) throw new m.WireError("unexpected-kind", 5);
   if (frame.flags & m.JSON_FLAG) throw new m.WireError("unexpected-format", 5);
   const cls = m.TYPES[codec.name] as any;
@@ -338,6 +343,40 @@ function receiveMessage(codec: any, data: Uint8Array): void {
   } catch (err) {
     if (err instanceof m.WireError) throw new m.WireError("invalid-payload", 16 + err.offset, err.message);
     throw err;
+  }
+}
+
+/** A stream receiver (`receiveOne` per frame); offsets count from the stream's first
+ * byte. Bytes after the last whole frame that make no whole frame are trailing bytes. */
+function receiveMessage(codec: any, data: Uint8Array): void {
+  const shifted = (err: unknown, pos: number) =>
+    err instanceof m.WireError ? new m.WireError(err.kind, pos + err.offset, err.detail) : err;
+  for (let pos = 0; ; ) {
+    const rest = data.subarray(pos);
+    let length: number | null = null;
+    if (rest.length >= 16) {
+      try {
+        length = m.checkHeader(rest.subarray(0, 16));
+      } catch (err) {
+        throw shifted(err, pos);
+      }
+    }
+    if (pos && (length === null || rest.length < 20 + length)) throw new m.WireError("trailing-bytes", pos, `${rest.length} bytes after the last frame`);
+    if (length === null || rest.length <= 20 + length) {
+      try {
+        return receiveOne(codec, rest, pos === 0);
+      } catch (err) {
+        // the last frame: truncated and trailing-bytes count from the stream's start
+        if (err instanceof m.WireError && (err.kind === "truncated" || err.kind === "trailing-bytes")) throw err;
+        throw shifted(err, pos);
+      }
+    }
+    try {
+      receiveOne(codec, rest.subarray(0, 20 + length), pos === 0);
+    } catch (err) {
+      throw shifted(err, pos);
+    }
+    pos += 20 + length;
   }
 }
 
@@ -359,11 +398,15 @@ function runNegative(f: Fields): string | null {
 }
 
 // Behaviour vectors: the conformance servers of §9.10, written with the module.
+/** The schema of the `messages` conformance servers (§9.6), announced in HELLO. */
+const JOIN_SCHEMA = "wirewright schema 1\nroot Join\n\nstruct Join id 1\n  field room: string\n  field nick: string\n";
+
 async function startServer(kind: string): Promise<net.Server> {
-  if (kind === "messages") {
-    const protocol = new m.Protocol("Messages", new Map<number, any>([[m.Join.ID, m.Join]]));
+  if (kind === "messages" || kind === "messages-hello-required") {
+    const protocol = new m.Protocol("Messages", new Map<number, any>([[m.Join.ID, m.Join]]), new m.SchemaInfo("Join", JOIN_SCHEMA, 1));
+    const hello = kind === "messages" ? "optional" : "required";
     return m.serveMessages("127.0.0.1", 0, protocol, (conn, message, frame) =>
-      conn.send({ flags: 0, type: frame.type, correlation: frame.correlation, payload: message.encode() }));
+      conn.send({ flags: 0, type: frame.type, correlation: frame.correlation, payload: message.encode() }), { hello });
   }
   const requests = new m.Protocol("Requests", new Map<number, any>([[m.Get.ID, m.Get]]));
   const responses = new m.Protocol("Responses", new Map<number, any>([[m.Value.ID, m.Value]]));

@@ -127,10 +127,12 @@ const goodbyeReason = (frame: kv.Frame | null) => {
   const [server, port] = await kvServer();
   const client = await kv.Client.connect("127.0.0.1", port, kv.KvRequest, kv.KvResponse, kv.KvError.codec);
   assert.equal(client.conn.verdict, "compatible");
-  assert.equal(client.conn.peerHello?.fingerprint, kv.SCHEMA_KvRequest.fingerprint);
+  const announced = kv.rpcSchema(kv.KvRequest, kv.KvResponse, kv.KvError.codec)!;
+  assert.equal(announced.root, "(KvRequest, KvResponse, KvError)");
+  assert.equal(client.conn.peerHello?.fingerprint, announced.fingerprint);
   await client.call(new kv.Put({ key: "k", value: Uint8Array.of(1) }));
   await client.close();
-  console.log(`  HELLO, same schema: compatible (fingerprint ${kv.SCHEMA_KvRequest.fingerprint.toString(16)})`);
+  console.log(`  HELLO, same schema ${announced.root}: compatible (fingerprint ${announced.fingerprint.toString(16)})`);
 
   const old = await kv1.Client.connect("127.0.0.1", port, kv1.KvRequest, kv1.KvResponse, kv1.KvError.codec);
   assert.equal(old.conn.verdict, "checked");
@@ -141,7 +143,7 @@ const goodbyeReason = (frame: kv.Frame | null) => {
 
   const other = new kv.Protocol("KvResponse", kv.KvResponse.byId, kv.SCHEMA_KvResponse);
   await assert.rejects(kv.Client.connect("127.0.0.1", port, other, kv.KvResponse, kv.KvError.codec), (err: Error) => {
-    assert.ok(err instanceof kv.IncompatiblePeer && err.theirs.protocol === "KvRequest", String(err));
+    assert.ok(err instanceof kv.IncompatiblePeer && err.theirs.protocol === "(KvRequest, KvResponse, KvError)", String(err));
     console.log(`  HELLO, another protocol: ${err.message}`);
     return true;
   });

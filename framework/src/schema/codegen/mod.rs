@@ -63,15 +63,16 @@ impl fmt::Display for CodegenError {
 
 impl std::error::Error for CodegenError {}
 
-/// What HELLO announces of a schema whose root is a protocol: its name, text (§13.2)
-/// and revision (the highest `since` of its fields, 1 if none).
+/// What HELLO announces of a schema (SPEC §13.6): its root's name, text (§13.2) and
+/// revision (the highest `since` of its fields, 1 if none). The runtimes combine them
+/// into the schema of a tuple where a connection carries several roots.
 struct Announced {
     root: String,
     text: String,
     revision: u32,
 }
 
-/// The schemas of `schemas` whose root is a protocol, for HELLO.
+/// The schemas of `schemas` whose root is a definition, for HELLO.
 fn announced(schemas: &[Schema]) -> Vec<Announced> {
     schemas
         .iter()
@@ -79,10 +80,7 @@ fn announced(schemas: &[Schema]) -> Vec<Announced> {
             let Type::Named(root) = &schema.root else {
                 return None;
             };
-            let is_protocol = schema
-                .definitions
-                .iter()
-                .any(|def| &def.name == root && matches!(def.kind, Kind::Protocol(_)));
+            let is_defined = schema.definitions.iter().any(|def| &def.name == root);
             let revision = schema
                 .definitions
                 .iter()
@@ -102,7 +100,7 @@ fn announced(schemas: &[Schema]) -> Vec<Announced> {
                 .max()
                 .unwrap_or(1)
                 .max(1);
-            is_protocol.then(|| Announced {
+            is_defined.then(|| Announced {
                 root: root.clone(),
                 text: schema.to_string(),
                 revision,

@@ -74,6 +74,14 @@ pub fn python(schemas: &[Schema]) -> Result<String, CodegenError> {
         let _ = write!(out, "\n    {:?}: {},", def.name, ident(&def.name));
     }
     out.push_str("\n}\n\nfor _codec in _REFS:\n    _codec.target = _TYPES[_codec.name]._codec\n");
+    for schema in &announced {
+        let _ = writeln!(
+            out,
+            "_SCHEMAS[{:?}] = SCHEMA_{}",
+            schema.root,
+            ident(&schema.root)
+        );
+    }
     Ok(out)
 }
 

@@ -1221,7 +1221,44 @@ class SchemaInfo:
         self.fingerprint = fnv1a64(text.encode("utf-8"))
 
     def hello(self, with_text: bool = True) -> HelloPayload:
-        return HelloPayload(self.root, self.fingerprint, self.revision, self.text if with_text else None)
+        """The HELLO payload; without the text when asked, or when the HELLO frame would
+        pass 64 KiB (the receivers' bound, §13.6)."""
+        hello = HelloPayload(self.root, self.fingerprint, self.revision, self.text if with_text else None)
+        if with_text and 20 + len(hello.encode()) > MAX_HELLO_LEN:
+            hello.schema = None
+        return hello
+
+    @staticmethod
+    def combine(parts: list[SchemaInfo]) -> SchemaInfo:
+        """The schema of a tuple of roots (§13.6): `(Request, Response, Error)` for a
+        request/response connection, `(ClientMessage, ServerMessage)` for a message
+        protocol whose directions differ; its text is the canonical one (§13.2)."""
+        if len(parts) == 1:
+            return parts[0]
+        blocks: dict[str, str] = {}
+        for part in parts:
+            for name, lines in _blocks(part.text):
+                blocks[name] = lines
+        root = "(" + ", ".join(part.root for part in parts) + ")"
+        text = f"wirewright schema 1\nroot {root}\n" + "".join(
+            "\n" + blocks[name] + "\n" for name in sorted(blocks, key=lambda n: n.encode()))
+        return SchemaInfo(root, text, max(part.revision for part in parts))
+
+
+MAX_HELLO_LEN = 64 * 1024  # the longest HELLO frame read (§13.6)
+_HEADER = re.compile(r"(evolvable )?(struct|enum|protocol) (.+?)(?: id [0-9]+)?")
+
+
+def _blocks(text: str) -> list[tuple[str, str]]:
+    """A schema text's definitions as (name, lines without the last LF)."""
+    out = []
+    for block in text.split("\n\n")[1:]:
+        block = block.strip("\n")
+        header = _HEADER.fullmatch(block.split("\n", 1)[0])
+        if header is None:
+            raise ValueError(f"not a definition: {block[:40]!r}")
+        out.append((header.group(3), block))
+    return out
 
 
 class IncompatiblePeer(Exception):
@@ -1251,7 +1288,10 @@ def judge(ours: HelloPayload, theirs: HelloPayload) -> str:
         return "compatible"
     if theirs.schema is None or ours.schema is None:
         return "unverified"
-    breaking = schema_breaks(theirs.schema, ours.schema)
+    try:
+        breaking = schema_breaks(theirs.schema, ours.schema)
+    except (ValueError, IndexError) as err:
+        raise WireError("malformed-control", 16, f"a HELLO whose schema text does not parse: {err}") from None
     if breaking:
         raise IncompatiblePeer(ours, theirs, breaking)
     return "checked"
@@ -1262,31 +1302,37 @@ _BUILTIN = frozenset("bool u8 i8 u16 u32 u64 u128 i16 i32 i64 i128 fixed f32 f64
                      "seq array map set option with opaque".split())
 
 
-def parse_schema(text: str) -> dict[str, tuple[str, bool, list]]:
-    """A schema text (§13.2) as {name: (kind, evolvable, items)}: a struct's items are
-    (type, since) per field, an enum's (tag, [(type, since)]) per variant or None for
-    the catch-all, a protocol's (id, type) per message."""
+def parse_schema(text: str) -> tuple[str, dict[str, tuple[str, bool, list]]]:
+    """A schema text (§13.2) as (root, {name: (kind, evolvable, items)}): a struct's items
+    are (type, since) per field, an enum's (tag, [(type, since)]) per variant or None for
+    the catch-all, a protocol's (id, type) per message. Raises ValueError when the text
+    is not one."""
+    head, _, _ = text.partition("\n\n")
+    lines = head.split("\n")
+    if len(lines) != 2 or lines[0] != "wirewright schema 1" or not lines[1].startswith("root ") \
+            or not text.endswith("\n"):
+        raise ValueError("not a schema text (§13.2)")
     defs: dict[str, tuple[str, bool, list]] = {}
-    for block in text.split("\n\n")[1:]:
-        lines = block.strip("\n").split("\n")
-        head = lines[0].split()
-        evolvable = head[0] == "evolvable"
-        kind, name = head[evolvable], head[evolvable + 1]
-        items: list = []
-        for line in lines[1:]:
+    for name, block in _blocks(text):
+        header = _HEADER.fullmatch(block.split("\n", 1)[0])
+        kind, items = header.group(2), []
+        for line in block.split("\n")[1:]:
             words = line.split()
-            if words[0] == "field":
+            if words and words[0] == "field" and ": " in line:
                 ty, _, since = line.split(": ", 1)[1].partition(" since ")
-                field = (ty, int(since or 1))
-                (items[-1][1] if kind == "enum" else items).append(field)
-            elif words[0] == "variant":
+                if kind == "enum" and not (items and items[-1] is not None):
+                    raise ValueError(f"a field outside a variant in {name}")
+                (items[-1][1] if kind == "enum" else items).append((ty, int(since or 1)))
+            elif words and words[0] == "variant" and len(words) == 3:
                 items.append((int(words[1]), []))
-            elif words[0] == "other":
+            elif words and words[0] == "other":
                 items.append(None)
-            elif words[0] == "message":
+            elif words and words[0] == "message" and ": " in line:
                 items.append((int(words[1]), line.split(": ", 1)[1]))
-        defs[name] = (kind, evolvable, items)
-    return defs
+            elif not (words and words[0] == "unknown"):
+                raise ValueError(f"not a line of a definition: {line!r}")
+        defs[name] = (kind, bool(header.group(1)), items)
+    return lines[1][5:], defs
 
 
 def _signature(defs: dict, ty: str, seen: frozenset = frozenset()) -> str:
@@ -1309,39 +1355,79 @@ def _signature(defs: dict, ty: str, seen: frozenset = frozenset()) -> str:
     return _NAME.sub(expand, ty)
 
 
+def _tuple_elements(ty: str) -> list[str] | None:
+    if not (ty.startswith("(") and ty.endswith(")")):
+        return None
+    parts, depth, start = [], 0, 1
+    for i, c in enumerate(ty[1:-1], 1):
+        if c in "<(":
+            depth += 1
+        elif c in ">)":
+            depth -= 1
+        elif c == "," and depth == 0:
+            parts.append(ty[start:i].strip())
+            start = i + 1
+    parts.append(ty[start:-1].strip())
+    return [p for p in parts if p]
+
+
 def schema_breaks(old: str, new: str) -> str | None:
-    """The first breaking difference (§13.3) between two schema texts, or None: a
-    subset of the checker. Messages are matched by id (added or removed ones are not
-    breaking); a message struct's fields by position, where fields appended with `since`
-    (or removed, when they were appended) are compatible; any other difference in a
-    message's type is breaking, so a few changes the full checker accepts inside nested
-    types (a widened integer, a field appended to a nested evolvable struct) are
-    reported as breaking here."""
-    olds, news = parse_schema(old), parse_schema(new)
+    """The first breaking difference (§13.3) between two schema texts, or None: a subset
+    of the checker, from the roots. Tuple roots element by element; protocols message by
+    message (matched by id; added or removed ones are not breaking); a top-level struct's
+    fields by position, where fields appended with `since` (or removed, when they were
+    appended) are compatible; a top-level enum's variants by tag (added or removed ones
+    are not breaking). Any other difference is breaking, so a few changes the full
+    checker accepts inside nested types (a widened integer, a field appended to a nested
+    evolvable struct) are reported as breaking here. Raises ValueError for a text that
+    is not a schema."""
+    old_root, olds = parse_schema(old)
+    new_root, news = parse_schema(new)
 
-    def messages(defs) -> dict[int, str]:
-        return {mid: ty for kind, _, items in defs.values() if kind == "protocol" for mid, ty in items}
+    def top(a: str, b: str, where: str) -> str | None:
+        ta, tb = _tuple_elements(a), _tuple_elements(b)
+        if ta is not None and tb is not None and len(ta) == len(tb):
+            for i, (x, y) in enumerate(zip(ta, tb)):
+                found = top(x, y, f"{where} element {i}")
+                if found:
+                    return found
+            return None
+        da, db = olds.get(a), news.get(b)
+        if da and db and da[0] == db[0] and da[1] == db[1]:
+            kind, items_a, items_b = da[0], da[2], db[2]
+            if kind == "protocol":
+                messages = dict(items_b)
+                for mid, message in items_a:
+                    if mid in messages:
+                        found = top(message, messages[mid], f"message {mid} ({messages[mid]})")
+                        if found:
+                            return found
+                return None
+            if kind == "struct":
+                return fields(items_a, items_b, where)
+            variants = {v[0]: v[1] for v in items_b if v is not None}
+            for variant in items_a:
+                if variant is not None and variant[0] in variants:
+                    fa, fb = variant[1], variants[variant[0]]
+                    if [_signature(olds, t) for t, _ in fa] != [_signature(news, t) for t, _ in fb]:
+                        return f"{where}: variant {variant[0]} of {b} changed"
+            return None
+        if _signature(olds, a) != _signature(news, b):
+            return f"{where}: {a} and {b} are read differently"
+        return None
 
-    new_messages = messages(news)
-    for mid, old_type in messages(olds).items():
-        new_type = new_messages.get(mid)
-        if new_type is None:
-            continue
-        a, b = olds.get(old_type), news.get(new_type)
-        if not (a and b and a[0] == b[0] == "struct" and a[1] == b[1]):
-            if _signature(olds, old_type) != _signature(news, new_type):
-                return f"message {mid}: {old_type} and {new_type} are read differently"
-            continue
-        fa, fb = a[2], b[2]
+    def fields(fa: list, fb: list, where: str) -> str | None:
         for i in range(max(len(fa), len(fb))):
             if i >= len(fa) or i >= len(fb):
                 added = fb[i] if i < len(fb) else fa[i]
                 if added[1] == 1:
                     what = "appended without `since`" if i < len(fb) else "of revision 1 removed"
-                    return f"message {mid} ({new_type}): field {i} {what}"
+                    return f"{where}: field {i} {what}"
             elif _signature(olds, fa[i][0]) != _signature(news, fb[i][0]):
-                return f"message {mid} ({new_type}): field {i} changed from {fa[i][0]} to {fb[i][0]}"
-    return None
+                return f"{where}: field {i} changed from {fa[i][0]} to {fb[i][0]}"
+        return None
+
+    return top(old_root, new_root, "root")
 
 
 # -------------------------------------------------------------- connection --
@@ -1634,6 +1720,24 @@ class Connection:
             self.writer.close()
 
 
+def rpc_schema(requests: Protocol, responses: Protocol, error: type | None) -> SchemaInfo | None:
+    """What a request/response connection announces (§13.6): the schema of the tuple
+    `(Request, Response, Error)`, when the module has all three."""
+    parts = [requests.schema, responses.schema, _SCHEMAS.get(error._codec.name) if error is not None else None]
+    return SchemaInfo.combine(parts) if all(parts) else None
+
+
+def messages_schema(first: Protocol, second: Protocol | None) -> SchemaInfo | None:
+    """What a message connection announces (§13.6): the protocol's schema when both
+    directions carry it, else the tuple (what the client sends, what the server sends)."""
+    if second is None or second is first or second.name == first.name:
+        return first.schema
+    return SchemaInfo.combine([first.schema, second.schema]) if first.schema and second.schema else None
+
+
+_SCHEMAS: dict[str, SchemaInfo] = {}  # every schema of the module, by root (filled at its end)
+
+
 class _Hello:
     """The client's side of HELLO (the brief of issue 14): sends ours first, then reads
     the server's first frame through `Connection.run(first_frame=...)`."""
@@ -1645,6 +1749,8 @@ class _Hello:
 
     async def first_frame(self, frame: Frame) -> bool:
         if frame.flags & CONTROL and frame.type == HELLO:
+            if 20 + len(frame.payload) > MAX_HELLO_LEN:
+                raise WireError("malformed-control", 12, f"a HELLO longer than {MAX_HELLO_LEN} bytes")
             if not self.answer.done():
                 self.answer.set_result(decode_value(HELLO_CODEC, frame.payload))
             return True
@@ -1669,7 +1775,7 @@ class _Hello:
         return "closed" if self.conn.closed.is_set() and not self.answer.done() else "not answered"
 
 
-async def _open(host: str, port: int, ours: Protocol, settings: Settings | None, make):
+async def _open(host: str, port: int, schema: SchemaInfo | None, settings: Settings | None, make):
     """Connects, says HELLO when `settings.hello` asks for it and `ours` has a schema, and
     judges the answer. `make(conn, first_frame)` builds the Client or Peer that runs the
     connection. Optional: a server that answers with something else is used without
@@ -1678,9 +1784,9 @@ async def _open(host: str, port: int, ours: Protocol, settings: Settings | None,
     for attempt in ("hello", "without"):
         reader, writer = await asyncio.open_connection(host, port)
         conn = Connection(reader, writer, settings)
-        if settings.hello == "off" or ours.schema is None or attempt == "without":
+        if settings.hello == "off" or schema is None or attempt == "without":
             return make(conn, None)
-        hello = _Hello(conn, ours.schema)
+        hello = _Hello(conn, schema)
         peer = make(conn, hello.first_frame)
         outcome = await hello.outcome()
         if outcome == "answered":
@@ -1719,7 +1825,7 @@ class Client:
     @classmethod
     async def connect(cls, host: str, port: int, requests: Protocol, responses: Protocol, error: type | None = None,
                       settings: Settings | None = None) -> Client:
-        return await _open(host, port, requests, settings,
+        return await _open(host, port, rpc_schema(requests, responses, error), settings,
                            lambda conn, first: cls(conn, requests, responses, error, first))
 
     def _correlation(self) -> int:
@@ -1793,7 +1899,8 @@ class Peer:
     @classmethod
     async def connect(cls, host: str, port: int, incoming: Protocol, outgoing: Protocol,
                       settings: Settings | None = None) -> Peer:
-        return await _open(host, port, outgoing, settings, lambda conn, first: cls(conn, incoming, outgoing, first))
+        return await _open(host, port, messages_schema(outgoing, incoming), settings,
+                           lambda conn, first: cls(conn, incoming, outgoing, first))
 
     async def send(self, message) -> None:
         if self.conn.sent_goodbye or self.conn.closed.is_set():
@@ -1863,14 +1970,14 @@ class _CloseAtOnce(Exception):
         super().__init__(message)
 
 
-def _server_hello(conn: Connection, ours: Protocol):
+def _server_hello(conn: Connection, schema: SchemaInfo | None):
     """The server's side of HELLO: the `first_frame` hook of `Connection.run`, or None
     when HELLO is off (then a HELLO is a malformed control frame, as an older peer reads
     it). Answers a HELLO with its own, then closes with GOODBYE 9 when the schemas are
     incompatible; Required closes with GOODBYE 10 a connection whose first frame is not
     HELLO, or that sends nothing within the hello timeout."""
     s = conn.settings
-    if s.hello == "off" or ours.schema is None:
+    if s.hello == "off" or schema is None:
         return None
     if s.hello == "required":
         conn.hello_deadline = asyncio.get_running_loop().time() + s.hello_timeout
@@ -1878,11 +1985,13 @@ def _server_hello(conn: Connection, ours: Protocol):
     async def first_frame(frame: Frame) -> bool:
         conn.hello_deadline = None
         if frame.flags & CONTROL and frame.type == HELLO:
+            if 20 + len(frame.payload) > MAX_HELLO_LEN:
+                raise WireError("malformed-control", 12, f"a HELLO longer than {MAX_HELLO_LEN} bytes")
             theirs = decode_value(HELLO_CODEC, frame.payload)
             conn.peer_hello = theirs
-            conn.send(Frame(CONTROL, HELLO, 0, ours.schema.hello(s.send_schema).encode()))
+            conn.send(Frame(CONTROL, HELLO, 0, schema.hello(s.send_schema).encode()))
             try:
-                conn.verdict = judge(ours.schema.hello(True), theirs)
+                conn.verdict = judge(schema.hello(True), theirs)
             except IncompatiblePeer as err:
                 raise _CloseAtOnce(9, str(err)) from None
             return True
@@ -1916,17 +2025,19 @@ async def serve_calls(host: str, port: int, requests: Protocol, responses: Proto
                 raise WireError("unexpected-format", 5, "a JSON message that is not a request")
             requests.decode(frame.type, frame.payload)
 
-        await conn.run(on_frame, _server_hello(conn, requests))
+        await conn.run(on_frame, _server_hello(conn, rpc_schema(requests, responses, error)))
 
     server = await asyncio.start_server(on_connection, host, port)
     server.metrics = metrics
     return server
 
 
-async def serve_messages(host: str, port: int, incoming: Protocol, handler, settings: Settings | None = None):
+async def serve_messages(host: str, port: int, incoming: Protocol, handler, settings: Settings | None = None,
+                         outgoing: Protocol | None = None):
     """A message-protocol server: `await handler(conn, message, frame)` for each
     message; a frame that does not decode is a protocol error (GOODBYE 4, §3.5). HELLO
-    is answered as `settings.hello` says, with the incoming protocol's schema."""
+    is answered as `settings.hello` says, with the schema of (incoming, outgoing) (the
+    incoming protocol's alone when `outgoing` is None or the same)."""
     metrics = Metrics()
 
     async def on_connection(reader, writer):
@@ -1940,7 +2051,7 @@ async def serve_messages(host: str, port: int, incoming: Protocol, handler, sett
             message = incoming.decode(frame.type, frame.payload)
             conn.spawn(handler(conn, message, frame), len(frame.payload) + 20)
 
-        await conn.run(on_frame, _server_hello(conn, incoming))
+        await conn.run(on_frame, _server_hello(conn, messages_schema(incoming, outgoing)))
 
     server = await asyncio.start_server(on_connection, host, port)
     server.metrics = metrics

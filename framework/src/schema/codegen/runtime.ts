@@ -1198,9 +1198,57 @@ export class SchemaInfo {
   constructor(public root: string, public text: string, public revision: number) {
     this.fingerprint = fnv1a64(new TextEncoder().encode(text));
   }
+  /** The HELLO payload; without the text when asked, or when the frame would pass
+   * 64 KiB (the receivers' bound, §13.6). */
   hello(withText = true): HelloPayload {
-    return new HelloPayload(this.root, this.fingerprint, this.revision, withText ? this.text : null);
+    const hello = new HelloPayload(this.root, this.fingerprint, this.revision, withText ? this.text : null);
+    if (withText && 20 + hello.encode().length > MAX_HELLO_LEN) hello.schema = null;
+    return hello;
   }
+
+  /** The schema of a tuple of roots (§13.6): `(Request, Response, Error)` for a
+   * request/response connection, `(ClientMessage, ServerMessage)` for a message protocol
+   * whose directions differ; its text is the canonical one (§13.2). */
+  static combine(parts: SchemaInfo[]): SchemaInfo {
+    if (parts.length === 1) return parts[0];
+    const blocks = new Map<string, string>();
+    for (const part of parts) for (const [name, lines] of schemaBlocks(part.text)) blocks.set(name, lines);
+    const root = `(${parts.map((p) => p.root).join(", ")})`;
+    const names = [...blocks.keys()].sort((a, b) => compareBytes(utf8.encode(a), utf8.encode(b)));
+    const text = `wirewright schema 1\nroot ${root}\n` + names.map((name) => `\n${blocks.get(name)}\n`).join("");
+    return new SchemaInfo(root, text, Math.max(...parts.map((p) => p.revision)));
+  }
+}
+
+/** The longest HELLO frame read (§13.6). */
+export const MAX_HELLO_LEN = 64 * 1024;
+const SCHEMA_HEADER = /^(evolvable )?(struct|enum|protocol) (.+?)(?: id [0-9]+)?$/;
+
+/** A schema text's definitions as [name, lines without the last LF]. */
+function schemaBlocks(text: string): [string, string][] {
+  return text.split("\n\n").slice(1).map((block) => {
+    const lines = block.replace(/^\n+|\n+$/g, "");
+    const header = SCHEMA_HEADER.exec(lines.split("\n")[0]);
+    if (!header) throw new Error(`not a definition: ${lines.slice(0, 40)}`);
+    return [header[3], lines];
+  });
+}
+
+/** Every schema of the module, by root (filled at its end). */
+export const SCHEMAS = new Map<string, SchemaInfo>();
+
+/** What a request/response connection announces (§13.6): the schema of the tuple
+ * `(Request, Response, Error)`, when the module has all three. */
+export function rpcSchema(requests: Protocol, responses: Protocol, errorCodec: Codec | null): SchemaInfo | null {
+  const error = errorCodec ? SCHEMAS.get((errorCodec as any).name) : undefined;
+  return requests.schema && responses.schema && error ? SchemaInfo.combine([requests.schema, responses.schema, error]) : null;
+}
+
+/** What a message connection announces (§13.6): the protocol's schema when both
+ * directions carry it, else the tuple (what the client sends, what the server sends). */
+export function messagesSchema(first: Protocol, second: Protocol | null): SchemaInfo | null {
+  if (!second || second === first || second.name === first.name) return first.schema;
+  return first.schema && second.schema ? SchemaInfo.combine([first.schema, second.schema]) : null;
 }
 
 const hex16 = (v: bigint) => v.toString(16).padStart(16, "0");
@@ -1223,7 +1271,12 @@ export function judge(ours: HelloPayload, theirs: HelloPayload): string {
   if (ours.protocol !== theirs.protocol) throw new IncompatiblePeer(ours, theirs, `protocol "${theirs.protocol}" is not "${ours.protocol}"`);
   if (ours.fingerprint === theirs.fingerprint) return "compatible";
   if (theirs.schema === null || ours.schema === null) return "unverified";
-  const breaking = schemaBreaks(theirs.schema, ours.schema);
+  let breaking: string | null;
+  try {
+    breaking = schemaBreaks(theirs.schema, ours.schema);
+  } catch (err) {
+    throw new WireError("malformed-control", 16, `a HELLO whose schema text does not parse: ${err}`);
+  }
   if (breaking) throw new IncompatiblePeer(ours, theirs, breaking);
   return "checked";
 }
@@ -1233,30 +1286,34 @@ type Definition = { kind: string; evolvable: boolean; items: any[] };
 const NAME = /[A-Za-z_#][A-Za-z0-9_#]*(?:::[A-Za-z0-9_#]+)*(?:<(?:[^<>]|<[^<>]*>)*>)?/g;
 const BUILTIN = new Set("bool u8 i8 u16 u32 u64 u128 i16 i32 i64 i128 fixed f32 f64 char string bytes unit never seq array map set option with opaque".split(" "));
 
-/** A schema text (§13.2) by definition name: a struct's items are [type, since] per
- * field, an enum's [tag, fields] per variant or null for the catch-all, a protocol's
- * [id, type] per message. */
-export function parseSchema(text: string): Map<string, Definition> {
+/** A schema text (§13.2) as [root, definitions by name]: a struct's items are [type,
+ * since] per field, an enum's [tag, fields] per variant or null for the catch-all, a
+ * protocol's [id, type] per message. Throws when the text is not one. */
+export function parseSchema(text: string): [string, Map<string, Definition>] {
+  const head = text.split("\n\n")[0].split("\n");
+  if (head.length !== 2 || head[0] !== "wirewright schema 1" || !head[1].startsWith("root ") || !text.endsWith("\n")) {
+    throw new Error("not a schema text (§13.2)");
+  }
   const defs = new Map<string, Definition>();
-  for (const block of text.split("\n\n").slice(1)) {
-    const lines = block.replace(/^\n+|\n+$/g, "").split("\n");
-    const head = lines[0].split(" ");
-    const evolvable = head[0] === "evolvable";
-    const kind = head[evolvable ? 1 : 0], name = head[evolvable ? 2 : 1];
+  for (const [name, block] of schemaBlocks(text)) {
+    const header = SCHEMA_HEADER.exec(block.split("\n")[0])!;
+    const kind = header[2];
     const items: any[] = [];
-    for (const line of lines.slice(1)) {
+    for (const line of block.split("\n").slice(1)) {
       const words = line.trim().split(" ");
-      if (words[0] === "field") {
+      if (words[0] === "field" && line.includes(": ")) {
         const [ty, since] = line.split(": ").slice(1).join(": ").split(" since ");
         const field: Fieldish = [ty, Number(since ?? 1)];
+        if (kind === "enum" && !items.length) throw new Error(`a field outside a variant in ${name}`);
         (kind === "enum" ? items[items.length - 1][1] : items).push(field);
-      } else if (words[0] === "variant") items.push([Number(words[1]), []]);
+      } else if (words[0] === "variant" && words.length === 3) items.push([Number(words[1]), []]);
       else if (words[0] === "other") items.push(null);
-      else if (words[0] === "message") items.push([Number(words[1]), line.split(": ").slice(1).join(": ")]);
+      else if (words[0] === "message" && line.includes(": ")) items.push([Number(words[1]), line.split(": ").slice(1).join(": ")]);
+      else if (words[0] !== "unknown") throw new Error(`not a line of a definition: ${line}`);
     }
-    defs.set(name, { kind, evolvable, items });
+    defs.set(name, { kind, evolvable: Boolean(header[1]), items });
   }
-  return defs;
+  return [head[1].slice(5), defs];
 }
 
 /** A type with every definition it names written out and names left out (they are not
@@ -1273,37 +1330,76 @@ function signature(defs: Map<string, Definition>, ty: string, seen: Set<string> 
   });
 }
 
-/** The first breaking difference (§13.3) between two schema texts, or null: the subset
- * of the checker that the Python runtime's `schema_breaks` implements (messages by id; a
- * message struct's fields by position, appended ones with `since` compatible; any other
- * difference in a message's type breaking). */
-export function schemaBreaks(old: string, now: string): string | null {
-  const olds = parseSchema(old), news = parseSchema(now);
-  const messages = (defs: Map<string, Definition>) => {
-    const out = new Map<number, string>();
-    for (const def of defs.values()) if (def.kind === "protocol") for (const [id, ty] of def.items) out.set(id, ty);
-    return out;
-  };
-  const newMessages = messages(news);
-  for (const [id, oldType] of messages(olds)) {
-    const newType = newMessages.get(id);
-    if (newType === undefined) continue;
-    const a = olds.get(oldType), b = news.get(newType);
-    if (!(a && b && a.kind === "struct" && b.kind === "struct" && a.evolvable === b.evolvable)) {
-      if (signature(olds, oldType) !== signature(news, newType)) return `message ${id}: ${oldType} and ${newType} are read differently`;
-      continue;
+function tupleElements(ty: string): string[] | null {
+  if (!(ty.startsWith("(") && ty.endsWith(")"))) return null;
+  const parts: string[] = [];
+  let depth = 0, start = 1;
+  for (let i = 1; i < ty.length - 1; i++) {
+    const c = ty[i];
+    if (c === "<" || c === "(") depth++;
+    else if (c === ">" || c === ")") depth--;
+    else if (c === "," && depth === 0) {
+      parts.push(ty.slice(start, i).trim());
+      start = i + 1;
     }
-    const fa: Fieldish[] = a.items, fb: Fieldish[] = b.items;
+  }
+  parts.push(ty.slice(start, -1).trim());
+  return parts.filter((p) => p);
+}
+
+/** The first breaking difference (§13.3) between two schema texts, or null: the subset
+ * of the checker that the Python runtime's `schema_breaks` implements, from the roots
+ * (tuples element by element; protocols message by message, by id; a top-level struct's
+ * fields by position, appended ones with `since` compatible; a top-level enum's
+ * variants by tag; any other difference breaking). Throws for a text that is not one. */
+export function schemaBreaks(old: string, now: string): string | null {
+  const [oldRoot, olds] = parseSchema(old);
+  const [newRoot, news] = parseSchema(now);
+  const fields = (fa: Fieldish[], fb: Fieldish[], where: string): string | null => {
     for (let i = 0; i < Math.max(fa.length, fb.length); i++) {
       if (i >= fa.length || i >= fb.length) {
         const added = i < fb.length ? fb[i] : fa[i];
-        if (added[1] === 1) return `message ${id} (${newType}): field ${i} ${i < fb.length ? "appended without `since`" : "of revision 1 removed"}`;
+        if (added[1] === 1) return `${where}: field ${i} ${i < fb.length ? "appended without `since`" : "of revision 1 removed"}`;
       } else if (signature(olds, fa[i][0]) !== signature(news, fb[i][0])) {
-        return `message ${id} (${newType}): field ${i} changed from ${fa[i][0]} to ${fb[i][0]}`;
+        return `${where}: field ${i} changed from ${fa[i][0]} to ${fb[i][0]}`;
       }
     }
-  }
-  return null;
+    return null;
+  };
+  const top = (a: string, b: string, where: string): string | null => {
+    const ta = tupleElements(a), tb = tupleElements(b);
+    if (ta && tb && ta.length === tb.length) {
+      for (let i = 0; i < ta.length; i++) {
+        const found = top(ta[i], tb[i], `${where} element ${i}`);
+        if (found) return found;
+      }
+      return null;
+    }
+    const da = olds.get(a), db = news.get(b);
+    if (da && db && da.kind === db.kind && da.evolvable === db.evolvable) {
+      if (da.kind === "protocol") {
+        const messages = new Map<number, string>(db.items);
+        for (const [id, message] of da.items) {
+          const other = messages.get(id);
+          const found = other === undefined ? null : top(message, other, `message ${id} (${other})`);
+          if (found) return found;
+        }
+        return null;
+      }
+      if (da.kind === "struct") return fields(da.items, db.items, where);
+      const variants = new Map<number, Fieldish[]>(db.items.filter((v: any) => v !== null));
+      for (const variant of da.items) {
+        const other = variant === null ? undefined : variants.get(variant[0]);
+        if (other === undefined) continue;
+        const sa = variant[1].map(([t]: Fieldish) => signature(olds, t)).join(";");
+        const sb = other.map(([t]) => signature(news, t)).join(";");
+        if (sa !== sb) return `${where}: variant ${variant[0]} of ${b} changed`;
+      }
+      return null;
+    }
+    return signature(olds, a) === signature(news, b) ? null : `${where}: ${a} and ${b} are read differently`;
+  };
+  return top(oldRoot, newRoot, "root");
 }
 
 // -------------------------------------------------------------- connection --
@@ -1709,18 +1805,18 @@ class CloseAtOnce extends Error {
  * frame is something else is used without HELLO; one that closes before answering is
  * reached again once without it. */
 async function openWithHello<T extends { conn: Connection }>(
-  connect: () => Promise<Transport>, ours: Protocol, settings: Partial<Settings>,
+  connect: () => Promise<Transport>, schema: SchemaInfo | null, settings: Partial<Settings>,
   make: (transport: Transport) => T,
 ): Promise<T> {
   const s = { ...DEFAULT_SETTINGS, ...settings };
-  if (s.hello === "off" || !ours.schema) return make(await connect());
-  const schema = ours.schema;
+  if (s.hello === "off" || !schema) return make(await connect());
   const peer = make(await connect());
   const conn = peer.conn;
   const mine = schema.hello(true);
   const answer = new Promise<"answered" | "not answered" | "closed">((resolve) => {
     conn.firstFrame = (frame) => {
       if (frame.flags & CONTROL && frame.type === HELLO) {
+        if (20 + frame.payload.length > MAX_HELLO_LEN) throw new WireError("malformed-control", 12, `a HELLO longer than ${MAX_HELLO_LEN} bytes`);
         conn.peerHello = decodeValue(HelloPayload.codec, frame.payload);
         resolve("answered");
         return true;
@@ -1755,13 +1851,13 @@ async function openWithHello<T extends { conn: Connection }>(
  * HELLO is a malformed control frame, as an older peer reads it). Answers a HELLO with
  * its own, then GOODBYE 9 when the schemas are incompatible; Required sends GOODBYE 10
  * when the first frame is not HELLO or nothing arrives within the hello timeout. */
-function serverHello(conn: Connection, ours: Protocol): void {
+function serverHello(conn: Connection, schema: SchemaInfo | null): void {
   const s = conn.settings;
-  const schema = ours.schema;
   if (s.hello === "off" || !schema) return;
   if (s.hello === "required") conn.helloDeadline = Date.now() + s.helloTimeoutMs;
   conn.firstFrame = (frame) => {
     if (frame.flags & CONTROL && frame.type === HELLO) {
+      if (20 + frame.payload.length > MAX_HELLO_LEN) throw new WireError("malformed-control", 12, `a HELLO longer than ${MAX_HELLO_LEN} bytes`);
       const theirs = decodeValue(HelloPayload.codec, frame.payload);
       conn.peerHello = theirs;
       conn.send({ flags: CONTROL, type: HELLO, correlation: 0, payload: schema.hello(s.sendSchema).encode() });
@@ -1801,7 +1897,7 @@ export class Client {
   /** Connects with `connect` (any Transport: `connectWebSocket(url)` in a browser) and
    * says HELLO; `conn.peerHello` is what the server announced. */
   static open(connect: () => Promise<Transport>, requests: Protocol, responses: Protocol, errorCodec: Codec | null = null, settings: Partial<Settings> = {}): Promise<Client> {
-    return openWithHello(connect, requests, settings, (t) => new Client(t, requests, responses, errorCodec, settings));
+    return openWithHello(connect, rpcSchema(requests, responses, errorCodec), settings, (t) => new Client(t, requests, responses, errorCodec, settings));
   }
 
   call(request: any, timeoutMs?: number): Promise<any> {
@@ -1873,7 +1969,7 @@ export class Peer {
   }
   /** Connects with `connect` (any Transport) and says HELLO. */
   static open(connect: () => Promise<Transport>, incoming: Protocol, outgoing: Protocol, settings: Partial<Settings> = {}): Promise<Peer> {
-    return openWithHello(connect, outgoing, settings, (t) => new Peer(t, incoming, outgoing, settings));
+    return openWithHello(connect, messagesSchema(outgoing, incoming), settings, (t) => new Peer(t, incoming, outgoing, settings));
   }
   onMessage(handler: (message: any) => void): void {
     this.handlers.push(handler);
@@ -1898,7 +1994,7 @@ export class ApplicationError extends Error {
 /** A request/response server over Node TCP (§11): `handler(request)` resolves with
  * the response message or throws ApplicationError(value). Resolves with the
  * `net.Server` once it listens. HELLO is answered as `settings.hello` says, with the
- * requests protocol's schema. */
+ * schema of (requests, responses, error) (§13.6). */
 export async function serveCalls(
   host: string, port: number, requests: Protocol, responses: Protocol,
   handler: (request: any) => Promise<any>, errorCodec: Codec | null = null, settings: Partial<Settings> = {},
@@ -1941,17 +2037,20 @@ export async function serveCalls(
     }, settings);
     conn.limitInput = true;
     conn.metrics = metrics;
-    serverHello(conn, requests);
+    serverHello(conn, rpcSchema(requests, responses, errorCodec));
   });
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   return Object.assign(server, { metrics });
 }
 
 /** A message-protocol server over Node TCP: `handler(conn, message, frame)` for each
- * message; a frame that does not decode is a protocol error (GOODBYE 4, §3.5). */
+ * message; a frame that does not decode is a protocol error (GOODBYE 4, §3.5). HELLO is
+ * answered as `settings.hello` says, with the schema of (incoming, outgoing) (the
+ * incoming protocol's alone when `outgoing` is null or the same). */
 export async function serveMessages(
   host: string, port: number, incoming: Protocol,
   handler: (conn: Connection, message: any, frame: Frame) => void | Promise<void>, settings: Partial<Settings> = {},
+  outgoing: Protocol | null = null,
 ): Promise<any> {
   const net = await import("node:net");
   const metrics = new Metrics();
@@ -1965,7 +2064,7 @@ export async function serveMessages(
     }, settings);
     conn.limitInput = true;
     conn.metrics = metrics;
-    serverHello(conn, incoming);
+    serverHello(conn, messagesSchema(incoming, outgoing));
   });
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   return Object.assign(server, { metrics });

@@ -85,6 +85,14 @@ pub fn typescript(schemas: &[Schema]) -> Result<String, CodegenError> {
         let _ = write!(out, "\n  {:?}: {},", def.name, ident(&def.name));
     }
     out.push_str("\n};\n\nfor (const r of REFS) r.target = TYPES[r.name].codec;\n");
+    for schema in &announced {
+        let _ = writeln!(
+            out,
+            "SCHEMAS.set({:?}, SCHEMA_{});",
+            schema.root,
+            ident(&schema.root)
+        );
+    }
     Ok(out)
 }
 
