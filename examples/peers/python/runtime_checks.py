@@ -115,6 +115,21 @@ async def hello(kv, kv1) -> None:
     assert kv.schema_breaks(kv.SCHEMA_KvRequest.text, changed) == "message 1 (Get): field 0 changed from string to u64"
     assert kv.schema_breaks(kv1.SCHEMA_KvRequest.text, kv.SCHEMA_KvRequest.text) is None
 
+    # hostile schema texts: definitions naming the next one twice (a signature doubling at
+    # each level), a chain far deeper than 64, text that is not a schema: all rejected
+    # as malformed HELLOs (WireError), quickly
+    doubling = "wirewright schema 1\nroot D0\n" + "".join(
+        f"\nstruct D{i}\n  field a: D{i + 1}\n  field b: D{i + 1}\n" for i in range(40)) + "\nstruct D40\n  field x: u8\n"
+    chain = "wirewright schema 1\nroot C0\n" + "".join(f"\nstruct C{i}\n  field a: C{i + 1}\n" for i in range(500))
+    for text, protocol in ((doubling, "D0"), (chain, "C0"), ("not a schema", "D0")):
+        ours = kv.HelloPayload(protocol, 1, 1, doubling.replace("u8", "u16") if protocol == "D0" else chain)
+        try:
+            kv.judge(ours, kv.HelloPayload(protocol, 2, 1, text))
+            raise AssertionError(f"a hostile schema text judged: {text[:30]!r}")
+        except kv.WireError as err:
+            assert err.kind == "malformed-control", err
+    print("  hostile HELLO texts (doubling definitions, a chain 500 deep, no schema): malformed-control")
+
     # Required: a client that does not say HELLO gets GOODBYE 10
     server, port = await serve(kv, hello="required", hello_timeout=0.3)
     quiet = await kv.Client.connect("127.0.0.1", port, kv.KvRequest, kv.KvResponse, kv.KvError,

@@ -150,6 +150,15 @@ const goodbyeReason = (frame: kv.Frame | null) => {
   const changed = kv.SCHEMA_KvRequest.text.replace("struct Get id 1\n  field key: string", "struct Get id 1\n  field key: u64");
   assert.equal(kv.schemaBreaks(kv.SCHEMA_KvRequest.text, changed), "message 1 (Get): field 0 changed from string to u64");
   assert.equal(kv.schemaBreaks(kv1.SCHEMA_KvRequest.text, kv.SCHEMA_KvRequest.text), null);
+  // hostile schema texts: definitions naming the next one twice (a signature doubling at
+  // each level), a chain far deeper than 64, text that is not a schema: malformed HELLOs
+  const doubling = "wirewright schema 1\nroot D0\n" + Array.from({ length: 40 }, (_, i) => `\nstruct D${i}\n  field a: D${i + 1}\n  field b: D${i + 1}\n`).join("") + "\nstruct D40\n  field x: u8\n";
+  const chain = "wirewright schema 1\nroot C0\n" + Array.from({ length: 500 }, (_, i) => `\nstruct C${i}\n  field a: C${i + 1}\n`).join("");
+  for (const [text, protocol] of [[doubling, "D0"], [chain, "C0"], ["not a schema", "D0"]]) {
+    const ours = new kv.HelloPayload(protocol, 1n, 1, protocol === "D0" ? doubling.replace("u8", "u16") : chain);
+    assert.throws(() => kv.judge(ours, new kv.HelloPayload(protocol, 2n, 1, text)), (err: Error) => err instanceof kv.WireError && err.kind === "malformed-control");
+  }
+  console.log("  hostile HELLO texts (doubling definitions, a chain 500 deep, no schema): malformed-control");
   server.close();
 }
 {

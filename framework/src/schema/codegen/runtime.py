@@ -1290,7 +1290,7 @@ def judge(ours: HelloPayload, theirs: HelloPayload) -> str:
         return "unverified"
     try:
         breaking = schema_breaks(theirs.schema, ours.schema)
-    except (ValueError, IndexError) as err:
+    except (ValueError, IndexError, RecursionError) as err:
         raise WireError("malformed-control", 16, f"a HELLO whose schema text does not parse: {err}") from None
     if breaking:
         raise IncompatiblePeer(ours, theirs, breaking)
@@ -1335,9 +1335,17 @@ def parse_schema(text: str) -> tuple[str, dict[str, tuple[str, bool, list]]]:
     return lines[1][5:], defs
 
 
+MAX_SIGNATURE_LEN = 1 << 20  # a hostile text cannot make a signature grow without end
+
+
 def _signature(defs: dict, ty: str, seen: frozenset = frozenset()) -> str:
     """A type with every definition it names written out, names left out (they are not
-    on the wire): two types read the same bytes alike when their signatures are equal."""
+    on the wire): two types read the same bytes alike when their signatures are equal.
+    Raises ValueError past MAX_SIGNATURE_LEN (definitions that name others twice, level
+    after level, would double it at each level) or 64 definitions deep."""
+    if len(seen) > 64:
+        raise ValueError("types nested more than 64 deep")
+
     def expand(match) -> str:
         word = match.group(0)
         if word in _BUILTIN or word not in defs:
@@ -1351,6 +1359,8 @@ def _signature(defs: dict, ty: str, seen: frozenset = frozenset()) -> str:
             body = fields(items)
         else:
             body = ";".join("other" if v is None else f"{v[0]}:{fields(v[1])}" for v in items)
+        if len(body) > MAX_SIGNATURE_LEN:
+            raise ValueError(f"a type whose signature passes {MAX_SIGNATURE_LEN} bytes")
         return f"{'evolvable ' if evolvable else ''}{kind}{{{body}}}"
     return _NAME.sub(expand, ty)
 

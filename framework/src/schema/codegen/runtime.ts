@@ -1319,6 +1319,8 @@ export function parseSchema(text: string): [string, Map<string, Definition>] {
 /** A type with every definition it names written out and names left out (they are not
  * on the wire): equal signatures read the same bytes alike. */
 function signature(defs: Map<string, Definition>, ty: string, seen: Set<string> = new Set()): string {
+  // a hostile text cannot make it grow without end, nor recurse deeply
+  if (seen.size > 64) throw new Error("types nested more than 64 deep");
   return ty.replace(NAME, (word) => {
     const def = defs.get(word);
     if (BUILTIN.has(word) || !def) return word;
@@ -1326,9 +1328,14 @@ function signature(defs: Map<string, Definition>, ty: string, seen: Set<string> 
     const inner = new Set(seen).add(word);
     const fields = (fs: Fieldish[]) => fs.map(([t, s]) => `${signature(defs, t, inner)}@${s}`).join(",");
     const body = def.kind === "struct" ? fields(def.items) : def.items.map((v) => (v === null ? "other" : `${v[0]}:${fields(v[1])}`)).join(";");
+    if (body.length > MAX_SIGNATURE_LEN) throw new Error(`a type whose signature passes ${MAX_SIGNATURE_LEN} bytes`);
     return `${def.evolvable ? "evolvable " : ""}${def.kind}{${body}}`;
   });
 }
+
+/** The longest signature computed (a hostile HELLO text: each definition naming the next
+ * twice would double it at each level). */
+const MAX_SIGNATURE_LEN = 1 << 20;
 
 function tupleElements(ty: string): string[] | null {
   if (!(ty.startsWith("(") && ty.endsWith(")"))) return null;
