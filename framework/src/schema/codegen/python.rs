@@ -1,12 +1,29 @@
-//! The Python generator: a module of dataclasses over the runtime in `runtime.py`.
+//! The Python generator: a module of dataclasses over the runtime in `runtime_py/`.
 
 use std::fmt::Write;
 
 use super::{announced, check_type, merge, string_literal, CodegenError};
 use crate::schema::model::{Definition, Fields, Int, Kind, Schema, Type, Variant};
 
-/// The codec, frames and asyncio client every generated module starts with.
-const RUNTIME: &str = include_str!("runtime.py");
+/// The runtime every generated module starts with, one file per concept (reader, codecs,
+/// structs and enums, JSON, frames, HELLO, connection, clients and servers), joined.
+const RUNTIME: &str = concat!(
+    include_str!("runtime_py/reader.py"),
+    "\n\n",
+    include_str!("runtime_py/codecs.py"),
+    "\n\n",
+    include_str!("runtime_py/structs.py"),
+    "\n\n",
+    include_str!("runtime_py/json.py"),
+    "\n\n",
+    include_str!("runtime_py/frames.py"),
+    "\n\n",
+    include_str!("runtime_py/hello.py"),
+    "\n\n",
+    include_str!("runtime_py/connection.py"),
+    "\n\n",
+    include_str!("runtime_py/endpoints.py"),
+);
 
 /// Generates one self-contained Python (≥ 3.10, standard library only) module from
 /// `schemas`: a dataclass per struct and enum variant with `encode()`/`decode()`, a

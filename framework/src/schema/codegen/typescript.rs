@@ -1,12 +1,29 @@
-//! The TypeScript generator: an ES module of classes over the runtime in `runtime.ts`.
+//! The TypeScript generator: an ES module of classes over the runtime in `runtime_ts/`.
 
 use std::fmt::Write;
 
 use super::{announced, check_type, merge, string_literal, CodegenError};
 use crate::schema::model::{Definition, Fields, Kind, Schema, Type, Variant};
 
-/// The codec, frames and client every generated module starts with.
-const RUNTIME: &str = include_str!("runtime.ts");
+/// The runtime every generated module starts with, one file per concept (reader, codecs,
+/// structs and enums, JSON, frames, HELLO, connection, clients and servers), joined.
+const RUNTIME: &str = concat!(
+    include_str!("runtime_ts/reader.ts"),
+    "\n",
+    include_str!("runtime_ts/codecs.ts"),
+    "\n",
+    include_str!("runtime_ts/structs.ts"),
+    "\n",
+    include_str!("runtime_ts/json.ts"),
+    "\n",
+    include_str!("runtime_ts/frames.ts"),
+    "\n",
+    include_str!("runtime_ts/hello.ts"),
+    "\n",
+    include_str!("runtime_ts/connection.ts"),
+    "\n",
+    include_str!("runtime_ts/endpoints.ts"),
+);
 
 /// Generates one self-contained TypeScript ES module from `schemas`, with no runtime
 /// dependencies: a class per struct and enum variant with `encode()`/`decode()`
