@@ -173,7 +173,8 @@ where
     /// A client over `io` (one end of `tokio::io::duplex`, a Unix socket, a TLS
     /// stream...), with the connection settings of `config.client()`. It cannot
     /// reconnect: once the connection is gone, calls fail with
-    /// [`RpcError::Connection`].
+    /// [`RpcError::Connection`]. No HELLO is exchanged over a stream of your own (pair it
+    /// with [`RpcServer::serve_io`](super::RpcServer::serve_io), which expects none).
     ///
     /// # Panics
     /// Outside a tokio runtime.
