@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CI for the generated peers (issue 15): generates the Python and TypeScript modules from
-# the schema text, runs SPEC.md's vectors through them, and a Python and a TypeScript kv
-# client against the Rust kv server. Needs python3 (>= 3.10), node (20) and npm; the
+# the schema text, runs SPEC.md's vectors and the fuzz seeds through them, a Python and a
+# TypeScript kv client against the Rust kv server, and a TypeScript chat peer with a Rust
+# chat client in the Rust chat server's room. Needs python3 (>= 3.10), node (20) and npm; the
 # TypeScript compiler comes pinned from package-lock.json (npm ci). Run from anywhere;
 # `.ci/run` calls it.
 set -euo pipefail
@@ -19,8 +20,8 @@ if [ "${PEERS_PYTHON_TESTED:-0}" != 1 ]; then
 fi
 
 # TypeScript: the compiler pinned by package-lock.json, the modules generated into gen/.
-printf -- '--> generated TypeScript peer: SPEC vectors and kv interop\n'
-cargo build -q -p wirewright-examples --bin schema --bin kv
+printf -- '--> generated TypeScript peer: SPEC vectors, fuzz seeds, kv and chat interop\n'
+cargo build -q -p wirewright-examples --bin schema --bin kv --bin chat
 target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 ts=examples/peers/ts
 mkdir -p "$ts/gen"
@@ -28,13 +29,31 @@ mkdir -p "$ts/gen"
 "$target_dir/debug/schema" typescript examples/peers/bench.wwschema >"$ts/gen/bench_peer.ts"
 "$target_dir/debug/schema" typescript examples/schema/kv-request.wwschema \
   examples/schema/kv-response.wwschema examples/schema/kv-error.wwschema >"$ts/gen/kv_peer.ts"
+"$target_dir/debug/schema" typescript examples/peers/kv-v1/kv-request.wwschema \
+  examples/peers/kv-v1/kv-response.wwschema examples/peers/kv-v1/kv-error.wwschema >"$ts/gen/kv_v1_peer.ts"
+"$target_dir/debug/schema" typescript examples/schema/chat-client.wwschema \
+  examples/schema/chat-server.wwschema >"$ts/gen/chat_peer.ts"
 (cd "$ts" && npm ci --no-audit --no-fund --loglevel=error && npx tsc -p .)
-(cd "$ts" && node dist/conformance.js ../../../SPEC.md | grep -v '^not run')
+(cd "$ts" && node dist/conformance.js ../../../SPEC.md --corpus ../../../fuzz/seeds \
+  --corpus ../../../fuzz/regressions | grep -v '^not run')
 
-log=$(mktemp)
-"$target_dir/debug/kv" server 127.0.0.1:0 >"$log" &
-server=$!
-trap 'kill "$server" 2>/dev/null || true; rm -f "$log"' EXIT
-for _ in $(seq 50); do grep -q 'kv server listening on' "$log" && break; sleep 0.1; done
-addr=$(grep 'kv server listening on' "$log" | grep -o '127\.0\.0\.1:[0-9]*' | head -1)
-(cd "$ts" && timeout 60 node dist/kv_interop.js "$addr")
+# start BIN: runs `BIN server 127.0.0.1:0` in the background; sets `addr` to its address.
+pids=()
+logs=()
+trap 'kill "${pids[@]}" 2>/dev/null || true; rm -f "${logs[@]}"' EXIT
+start() {
+  local log
+  log=$(mktemp)
+  logs+=("$log")
+  "$target_dir/debug/$1" server 127.0.0.1:0 >"$log" &
+  pids+=($!)
+  for _ in $(seq 100); do grep -q "$1 server listening on" "$log" && break; sleep 0.1; done
+  addr=$(grep "$1 server listening on" "$log" | grep -o '127\.0\.0\.1:[0-9]*' | head -1)
+}
+start kv
+kv_addr=$addr
+start chat
+chat_addr=$addr
+(cd "$ts" && timeout 60 node dist/kv_interop.js "$kv_addr")
+(cd "$ts" && timeout 60 node dist/chat_interop.js "$chat_addr" "$target_dir/debug/chat")
+(cd "$ts" && timeout 60 node dist/runtime_checks.js "$kv_addr")

@@ -172,6 +172,15 @@ impl Protocol for ToMember {
     }
 }
 
+/// On the wire a `ToMember` is its [`ServerMessage`], so it has that schema: the HELLO a
+/// chat server announces (SPEC.md §13.6) is the one a client computes from the derived
+/// types. A hand-written protocol type implements `Describe` by hand to be served.
+impl wirewright::schema::Describe for ToMember {
+    fn describe(registry: &mut wirewright::schema::Registry) -> wirewright::schema::Type {
+        ServerMessage::describe(registry)
+    }
+}
+
 /// Bytes counted in a member's backlog until dropped.
 #[derive(Debug)]
 struct Backlogged {

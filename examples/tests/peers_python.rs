@@ -87,11 +87,17 @@ fn spec_vectors_and_fuzz_seeds_run_through_the_generated_python_module() {
         module.as_os_str(),
         std::ffi::OsStr::new("--corpus"),
         root.join("fuzz/seeds").as_os_str(),
+        std::ffi::OsStr::new("--corpus"),
+        root.join("fuzz/regressions").as_os_str(),
     ]);
     assert_success(&output);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains(" 0 failed"), "{stdout}");
-    assert!(stdout.contains(", 0 raised something other"), "{stdout}");
+    assert_eq!(
+        stdout.matches(", 0 raised something other").count(),
+        2,
+        "{stdout}"
+    );
 }
 
 /// A process this test started, killed when the test ends.
@@ -104,17 +110,8 @@ impl Drop for KillOnDrop {
     }
 }
 
-#[test]
-fn generated_python_kv_client_calls_the_rust_kv_server() {
-    let root = repo();
-    let module = generate(
-        "kv_peer.py",
-        &[
-            root.join("examples/schema/kv-request.wwschema"),
-            root.join("examples/schema/kv-response.wwschema"),
-            root.join("examples/schema/kv-error.wwschema"),
-        ],
-    );
+/// Starts `kv server 127.0.0.1:0` and returns it with its address.
+fn rust_kv_server() -> (KillOnDrop, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kv"))
         .args(["server", "127.0.0.1:0"])
         .stdout(Stdio::piped())
@@ -137,6 +134,22 @@ fn generated_python_kv_client_calls_the_rust_kv_server() {
         .find(|word| word.starts_with("127.0.0.1:"))
         .unwrap_or_else(|| panic!("no address in {line:?}"))
         .to_owned();
+    (server, addr)
+}
+
+/// The kv lock files of today (revision 2), or of revision 1 (`examples/peers/kv-v1/`).
+fn kv_schemas(dir: &str) -> Vec<PathBuf> {
+    ["kv-request", "kv-response", "kv-error"]
+        .iter()
+        .map(|name| repo().join(dir).join(format!("{name}.wwschema")))
+        .collect()
+}
+
+#[test]
+fn generated_python_kv_client_calls_the_rust_kv_server() {
+    let root = repo();
+    let module = generate("kv_peer.py", &kv_schemas("examples/schema"));
+    let (server, addr) = rust_kv_server();
     let output = python(&[
         root.join("examples/peers/python/kv_interop.py").as_os_str(),
         module.as_os_str(),
@@ -144,6 +157,61 @@ fn generated_python_kv_client_calls_the_rust_kv_server() {
     ]);
     drop(server);
     assert_success(&output);
+}
+
+#[test]
+fn revision_1_python_kv_client_and_revision_2_rust_kv_server_read_each_other() {
+    let root = repo();
+    let module = generate("kv_v1_peer.py", &kv_schemas("examples/peers/kv-v1"));
+    let (server, addr) = rust_kv_server();
+    let output = python(&[
+        root.join("examples/peers/python/kv_evolution.py")
+            .as_os_str(),
+        module.as_os_str(),
+        std::ffi::OsStr::new(&addr),
+    ]);
+    drop(server);
+    assert_success(&output);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("skipped as an unknown tail"), "{stdout}");
+}
+
+#[test]
+fn generated_python_runtime_heartbeats_hello_and_byte_budget_against_a_flooding_peer() {
+    let root = repo();
+    let module = generate("kv_runtime_peer.py", &kv_schemas("examples/schema"));
+    let v1 = generate("kv_v1_runtime_peer.py", &kv_schemas("examples/peers/kv-v1"));
+    let output = python(&[
+        root.join("examples/peers/python/runtime_checks.py")
+            .as_os_str(),
+        module.as_os_str(),
+        v1.as_os_str(),
+    ]);
+    assert_success(&output);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("closed with GOODBYE 7"), "{stdout}");
+}
+
+/// Starts `kv_server.py` with `module` and returns it with its address.
+fn python_kv_server(module: &Module) -> (KillOnDrop, String) {
+    let mut child = Command::new("python3")
+        .arg(repo().join("examples/peers/python/kv_server.py"))
+        .arg(module.as_os_str())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|err| panic!("python3 (>= 3.10) is needed and could not run: {err}"));
+    let stdout = child.stdout.take().expect("its stdout");
+    let server = KillOnDrop(child);
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("the server's first line");
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_owned();
+    (server, addr)
 }
 
 /// Runs `kv client ADDR ARGS` and returns what it printed.
@@ -160,39 +228,19 @@ fn kv_client(addr: &str, args: &[&str]) -> String {
 
 #[test]
 fn rust_kv_client_calls_a_generated_python_kv_server() {
-    let root = repo();
-    let module = generate(
-        "kv_server_peer.py",
-        &[
-            root.join("examples/schema/kv-request.wwschema"),
-            root.join("examples/schema/kv-response.wwschema"),
-            root.join("examples/schema/kv-error.wwschema"),
-        ],
-    );
-    let mut child = Command::new("python3")
-        .arg(root.join("examples/peers/python/kv_server.py"))
-        .arg(module.as_os_str())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|err| panic!("python3 (>= 3.10) is needed and could not run: {err}"));
-    let stdout = child.stdout.take().expect("its stdout");
-    let server = KillOnDrop(child);
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("the server's first line");
-    let addr = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_owned();
+    let module = generate("kv_server_peer.py", &kv_schemas("examples/schema"));
+    let (server, addr) = python_kv_server(&module);
     let outcomes = [
         kv_client(&addr, &["put", "greeting", "hello"]),
         kv_client(&addr, &["put", "greeting", "hi"]),
         kv_client(&addr, &["get", "greeting"]),
+        kv_client(&addr, &["put", "green", "yes"]),
         kv_client(&addr, &["list", "gr"]),
+        kv_client(&addr, &["list", "gr", "1"]),
+        kv_client(&addr, &["list", "gr", "1", "green"]),
         kv_client(&addr, &["get", "missing"]),
         kv_client(&addr, &["delete", "greeting"]),
+        kv_client(&addr, &["delete", "green"]),
         kv_client(&addr, &["list"]),
     ];
     drop(server);
@@ -203,10 +251,42 @@ fn rust_kv_client_calls_a_generated_python_kv_server() {
             "stored",
             "stored (replaced)",
             "\"hi\"",
+            "stored",
+            "[\"green\", \"greeting\"]",
+            "[\"green\"] (more after \"green\")",
             "[\"greeting\"]",
             "error: no key \"missing\"",
             "deleted",
+            "deleted",
             "[]",
+        ]
+    );
+}
+
+#[test]
+fn revision_2_rust_kv_client_calls_a_revision_1_python_kv_server() {
+    // The Rust client's List carries `after` and `limit` (revision 2): the revision-1
+    // server skips them as an unknown tail and lists every key; its Keys has no `next`,
+    // which the Rust client reads as None (its default).
+    let module = generate("kv_v1_server_peer.py", &kv_schemas("examples/peers/kv-v1"));
+    let (server, addr) = python_kv_server(&module);
+    let outcomes = [
+        kv_client(&addr, &["put", "a1", "x"]),
+        kv_client(&addr, &["put", "a2", "y"]),
+        kv_client(&addr, &["list", "a", "1"]),
+        kv_client(&addr, &["list", "a", "1", "a1"]),
+        kv_client(&addr, &["get", "a2"]),
+    ];
+    drop(server);
+    println!("{outcomes:#?}");
+    assert_eq!(
+        outcomes,
+        [
+            "stored",
+            "stored",
+            "[\"a1\", \"a2\"]",
+            "[\"a1\", \"a2\"]",
+            "\"y\"",
         ]
     );
 }

@@ -1,6 +1,7 @@
 //! The pieces of SPEC.md §9 that are more than a payload: `Frame{..}` values, the control
-//! payloads (`Ping`, `Pong`, `Goodbye`) and `Failure` as notation, and the two
-//! conformance servers of §9.10 (`messages` and `calls`), served on loopback.
+//! payloads (`Ping`, `Pong`, `Goodbye`, `Hello`) and `Failure` as notation, and the
+//! conformance servers of §9.10 (`messages`, `messages-hello-required` and `calls`),
+//! served on loopback.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -9,7 +10,7 @@ use tokio::task::JoinHandle;
 use wirewright::rpc::{ErrorCode, Failure, RpcServer, RpcServerConfig};
 use wirewright::transport::{
     CancellationToken, Connection, ConnectionConfig, ConnectionError, Control, Goodbye,
-    GoodbyeReason, Server, ServerConfig,
+    GoodbyeReason, Hello, HelloMode, Server, ServerConfig,
 };
 
 use crate::from_notation::{struct_fields, FromNotation};
@@ -66,6 +67,43 @@ pub fn control_from_notation(value: &Value) -> Result<Control, String> {
         GoodbyeReason::from_code(u8::from_notation(reason)?),
         String::from_notation(message)?,
     )))
+}
+
+/// `Hello{protocol, fingerprint, revision, schema}` (SPEC.md §9.6) as a [`Hello`].
+///
+/// # Errors
+/// Any other value.
+pub fn hello_from_notation(value: &Value) -> Result<Hello, String> {
+    let [protocol, fingerprint, revision, schema] = struct_fields(
+        value,
+        &["Hello"],
+        ["protocol", "fingerprint", "revision", "schema"],
+    )?;
+    Ok(Hello {
+        protocol: String::from_notation(protocol)?,
+        fingerprint: u64::from_notation(fingerprint)?,
+        revision: u32::from_notation(revision)?,
+        schema: Option::<String>::from_notation(schema)?,
+    })
+}
+
+/// A HELLO's payload written in the notation.
+pub fn hello_to_notation(hello: &Hello) -> Value {
+    named(
+        "Hello",
+        vec![
+            ("protocol", Value::Str(hello.protocol.clone())),
+            ("fingerprint", uint(u128::from(hello.fingerprint))),
+            ("revision", uint(u128::from(hello.revision))),
+            (
+                "schema",
+                match &hello.schema {
+                    Some(text) => Value::Some(Box::new(Value::Str(text.clone()))),
+                    None => Value::None,
+                },
+            ),
+        ],
+    )
 }
 
 /// A control frame's payload written in the notation.
@@ -187,11 +225,18 @@ pub struct Running {
 }
 
 async fn bind() -> std::io::Result<Server> {
-    let config = ServerConfig::new().with_connection(quiet_connection());
+    bind_with(HelloMode::Optional).await
+}
+
+async fn bind_with(hello: HelloMode) -> std::io::Result<Server> {
+    let config = ServerConfig::new()
+        .with_connection(quiet_connection())
+        .with_hello(hello);
     Server::bind("127.0.0.1:0", config).await
 }
 
 /// SPEC.md §9.10 `messages`: every `Join` goes back unchanged, with its correlation id.
+/// It takes part in HELLO with the setting *optional* (SPEC.md §13.6).
 ///
 /// # Errors
 /// When the loopback port cannot be bound.
@@ -199,7 +244,22 @@ async fn bind() -> std::io::Result<Server> {
 /// # Panics
 /// Outside a tokio runtime.
 pub async fn serve_messages() -> std::io::Result<Running> {
-    let server = bind().await?;
+    serve_messages_with(HelloMode::Optional).await
+}
+
+/// SPEC.md §9.10 `messages-hello-required`: `messages` with HELLO *required*.
+///
+/// # Errors
+/// When the loopback port cannot be bound.
+///
+/// # Panics
+/// Outside a tokio runtime.
+pub async fn serve_messages_hello_required() -> std::io::Result<Running> {
+    serve_messages_with(HelloMode::Required).await
+}
+
+async fn serve_messages_with(hello: HelloMode) -> std::io::Result<Running> {
+    let server = bind_with(hello).await?;
     let (addr, shutdown) = (server.local_addr()?, server.shutdown_token());
     let serving = tokio::spawn(server.serve(echo));
     Ok(Running {

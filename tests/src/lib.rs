@@ -11,6 +11,7 @@ pub mod evolution;
 pub mod from_notation;
 pub mod fuzz_cases;
 pub mod fuzz_evolution;
+pub mod fuzz_hello;
 pub mod live_bytes;
 pub mod notation;
 pub mod rpc_types;

@@ -11,10 +11,12 @@ use tokio::net::TcpStream;
 use tokio::time::timeout;
 use tokio_util::codec::Decoder;
 use wirewright::bytes::BytesMut;
+use wirewright::transport::Hello;
 use wirewright::transport::{FrameCodec, Incoming};
 use wirewright::{Decode, FrameHeader, Limits, HEADER_LEN, TRAILER_LEN};
 use wirewright_tests::conformance::{
-    control_to_notation, failure_to_notation, matches_pattern, serve_calls, serve_messages, Running,
+    control_to_notation, failure_to_notation, hello_to_notation, matches_pattern, serve_calls,
+    serve_messages, serve_messages_hello_required, Running,
 };
 use wirewright_tests::from_notation::struct_fields;
 use wirewright_tests::notation::{Int, Value};
@@ -63,6 +65,10 @@ fn payload_notation(frame: &[u8], header: &FrameHeader, pattern: &Value, what: &
                 other => panic!("{what}: not a control frame: {other:?}"),
             }
         }
+        "Hello" => match Hello::read_frame(frame, &Limits::default()) {
+            Ok(Some((hello, _))) => hello_to_notation(&hello),
+            other => panic!("{what}: not a HELLO frame: {other:?}"),
+        },
         "Failure" => {
             let payload = &frame[HEADER_LEN..frame.len() - TRAILER_LEN];
             let message = String::decode(payload)
@@ -136,6 +142,7 @@ async fn replay(vector: &Behaviour, server: &Running) {
 async fn start(server: &str) -> Running {
     match server {
         "messages" => serve_messages().await.unwrap(),
+        "messages-hello-required" => serve_messages_hello_required().await.unwrap(),
         "calls" => serve_calls().await.unwrap(),
         other => panic!("SPEC.md names no conformance server {other:?}"),
     }

@@ -9,7 +9,7 @@ use tokio_util::codec::Decoder;
 use wirewright::bytes::{Bytes, BytesMut};
 use wirewright::frame::decode_frame;
 use wirewright::rpc::Inbound;
-use wirewright::transport::{CodecError, ControlError, FrameCodec};
+use wirewright::transport::{CodecError, ControlError, FrameCodec, Hello};
 use wirewright::{Decode, DecodeError, DecodeErrorKind, FrameError, HEADER_LEN};
 use wirewright_tests::spec::{negatives, spec_text, Negative};
 use wirewright_tests::spec_types::{Join, Shape, Tree};
@@ -73,6 +73,8 @@ fn codec_error(err: &CodecError, input_len: usize) -> Found {
                 ControlError::JsonFlag { .. } => 5,
                 ControlError::CorrelationId { .. } => 8,
                 ControlError::Payload { source, .. } => HEADER_LEN + source.offset(),
+                ControlError::UnexpectedHello => 6,
+                ControlError::HelloTooLong { .. } => 12,
                 other => panic!("no offset for {other}"),
             }),
         ),
@@ -97,21 +99,42 @@ fn class_of_codec_error(err: &CodecError) -> &'static str {
     }
 }
 
-/// A stream receiver whose protocol is `{Join}`: frames until the error, then the end
-/// of the stream.
+/// A stream receiver whose protocol is `{Join}` and that takes part in HELLO (SPEC.md
+/// §13.6): a HELLO as the first frame is the handshake's, then frames until the error,
+/// then the end of the stream. Offsets count from the first byte of `bytes`.
 fn stream_error(bytes: &[u8]) -> (Found, &'static str) {
+    let offset_by = |start: usize, ((name, offset), class): (Found, &'static str)| {
+        ((name, offset.map(|offset| offset + start)), class)
+    };
+    let start = match Hello::read_frame(bytes, &wirewright::Limits::default()) {
+        Ok(Some((_, len))) => len,
+        Ok(None) => 0,
+        Err(err) => return (codec_error(&err, bytes.len()), class_of_codec_error(&err)),
+    };
     let mut codec = FrameCodec::<Join>::new();
-    let mut src = BytesMut::from(bytes);
+    let mut src = BytesMut::from(&bytes[start..]);
     loop {
+        // The frame being read starts where the bytes consumed so far end.
+        let frame_start = bytes.len() - src.len();
+        let failed = |err: CodecError| {
+            let found = (codec_error(&err, bytes.len()), class_of_codec_error(&err));
+            match &err {
+                // A frame error's offset is within the frame, except trailing bytes and
+                // truncation, which count from the input's start already.
+                CodecError::Frame(FrameError::TrailingBytes { .. })
+                | CodecError::Frame(FrameError::Truncated { .. }) => found,
+                _ => offset_by(frame_start, found),
+            }
+        };
         match codec.decode(&mut src) {
             Ok(Some(_)) => continue,
             Ok(None) => {}
-            Err(err) => return (codec_error(&err, bytes.len()), class_of_codec_error(&err)),
+            Err(err) => return failed(err),
         }
         match codec.decode_eof(&mut src) {
             Ok(Some(_)) => continue,
             Ok(None) => panic!("the stream receiver accepted every frame"),
-            Err(err) => return (codec_error(&err, bytes.len()), class_of_codec_error(&err)),
+            Err(err) => return failed(err),
         }
     }
 }

@@ -13,12 +13,14 @@ use tokio_util::codec::Decoder;
 use wirewright::bytes::{Bytes, BytesMut};
 use wirewright::frame::{decode_frame, decode_frame_json, encode_frame, encode_frame_json};
 use wirewright::rpc::{Inbound, Reply};
-use wirewright::transport::{Control, FrameCodec, Incoming};
+use wirewright::transport::{Control, FrameCodec, Hello, Incoming};
 use wirewright::{
     Decode, DecodeProtocol, DeserializeMessage, Encode, Fixed, Flags, FrameError, FrameHeader,
     FrameKind, Limits, Message, RawFrame, SerializeMessage,
 };
-use wirewright_tests::conformance::{control_from_notation, failure_from_notation, FrameValue};
+use wirewright_tests::conformance::{
+    control_from_notation, failure_from_notation, hello_from_notation, FrameValue,
+};
 use wirewright_tests::from_notation::FromNotation;
 use wirewright_tests::notation::Value as Notation;
 use wirewright_tests::spec::{
@@ -199,6 +201,38 @@ impl<M: SerializeMessage> Serialize for SerializeAsMessage<'_, M> {
 }
 
 /// A control frame: the transport writes exactly its bytes, and its codec reads them back.
+/// A HELLO frame (SPEC.md §9.6, §13.6): written byte for byte, read back by the
+/// handshake's reader; the codec, which sees frames after the first, rejects it.
+fn hello_frame(vector: &Vector) {
+    let frame = frame_value(vector);
+    let hello = hello_from_notation(frame.payload)
+        .unwrap_or_else(|err| panic!("{}: payload: {err}", vector.name));
+    assert_eq!(frame.message_type, Control::HELLO, "{}: kind", vector.name);
+    let mut buf = Vec::new();
+    assert_eq!(hello.write(&mut buf), vector.bytes.len(), "{}", vector.name);
+    assert_eq!(
+        to_hex(&buf),
+        to_hex(&vector.bytes),
+        "{}: encoding",
+        vector.name
+    );
+    check_frame_layout(vector, &frame, &buf[16..buf.len() - 4]);
+    let read = Hello::read_frame(&vector.bytes, &Limits::default())
+        .unwrap_or_else(|err| panic!("{}: decoding failed: {err}", vector.name));
+    assert_eq!(
+        read,
+        Some((hello, vector.bytes.len())),
+        "{}: decoding",
+        vector.name
+    );
+    let mut bytes = BytesMut::from(&vector.bytes[..]);
+    assert!(
+        FrameCodec::<Join>::new().decode(&mut bytes).is_err(),
+        "{}: a HELLO after the first frame is a protocol error",
+        vector.name
+    );
+}
+
 fn control_frame(vector: &Vector) {
     let frame = frame_value(vector);
     let control = control_from_notation(frame.payload)
@@ -355,6 +389,7 @@ fn registry() -> Vec<(&'static str, Check)> {
         ("Frame<Ping>", control_frame),
         ("Frame<Pong>", control_frame),
         ("Frame<Goodbye>", control_frame),
+        ("Frame<Hello>", hello_frame),
         ("Frame<Get>", request_frame),
         ("Frame<Value>", reply_frame),
         ("Frame<KvError>", reply_frame),

@@ -20,6 +20,9 @@ async def main(module_path: str, addr: str) -> None:
     spec.loader.exec_module(chat)
     host, port = addr.rsplit(":", 1)
     peer = await chat.Peer.connect(host, int(port), chat.ServerMessage, chat.ClientMessage)
+    # HELLO: both ends announce (ClientMessage, ServerMessage) and find the same schema
+    assert peer.conn.verdict == "compatible", peer.conn.verdict
+    assert peer.conn.peer_hello.protocol == "(ClientMessage, ServerMessage)", peer.conn.peer_hello
 
     async def until(expected) -> None:
         while (message := await peer.receive()) != expected:

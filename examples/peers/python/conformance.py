@@ -1,6 +1,6 @@
 """Runs SPEC.md's conformance vectors (§9) through a generated Python module.
 
-    python3 conformance.py SPEC.md spec_peer.py [--corpus fuzz/seeds]
+    python3 conformance.py SPEC.md spec_peer.py [--corpus fuzz/seeds --corpus fuzz/regressions]
 
 `spec_peer.py` is generated from `examples/peers/spec-types.wwschema` (the types of
 SPEC §9.4, §9.6, §9.7 and §9.11) by `schema python`. Every block is parsed by the
@@ -8,8 +8,8 @@ notation of §9.0 (a block it cannot parse fails the run); positive vectors run 
 directions (and `read-type`), negative vectors must raise the codec's own error with the
 vector's error name and offset, and behaviour vectors are replayed on loopback against
 the conformance servers of §9.10, written with the generated `serve_messages` and
-`serve_calls`. Vectors it cannot run (JSON payloads, §8) are listed with the reason; the
-exit status is 1 when any vector fails.
+`serve_calls`. A vector's `json` (§8) is written with `to_json` and read with
+`from_json`. The exit status is 1 when any vector fails.
 """
 from __future__ import annotations
 
@@ -108,6 +108,8 @@ def codec_of(m, text: str):
         return builtin[t]
     if t == "Goodbye":
         return m.GOODBYE_CODEC
+    if t == "Hello":
+        return m.HELLO_CODEC
     if t in m._TYPES:
         return m._TYPES[t]._codec
     raise ValueError(f"unknown type {t!r}")
@@ -342,10 +344,14 @@ def frame_value(m, inner, v):
     flags, mtype = f["flags"], f["type"]
     payload_codec = inner
     if flags & m.CONTROL:
-        payload_codec = {1: m._TYPES["Ping"]._codec, 2: m._TYPES["Pong"]._codec, 3: m.GOODBYE_CODEC}[mtype]
+        payload_codec = {1: m._TYPES["Ping"]._codec, 2: m._TYPES["Pong"]._codec, 3: m.GOODBYE_CODEC,
+                         4: m.HELLO_CODEC}[mtype]
     elif flags & m.ERROR and mtype != 0:
         payload_codec = m._TYPES["Failure"]._codec
-    return m.Frame(flags, mtype, f["correlation"], m.encode_value(payload_codec, build(m, payload_codec, f["payload"]))), payload_codec
+    value = build(m, payload_codec, f["payload"])
+    if flags & m.JSON:  # a JSON payload (§8)
+        return m.Frame(flags, mtype, f["correlation"], m.to_json(payload_codec, value).encode()), payload_codec
+    return m.Frame(flags, mtype, f["correlation"], m.encode_value(payload_codec, value)), payload_codec
 
 
 def run_positive(m, fields):
@@ -357,8 +363,9 @@ def run_positive(m, fields):
         if m.encode_frame(frame) != data:
             return f"encodes to {m.encode_frame(frame).hex(' ')}"
         got = m.decode_frame(data)
-        expected = m.decode_value(payload_codec, frame.payload)
-        if norm(m.decode_value(payload_codec, got.payload, payload=True)) != norm(expected) or got != frame:
+        read = (lambda p: m.from_json(payload_codec, p)) if frame.flags & m.JSON else \
+            (lambda p: m.decode_value(payload_codec, p, payload=True))
+        if norm(read(got.payload)) != norm(read(frame.payload)) or got != frame:
             return "decodes to another frame"
     else:
         expected = build(m, codec, value)
@@ -383,10 +390,41 @@ def run_positive(m, fields):
     return None
 
 
-def receive_message(m, codec, data: bytes):
-    """A message receiver of a protocol whose one message is `codec`'s type."""
+def run_json(m, fields):
+    """A vector's `json` (§8): the text written for the value, and read back."""
+    codec = codec_of(m, fields["type"])
+    expected = build(m, codec, parse_value(fields["value"]))
+    text = m.to_json(codec, expected)
+    if text != fields["json"]:
+        return f"writes JSON {text}"
+    got = m.from_json(codec, fields["json"])
+    if norm(got) != norm(expected):
+        return f"reads the JSON as {got!r}, expected {expected!r}"
+    # hostile texts: every prefix, seeded mutations, and nesting far past the limit
+    data = fields["json"].encode()
+    rng = random.Random(data)
+    cases = [data[:i] for i in range(len(data))] + [b"[" * 100_000, b'{"a":' * 50_000]
+    for _ in range(32):
+        b = bytearray(data)
+        b[rng.randrange(len(b))] = rng.choice(b'[]{}",:0-e.\\\x00\xff')
+        cases.append(bytes(b))
+    for case in cases:
+        try:
+            m.from_json(codec, case)
+        except m.WireError:
+            pass
+        except Exception as err:
+            return f"JSON {case[:40]!r}: {type(err).__name__}: {err}"
+    return None
+
+
+def receive_one(m, codec, data: bytes, first: bool) -> None:
+    """One frame to a message receiver of a protocol whose one message is `codec`'s
+    type, which takes part in HELLO (§13.6): a HELLO only as the stream's first frame."""
     frame = m.decode_frame(data)
     if frame.flags & m.CONTROL:
+        if frame.type == m.HELLO and not first:
+            raise m.WireError("malformed-control", 6, "a HELLO that is not the first frame")
         return
     if frame.flags & m.RESPONSE:
         raise m.WireError("unexpected-kind", 5)
@@ -398,6 +436,34 @@ def receive_message(m, codec, data: bytes):
         m.decode_value(codec, frame.payload, payload=True)
     except m.WireError as err:
         raise m.WireError("invalid-payload", 16 + err.offset, str(err)) from None
+
+
+def receive_message(m, codec, data: bytes):
+    """A stream receiver (`receive_one` per frame); offsets count from the stream's first
+    byte. Bytes after the last whole frame that make no whole frame are trailing bytes."""
+    pos = 0
+    while True:
+        rest = data[pos:]
+        length = None
+        if len(rest) >= 16:
+            try:
+                length = m.check_header(rest[:16])
+            except m.WireError as err:
+                raise m.WireError(err.kind, pos + err.offset, err.detail) from None
+        if pos and (length is None or len(rest) < 20 + length):
+            raise m.WireError("trailing-bytes", pos, f"{len(rest)} bytes after the last frame")
+        if length is None or len(rest) <= 20 + length:
+            try:  # the last frame: truncated and trailing-bytes count from the stream's start
+                return receive_one(m, codec, rest, pos == 0)
+            except m.WireError as err:
+                if err.kind in ("truncated", "trailing-bytes"):
+                    raise
+                raise m.WireError(err.kind, pos + err.offset, err.detail) from None
+        try:
+            receive_one(m, codec, rest[:20 + length], pos == 0)
+        except m.WireError as err:
+            raise m.WireError(err.kind, pos + err.offset, err.detail) from None
+        pos += 20 + length
 
 
 def run_negative(m, fields):
@@ -421,15 +487,20 @@ def run_negative(m, fields):
 
 # -------------------------------------------------------------- behaviour --
 
+JOIN_SCHEMA = "wirewright schema 1\nroot Join\n\nstruct Join id 1\n  field room: string\n  field nick: string\n"
+
+
 async def start_server(m, kind: str):
     """The conformance servers of §9.10, written with the generated module."""
-    if kind == "messages":
-        protocol = m.Protocol("Messages", {m.Join.ID: m.Join})
+    if kind in ("messages", "messages-hello-required"):
+        # its schema is the one of Join (§9.6), announced in HELLO (§13.6)
+        protocol = m.Protocol("Messages", {m.Join.ID: m.Join}, schema=m.SchemaInfo("Join", JOIN_SCHEMA, 1))
 
         async def echo(conn, message, frame):
             conn.send(m.Frame(0, frame.type, frame.correlation, message.encode()))
 
-        return await m.serve_messages("127.0.0.1", 0, protocol, echo)
+        hello = "required" if kind == "messages-hello-required" else "optional"
+        return await m.serve_messages("127.0.0.1", 0, protocol, echo, settings=m.Settings(hello=hello))
     requests = m.Protocol("Requests", {m.Get.ID: m.Get})
     responses = m.Protocol("Responses", {m.Value.ID: m.Value})
 
@@ -484,7 +555,7 @@ async def run_behaviour(m, fields, steps) -> str | None:
                 if (frame.flags, frame.type, frame.correlation) != (pattern["flags"], pattern["type"], pattern["correlation"]):
                     return f"{where}: read {frame}"
                 payload = pattern["payload"]
-                codec = m.GOODBYE_CODEC if payload.path == "Goodbye" else codec_of(m, payload.path.split("::")[0])
+                codec = codec_of(m, payload.path.split("::")[0])
                 if not matches(m, codec, m.decode_value(codec, frame.payload, payload=True), payload):
                     return f"{where}: payload {frame.payload.hex(' ')}"
             elif key == "expect-close":
@@ -565,12 +636,14 @@ def corpus(m, root: str) -> tuple[int, list[str]]:
 
 
 def main() -> int:
-    if len(sys.argv) > 4 and sys.argv[3] == "--corpus":
+    args = sys.argv[3:]
+    roots = [args[i + 1] for i in range(len(args) - 1) if args[i] == "--corpus"]
+    for root in roots:
         m = load_module(sys.argv[2])
-        runs, problems = corpus(m, sys.argv[4])
+        runs, problems = corpus(m, root)
         for line in problems:
             print(f"FAILED {line}")
-        print(f"fuzz inputs: {runs} decodes, {len(problems)} raised something other than WireError")
+        print(f"fuzz inputs under {root}: {runs} decodes, {len(problems)} raised something other than WireError")
         if problems:
             return 1
     spec_path, module_path = sys.argv[1], sys.argv[2]
@@ -579,7 +652,7 @@ def main() -> int:
     text = open(spec_path, encoding="utf-8").read()
     passed, failed, skipped = {}, [], {}
     rng = random.Random(15)
-    hostile_runs = 0
+    hostile_runs = json_runs = 0
     for kind, fields, steps in blocks(text):
         name = fields.get("name", "?")
         if kind == "wirewright-behaviour":
@@ -592,15 +665,14 @@ def main() -> int:
             else:
                 passed[kind] = passed.get(kind, 0) + 1
             continue
-        if kind == "wirewright-vector" and "hex" in fields and fields["type"].startswith("Frame<") \
-                and re.search(r"flags: (0x0?1|1)\b", fields["value"]):
-            skipped[name] = "a JSON frame: JSON payloads (§8) are not generated"
-            continue
-        if kind == "wirewright-vector" and "hex" not in fields:
-            skipped[name] = "JSON payloads (§8) are not generated"
-            continue
         try:
-            problem = run_positive(m, fields) if kind == "wirewright-vector" else run_negative(m, fields)
+            if kind == "wirewright-negative":
+                problem = run_negative(m, fields)
+            else:
+                problem = run_positive(m, fields) if "hex" in fields else None
+                if not problem and "json" in fields:
+                    problem = run_json(m, fields)
+                    json_runs += 1
         except Exception as err:
             problem = f"{type(err).__name__}: {err}"
         if not problem and "hex" in fields:
@@ -613,10 +685,9 @@ def main() -> int:
             failed.append(f"{name}: {problem}")
         else:
             passed[kind] = passed.get(kind, 0) + 1
-        if kind == "wirewright-vector" and "json" in fields and not problem:
-            skipped[name + " (json)"] = "JSON payloads (§8) are not generated; the hex ran"
     for kind, n in sorted(passed.items()):
         print(f"passed {n} {kind}")
+    print(f"JSON texts (§8) written and read: {json_runs}")
     print(f"mutated and truncated the bytes of {hostile_runs} vectors: only WireError raised")
     for name, why in skipped.items():
         print(f"not run: {name}: {why}")

@@ -37,6 +37,10 @@ async def main(module_path: str, addr: str) -> None:
     kv = load(module_path)
     host, port = addr.rsplit(":", 1)
     client = await kv.Client.connect(host, int(port), kv.KvRequest, kv.KvResponse, kv.KvError)
+    announced = kv.rpc_schema(kv.KvRequest, kv.KvResponse, kv.KvError)
+    assert client.conn.verdict == "compatible", client.conn.verdict  # the same schema as the server's
+    assert client.conn.peer_hello.fingerprint == announced.fingerprint
+    print(f"  HELLO: {announced.root} {announced.fingerprint:016x}, the server's too")
 
     assert await client.call(kv.Put(key="greeting", value=b"hello")) == kv.Stored(replaced=False)
     assert await client.call(kv.Put(key="greeting", value=b"hi")) == kv.Stored(replaced=True)

@@ -2,6 +2,12 @@
 (`kv client ADDR get|put|delete|list ...`). Prints `listening on 127.0.0.1:PORT`.
 
     python3 kv_server.py kv_peer.py
+
+The module may be generated from today's lock files (examples/schema/kv-*.wwschema,
+revision 2: `List.after`, `List.limit`, `Keys.next`) or from the revision-1 ones
+(examples/peers/kv-v1/): a revision-1 server skips the fields a revision-2 client
+appends and answers without `Keys.next`, which the client reads as `None`.
+`kv_flood.py` imports `handler` to test the server against a peer that never reads.
 """
 from __future__ import annotations
 
@@ -11,14 +17,21 @@ import sys
 
 MAX_KEY_LEN = 256
 MAX_VALUE_LEN = 64 * 1024
+MAX_LIST_KEYS = 1000
 
 
-async def main(module_path: str) -> None:
-    spec = importlib.util.spec_from_file_location("kv_peer", module_path)
-    kv = importlib.util.module_from_spec(spec)
-    sys.modules["kv_peer"] = kv
-    spec.loader.exec_module(kv)
+def load(path: str, name: str = "kv_peer"):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def handler(kv):
+    """The kv service over an in-memory dict, as `examples/src/kv.rs` defines it."""
     entries: dict[str, bytes] = {}
+    paged = "limit" in {f.name for f in kv.List._codec.fields}  # revision 2
 
     async def handle(request):
         if isinstance(request, kv.Get):
@@ -37,9 +50,21 @@ async def main(module_path: str) -> None:
             if entries.pop(request.key, None) is None:
                 raise kv.ApplicationError(kv.KvError.NotFound(key=request.key))
             return kv.Deleted()
-        return kv.Keys(keys=sorted(k for k in entries if k.startswith(request.prefix)))
+        keys = sorted(k for k in entries if k.startswith(request.prefix))
+        if not paged:
+            return kv.Keys(keys=keys[:MAX_LIST_KEYS])
+        if request.after is not None and request.after >= request.prefix:
+            keys = [k for k in keys if k > request.after]
+        limit = min(request.limit or MAX_LIST_KEYS, MAX_LIST_KEYS)
+        next_key = keys[limit - 1] if len(keys) > limit else None
+        return kv.Keys(keys=keys[:limit], next=next_key)
 
-    server = await kv.serve_calls("127.0.0.1", 0, kv.KvRequest, kv.KvResponse, handle, kv.KvError)
+    return handle
+
+
+async def main(module_path: str) -> None:
+    kv = load(module_path)
+    server = await kv.serve_calls("127.0.0.1", 0, kv.KvRequest, kv.KvResponse, handler(kv), kv.KvError)
     host, port = server.sockets[0].getsockname()[:2]
     print(f"listening on {host}:{port}", flush=True)
     await server.serve_forever()

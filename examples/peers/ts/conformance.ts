@@ -7,7 +7,8 @@
 // `schema typescript`. Positive vectors run both ways (and `read-type`); negative
 // vectors must throw the codec's WireError with the vector's name and offset; every
 // prefix and 64 seeded mutations of each vector's bytes must throw only WireError.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import * as net from "node:net";
 import * as m from "./gen/spec_peer.js";
 
@@ -91,6 +92,7 @@ function codecOf(text: string): m.Codec | Frameish {
   const builtin: Record<string, m.Codec> = { bool: m.BOOL, f32: m.F32, f64: m.F64, char: m.CHAR, String: m.STRING, Bytes: m.BYTES };
   if (t in builtin) return builtin[t];
   if (t === "Goodbye") return m.GoodbyePayload.codec;
+  if (t === "Hello") return m.HelloPayload.codec;
   if (t in m.TYPES) return m.TYPES[t].codec;
   throw new Error(`unknown type ${t}`);
 }
@@ -261,9 +263,11 @@ function frameValue(inner: m.Codec, v: V): [m.Frame, m.Codec] {
   const f = v.named;
   const flags = Number(f.flags), type = Number(f.type);
   let payloadCodec = inner;
-  if (flags & m.CONTROL) payloadCodec = [m.Ping.codec, m.Pong.codec, m.GoodbyePayload.codec][type - 1] as m.Codec;
+  if (flags & m.CONTROL) payloadCodec = [m.Ping.codec, m.Pong.codec, m.GoodbyePayload.codec, m.HelloPayload.codec][type - 1] as m.Codec;
   else if (flags & m.ERROR && type !== 0) payloadCodec = m.Failure.codec;
-  const payload = m.encodeValue(payloadCodec, build(payloadCodec, f.payload));
+  const value = build(payloadCodec, f.payload);
+  // a JSON payload (§8) when the flags say so
+  const payload = flags & m.JSON_FLAG ? new TextEncoder().encode(m.toJson(payloadCodec, value)) : m.encodeValue(payloadCodec, value);
   return [{ flags, type, correlation: Number(f.correlation), payload }, payloadCodec];
 }
 
@@ -276,7 +280,8 @@ function runPositive(f: Fields): string | null {
     const bytes = m.encodeFrame(frame);
     if (hex(bytes) !== hex(data)) return `encodes to ${hex(bytes)}`;
     const got = m.decodeFrame(data);
-    if (norm(m.decodeValue(payloadCodec, got.payload, true)) !== norm(m.decodeValue(payloadCodec, frame.payload)) || norm(got) !== norm(frame)) return "decodes to another frame";
+    const read = (p: Uint8Array) => (frame.flags & m.JSON_FLAG ? m.fromJson(payloadCodec, p) : m.decodeValue(payloadCodec, p, true));
+    if (norm(read(got.payload)) !== norm(read(frame.payload)) || norm(got) !== norm(frame)) return "decodes to another frame";
   } else {
     const expected = build(codec, value);
     const bytes = m.encodeValue(codec, expected);
@@ -295,9 +300,40 @@ function runPositive(f: Fields): string | null {
   return null;
 }
 
-function receiveMessage(codec: any, data: Uint8Array): void {
+/** A vector's `json` (§8): the text written for the value, read back; then every
+ * prefix, seeded mutations and nesting far past the limit throw only WireError. */
+function runJson(f: Fields): string | null {
+  const codec = codecOf(f.type) as m.Codec;
+  const expected = build(codec, parseValue(f.value));
+  const text = m.toJson(codec, expected);
+  if (text !== f.json) return `writes JSON ${text}`;
+  const got = m.fromJson(codec, f.json);
+  if (norm(got) !== norm(expected)) return `reads the JSON as ${norm(got)}, expected ${norm(expected)}`;
+  const cases = [...Array(f.json.length).keys()].map((i) => f.json.slice(0, i));
+  cases.push("[".repeat(100_000), '{"a":'.repeat(50_000));
+  for (let k = 0; k < 32; k++) {
+    const chars = [...f.json];
+    chars[random(chars.length)] = '[]{}",:0-e.\\\u0000\u00ff'[random(14)];
+    cases.push(chars.join(""));
+  }
+  for (const c of cases) {
+    try {
+      m.fromJson(codec, c);
+    } catch (err) {
+      if (!(err instanceof m.WireError)) return `JSON ${JSON.stringify(c.slice(0, 40))}: ${err}`;
+    }
+  }
+  return null;
+}
+
+/** One frame to a message receiver of a protocol whose one message is `codec`'s type,
+ * which takes part in HELLO (§13.6): a HELLO only as the stream's first frame. */
+function receiveOne(codec: any, data: Uint8Array, first: boolean): void {
   const frame = m.decodeFrame(data);
-  if (frame.flags & m.CONTROL) return;
+  if (frame.flags & m.CONTROL) {
+    if (frame.type === m.HELLO && !first) throw new m.WireError("malformed-control", 6, "a HELLO that is not the first frame");
+    return;
+  }
   if (frame.flags & m.RESPONSE) throw new m.WireError("unexpected-kind", 5);
   if (frame.flags & m.JSON_FLAG) throw new m.WireError("unexpected-format", 5);
   const cls = m.TYPES[codec.name] as any;
@@ -307,6 +343,40 @@ function receiveMessage(codec: any, data: Uint8Array): void {
   } catch (err) {
     if (err instanceof m.WireError) throw new m.WireError("invalid-payload", 16 + err.offset, err.message);
     throw err;
+  }
+}
+
+/** A stream receiver (`receiveOne` per frame); offsets count from the stream's first
+ * byte. Bytes after the last whole frame that make no whole frame are trailing bytes. */
+function receiveMessage(codec: any, data: Uint8Array): void {
+  const shifted = (err: unknown, pos: number) =>
+    err instanceof m.WireError ? new m.WireError(err.kind, pos + err.offset, err.detail) : err;
+  for (let pos = 0; ; ) {
+    const rest = data.subarray(pos);
+    let length: number | null = null;
+    if (rest.length >= 16) {
+      try {
+        length = m.checkHeader(rest.subarray(0, 16));
+      } catch (err) {
+        throw shifted(err, pos);
+      }
+    }
+    if (pos && (length === null || rest.length < 20 + length)) throw new m.WireError("trailing-bytes", pos, `${rest.length} bytes after the last frame`);
+    if (length === null || rest.length <= 20 + length) {
+      try {
+        return receiveOne(codec, rest, pos === 0);
+      } catch (err) {
+        // the last frame: truncated and trailing-bytes count from the stream's start
+        if (err instanceof m.WireError && (err.kind === "truncated" || err.kind === "trailing-bytes")) throw err;
+        throw shifted(err, pos);
+      }
+    }
+    try {
+      receiveOne(codec, rest.subarray(0, 20 + length), pos === 0);
+    } catch (err) {
+      throw shifted(err, pos);
+    }
+    pos += 20 + length;
   }
 }
 
@@ -328,11 +398,15 @@ function runNegative(f: Fields): string | null {
 }
 
 // Behaviour vectors: the conformance servers of §9.10, written with the module.
+/** The schema of the `messages` conformance servers (§9.6), announced in HELLO. */
+const JOIN_SCHEMA = "wirewright schema 1\nroot Join\n\nstruct Join id 1\n  field room: string\n  field nick: string\n";
+
 async function startServer(kind: string): Promise<net.Server> {
-  if (kind === "messages") {
-    const protocol = new m.Protocol("Messages", new Map<number, any>([[m.Join.ID, m.Join]]));
+  if (kind === "messages" || kind === "messages-hello-required") {
+    const protocol = new m.Protocol("Messages", new Map<number, any>([[m.Join.ID, m.Join]]), new m.SchemaInfo("Join", JOIN_SCHEMA, 1));
+    const hello = kind === "messages" ? "optional" : "required";
     return m.serveMessages("127.0.0.1", 0, protocol, (conn, message, frame) =>
-      conn.send({ flags: 0, type: frame.type, correlation: frame.correlation, payload: message.encode() }));
+      conn.send({ flags: 0, type: frame.type, correlation: frame.correlation, payload: message.encode() }), { hello });
   }
   const requests = new m.Protocol("Requests", new Map<number, any>([[m.Get.ID, m.Get]]));
   const responses = new m.Protocol("Responses", new Map<number, any>([[m.Value.ID, m.Value]]));
@@ -422,7 +496,7 @@ async function runBehaviour(f: Fields, steps: [string, string][]): Promise<strin
         const frame = m.decodeFrame(whole);
         const p = parseValue(text).named;
         if (frame.flags !== Number(p.flags) || frame.type !== Number(p.type) || frame.correlation !== Number(p.correlation)) return `${where}: read ${hex(whole)}`;
-        const codec = p.payload.path === "Goodbye" ? m.GoodbyePayload.codec : (codecOf(p.payload.path.split("::")[0]) as m.Codec);
+        const codec = codecOf(p.payload.path.split("::")[0]) as m.Codec;
         if (!matches(codec, m.decodeValue(codec, frame.payload, true), p.payload)) return `${where}: payload ${hex(frame.payload)}`;
       } else if (key === "expect-close") {
         if (!(await script.end())) return `${where}: the server did not end the stream`;
@@ -456,12 +530,54 @@ function hostile(codec: m.Codec | Frameish, data: Uint8Array): string | null {
   return null;
 }
 
+/** Every file under `root` (fuzz seeds, regressions), fed to every type of the module as
+ * a value and as a payload, and to the frame reader: only WireError may come out (§6). */
+function corpus(root: string): [number, string[]] {
+  const codecs: m.Codec[] = [
+    ...Object.values(m.TYPES).map((t) => t.codec),
+    m.STRING, new m.BytesCodec(true), new m.SeqCodec(m.U64), new m.MapCodec(m.STRING, m.U8), new m.SetCodec(m.U16), m.CHAR,
+  ];
+  const problems: string[] = [];
+  let runs = 0;
+  const walk = (dir: string): string[] =>
+    readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? walk(join(dir, name)) : [join(dir, name)]));
+  for (const file of walk(root)) {
+    const data = new Uint8Array(readFileSync(file).subarray(0, 1 << 20));
+    for (const codec of codecs) {
+      for (const payload of [false, true]) {
+        try {
+          m.decodeValue(codec, data, payload);
+        } catch (err) {
+          if (!(err instanceof m.WireError)) problems.push(`${file} as ${(codec as any).name ?? codec.constructor.name}: ${err}`);
+        }
+        runs++;
+      }
+    }
+    try {
+      new m.FrameBuffer().feed(data);
+      receiveMessage(m.Join.codec, data);
+    } catch (err) {
+      if (!(err instanceof m.WireError)) problems.push(`${file} as a frame: ${err}`);
+    }
+    runs++;
+  }
+  return [runs, problems];
+}
+
+const corpusRoots = process.argv.slice(3).flatMap((arg, i, all) => (all[i - 1] === "--corpus" ? [arg] : []));
+for (const root of corpusRoots) {
+  const [runs, problems] = corpus(root);
+  for (const line of problems) console.log(`FAILED ${line}`);
+  console.log(`fuzz inputs under ${root}: ${runs} decodes, ${problems.length} threw something other than WireError`);
+  if (problems.length) process.exitCode = 1;
+}
+
 const text = readFileSync(process.argv[2], "utf8");
 (m.ItemV2.codec as m.StructCodec).fields.find((f) => f.name === "currency")!.defaultValue = () => "EUR";
 const passed: Record<string, number> = {};
 const failed: string[] = [];
 const skipped: string[] = [];
-let hostileRuns = 0;
+let hostileRuns = 0, jsonRuns = 0;
 for (const [kind, f, steps] of blocks(text)) {
   const name = f.name;
   if (kind === "wirewright-behaviour") {
@@ -475,14 +591,17 @@ for (const [kind, f, steps] of blocks(text)) {
     else passed[kind] = (passed[kind] ?? 0) + 1;
     continue;
   }
-  if (kind === "wirewright-vector" && (!("hex" in f) || (f.type.startsWith("Frame<") && /flags: (0x0?1|1)\b/.test(f.value)))) {
-    skipped.push(`${name}: JSON payloads (§8) are not generated`);
-    continue;
-  }
   let problem: string | null;
   try {
-    problem = kind === "wirewright-vector" ? runPositive(f) : runNegative(f);
-    if (!problem) {
+    if (kind === "wirewright-negative") problem = runNegative(f);
+    else {
+      problem = "hex" in f ? runPositive(f) : null;
+      if (!problem && "json" in f) {
+        problem = runJson(f);
+        jsonRuns++;
+      }
+    }
+    if (!problem && "hex" in f) {
       problem = hostile(codecOf(f.type), hexBytes(f.hex));
       if (problem) problem = `mutated input: ${problem}`;
       else hostileRuns++;
@@ -494,9 +613,10 @@ for (const [kind, f, steps] of blocks(text)) {
   else passed[kind] = (passed[kind] ?? 0) + 1;
 }
 for (const [kind, n] of Object.entries(passed)) console.log(`passed ${n} ${kind}`);
+console.log(`JSON texts (§8) written and read: ${jsonRuns}`);
 console.log(`mutated and truncated the bytes of ${hostileRuns} vectors: only WireError thrown`);
 for (const line of skipped) console.log(`not run: ${line}`);
 for (const line of failed) console.log(`FAILED ${line}`);
 const total = Object.values(passed).reduce((a, b) => a + b, 0);
 console.log(`${total} passed, ${failed.length} failed, ${skipped.length} not run`);
-process.exitCode = failed.length ? 1 : 0;
+if (failed.length) process.exitCode = 1;

@@ -10,6 +10,10 @@ import * as kv from "./gen/kv_peer.js";
 const [host, port] = process.argv[2].split(":");
 const client = await kv.Client.connect(host, Number(port), kv.KvRequest, kv.KvResponse, kv.KvError.codec);
 const bytes = (text: string) => new TextEncoder().encode(text);
+const announced = kv.rpcSchema(kv.KvRequest, kv.KvResponse, kv.KvError.codec)!;
+assert.equal(client.conn.verdict, "compatible"); // the same schema as the server's (HELLO, §13.6)
+assert.equal(client.conn.peerHello?.fingerprint, announced.fingerprint);
+console.log(`  HELLO: ${announced.root} ${announced.fingerprint.toString(16)}, the server's too`);
 
 async function expectError(call: Promise<unknown>, code: number, value?: unknown): Promise<void> {
   try {

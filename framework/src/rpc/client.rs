@@ -10,7 +10,9 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::ToSocketAddrs;
 use tokio::time::Instant;
 
-use crate::transport::{Client, ConnectError, Connection, ConnectionError, Metrics};
+use crate::schema::Describe;
+use crate::transport::hello::LocalHello;
+use crate::transport::{Client, ConnectError, Connection, ConnectionError, HelloMode, Metrics};
 use crate::{DecodeOwned, DecodeProtocol, Protocol};
 
 use super::session::Session;
@@ -85,6 +87,8 @@ struct Inner<Req, Resp, E> {
     metrics: Metrics,
     /// Where to reconnect; `None` for a client over a given stream.
     addrs: Option<Vec<SocketAddr>>,
+    /// The HELLO each connection opens with: the schema of `(Req, Resp, E)`.
+    hello: Option<Arc<LocalHello>>,
     session: Mutex<Option<SharedSession<Req, Resp, E>>>,
     /// Held while connecting, so that one call connects and the others wait for it.
     reconnect: tokio::sync::Mutex<Reconnect>,
@@ -109,9 +113,17 @@ where
     ///
     /// The addresses `addr` resolves to are kept for reconnecting.
     ///
+    /// The connection opens with HELLO (SPEC.md §13.6) as
+    /// [`ClientConfig::hello`](crate::transport::ClientConfig::hello) says, announcing
+    /// the schema of the tuple `(Req, Resp, E)`; an [`RpcServer`](super::RpcServer)
+    /// announces the same tuple.
+    ///
     /// # Errors
     /// [`ConnectError::Exhausted`] when no attempt succeeded (or `addr` did not
-    /// resolve).
+    /// resolve); [`ConnectError::Hello`] when the server's schema is incompatible (or
+    /// HELLO is required and the server does not answer). A failed HELLO on a later
+    /// reconnect is [`RpcError::Connect`] with the [`HelloError`](crate::transport::HelloError)
+    /// inside its `io::Error` (kind `InvalidData`).
     ///
     /// # Panics
     /// Outside a tokio runtime.
@@ -133,19 +145,26 @@ where
     pub async fn connect(
         addr: impl ToSocketAddrs,
         config: RpcClientConfig,
-    ) -> Result<Self, ConnectError> {
+    ) -> Result<Self, ConnectError>
+    where
+        Req: Describe,
+        Resp: Describe,
+        E: Describe,
+    {
         let addrs: Vec<SocketAddr> = tokio::net::lookup_host(addr)
             .await
             .map_err(|last| ConnectError::Exhausted { attempts: 1, last })?
             .collect();
+        let hello = (config.client().hello() != HelloMode::Off)
+            .then(|| Arc::new(LocalHello::new(<(Req, Resp, E)>::schema())));
         let transport = Client::new(config.client().clone());
-        let (connection, driver) = transport.connect_driven(&addrs[..]).await?;
+        let (connection, driver) = transport.connect_driven(&addrs[..], hello.clone()).await?;
         let metrics = transport.metrics().clone();
         Ok(Self::start(
             config,
             transport,
             metrics,
-            Some(addrs),
+            Some((addrs, hello)),
             connection,
             driver,
         ))
@@ -154,7 +173,8 @@ where
     /// A client over `io` (one end of `tokio::io::duplex`, a Unix socket, a TLS
     /// stream...), with the connection settings of `config.client()`. It cannot
     /// reconnect: once the connection is gone, calls fail with
-    /// [`RpcError::Connection`].
+    /// [`RpcError::Connection`]. No HELLO is exchanged over a stream of your own (pair it
+    /// with [`RpcServer::serve_io`](super::RpcServer::serve_io), which expects none).
     ///
     /// # Panics
     /// Outside a tokio runtime.
@@ -186,11 +206,15 @@ where
         config: RpcClientConfig,
         transport: Client,
         metrics: Metrics,
-        addrs: Option<Vec<SocketAddr>>,
+        reconnect_to: Option<(Vec<SocketAddr>, Option<Arc<LocalHello>>)>,
         connection: Connection<Inbound<Reply<Resp, E>>, Req>,
         driver: crate::transport::ConnectionDriver,
     ) -> Self {
         let unmatched = Arc::new(AtomicU64::new(0));
+        let (addrs, hello) = match reconnect_to {
+            Some((addrs, hello)) => (Some(addrs), hello),
+            None => (None, None),
+        };
         let session = Session::start(connection, driver, Arc::clone(&unmatched));
         RpcClient {
             inner: Arc::new(Inner {
@@ -198,6 +222,7 @@ where
                 transport,
                 metrics,
                 addrs,
+                hello,
                 session: Mutex::new(Some(session)),
                 reconnect: tokio::sync::Mutex::new(Reconnect::default()),
                 closed: AtomicBool::new(false),
@@ -357,7 +382,16 @@ where
                 retry_in: not_before - now,
             });
         }
-        match self.inner.transport.connect_once(addrs).await {
+        let connected = self
+            .inner
+            .transport
+            .connect_once(addrs, self.inner.hello.as_deref())
+            .await
+            .map_err(|error| match error {
+                ConnectError::Exhausted { last, .. } => last,
+                other => std::io::Error::new(std::io::ErrorKind::InvalidData, other),
+            });
+        match connected {
             Ok((connection, driver)) => {
                 tracing::debug!(failures = reconnect.failures, "reconnected");
                 *reconnect = Reconnect::default();

@@ -12,8 +12,11 @@ use futures_util::stream::FuturesUnordered;
 use futures_util::{FutureExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite};
 
+use crate::schema::Describe;
+use crate::transport::hello::LocalHello;
 use crate::transport::{
-    Connection, ConnectionConfig, ConnectionError, MessageReceiver, MessageSender, Server,
+    Connection, ConnectionConfig, ConnectionError, HelloMode, MessageReceiver, MessageSender,
+    Server,
 };
 use crate::{DecodeProtocol, Encode, FrameError, Protocol};
 
@@ -142,6 +145,11 @@ where
     /// Serves every connection `server` accepts until its shutdown token is cancelled,
     /// then shuts down gracefully (see [`Server::serve`]).
     ///
+    /// Each connection opens with HELLO as the server's
+    /// [`ServerConfig::hello`](crate::transport::ServerConfig::hello) says (SPEC.md
+    /// §13.6), announcing the schema of the tuple `(Req, Resp, E)`, as an
+    /// [`RpcClient`](super::RpcClient) does.
+    ///
     /// # Errors
     /// As [`Server::serve`].
     ///
@@ -154,13 +162,21 @@ where
     /// RpcServer::new(RpcServerConfig::new(), |p: Ping| async { Ok::<_, ()>(p) }).serve(server).await
     /// # }
     /// ```
-    pub async fn serve(self, server: Server) -> io::Result<()> {
+    pub async fn serve(self, server: Server) -> io::Result<()>
+    where
+        Req: Describe,
+        Resp: Describe,
+        E: Describe,
+    {
+        let hello = (server.hello_mode() != HelloMode::Off)
+            .then(|| Arc::new(LocalHello::new(<(Req, Resp, E)>::schema())));
         server
-            .serve(
+            .serve_announcing(
                 move |connection: Connection<Inbound<Req>, Outbound<Resp, E>>| {
                     let rpc = self.clone();
                     async move { rpc.serve_connection(connection).await }
                 },
+                hello,
             )
             .await
     }

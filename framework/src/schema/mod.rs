@@ -46,6 +46,6 @@ pub use diff::compare;
 pub use fingerprint::fnv1a_64;
 pub use lock::{assert_compatible, check_file, LockError, Outcome, ENV};
 pub use model::{Definition, Field, Fields, Int, Kind, MessageEntry, Schema, Type, Variant};
-pub use parse::{parse, ParseError};
+pub use parse::{parse, ParseError, MAX_TYPE_DEPTH};
 pub use report::{Compatibility, Difference, Report};
 pub use text::{HEADER, KEYWORDS};

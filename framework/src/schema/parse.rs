@@ -15,7 +15,14 @@ pub struct ParseError {
     pub found: String,
 }
 
+/// Types nested deeper than this (`seq<seq<...>>`) are refused: the parser recurses once
+/// per level, and a schema text may come from a peer (SPEC.md §13.6).
+pub const MAX_TYPE_DEPTH: usize = 64;
+
 /// Reads a schema from its text form.
+///
+/// The text may be hostile (a peer's HELLO): the work is linear in its length, the
+/// memory a small multiple of it, and types nest at most [`MAX_TYPE_DEPTH`] deep.
 ///
 /// ```
 /// use wirewright::schema::{parse, Describe};
@@ -30,10 +37,10 @@ pub struct ParseError {
 /// # Errors
 /// [`ParseError`] with the line and what was expected there, for text that is not a
 /// schema in canonical form: a missing header, an unknown line, a malformed type,
-/// definitions out of order or twice.
+/// definitions out of order or twice, types nested too deep.
 pub fn parse(text: &str) -> Result<Schema, ParseError> {
     let mut lines = Lines {
-        lines: text.split('\n').collect(),
+        rest: Some(text),
         next: 0,
     };
     let (number, line) = lines.take();
@@ -68,34 +75,40 @@ pub fn parse(text: &str) -> Result<Schema, ParseError> {
     Ok(Schema { root, definitions })
 }
 
-/// The lines of a schema text and the next one to read.
+/// The lines of a schema text (the pieces between `\n`s) not read yet, read one at a
+/// time without collecting them.
 struct Lines<'a> {
-    lines: Vec<&'a str>,
+    /// The text from the next line on; `None` past the last piece.
+    rest: Option<&'a str>,
+    /// Lines taken so far.
     next: usize,
 }
 
 impl<'a> Lines<'a> {
     /// The next line and its number (from 1); an empty line past the end.
     fn peek(&self) -> (usize, &'a str) {
-        (
-            self.next + 1,
-            self.lines.get(self.next).copied().unwrap_or(""),
-        )
+        let line = self.rest.map_or("", |rest| {
+            rest.split_once('\n').map_or(rest, |(line, _)| line)
+        });
+        (self.next + 1, line)
     }
 
     fn take(&mut self) -> (usize, &'a str) {
         let line = self.peek();
+        self.rest = self
+            .rest
+            .and_then(|rest| rest.split_once('\n').map(|(_, after)| after));
         self.next += 1;
         line
     }
 
     fn at_end(&self) -> bool {
-        self.next >= self.lines.len()
+        self.rest.is_none()
     }
 
     /// Whether the next line is the last piece of the text (what follows its final `\n`).
     fn is_last(&self) -> bool {
-        self.next + 1 == self.lines.len()
+        self.rest.is_some_and(|rest| !rest.contains('\n'))
     }
 }
 
@@ -310,6 +323,19 @@ fn whole_type(number: usize, text: &str) -> Result<Type, ParseError> {
 
 /// Reads one type from the start of `text`; returns it and the rest.
 fn parse_type(number: usize, text: &str) -> Result<(Type, &str), ParseError> {
+    nested_type(number, text, 0)
+}
+
+/// [`parse_type`] at nesting `depth`.
+fn nested_type(number: usize, text: &str, depth: usize) -> Result<(Type, &str), ParseError> {
+    if depth >= MAX_TYPE_DEPTH {
+        return Err(ParseError {
+            line: number,
+            expected: "types nested at most 64 deep",
+            found: text.chars().take(40).collect(),
+        });
+    }
+    let parse_type = |number, text| nested_type(number, text, depth + 1);
     let end = text
         .find(['<', '>', ',', '(', ')', ' '])
         .unwrap_or(text.len());

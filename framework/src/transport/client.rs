@@ -4,10 +4,18 @@ use std::io;
 
 use tokio::net::{TcpStream, ToSocketAddrs};
 
+use bytes::Bytes;
+
+use crate::schema::Describe;
 use crate::{DecodeProtocol, Protocol};
 
+use super::handshake::{self, ClientOutcome, Exchange, Prefixed};
+use super::hello::LocalHello;
 use super::shared::Attachments;
-use super::{ClientConfig, ConnectError, Connection, ConnectionDriver, Metrics};
+use super::{
+    ClientConfig, ConnectError, Connection, ConnectionDriver, HelloError, HelloMode, Metrics,
+    PeerHello,
+};
 
 /// Makes connections to a server: retries a failed connect with exponential backoff and
 /// full jitter, up to a number of attempts, then hands over a [`Connection`] with
@@ -18,6 +26,14 @@ use super::{ClientConfig, ConnectError, Connection, ConnectionDriver, Metrics};
 /// example [`GoodbyeReason::ConnectionLimit`](super::GoodbyeReason::ConnectionLimit)
 /// when it is full, or [`GoodbyeReason::ShuttingDown`](super::GoodbyeReason::ShuttingDown));
 /// when it vanishes, [`ConnectionError::PeerVanished`](super::ConnectionError::PeerVanished).
+///
+/// A connection opens with HELLO (SPEC.md §13.6; [`ClientConfig::with_hello`]): the
+/// client announces the schema of its protocol ([`Describe`], which
+/// `#[derive(Message)]` and `#[derive(Protocol)]` implement), and a server whose schema
+/// cannot talk with it makes `connect` fail with
+/// [`HelloError::IncompatibleSchema`] naming both ends. A hand-written protocol type
+/// needs a hand-written [`Describe`] impl to be used here (or connect over a stream of
+/// your own with [`Connection::spawn`], which has no HELLO).
 ///
 /// ```
 /// use std::time::Duration;
@@ -79,8 +95,14 @@ impl Client {
     /// may take up to [`ClientConfig::connect_timeout`]. The connection's driver is
     /// spawned on the current runtime.
     ///
+    /// With [`HelloMode::Optional`] (the default) or [`HelloMode::Required`] the
+    /// connection opens with the HELLO exchange, within [`ClientConfig::hello_timeout`];
+    /// [`Connection::peer_hello`] then says what the server announced.
+    ///
     /// # Errors
-    /// [`ConnectError::Exhausted`] with the last attempt's error.
+    /// [`ConnectError::Exhausted`] with the last attempt's error;
+    /// [`ConnectError::Hello`] when the HELLO exchange fails (incompatible schemas, no
+    /// answer where one is required), at once, without retrying.
     ///
     /// # Panics
     /// Outside a tokio runtime.
@@ -104,18 +126,32 @@ impl Client {
         addr: impl ToSocketAddrs + Clone,
     ) -> Result<Connection<In, Out>, ConnectError>
     where
-        In: for<'de> DecodeProtocol<'de> + Send + 'static,
-        Out: Protocol + Send + 'static,
+        In: for<'de> DecodeProtocol<'de> + Describe + Send + 'static,
+        Out: Protocol + Describe + Send + 'static,
     {
-        let (connection, driver) = self.connect_driven(addr).await?;
+        let local = self.local_hello::<In, Out>();
+        let (connection, driver) = self.connect_driven(addr, local).await?;
         tokio::spawn(driver);
         Ok(connection)
     }
 
-    /// [`connect`](Self::connect), returning the driver for the caller to run.
+    /// The HELLO this client announces for a connection receiving `In` and sending
+    /// `Out`; `None` when it sends none.
+    pub(crate) fn local_hello<In, Out>(&self) -> Option<Arc<LocalHello>>
+    where
+        In: Describe + 'static,
+        Out: Describe + 'static,
+    {
+        (self.config.hello() != HelloMode::Off)
+            .then(|| Arc::new(LocalHello::of_connection::<In, Out>(true)))
+    }
+
+    /// [`connect`](Self::connect), returning the driver for the caller to run; `local`
+    /// is the HELLO to announce.
     pub(crate) async fn connect_driven<In, Out>(
         &self,
         addr: impl ToSocketAddrs + Clone,
+        local: Option<Arc<LocalHello>>,
     ) -> Result<(Connection<In, Out>, ConnectionDriver), ConnectError>
     where
         In: for<'de> DecodeProtocol<'de> + Send + 'static,
@@ -125,12 +161,16 @@ impl Client {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let error = match self.connect_once(addr.clone()).await {
+            let error = match self.connect_once(addr.clone(), local.as_deref()).await {
                 Ok((connection, driver)) => {
                     tracing::debug!(peer_addr = ?connection.peer_addr(), attempt, "connected");
                     return Ok((connection, driver));
                 }
-                Err(error) => error,
+                Err(ConnectError::Exhausted { last, .. }) => last,
+                Err(error) => {
+                    tracing::warn!(attempt, %error, "HELLO failed; not retrying");
+                    return Err(error);
+                }
             };
             if attempt >= backoff.max_attempts() {
                 tracing::warn!(attempt, %error, "giving up connecting");
@@ -145,28 +185,75 @@ impl Client {
         }
     }
 
-    /// One connection attempt (within the connect timeout), without retries; the
-    /// caller runs the driver.
+    /// One connection attempt (within the connect timeout, then the hello timeout),
+    /// without retries; the caller runs the driver. An I/O error comes as
+    /// [`ConnectError::Exhausted`] with one attempt, a failed HELLO as
+    /// [`ConnectError::Hello`].
     pub(crate) async fn connect_once<In, Out>(
         &self,
-        addr: impl ToSocketAddrs,
-    ) -> io::Result<(Connection<In, Out>, ConnectionDriver)>
+        addr: impl ToSocketAddrs + Clone,
+        local: Option<&LocalHello>,
+    ) -> Result<(Connection<In, Out>, ConnectionDriver), ConnectError>
     where
         In: for<'de> DecodeProtocol<'de> + Send + 'static,
         Out: Protocol + Send + 'static,
     {
-        let stream = self.try_connect(addr).await?;
+        let io_error = |last| ConnectError::Exhausted { attempts: 1, last };
+        let mut stream = self.try_connect(addr.clone()).await.map_err(io_error)?;
+        let Some(local) = local else {
+            return Ok(self.start(stream, Bytes::new(), None));
+        };
+        let exchange = Exchange {
+            local,
+            mode: self.config.hello(),
+            timeout: self.config.hello_timeout(),
+            limits: self.config.connection().limits(),
+            linger: self.config.connection().linger_timeout(),
+        };
+        match handshake::connect(&mut stream, &exchange).await {
+            Ok(ClientOutcome::Answered { prefix, peer }) => {
+                self.metrics.add_hello_exchanges(1);
+                if peer.verdict == super::Verdict::Unverified {
+                    tracing::debug!(peer = %peer.hello, "the server sent no schema text: its schema is unverified");
+                }
+                Ok(self.start(stream, prefix, Some(Arc::new(peer))))
+            }
+            Ok(ClientOutcome::Unanswered { prefix }) => {
+                tracing::debug!("the server does not answer HELLO; going on without");
+                Ok(self.start(stream, prefix, None))
+            }
+            Ok(ClientOutcome::Retry) => {
+                drop(stream);
+                let stream = self.try_connect(addr).await.map_err(io_error)?;
+                Ok(self.start(stream, Bytes::new(), None))
+            }
+            Err(HelloError::Io(last)) => Err(io_error(last)),
+            Err(error) => Err(ConnectError::Hello(error)),
+        }
+    }
+
+    fn start<In, Out>(
+        &self,
+        stream: TcpStream,
+        prefix: Bytes,
+        peer_hello: Option<Arc<PeerHello>>,
+    ) -> (Connection<In, Out>, ConnectionDriver)
+    where
+        In: for<'de> DecodeProtocol<'de> + Send + 'static,
+        Out: Protocol + Send + 'static,
+    {
         let attachments = Attachments {
             metrics: Some(self.metrics.clone()),
             shutdown: None,
             peer_addr: stream.peer_addr().ok(),
+            peer_hello,
             ..Attachments::default()
         };
-        Ok(Connection::start(
-            stream,
+        Connection::start(
+            Prefixed::new(prefix, stream),
             self.config.connection(),
             attachments,
-        ))
+        )
     }
 
     async fn try_connect(&self, addr: impl ToSocketAddrs) -> io::Result<TcpStream> {

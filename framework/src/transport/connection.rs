@@ -16,7 +16,7 @@ use super::driver::Driver;
 use super::shared::{Attachments, Shared, Signal};
 use super::{
     ConnectionConfig, ConnectionError, FrameCodec, MessageReceiver, MessageSender, Metrics,
-    Received,
+    PeerHello, Received,
 };
 
 /// One connection, as its user sees it: send messages of type `Out`, receive messages of
@@ -320,6 +320,29 @@ impl<In, Out> Connection<In, Out> {
     /// ```
     pub fn peer_addr(&self) -> Option<SocketAddr> {
         self.receiver.shared().peer_addr
+    }
+
+    /// What the peer announced in its HELLO and how this end judged it (SPEC.md §13.6);
+    /// `None` when no HELLO was exchanged (an end set to [`HelloMode::Off`](super::HelloMode::Off),
+    /// a peer that does not take part, a connection over a stream of your own).
+    ///
+    /// ```
+    /// use wirewright::transport::{Client, ClientConfig, Connection, Server, ServerConfig, Verdict};
+    /// # #[derive(wirewright::Message, Debug, PartialEq)] #[wire(id = 1)] struct Note(u8);
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = Server::bind("127.0.0.1:0", ServerConfig::new()).await?;
+    /// # let addr = server.local_addr()?;
+    /// # tokio::spawn(server.serve(|_: Connection<Note>| async { Ok(()) }));
+    /// let connection: Connection<Note> = Client::new(ClientConfig::new()).connect(addr).await?;
+    /// let peer = connection.peer_hello().expect("the server answered HELLO");
+    /// assert_eq!(peer.hello.protocol, "Note");
+    /// assert_eq!(peer.verdict, Verdict::Same);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn peer_hello(&self) -> Option<&PeerHello> {
+        self.receiver.shared().peer_hello.as_deref()
     }
 
     /// The counters this connection adds to (shared with its server or client, if any).

@@ -5,6 +5,8 @@
 //!  kind 1 PING     payload: nonce u64, 8 bytes LE
 //!  kind 2 PONG     payload: nonce u64, 8 bytes LE
 //!  kind 3 GOODBYE  payload: reason u8, message string (varint length + UTF-8)
+//!  kind 4 HELLO    only as a connection's first frame: read by the handshake
+//!                  (`hello.rs`), never by the codec, which rejects it
 //! ```
 
 use std::fmt;
@@ -115,7 +117,8 @@ impl fmt::Display for Goodbye {
 /// use wirewright::transport::GoodbyeReason;
 /// assert_eq!(GoodbyeReason::from_code(5), GoodbyeReason::ConnectionLimit);
 /// assert_eq!(GoodbyeReason::from_code(6), GoodbyeReason::ControlFlood);
-/// assert_eq!(GoodbyeReason::from_code(9), GoodbyeReason::Unknown(9));
+/// assert_eq!(GoodbyeReason::from_code(9), GoodbyeReason::IncompatibleSchema);
+/// assert_eq!(GoodbyeReason::from_code(11), GoodbyeReason::Unknown(11));
 /// assert_eq!(GoodbyeReason::HeartbeatMissed.code(), 3);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -140,6 +143,12 @@ pub enum GoodbyeReason {
     /// 8: the sender is full and closes this connection because no message arrived on
     /// it for a while (heartbeats do not count).
     IdleEviction,
+    /// 9: the sender judged the receiver's HELLO incompatible with its own schema
+    /// (SPEC.md §13.6).
+    IncompatibleSchema,
+    /// 10: the sender (a server) requires HELLO and the receiver's first frame was not
+    /// one (SPEC.md §13.6).
+    HelloRequired,
     /// A reason this version does not know; treated as a normal close.
     Unknown(u8),
 }
@@ -161,6 +170,8 @@ impl GoodbyeReason {
             6 => GoodbyeReason::ControlFlood,
             7 => GoodbyeReason::MemoryBudget,
             8 => GoodbyeReason::IdleEviction,
+            9 => GoodbyeReason::IncompatibleSchema,
+            10 => GoodbyeReason::HelloRequired,
             other => GoodbyeReason::Unknown(other),
         }
     }
@@ -181,6 +192,8 @@ impl GoodbyeReason {
             GoodbyeReason::ControlFlood => 6,
             GoodbyeReason::MemoryBudget => 7,
             GoodbyeReason::IdleEviction => 8,
+            GoodbyeReason::IncompatibleSchema => 9,
+            GoodbyeReason::HelloRequired => 10,
             GoodbyeReason::Unknown(code) => code,
         }
     }
@@ -224,6 +237,8 @@ impl fmt::Display for GoodbyeReason {
             GoodbyeReason::ControlFlood => "control frame flood",
             GoodbyeReason::MemoryBudget => "memory budget exhausted",
             GoodbyeReason::IdleEviction => "idle connection evicted",
+            GoodbyeReason::IncompatibleSchema => "incompatible schema",
+            GoodbyeReason::HelloRequired => "hello required",
             GoodbyeReason::Unknown(_) => "unknown reason",
         })
     }
@@ -234,16 +249,28 @@ impl fmt::Display for GoodbyeReason {
 /// ```
 /// use wirewright::transport::ControlError;
 /// let err = ControlError::UnknownKind { kind: 9 };
-/// assert_eq!(err.to_string(), "unknown control kind 9 (known: 1 PING, 2 PONG, 3 GOODBYE)");
+/// assert_eq!(err.to_string(), "unknown control kind 9 (known: 1 PING, 2 PONG, 3 GOODBYE, 4 HELLO)");
 /// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ControlError {
-    /// The kind (the header's message-type field) is not 1, 2 or 3.
-    #[error("unknown control kind {kind} (known: 1 PING, 2 PONG, 3 GOODBYE)")]
+    /// The kind (the header's message-type field) is not 1, 2, 3 or 4.
+    #[error("unknown control kind {kind} (known: 1 PING, 2 PONG, 3 GOODBYE, 4 HELLO)")]
     UnknownKind {
         /// The kind found.
         kind: u16,
+    },
+    /// A HELLO (kind 4) where SPEC.md §13.6 allows none: not the connection's first
+    /// frame, a second HELLO, or a HELLO to a side that does not take part.
+    #[error("HELLO (control kind 4) is allowed only once, as the first frame of a connection whose both ends take part in the exchange")]
+    UnexpectedHello,
+    /// A HELLO frame longer than the receiver reads.
+    #[error("HELLO frame of {len} bytes exceeds the {max} bytes this end reads")]
+    HelloTooLong {
+        /// The frame's length.
+        len: usize,
+        /// The limit in force.
+        max: usize,
     },
     /// The JSON flag is set on a control frame.
     #[error("control frame of kind {kind} has the JSON flag set; control payloads are binary")]
@@ -277,6 +304,9 @@ impl Control {
     pub const PONG: u16 = 2;
     /// Kind of a GOODBYE frame.
     pub const GOODBYE: u16 = 3;
+    /// Kind of a HELLO frame (SPEC.md §13.6): see [`Hello`](super::Hello). `parse`
+    /// rejects it: only the handshake reads a HELLO, as a connection's first frame.
+    pub const HELLO: u16 = 4;
 
     /// The control kind, written in the header's message-type field.
     ///
@@ -389,6 +419,7 @@ impl Control {
                 let message = String::decode_raw(&mut reader).map_err(payload_error)?;
                 Control::Goodbye(Goodbye { reason, message })
             }
+            Self::HELLO => return Err(ControlError::UnexpectedHello),
             kind => return Err(ControlError::UnknownKind { kind }),
         };
         reader.finish().map_err(payload_error)?;

@@ -181,4 +181,10 @@ pub enum ConnectError {
         #[source]
         last: io::Error,
     },
+    /// The HELLO exchange failed (SPEC.md §13.6): the schemas are incompatible
+    /// ([`HelloError::IncompatibleSchema`](super::HelloError::IncompatibleSchema), naming
+    /// both ends), HELLO is required and the server did not answer, or its HELLO was
+    /// malformed. Not retried: another attempt would fail the same way.
+    #[error("{0}")]
+    Hello(#[from] super::HelloError),
 }

@@ -49,6 +49,8 @@ struct Counters {
     memory_budget_closes: AtomicU64,
     idle_evictions: AtomicU64,
     accept_errors: AtomicU64,
+    hello_exchanges: AtomicU64,
+    hello_rejections: AtomicU64,
 }
 
 /// The values of every [`Metrics`] counter at one moment.
@@ -100,6 +102,12 @@ pub struct MetricsSnapshot {
     pub idle_evictions: u64,
     /// `accept` calls that failed (out of file descriptors, say).
     pub accept_errors: u64,
+    /// HELLO exchanges completed: both ends announced their schemas and judged them
+    /// compatible (SPEC.md §13.6).
+    pub hello_exchanges: u64,
+    /// Connections refused over HELLO: incompatible schemas (GOODBYE 9), no HELLO where
+    /// it is required (GOODBYE 10), a malformed HELLO (GOODBYE 4).
+    pub hello_rejections: u64,
 }
 
 /// A getter for each counter, an adder for each counter that only grows (the others
@@ -202,6 +210,10 @@ impl Metrics {
             idle_evictions, add_idle_evictions;
             /// See [`MetricsSnapshot::accept_errors`].
             accept_errors, add_accept_errors;
+            /// See [`MetricsSnapshot::hello_exchanges`].
+            hello_exchanges, add_hello_exchanges;
+            /// See [`MetricsSnapshot::hello_rejections`].
+            hello_rejections, add_hello_rejections;
         }
         gauges {
             /// See [`MetricsSnapshot::connections_open`].

@@ -21,7 +21,10 @@
 //! - [`Connection`] hides control frames: it answers PINGs, sends its own heartbeats,
 //!   closes a silent peer, and ends its stream of messages when the peer says GOODBYE,
 //!   with the reason ([`ConnectionError::Goodbye`]).
-//! - [`Server`] and [`Client`] make connections over TCP.
+//! - [`Server`] and [`Client`] make connections over TCP. A connection they make opens
+//!   with the HELLO exchange (SPEC.md §13.6, [`HelloMode`]): each end announces its
+//!   protocol's schema, and peers whose schemas cannot talk fail at connect
+//!   ([`HelloError::IncompatibleSchema`]) instead of misreading messages later.
 //!
 //! # Closing (SPEC.md §7)
 //!
@@ -79,7 +82,9 @@ pub(crate) mod control;
 mod driver;
 mod envelope;
 mod error;
+mod handshake;
 mod heartbeat;
+pub(crate) mod hello;
 mod idle;
 mod inbox;
 mod linger;
@@ -103,6 +108,7 @@ pub use control::cap_message;
 pub use control::{Control, ControlError, Goodbye, GoodbyeReason};
 pub use envelope::{Correlated, Incoming, Outgoing, Received};
 pub use error::{CodecError, ConnectError, ConnectionError};
+pub use hello::{Hello, HelloError, HelloMode, PeerHello, Verdict};
 pub use metrics::{Metrics, MetricsSnapshot};
 pub use payload::{BinaryPayload, DecodePayload, EncodePayload, PayloadCodec};
 #[cfg(feature = "json")]

@@ -13,16 +13,19 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::{JoinError, JoinSet};
 use tokio_util::sync::CancellationToken;
 
+use crate::schema::Describe;
 use crate::{DecodeProtocol, Protocol};
 
 use super::admission::{AddressClaim, Registry};
 use super::budget::MemoryBudget;
+use super::handshake::{self, Exchange, Prefixed};
+use super::hello::LocalHello;
 use super::refusal::{
     fit_to_fd_limit, is_out_of_files, refusal_frame, refuse, refuse_now, AcceptBackoff, Refusals,
     SpareFd, Throttle,
 };
 use super::shared::Attachments;
-use super::{Connection, ConnectionError, Metrics, ServerConfig};
+use super::{Connection, ConnectionError, HelloError, HelloMode, Metrics, ServerConfig};
 
 /// A TCP server that runs a handler for each connection, on a task of its own.
 ///
@@ -37,6 +40,14 @@ use super::{Connection, ConnectionError, Metrics, ServerConfig};
 ///   [`ServerConfig::shutdown_grace`] whatever is left is dropped.
 /// - `tracing` events mark accepts, refusals, closes (with the reason) and errors;
 ///   [`metrics`](Self::metrics) counts frames, bytes, CRC failures and connections.
+/// - Each connection opens with the HELLO exchange (SPEC.md §13.6,
+///   [`ServerConfig::with_hello`]): the server reads the client's first frame (within
+///   [`ServerConfig::hello_timeout`]) before it sends anything, answers a HELLO with the
+///   schema of its protocol ([`Describe`], which `#[derive(Message)]` and
+///   `#[derive(Protocol)]` implement; a hand-written protocol type needs a hand-written
+///   impl), and refuses a client whose schema cannot talk with its own (GOODBYE 9), or
+///   one without HELLO when it is required (GOODBYE 10): the handler never sees those,
+///   [`Metrics::hello_rejections`] counts them and a `tracing` event names both ends.
 ///
 /// ```
 /// use wirewright::Message;
@@ -164,6 +175,11 @@ impl Server {
         &self.metrics
     }
 
+    /// Whether the server takes part in HELLO ([`ServerConfig::hello`]).
+    pub(crate) fn hello_mode(&self) -> HelloMode {
+        self.config.hello()
+    }
+
     /// The token that shuts the server down gracefully when cancelled.
     ///
     /// ```
@@ -232,6 +248,24 @@ impl Server {
     /// ```
     pub async fn serve<In, Out, H, F>(self, handler: H) -> io::Result<()>
     where
+        In: for<'de> DecodeProtocol<'de> + Describe + Send + 'static,
+        Out: Protocol + Describe + Send + 'static,
+        H: Fn(Connection<In, Out>) -> F + Send + Sync + 'static,
+        F: Future<Output = Result<(), ConnectionError>> + Send + 'static,
+    {
+        let local = (self.config.hello() != HelloMode::Off)
+            .then(|| Arc::new(LocalHello::of_connection::<In, Out>(false)));
+        self.serve_announcing(handler, local).await
+    }
+
+    /// [`serve`](Self::serve) announcing `local` in the HELLO exchange (`None`: no
+    /// exchange).
+    pub(crate) async fn serve_announcing<In, Out, H, F>(
+        self,
+        handler: H,
+        local: Option<Arc<LocalHello>>,
+    ) -> io::Result<()>
+    where
         In: for<'de> DecodeProtocol<'de> + Send + 'static,
         Out: Protocol + Send + 'static,
         H: Fn(Connection<In, Out>) -> F + Send + Sync + 'static,
@@ -259,6 +293,7 @@ impl Server {
             metrics: metrics.clone(),
             shutdown: shutdown.clone(),
             config,
+            local,
         });
         let mut tasks = JoinSet::new();
         let mut spare = SpareFd::new();
@@ -351,6 +386,8 @@ struct Serving<H> {
     refusals: Refusals,
     metrics: Metrics,
     shutdown: CancellationToken,
+    /// The HELLO this server answers with; `None` when it takes no part.
+    local: Option<Arc<LocalHello>>,
 }
 
 impl<H> Serving<H> {
@@ -434,7 +471,7 @@ impl<H> Serving<H> {
 
     async fn serve_one<In, Out, F>(
         &self,
-        stream: TcpStream,
+        mut stream: TcpStream,
         peer: SocketAddr,
         permit: OwnedSemaphorePermit,
         mut claim: AddressClaim,
@@ -448,15 +485,44 @@ impl<H> Serving<H> {
         tracing::debug!(%peer, "accepted connection");
         // Small frames should leave at once; the driver batches writes itself.
         let _ = stream.set_nodelay(true);
+        let (prefix, peer_hello) = match &self.local {
+            None => (bytes::Bytes::new(), None),
+            Some(local) => {
+                let exchange = Exchange {
+                    local,
+                    mode: self.config.hello(),
+                    timeout: self.config.hello_timeout(),
+                    limits: self.config.connection().limits(),
+                    linger: self.config.connection().linger_timeout(),
+                };
+                match handshake::serve(&mut stream, &exchange).await {
+                    Ok((prefix, peer_hello)) => {
+                        if let Some(peer_hello) = &peer_hello {
+                            self.metrics.add_hello_exchanges(1);
+                            tracing::debug!(%peer, hello = %peer_hello.hello, verdict = ?peer_hello.verdict, "HELLO");
+                        }
+                        (prefix, peer_hello.map(Arc::new))
+                    }
+                    Err(error) => {
+                        self.reject_hello(peer, &error);
+                        return;
+                    }
+                }
+            }
+        };
         let attachments = Attachments {
             metrics: Some(self.metrics.clone()),
             shutdown: Some(self.shutdown.clone()),
             peer_addr: Some(peer),
             memory: Some(Arc::clone(&self.memory)),
             shutdown_grace: Some(self.config.shutdown_grace()),
+            peer_hello,
         };
-        let (connection, driver) =
-            Connection::<In, Out>::start(stream, self.config.connection(), attachments);
+        let (connection, driver) = Connection::<In, Out>::start(
+            Prefixed::new(prefix, stream),
+            self.config.connection(),
+            attachments,
+        );
         claim.register(Arc::clone(connection.shared()));
         let (handled, _) = tokio::join!((self.handler)(connection), driver);
         if let Err(error) = handled {
@@ -464,6 +530,25 @@ impl<H> Serving<H> {
         }
         drop(claim);
         drop(permit);
+    }
+}
+
+impl<H> Serving<H> {
+    /// Counts and logs a connection the HELLO exchange refused (its GOODBYE is sent).
+    fn reject_hello(&self, peer: SocketAddr, error: &HelloError) {
+        match error {
+            HelloError::Io(error) => {
+                tracing::debug!(%peer, %error, "the connection failed during HELLO");
+            }
+            HelloError::IncompatibleSchema { .. } => {
+                self.metrics.add_hello_rejections(1);
+                tracing::warn!(%peer, %error, "refused a client: GOODBYE 9");
+            }
+            error => {
+                self.metrics.add_hello_rejections(1);
+                tracing::debug!(%peer, %error, "refused a client over HELLO");
+            }
+        }
     }
 }
 

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use tokio_util::sync::CancellationToken;
 
 use super::budget::{MemoryBudget, ReceiveBudget, SendBudget};
-use super::{ConnectionConfig, ConnectionError, Metrics};
+use super::{ConnectionConfig, ConnectionError, Metrics, PeerHello};
 
 /// What the handles and the driver of one connection share.
 #[derive(Debug)]
@@ -47,6 +47,8 @@ pub(crate) struct Shared {
     last_message_ms: AtomicU64,
     /// How long a graceful shutdown may take once the shutdown token fires.
     pub(crate) shutdown_grace: Option<Duration>,
+    /// What the peer announced in its HELLO (SPEC.md §13.6).
+    pub(crate) peer_hello: Option<Arc<PeerHello>>,
 }
 
 impl Shared {
@@ -63,6 +65,7 @@ impl Shared {
             read_buffered: AtomicUsize::new(0),
             last_message_ms: AtomicU64::new(millis_at(Instant::now())),
             shutdown_grace: attachments.shutdown_grace,
+            peer_hello: attachments.peer_hello,
             metrics,
             peer_addr: attachments.peer_addr,
             shutdown: attachments.shutdown,
@@ -210,6 +213,8 @@ pub(crate) struct Attachments {
     pub(crate) peer_addr: Option<SocketAddr>,
     pub(crate) memory: Option<Arc<MemoryBudget>>,
     pub(crate) shutdown_grace: Option<Duration>,
+    /// What the peer announced in its HELLO, if the exchange took place.
+    pub(crate) peer_hello: Option<Arc<PeerHello>>,
 }
 
 /// `now` in milliseconds since the first call in this process: a coarse time that fits

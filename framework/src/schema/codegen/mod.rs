@@ -17,9 +17,9 @@
 mod python;
 mod typescript;
 
-use std::fmt;
+use std::fmt::{self, Write};
 
-use super::model::{Definition, Schema, Type};
+use super::model::{Definition, Kind, Schema, Type, Variant};
 
 pub use python::python;
 pub use typescript::typescript;
@@ -62,6 +62,71 @@ impl fmt::Display for CodegenError {
 }
 
 impl std::error::Error for CodegenError {}
+
+/// What HELLO announces of a schema (SPEC §13.6): its root's name, text (§13.2) and
+/// revision (the highest `since` of its fields, 1 if none). The runtimes combine them
+/// into the schema of a tuple where a connection carries several roots.
+struct Announced {
+    root: String,
+    text: String,
+    revision: u32,
+}
+
+/// The schemas of `schemas` whose root is a definition, for HELLO.
+fn announced(schemas: &[Schema]) -> Vec<Announced> {
+    schemas
+        .iter()
+        .filter_map(|schema| {
+            let Type::Named(root) = &schema.root else {
+                return None;
+            };
+            let is_defined = schema.definitions.iter().any(|def| &def.name == root);
+            let revision = schema
+                .definitions
+                .iter()
+                .flat_map(|def| match &def.kind {
+                    Kind::Struct(fields) => fields.fields.iter().map(|f| f.since).collect(),
+                    Kind::Enum(variants) => variants
+                        .iter()
+                        .flat_map(|variant| match variant {
+                            Variant::Tagged { fields, .. } => {
+                                fields.fields.iter().map(|f| f.since).collect()
+                            }
+                            Variant::Other { .. } => Vec::new(),
+                        })
+                        .collect(),
+                    Kind::Protocol(_) => Vec::new(),
+                })
+                .max()
+                .unwrap_or(1)
+                .max(1);
+            is_defined.then(|| Announced {
+                root: root.clone(),
+                text: schema.to_string(),
+                revision,
+            })
+        })
+        .collect()
+}
+
+/// A string literal of `text` that Python and JavaScript read alike (`\"`, `\\`, `\n`,
+/// `\uXXXX` for the other controls).
+fn string_literal(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if u32::from(c) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
 
 /// Every definition of `schemas`, each once, sorted by name.
 fn merge(schemas: &[Schema]) -> Result<Vec<&Definition>, CodegenError> {

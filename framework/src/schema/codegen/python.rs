@@ -1,12 +1,29 @@
-//! The Python generator: a module of dataclasses over the runtime in `runtime.py`.
+//! The Python generator: a module of dataclasses over the runtime in `runtime_py/`.
 
 use std::fmt::Write;
 
-use super::{check_type, merge, CodegenError};
+use super::{announced, check_type, merge, string_literal, CodegenError};
 use crate::schema::model::{Definition, Fields, Int, Kind, Schema, Type, Variant};
 
-/// The codec, frames and asyncio client every generated module starts with.
-const RUNTIME: &str = include_str!("runtime.py");
+/// The runtime every generated module starts with, one file per concept (reader, codecs,
+/// structs and enums, JSON, frames, HELLO, connection, clients and servers), joined.
+const RUNTIME: &str = concat!(
+    include_str!("runtime_py/reader.py"),
+    "\n\n",
+    include_str!("runtime_py/codecs.py"),
+    "\n\n",
+    include_str!("runtime_py/structs.py"),
+    "\n\n",
+    include_str!("runtime_py/json.py"),
+    "\n\n",
+    include_str!("runtime_py/frames.py"),
+    "\n\n",
+    include_str!("runtime_py/hello.py"),
+    "\n\n",
+    include_str!("runtime_py/connection.py"),
+    "\n\n",
+    include_str!("runtime_py/endpoints.py"),
+);
 
 /// Generates one self-contained Python (≥ 3.10, standard library only) module from
 /// `schemas`: a dataclass per struct and enum variant with `encode()`/`decode()`, a
@@ -38,6 +55,20 @@ pub fn python(schemas: &[Schema]) -> Result<String, CodegenError> {
             Kind::Protocol(_) => {}
         }
     }
+    let announced = announced(schemas);
+    if !announced.is_empty() {
+        out.push_str("\n# The schemas HELLO announces (text, fingerprint, revision).\n");
+    }
+    for schema in &announced {
+        let _ = writeln!(
+            out,
+            "SCHEMA_{} = SchemaInfo({:?}, {}, {})",
+            ident(&schema.root),
+            schema.root,
+            py_text(&schema.text),
+            schema.revision
+        );
+    }
     for def in &defs {
         if let Kind::Protocol(messages) = &def.kind {
             let _ = write!(out, "\n{} = Protocol({:?}, {{", ident(&def.name), def.name);
@@ -45,7 +76,11 @@ pub fn python(schemas: &[Schema]) -> Result<String, CodegenError> {
                 let sep = if index == 0 { "" } else { ", " };
                 let _ = write!(out, "{sep}{}: {}", message.id, py_class(&message.ty));
             }
-            out.push_str("})\n");
+            out.push('}');
+            if announced.iter().any(|schema| schema.root == def.name) {
+                let _ = write!(out, ", schema=SCHEMA_{}", ident(&def.name));
+            }
+            out.push_str(")\n");
         }
     }
     out.push_str("\n_TYPES = {");
@@ -56,7 +91,24 @@ pub fn python(schemas: &[Schema]) -> Result<String, CodegenError> {
         let _ = write!(out, "\n    {:?}: {},", def.name, ident(&def.name));
     }
     out.push_str("\n}\n\nfor _codec in _REFS:\n    _codec.target = _TYPES[_codec.name]._codec\n");
+    for schema in &announced {
+        let _ = writeln!(
+            out,
+            "_SCHEMAS[{:?}] = SCHEMA_{}",
+            schema.root,
+            ident(&schema.root)
+        );
+    }
     Ok(out)
+}
+
+/// A Python string literal of a schema text, one line of the text per line of code.
+fn py_text(text: &str) -> String {
+    let lines: Vec<String> = text
+        .split_inclusive('\n')
+        .map(|line| format!("    {}", string_literal(line)))
+        .collect();
+    format!("(\n{}\n)", lines.join("\n"))
 }
 
 pub(super) fn types_of(def: &Definition) -> Vec<&Type> {
@@ -169,9 +221,17 @@ fn struct_codec(name: &str, class: &str, fields: &Fields, evolvable: bool) -> St
         } else {
             String::new()
         };
+        let wire_name = if ident(&field.name) == field.name {
+            String::new()
+        } else {
+            format!(
+                ", wire_name={:?}",
+                field.name.strip_prefix("r#").unwrap_or(&field.name)
+            )
+        };
         let _ = write!(
             text,
-            "{sep}Field({:?}, {}{since})",
+            "{sep}Field({:?}, {}{since}{wire_name})",
             ident(&field.name),
             codec(&field.ty)
         );

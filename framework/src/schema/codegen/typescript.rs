@@ -1,12 +1,29 @@
-//! The TypeScript generator: an ES module of classes over the runtime in `runtime.ts`.
+//! The TypeScript generator: an ES module of classes over the runtime in `runtime_ts/`.
 
 use std::fmt::Write;
 
-use super::{check_type, merge, CodegenError};
+use super::{announced, check_type, merge, string_literal, CodegenError};
 use crate::schema::model::{Definition, Fields, Kind, Schema, Type, Variant};
 
-/// The codec, frames and client every generated module starts with.
-const RUNTIME: &str = include_str!("runtime.ts");
+/// The runtime every generated module starts with, one file per concept (reader, codecs,
+/// structs and enums, JSON, frames, HELLO, connection, clients and servers), joined.
+const RUNTIME: &str = concat!(
+    include_str!("runtime_ts/reader.ts"),
+    "\n",
+    include_str!("runtime_ts/codecs.ts"),
+    "\n",
+    include_str!("runtime_ts/structs.ts"),
+    "\n",
+    include_str!("runtime_ts/json.ts"),
+    "\n",
+    include_str!("runtime_ts/frames.ts"),
+    "\n",
+    include_str!("runtime_ts/hello.ts"),
+    "\n",
+    include_str!("runtime_ts/connection.ts"),
+    "\n",
+    include_str!("runtime_ts/endpoints.ts"),
+);
 
 /// Generates one self-contained TypeScript ES module from `schemas`, with no runtime
 /// dependencies: a class per struct and enum variant with `encode()`/`decode()`
@@ -38,15 +55,39 @@ pub fn typescript(schemas: &[Schema]) -> Result<String, CodegenError> {
             Kind::Protocol(_) => {}
         }
     }
+    let announced = announced(schemas);
+    if !announced.is_empty() {
+        out.push_str("\n// The schemas HELLO announces (text, fingerprint, revision).\n");
+    }
+    for schema in &announced {
+        let lines: Vec<String> = schema
+            .text
+            .split_inclusive('\n')
+            .map(|line| format!("  {}", string_literal(line)))
+            .collect();
+        let _ = writeln!(
+            out,
+            "export const SCHEMA_{} = new SchemaInfo({:?}, [\n{},\n].join(\"\"), {});",
+            ident(&schema.root),
+            schema.root,
+            lines.join(",\n"),
+            schema.revision
+        );
+    }
     for def in &defs {
         if let Kind::Protocol(messages) = &def.kind {
             let entries: Vec<String> = messages
                 .iter()
                 .map(|message| format!("[{}, {}]", message.id, class_of(&message.ty)))
                 .collect();
+            let schema = if announced.iter().any(|schema| schema.root == def.name) {
+                format!(", SCHEMA_{}", ident(&def.name))
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 out,
-                "\nexport const {} = new Protocol({:?}, new Map<number, any>([{}]));",
+                "\nexport const {} = new Protocol({:?}, new Map<number, any>([{}]){schema});",
                 ident(&def.name),
                 def.name,
                 entries.join(", ")
@@ -61,6 +102,14 @@ pub fn typescript(schemas: &[Schema]) -> Result<String, CodegenError> {
         let _ = write!(out, "\n  {:?}: {},", def.name, ident(&def.name));
     }
     out.push_str("\n};\n\nfor (const r of REFS) r.target = TYPES[r.name].codec;\n");
+    for schema in &announced {
+        let _ = writeln!(
+            out,
+            "SCHEMAS.set({:?}, SCHEMA_{});",
+            schema.root,
+            ident(&schema.root)
+        );
+    }
     Ok(out)
 }
 
@@ -169,7 +218,10 @@ fn struct_codec(name: &str, class: &str, fields: &Fields, evolvable: bool) -> St
         .fields
         .iter()
         .map(|field| {
-            let since = if field.since > 1 {
+            let wire_name = field.name.strip_prefix("r#").unwrap_or(&field.name);
+            let since = if ident(&field.name) != wire_name {
+                format!(", {}, {wire_name:?}", field.since)
+            } else if field.since > 1 {
                 format!(", {}", field.since)
             } else {
                 String::new()

@@ -39,6 +39,7 @@ pub fn compare(old: &Schema, new: &Schema) -> Report {
         new,
         differences: Vec::new(),
         seen: HashSet::new(),
+        depth: 0,
     };
     differ.types("", &old.root, &new.root, true);
     Report {
@@ -52,7 +53,12 @@ struct Differ<'a> {
     differences: Vec<Difference>,
     /// Pairs of definitions compared (old name, new name, whether their end is known).
     seen: HashSet<(String, String, bool)>,
+    /// Types being compared, nested (the recursion's depth).
+    depth: usize,
 }
+
+/// How deep types (through definitions) are compared; deeper is reported as breaking.
+const MAX_DEPTH: usize = 128;
 
 impl Differ<'_> {
     fn push(&mut self, compatibility: Compatibility, path: &str, change: String, reason: &str) {

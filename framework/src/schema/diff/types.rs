@@ -7,7 +7,24 @@ use crate::schema::report::Compatibility;
 impl Differ<'_> {
     /// Compares the types of one position; `end_known` says whether a named type there
     /// has a known end (a top-level message), so it can take appended fields.
+    /// Compares two types at `path`, at most [`MAX_DEPTH`](super::MAX_DEPTH) deep: a
+    /// schema from a peer (HELLO) may chain definitions to exhaust the stack.
     pub(super) fn types(&mut self, path: &str, old: &Type, new: &Type, end_known: bool) {
+        if self.depth >= super::MAX_DEPTH {
+            self.push(
+                Compatibility::Breaking,
+                path,
+                format!("{old} → {new}"),
+                "nested too deep to compare",
+            );
+            return;
+        }
+        self.depth += 1;
+        self.types_at(path, old, new, end_known);
+        self.depth -= 1;
+    }
+
+    fn types_at(&mut self, path: &str, old: &Type, new: &Type, end_known: bool) {
         use Compatibility::*;
         let change = format!("{old} → {new}");
         match (old, new) {

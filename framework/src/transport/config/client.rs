@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::transport::Backoff;
+use crate::transport::{Backoff, HelloMode};
 
 use super::ConnectionConfig;
 
@@ -13,6 +13,8 @@ use super::ConnectionConfig;
 /// | [`connection`](Self::connection) | [`ConnectionConfig::new`] | settings of the connection |
 /// | [`backoff`](Self::backoff) | [`Backoff::new`] (8 attempts, 50 ms doubling to 5 s, full jitter) | retries of a failed connect |
 /// | [`connect_timeout`](Self::connect_timeout) | 5 s | the longest one connection attempt may take |
+/// | [`hello`](Self::hello) | [`HelloMode::Optional`] | whether to open with HELLO (SPEC.md §13.6) |
+/// | [`hello_timeout`](Self::hello_timeout) | 5 s | how long to wait for the server's answer to HELLO |
 ///
 /// ```
 /// use wirewright::transport::{Backoff, ClientConfig};
@@ -24,6 +26,8 @@ pub struct ClientConfig {
     connection: ConnectionConfig,
     backoff: Backoff,
     connect_timeout: Duration,
+    hello: HelloMode,
+    hello_timeout: Duration,
 }
 
 impl ClientConfig {
@@ -38,6 +42,8 @@ impl ClientConfig {
             connection: ConnectionConfig::new(),
             backoff: Backoff::new(),
             connect_timeout: Duration::from_secs(5),
+            hello: HelloMode::Optional,
+            hello_timeout: Duration::from_secs(5),
         }
     }
 
@@ -108,6 +114,56 @@ impl ClientConfig {
     #[must_use]
     pub fn with_connect_timeout(mut self, connect_timeout: Duration) -> Self {
         self.connect_timeout = connect_timeout;
+        self
+    }
+}
+
+impl ClientConfig {
+    /// Whether a connection opens with HELLO (SPEC.md §13.6): see [`HelloMode`].
+    ///
+    /// ```
+    /// # use wirewright::transport::{ClientConfig, HelloMode};
+    /// assert_eq!(ClientConfig::new().hello(), HelloMode::Optional);
+    /// ```
+    pub fn hello(&self) -> HelloMode {
+        self.hello
+    }
+
+    /// Sets [`hello`](Self::hello).
+    ///
+    /// ```
+    /// # use wirewright::transport::{ClientConfig, HelloMode};
+    /// let config = ClientConfig::new().with_hello(HelloMode::Required);
+    /// assert_eq!(config.hello(), HelloMode::Required);
+    /// ```
+    #[must_use]
+    pub fn with_hello(mut self, hello: HelloMode) -> Self {
+        self.hello = hello;
+        self
+    }
+
+    /// How long the client waits for the server's answer to its HELLO. Optional: the
+    /// connection then goes on without; required: [`HelloError::NoAnswer`](crate::transport::HelloError::NoAnswer).
+    ///
+    /// ```
+    /// # use wirewright::transport::ClientConfig;
+    /// assert_eq!(ClientConfig::new().hello_timeout().as_secs(), 5);
+    /// ```
+    pub fn hello_timeout(&self) -> Duration {
+        self.hello_timeout
+    }
+
+    /// Sets [`hello_timeout`](Self::hello_timeout).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use wirewright::transport::ClientConfig;
+    /// let config = ClientConfig::new().with_hello_timeout(Duration::from_millis(500));
+    /// assert_eq!(config.hello_timeout(), Duration::from_millis(500));
+    /// ```
+    #[must_use]
+    pub fn with_hello_timeout(mut self, hello_timeout: Duration) -> Self {
+        self.hello_timeout = hello_timeout;
         self
     }
 }

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use super::ConnectionConfig;
+use crate::transport::HelloMode;
 
 /// Settings of a [`Server`](crate::transport::Server).
 ///
@@ -18,6 +19,8 @@ use super::ConnectionConfig;
 /// | [`refusal_linger`](Self::refusal_linger) | 250 ms | how long a refused connection is kept to deliver its GOODBYE 5 |
 /// | [`max_refusals_in_flight`](Self::max_refusals_in_flight) | 64 | refused connections lingering at once; beyond, they are closed right after the GOODBYE is written |
 /// | [`backlog`](Self::backlog) | 1,024 | the listen backlog of [`Server::bind`](crate::transport::Server::bind) |
+/// | [`hello`](Self::hello) | [`HelloMode::Optional`] | whether to take part in HELLO (SPEC.md §13.6) |
+/// | [`hello_timeout`](Self::hello_timeout) | 5 s | how long to wait for a client's first frame before serving it without HELLO (optional) or refusing it with GOODBYE 10 (required); the server sends nothing before |
 ///
 /// ```
 /// use wirewright::transport::ServerConfig;
@@ -37,6 +40,8 @@ pub struct ServerConfig {
     refusal_linger: Duration,
     max_refusals_in_flight: usize,
     backlog: u32,
+    hello: HelloMode,
+    hello_timeout: Duration,
 }
 
 impl ServerConfig {
@@ -57,6 +62,8 @@ impl ServerConfig {
             refusal_linger: Duration::from_millis(250),
             max_refusals_in_flight: 64,
             backlog: 1024,
+            hello: HelloMode::Optional,
+            hello_timeout: Duration::from_secs(5),
         }
     }
 
@@ -302,6 +309,58 @@ impl ServerConfig {
     #[must_use]
     pub fn with_backlog(mut self, backlog: u32) -> Self {
         self.backlog = backlog;
+        self
+    }
+}
+
+impl ServerConfig {
+    /// Whether the server takes part in HELLO (SPEC.md §13.6): see [`HelloMode`].
+    ///
+    /// ```
+    /// # use wirewright::transport::{HelloMode, ServerConfig};
+    /// assert_eq!(ServerConfig::new().hello(), HelloMode::Optional);
+    /// ```
+    pub fn hello(&self) -> HelloMode {
+        self.hello
+    }
+
+    /// Sets [`hello`](Self::hello).
+    ///
+    /// ```
+    /// # use wirewright::transport::{HelloMode, ServerConfig};
+    /// let config = ServerConfig::new().with_hello(HelloMode::Required);
+    /// assert_eq!(config.hello(), HelloMode::Required);
+    /// ```
+    #[must_use]
+    pub fn with_hello(mut self, hello: HelloMode) -> Self {
+        self.hello = hello;
+        self
+    }
+
+    /// How long the server waits for a client's first frame (to see whether it is a
+    /// HELLO) before it serves the client without HELLO, or refuses it when HELLO is
+    /// required. A server that speaks first waits for this too, for a client that sends
+    /// nothing (SPEC.md §13.6).
+    ///
+    /// ```
+    /// # use wirewright::transport::ServerConfig;
+    /// assert_eq!(ServerConfig::new().hello_timeout().as_secs(), 5);
+    /// ```
+    pub fn hello_timeout(&self) -> Duration {
+        self.hello_timeout
+    }
+
+    /// Sets [`hello_timeout`](Self::hello_timeout).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use wirewright::transport::ServerConfig;
+    /// let config = ServerConfig::new().with_hello_timeout(Duration::from_secs(1));
+    /// assert_eq!(config.hello_timeout(), Duration::from_secs(1));
+    /// ```
+    #[must_use]
+    pub fn with_hello_timeout(mut self, hello_timeout: Duration) -> Self {
+        self.hello_timeout = hello_timeout;
         self
     }
 }

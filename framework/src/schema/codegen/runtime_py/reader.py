@@ -1,0 +1,143 @@
+# ---------------------------------------------------------------------------
+# wirewright runtime: the codec of SPEC.md §4-§6 and §12, frames (§3), control
+# frames (§7) and an asyncio client (§11). Standard library only, Python >= 3.10.
+# ---------------------------------------------------------------------------
+from __future__ import annotations
+
+import asyncio
+import re
+import struct
+import zlib
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+MAX_DEPTH = 128
+MAX_ZERO_SIZED = 65_536
+MAX_FRAME_LEN = 8 * 1024 * 1024
+
+
+class WireError(Exception):
+    """Every error of this module: `kind` is the name SPEC.md §9.0 gives it
+    (`overlong-varint`, `bad-crc`, ...), `offset` the byte where it was found
+    (from the payload's or frame's first byte), `path` the field it was in."""
+
+    def __init__(self, kind: str, offset: int, detail: str = "", path: str = ""):
+        self.kind = kind
+        self.offset = offset
+        self.detail = detail
+        self.path = path
+        super().__init__()
+
+    def within(self, name: str) -> WireError:
+        self.path = name if not self.path else f"{name}.{self.path}"
+        return self
+
+    def __str__(self) -> str:
+        where = f" in {self.path}" if self.path else ""
+        detail = f": {self.detail}" if self.detail else ""
+        return f"{self.kind} at byte {self.offset}{where}{detail}"
+
+
+class CallError(Exception):
+    """A call answered with an error frame (SPEC §11.3): `code` 0 carries the
+    service's typed error in `value`; codes 1-5 (and unknown ones) a message."""
+
+    NAMES = {0: "application error", 1: "unknown request type", 2: "invalid request",
+             3: "handler failed", 4: "overloaded", 5: "shutting down"}
+
+    def __init__(self, code: int, message: str = "", value: Any = None):
+        self.code = code
+        self.message = message
+        self.value = value
+        name = self.NAMES.get(code, f"error code {code}")
+        super().__init__(f"{name}: {value!r}" if code == 0 else f"{name}: {message}")
+
+
+class ConnectionClosed(Exception):
+    """The connection ended (GOODBYE, end of stream or a protocol error) before
+    the call had its reply."""
+
+
+# --------------------------------------------------------------- the reader --
+
+class Reader:
+    """A cursor over received bytes; `end` is where the current value (a payload
+    or an evolvable block) ends. Nothing is reserved before bytes back it."""
+
+    __slots__ = ("buf", "pos", "end", "depth")
+
+    def __init__(self, data: bytes, pos: int = 0, end: int | None = None):
+        self.buf = data
+        self.pos = pos
+        self.end = len(data) if end is None else end
+        self.depth = 0
+
+    def enter(self, start: int) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise WireError("depth-limit-exceeded", start, f"more than {MAX_DEPTH} levels")
+
+    def take(self, n: int) -> bytes:
+        start = self.pos
+        if n > self.end - start:
+            raise WireError("unexpected-end", start, f"{n} bytes needed, {self.end - start} left")
+        self.pos = start + n
+        return self.buf[start:start + n]
+
+    def byte(self) -> int:
+        pos = self.pos
+        if pos >= self.end:
+            raise WireError("unexpected-end", pos, "1 byte needed, 0 left")
+        self.pos = pos + 1
+        return self.buf[pos]
+
+    def varint(self, bits: int) -> int:
+        """An unsigned LEB128 of at most `bits` bits, canonical (§4.2)."""
+        buf, start, end = self.buf, self.pos, self.end
+        last = (bits + 6) // 7
+        value = shift = 0
+        pos = start
+        while True:
+            if pos >= end:
+                raise WireError("unexpected-end", start, "inside a varint")
+            b = buf[pos]
+            pos += 1
+            if pos - start == last:
+                if b >> (bits - 7 * (last - 1)):
+                    raise WireError("varint-overflow", start, f"does not fit {bits} bits")
+                value |= b << shift
+                break
+            value |= (b & 0x7F) << shift
+            if b < 0x80:
+                break
+            shift += 7
+        if b == 0 and pos - start > 1:
+            raise WireError("overlong-varint", start)
+        self.pos = pos
+        return value
+
+    def length(self) -> int:
+        """A byte length (§4.5) checked against the bytes left (§6)."""
+        start = self.pos
+        n = self.varint(64)
+        if n > self.end - self.pos:
+            raise WireError("length-exceeds-input", start, f"{n} bytes declared, {self.end - self.pos} left")
+        return n
+
+    def count(self, min_len: int) -> int:
+        """An element count (§4.6) checked against the bytes left (§6)."""
+        start = self.pos
+        n = self.varint(64)
+        if min_len == 0:
+            if n > MAX_ZERO_SIZED:
+                raise WireError("zero-sized-count-exceeds-limit", start, f"{n} > {MAX_ZERO_SIZED}")
+        elif n * min_len > self.end - self.pos:
+            raise WireError("count-exceeds-input", start, f"{n} elements of >= {min_len} bytes, {self.end - self.pos} left")
+        return n
+
+
+def put_varint(out: bytearray, v: int) -> None:
+    while v >= 0x80:
+        out.append((v & 0x7F) | 0x80)
+        v >>= 7
+    out.append(v)

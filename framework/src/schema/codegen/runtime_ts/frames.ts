@@ -1,0 +1,142 @@
+// ------------------------------------------------------------------ frames --
+
+export const MAGIC = [0x57, 0x57, 0x52, 0x54];
+export const JSON_FLAG = 0x01, CONTROL = 0x02, RESPONSE = 0x04, ERROR = 0x08;
+export const PING = 1, PONG = 2, GOODBYE = 3, HELLO = 4;
+
+export interface Frame {
+  flags: number;
+  type: number;
+  correlation: number;
+  payload: Uint8Array;
+}
+
+const CRC_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+/** CRC-32/IEEE (§3.3). */
+export function crc32(data: Uint8Array, crc = 0): number {
+  crc = ~crc >>> 0;
+  for (let i = 0; i < data.length; i++) crc = CRC_TABLE[(crc ^ data[i]) & 0xff] ^ (crc >>> 8);
+  return ~crc >>> 0;
+}
+
+export function encodeFrame(frame: Frame): Uint8Array {
+  const out = new Uint8Array(20 + frame.payload.length);
+  const view = new DataView(out.buffer);
+  out.set(MAGIC, 0);
+  out[4] = 1;
+  out[5] = frame.flags;
+  view.setUint16(6, frame.type, true);
+  view.setUint32(8, frame.correlation, true);
+  view.setUint32(12, frame.payload.length, true);
+  out.set(frame.payload, 16);
+  view.setUint32(16 + frame.payload.length, crc32(out.subarray(0, 16 + frame.payload.length)), true);
+  return out;
+}
+
+export function checkFlags(flags: number): void {
+  if (flags & 0xf0) throw new WireError("reserved-flags", 5, `flags ${flags}`);
+  if ((flags & ERROR && !(flags & RESPONSE)) || (flags & CONTROL && flags & (RESPONSE | ERROR)) || (flags & ERROR && flags & JSON_FLAG)) {
+    throw new WireError("invalid-flags", 5, `flags ${flags}`);
+  }
+}
+
+/** Checks the header bytes present, in order (§3.4); the payload length once all 16 are. */
+export function checkHeader(data: Uint8Array, maxLen = MAX_FRAME_LEN): number | null {
+  for (let i = 0; i < Math.min(4, data.length); i++) {
+    if (data[i] !== MAGIC[i]) throw new WireError("bad-magic", i, `byte ${data[i]}`);
+  }
+  if (data.length > 4 && data[4] !== 1) throw new WireError("unsupported-version", 4, `version ${data[4]}`);
+  if (data.length > 5) checkFlags(data[5]);
+  if (data.length < 16) return null;
+  const length = new DataView(data.buffer, data.byteOffset, 16).getUint32(12, true);
+  if (length > maxLen) throw new WireError("frame-too-large", 12, `${length} > ${maxLen}`);
+  return length;
+}
+
+export class GoodbyePayload {
+  static codec: StructCodec;
+  constructor(public reason = 0, public message = "") {}
+}
+GoodbyePayload.codec = new StructCodec("Goodbye", (v) => new GoodbyePayload(v.reason as number, v.message as string), [
+  new Field("reason", new IntCodec(8, false)),
+  new Field("message", new StringCodec()),
+]);
+
+export function checkControl(frame: Frame): void {
+  if (frame.flags & JSON_FLAG) throw new WireError("malformed-control", 5, "a control frame with the JSON flag");
+  if (![PING, PONG, GOODBYE, HELLO].includes(frame.type)) throw new WireError("malformed-control", 6, `control kind ${frame.type}`);
+  if (frame.correlation !== 0) throw new WireError("malformed-control", 8, "a control frame with a correlation id");
+  if (frame.type === PING || frame.type === PONG) {
+    if (frame.payload.length !== 8) throw new WireError("malformed-control", 16, `a nonce is 8 bytes, not ${frame.payload.length}`);
+    return;
+  }
+  try {
+    decodeValue(frame.type === HELLO ? HelloPayload.codec : GoodbyePayload.codec, frame.payload);
+  } catch (err) {
+    if (err instanceof WireError) throw new WireError("malformed-control", 16 + err.offset, err.message);
+    throw err;
+  }
+}
+
+/** Decodes a buffer holding exactly one frame (§3.4 checks 1-5, and §7). */
+export function decodeFrame(data: Uint8Array, maxLen = MAX_FRAME_LEN): Frame {
+  const length = checkHeader(data, maxLen);
+  if (length === null) throw new WireError("truncated", data.length, "inside the header");
+  if (data.length < 20 + length) throw new WireError("truncated", data.length, `a frame of ${20 + length} bytes`);
+  const view = new DataView(data.buffer, data.byteOffset, data.length);
+  if (crc32(data.subarray(0, 16 + length)) !== view.getUint32(16 + length, true)) throw new WireError("bad-crc", 16 + length);
+  if (data.length > 20 + length) throw new WireError("trailing-bytes", 20 + length);
+  const frame = { flags: data[5], type: view.getUint16(6, true), correlation: view.getUint32(8, true), payload: data.slice(16, 16 + length) };
+  if (frame.flags & CONTROL) checkControl(frame);
+  return frame;
+}
+
+/** Splits a byte stream into frames, checking each header as its bytes arrive. The
+ * chunks of an incomplete frame are kept as they came and joined once the frame is
+ * whole, so a frame trickling in byte by byte costs one copy, not one per chunk. */
+export class FrameBuffer {
+  private chunks: Uint8Array[] = [];
+  private size = 0;
+  constructor(public maxLen = MAX_FRAME_LEN) {}
+  feed(data: Uint8Array): Frame[] {
+    if (data.length) {
+      this.chunks.push(data);
+      this.size += data.length;
+    }
+    const frames: Frame[] = [];
+    for (;;) {
+      const length = checkHeader(this.peek(Math.min(16, this.size)), this.maxLen);
+      if (length === null || this.size < 20 + length) return frames;
+      const whole = this.peek(this.size);
+      frames.push(decodeFrame(whole.subarray(0, 20 + length), this.maxLen));
+      const rest = whole.subarray(20 + length);
+      this.chunks = rest.length ? [rest] : [];
+      this.size = rest.length;
+    }
+  }
+  /** The first `n` bytes held, joining chunks only when they span more than one. */
+  private peek(n: number): Uint8Array {
+    if (this.chunks.length && this.chunks[0].length >= n) return this.chunks[0].subarray(0, n);
+    const joined = new Uint8Array(this.size);
+    let at = 0;
+    for (const chunk of this.chunks) {
+      joined.set(chunk, at);
+      at += chunk.length;
+    }
+    this.chunks = this.size ? [joined] : [];
+    return joined.subarray(0, n);
+  }
+}
+
+export function goodbyeFrame(reason: number, message = ""): Frame {
+  return { flags: CONTROL, type: GOODBYE, correlation: 0, payload: encodeValue(GoodbyePayload.codec, new GoodbyePayload(reason, message.slice(0, 256))) };
+}

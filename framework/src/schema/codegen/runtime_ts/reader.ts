@@ -1,0 +1,172 @@
+// ---------------------------------------------------------------------------
+// wirewright runtime: the codec of SPEC.md §4-§6 and §12, frames (§3), control
+// frames (§7) and a client (§11) over a Transport (Node socket: `connectTcp`).
+// No runtime dependencies; 64- and 128-bit integers are bigint.
+// ---------------------------------------------------------------------------
+
+export const MAX_DEPTH = 128;
+export const MAX_ZERO_SIZED = 65_536;
+export const MAX_FRAME_LEN = 8 * 1024 * 1024;
+
+/** Every error of this module: `kind` is SPEC §9.0's name, `offset` the byte. */
+export class WireError extends Error {
+  constructor(public kind: string, public offset: number, public detail = "", public path = "") {
+    super();
+    this.name = "WireError";
+  }
+  within(name: string): WireError {
+    this.path = this.path ? `${name}.${this.path}` : name;
+    return this;
+  }
+  override get message(): string {
+    const where = this.path ? ` in ${this.path}` : "";
+    const detail = this.detail ? `: ${this.detail}` : "";
+    return `${this.kind} at byte ${this.offset}${where}${detail}`;
+  }
+  override set message(_: string) {}
+}
+
+/** A call answered with an error frame (§11.3); code 0 carries `value`. */
+export class CallError extends Error {
+  constructor(public code: number, public text = "", public value: unknown = undefined) {
+    const typed = (value as object | undefined)?.constructor?.name ?? "";
+    super(code === 0 ? `application error: ${typed} ${JSON.stringify(value, jsonBig)}` : `error code ${code}: ${text}`);
+    this.name = "CallError";
+  }
+}
+
+export class ConnectionClosed extends Error {}
+
+function jsonBig(_: string, v: unknown): unknown {
+  return typeof v === "bigint" ? v.toString() : v;
+}
+
+// --------------------------------------------------------------- the reader --
+
+export class Reader {
+  depth = 0;
+  constructor(public buf: Uint8Array, public pos = 0, public end = buf.length) {}
+
+  enter(start: number): void {
+    if (++this.depth > MAX_DEPTH) throw new WireError("depth-limit-exceeded", start, `more than ${MAX_DEPTH} levels`);
+  }
+
+  take(n: number): Uint8Array {
+    const start = this.pos;
+    if (n > this.end - start) throw new WireError("unexpected-end", start, `${n} bytes needed, ${this.end - start} left`);
+    this.pos = start + n;
+    return this.buf.subarray(start, start + n);
+  }
+
+  byte(): number {
+    if (this.pos >= this.end) throw new WireError("unexpected-end", this.pos, "1 byte needed, 0 left");
+    return this.buf[this.pos++];
+  }
+
+  /** A canonical unsigned LEB128 of at most `bits` bits (§4.2), as a bigint. */
+  varint(bits: number): bigint {
+    const { buf, end } = this;
+    const start = this.pos;
+    const last = Math.ceil(bits / 7);
+    let pos = start;
+    // Fast path: values below 2^28 fit a number.
+    let small = 0;
+    for (let i = 0; i < 4 && i < last - 1; i++) {
+      if (pos >= end) throw new WireError("unexpected-end", start, "inside a varint");
+      const b = buf[pos++];
+      small |= (b & 0x7f) << (7 * i);
+      if (b < 0x80) {
+        if (b === 0 && i > 0) throw new WireError("overlong-varint", start);
+        this.pos = pos;
+        return BigInt(small);
+      }
+    }
+    let value = BigInt(small);
+    let n = pos - start;
+    for (;;) {
+      if (pos >= end) throw new WireError("unexpected-end", start, "inside a varint");
+      const b = buf[pos++];
+      n++;
+      if (n === last) {
+        if (b >> (bits - 7 * (last - 1))) throw new WireError("varint-overflow", start, `does not fit ${bits} bits`);
+        value |= BigInt(b) << BigInt(7 * (n - 1));
+        if (b === 0 && n > 1) throw new WireError("overlong-varint", start);
+        break;
+      }
+      value |= BigInt(b & 0x7f) << BigInt(7 * (n - 1));
+      if (b < 0x80) {
+        if (b === 0 && n > 1) throw new WireError("overlong-varint", start);
+        break;
+      }
+    }
+    this.pos = pos;
+    return value;
+  }
+
+  /** A varint of at most 32 bits as a number. */
+  varint32(): number {
+    return Number(this.varint(32));
+  }
+
+  length(): number {
+    const start = this.pos;
+    const n = this.varint(64);
+    if (n > BigInt(this.end - this.pos)) {
+      throw new WireError("length-exceeds-input", start, `${n} bytes declared, ${this.end - this.pos} left`);
+    }
+    return Number(n);
+  }
+
+  count(minLen: number): number {
+    const start = this.pos;
+    const n = this.varint(64);
+    if (minLen === 0) {
+      if (n > BigInt(MAX_ZERO_SIZED)) throw new WireError("zero-sized-count-exceeds-limit", start, `${n} > ${MAX_ZERO_SIZED}`);
+    } else if (n * BigInt(minLen) > BigInt(this.end - this.pos)) {
+      throw new WireError("count-exceeds-input", start, `${n} elements of >= ${minLen} bytes, ${this.end - this.pos} left`);
+    }
+    return Number(n);
+  }
+}
+
+/** A growable output buffer. */
+export class Writer {
+  buf = new Uint8Array(64);
+  len = 0;
+
+  reserve(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const next = new Uint8Array(Math.max(this.buf.length * 2, this.len + n));
+    next.set(this.buf.subarray(0, this.len));
+    this.buf = next;
+  }
+  push(b: number): void {
+    this.reserve(1);
+    this.buf[this.len++] = b;
+  }
+  bytes(data: Uint8Array): void {
+    this.reserve(data.length);
+    this.buf.set(data, this.len);
+    this.len += data.length;
+  }
+  varint(v: bigint | number): void {
+    if (typeof v === "number" && v <= 0xffffffff) {
+      this.reserve(5);
+      while (v >= 0x80) {
+        this.buf[this.len++] = (v & 0x7f) | 0x80;
+        v = Math.floor(v / 128);
+      }
+      this.buf[this.len++] = v;
+      return;
+    }
+    let big = BigInt(v);
+    while (big >= 0x80n) {
+      this.push(Number(big & 0x7fn) | 0x80);
+      big >>= 7n;
+    }
+    this.push(Number(big));
+  }
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.len);
+  }
+}
