@@ -18,8 +18,6 @@
 use bytes::BufMut;
 
 use crate::error::DecodeErrorKind;
-use crate::reader::Reader;
-use crate::DecodeError;
 
 /// The longest varint of a `u64`, in bytes.
 pub const MAX_LEN_U64: usize = 10;
@@ -201,45 +199,31 @@ pub const fn zigzag_decode_i128(value: u128) -> i128 {
     ((value >> 1) as i128) ^ -((value & 1) as i128)
 }
 
-/// Reads a canonical varint of at most `bits` significant bits (8 to 64).
+/// Decodes the canonical varint of at most `bits` significant bits (8 to 64) at the
+/// start of `rest`, a suffix of `input` (the bytes not yet read of the input the reader
+/// holds). Returns the value and the varint's length in bytes, or `None` when `rest`
+/// does not start with a canonical varint that fits: the caller then asks the reference
+/// reader, [`decode_u64_reference`], which error and where, so that a malformed varint
+/// gets the same error whichever path saw it.
 ///
 /// Every width, one to ten bytes, decodes in straight-line code: one and two bytes with
 /// a test each; with ten or more bytes left, any other width from one word and two bytes
 /// ([`decode_word`]); near the end of the input, the same code over the remaining bytes
-/// padded with zeros ([`read_u64_tail`]). Only errors leave this path: the byte-by-byte
-/// reference reader ([`read_u64_slow`]) then finds which error and where, so a malformed
-/// varint gets the same error whichever path saw it.
-///
-/// # Errors
-/// [`DecodeErrorKind::UnexpectedEnd`] when the input stops inside the varint,
-/// [`DecodeErrorKind::VarintOverlong`] for a needless trailing zero byte and
-/// [`DecodeErrorKind::VarintOverflow`] when the value needs more than `bits` bits.
+/// padded with zeros ([`decode_tail`]).
 #[inline(always)]
-pub(crate) fn read_u64(reader: &mut Reader<'_>, bits: u32) -> Result<u64, DecodeError> {
-    let rest = reader.rest();
+pub(crate) fn decode_u64(input: &[u8], rest: &[u8], bits: u32) -> Option<(u64, usize)> {
     match *rest {
-        [first, ..] if first < 0x80 => {
-            reader.advance(1);
-            return Ok(u64::from(first));
-        }
+        [first, ..] if first < 0x80 => return Some((u64::from(first), 1)),
         // Two bytes (lengths of 128 bytes to 16 KiB, small numbers): canonical when the
         // second is not zero; 14 bits fit every type read as a varint (16 bits and wider).
         [first, second, ..] if second < 0x80 && second != 0 && bits >= 14 => {
-            reader.advance(2);
-            return Ok(u64::from(first & 0x7f) | (u64::from(second) << 7));
+            return Some((u64::from(first & 0x7f) | (u64::from(second) << 7), 2));
         }
         _ => {}
     }
-    let decoded = match rest.first_chunk::<MAX_LEN_U64>() {
+    match rest.first_chunk::<MAX_LEN_U64>() {
         Some(chunk) => decode_chunk(chunk, bits),
-        None => read_u64_tail(reader.input(), rest, bits),
-    };
-    match decoded {
-        Some((value, len)) => {
-            reader.advance(len);
-            Ok(value)
-        }
-        None => read_u64_slow(reader, bits),
+        None => decode_tail(input, rest, bits),
     }
 }
 
@@ -251,17 +235,18 @@ fn decode_chunk(chunk: &[u8; MAX_LEN_U64], bits: u32) -> Option<(u64, usize)> {
     decode_word(word, ninth, tenth, bits)
 }
 
-/// [`read_u64`] when fewer than ten bytes remain (the last fields of a message): the
+/// [`decode_u64`] when fewer than ten bytes remain (the last fields of a message): the
 /// remaining bytes, followed by zeros, go through [`decode_word`]. A zero has no
 /// continuation bit, so a varint cut short by the end of the input ends in the padding;
 /// the length check then sends it to the reference reader, which reports the end.
 ///
 /// The padded bytes come from one load of the input's last sixteen bytes, shifted so
-/// that the bytes already read fall off (`rest` is at most nine of them), or, for an
-/// input shorter than sixteen bytes, from a copy.
+/// that the bytes already read fall off (`rest`, a suffix of `input`, is at most nine of
+/// them), or, for an input shorter than sixteen bytes, from a copy.
 #[inline(always)]
-fn read_u64_tail(input: &[u8], rest: &[u8], bits: u32) -> Option<(u64, usize)> {
+fn decode_tail(input: &[u8], rest: &[u8], bits: u32) -> Option<(u64, usize)> {
     debug_assert!(rest.len() < MAX_LEN_U64);
+    debug_assert!(input.ends_with(rest));
     if rest.is_empty() {
         return None; // the reference reader reports the end of the input
     }
@@ -324,55 +309,68 @@ fn decode_word(word: u64, ninth: u8, tenth: u8, bits: u32) -> Option<(u64, usize
     }
 }
 
-/// The reference reader: one byte at a time, exactly as SPEC.md §4.2 states the rules.
-/// [`read_u64`] gives the same results (a property test holds them to it) and calls it
-/// to find the error in a malformed varint.
+/// The reference reader: one byte at a time, exactly as SPEC.md §4.2 states the rules,
+/// over the bytes not yet read. [`decode_u64`] gives the same values (a property test
+/// holds it to this), and the reader calls this one to find the error in a malformed
+/// varint. The error is the kind only: the varint starts at the reader's position.
+///
+/// # Errors
+/// [`DecodeErrorKind::UnexpectedEnd`] when `rest` stops inside the varint,
+/// [`DecodeErrorKind::VarintOverlong`] for a needless trailing zero byte and
+/// [`DecodeErrorKind::VarintOverflow`] when the value needs more than `bits` bits.
+#[cold]
 #[inline(never)]
-fn read_u64_slow(reader: &mut Reader<'_>, bits: u32) -> Result<u64, DecodeError> {
-    let start = reader.position();
-    let rest = reader.rest();
+pub(crate) fn decode_u64_reference(rest: &[u8], bits: u32) -> Result<(u64, usize), DecodeErrorKind> {
     let mut value: u64 = 0;
     for (index, &byte) in rest.iter().enumerate() {
         let shift = 7 * index as u32;
         let group = u64::from(byte & 0x7f);
         // A byte past the last one the type can use, or bits beyond the type's width.
         if shift >= bits || (bits - shift < 7 && group >> (bits - shift) != 0) {
-            return Err(reader.error_at(start, DecodeErrorKind::VarintOverflow { bits }));
+            return Err(DecodeErrorKind::VarintOverflow { bits });
         }
         value |= group << shift;
         if byte & 0x80 == 0 {
             if index > 0 && byte == 0 {
-                return Err(reader.error_at(start, DecodeErrorKind::VarintOverlong));
+                return Err(DecodeErrorKind::VarintOverlong);
             }
-            reader.advance(index + 1);
-            return Ok(value);
+            return Ok((value, index + 1));
         }
     }
-    Err(reader.unexpected_end_at(start, rest.len() + 1))
+    Err(unexpected_end(rest))
 }
 
-/// Reads a canonical varint of at most 128 significant bits.
-pub(crate) fn read_u128(reader: &mut Reader<'_>) -> Result<u128, DecodeError> {
+/// The error of a varint that `rest` ends inside: one byte more was needed at least.
+fn unexpected_end(rest: &[u8]) -> DecodeErrorKind {
+    DecodeErrorKind::UnexpectedEnd {
+        needed: rest.len() + 1,
+        available: rest.len(),
+    }
+}
+
+/// Decodes the canonical varint of at most 128 significant bits at the start of `rest`:
+/// the value and the varint's length.
+///
+/// # Errors
+/// As [`decode_u64_reference`].
+pub(crate) fn decode_u128(rest: &[u8]) -> Result<(u128, usize), DecodeErrorKind> {
     const BITS: u32 = 128;
-    let start = reader.position();
-    let rest = reader.rest();
     let mut value: u128 = 0;
     for (index, &byte) in rest.iter().enumerate() {
         let shift = 7 * index as u32;
         let group = u128::from(byte & 0x7f);
         if shift >= BITS || (BITS - shift < 7 && group >> (BITS - shift) != 0) {
-            return Err(reader.error_at(start, DecodeErrorKind::VarintOverflow { bits: BITS }));
+            return Err(DecodeErrorKind::VarintOverflow { bits: BITS });
         }
         value |= group << shift;
         if byte & 0x80 == 0 {
             if index > 0 && byte == 0 {
-                return Err(reader.error_at(start, DecodeErrorKind::VarintOverlong));
+                return Err(DecodeErrorKind::VarintOverlong);
             }
-            reader.advance(index + 1);
-            return Ok(value);
+            return Ok((value, index + 1));
         }
     }
-    Err(reader.unexpected_end_at(start, rest.len() + 1))
+    Err(unexpected_end(rest))
 }
 
 #[cfg(test)]
@@ -381,25 +379,19 @@ mod tests {
 
     use super::*;
 
-    /// What a read at byte `skip` gives: the value and the position after it, or the
-    /// error.
-    fn outcome_at(
+    /// What the fast decoder gives for the varint at byte `skip` of `input`: the value
+    /// and length, or `None` where it leaves the input to the reference reader.
+    fn fast_at(input: &[u8], skip: usize, bits: u32) -> Option<(u64, usize)> {
+        decode_u64(input, &input[skip..], bits)
+    }
+
+    /// What the reference reader gives for the varint at byte `skip` of `input`.
+    fn reference_at(
         input: &[u8],
         skip: usize,
         bits: u32,
-        read: fn(&mut Reader<'_>, u32) -> Result<u64, DecodeError>,
-    ) -> Result<(u64, usize), DecodeError> {
-        let mut reader = Reader::new(input);
-        reader.advance(skip);
-        read(&mut reader, bits).map(|value| (value, reader.position()))
-    }
-
-    fn outcome(
-        input: &[u8],
-        bits: u32,
-        read: fn(&mut Reader<'_>, u32) -> Result<u64, DecodeError>,
-    ) -> Result<(u64, usize), DecodeError> {
-        outcome_at(input, 0, bits, read)
+    ) -> Result<(u64, usize), DecodeErrorKind> {
+        decode_u64_reference(&input[skip..], bits)
     }
 
     /// Varint-shaped inputs: runs of continuation bytes ending anywhere, zero bytes,
@@ -429,7 +421,7 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(4096))]
 
         #[test]
-        fn word_reader_agrees_with_the_byte_reader_on_values_and_errors(
+        fn word_reader_agrees_with_the_byte_reader_on_values_and_declines_every_error(
             prefix in proptest::collection::vec(any::<u8>(), 0..24),
             varint in varint_bytes(),
             bits in prop_oneof![Just(8u32), Just(16), Just(32), Just(64)],
@@ -437,10 +429,7 @@ mod tests {
             // After a prefix, so that reads near the end of longer inputs are covered.
             let skip = prefix.len();
             let input = [prefix, varint].concat();
-            prop_assert_eq!(
-                outcome_at(&input, skip, bits, read_u64),
-                outcome_at(&input, skip, bits, read_u64_slow)
-            );
+            prop_assert_eq!(fast_at(&input, skip, bits), reference_at(&input, skip, bits).ok());
         }
 
         #[test]
@@ -457,10 +446,10 @@ mod tests {
             put_u64(&mut input, value);
             let len = input.len();
             input.extend(tail);
-            let fast = outcome(&input, bits, read_u64);
-            prop_assert_eq!(&fast, &outcome(&input, bits, read_u64_slow));
+            let fast = fast_at(&input, 0, bits);
+            prop_assert_eq!(fast, reference_at(&input, 0, bits).ok());
             if bits == 64 {
-                prop_assert_eq!(fast, Ok((value, len)));
+                prop_assert_eq!(fast, Some((value, len)));
             }
         }
     }
@@ -484,16 +473,45 @@ mod tests {
     }
 
     #[test]
-    fn a_varint_at_the_end_of_inputs_of_every_length_is_an_unexpected_end_at_that_offset() {
+    fn a_varint_at_the_end_of_inputs_of_every_length_is_left_to_the_reference_reader() {
         for len in 0..40 {
             let input = vec![0x01; len];
             for bits in [16, 32, 64] {
-                let err = outcome_at(&input, len, bits, read_u64).expect_err("no byte left");
-                let reference = outcome_at(&input, len, bits, read_u64_slow);
-                assert_eq!(Err(err.clone()), reference);
-                assert_eq!(err.offset(), len);
+                assert_eq!(fast_at(&input, len, bits), None);
+                assert_eq!(
+                    reference_at(&input, len, bits),
+                    Err(DecodeErrorKind::UnexpectedEnd {
+                        needed: 1,
+                        available: 0
+                    })
+                );
             }
         }
+    }
+
+    #[test]
+    fn u128_varints_of_every_width_read_back_and_malformed_ones_are_named() {
+        for shift in 0..128 {
+            for value in [1u128 << shift, (1u128 << shift) - 1] {
+                let mut buf = Vec::new();
+                put_u128(&mut buf, value);
+                assert_eq!(decode_u128(&buf), Ok((value, buf.len())));
+            }
+        }
+        assert_eq!(decode_u128(&[0x80, 0x00]), Err(DecodeErrorKind::VarintOverlong));
+        let mut too_wide = vec![0xff; 18];
+        too_wide.push(0x04);
+        assert_eq!(
+            decode_u128(&too_wide),
+            Err(DecodeErrorKind::VarintOverflow { bits: 128 })
+        );
+        assert_eq!(
+            decode_u128(&[0x80, 0x80]),
+            Err(DecodeErrorKind::UnexpectedEnd {
+                needed: 3,
+                available: 2
+            })
+        );
     }
 
     #[test]
@@ -503,9 +521,9 @@ mod tests {
                 let mut buf = Vec::new();
                 put_u64(&mut buf, value);
                 let len = buf.len();
-                assert_eq!(outcome(&buf, 64, read_u64), Ok((value, len)));
+                assert_eq!(fast_at(&buf, 0, 64), Some((value, len)));
                 buf.extend_from_slice(&[0xff; 9]);
-                assert_eq!(outcome(&buf, 64, read_u64), Ok((value, len)));
+                assert_eq!(fast_at(&buf, 0, 64), Some((value, len)));
             }
         }
     }
