@@ -586,8 +586,16 @@ mod tests {
     fn malformed_varints_after_other_bytes_are_reported_where_they_start() {
         let cases: [(&[u8], u32, DecodeErrorKind); 4] = [
             (&[0x80, 0x00], 64, DecodeErrorKind::VarintOverlong),
-            (&[0x80, 0x80, 0x04], 16, DecodeErrorKind::VarintOverflow { bits: 16 }),
-            (&[0xff; 11], 64, DecodeErrorKind::VarintOverflow { bits: 64 }),
+            (
+                &[0x80, 0x80, 0x04],
+                16,
+                DecodeErrorKind::VarintOverflow { bits: 16 },
+            ),
+            (
+                &[0xff; 11],
+                64,
+                DecodeErrorKind::VarintOverflow { bits: 64 },
+            ),
             (
                 &[0x80, 0x80],
                 64,
@@ -603,7 +611,11 @@ mod tests {
                 let mut reader = Reader::new(&input);
                 reader.advance(skip);
                 let err = reader.read_varint(bits).expect_err("malformed");
-                assert_eq!((err.offset(), err.kind()), (skip, &kind), "{varint:?} after {skip}");
+                assert_eq!(
+                    (err.offset(), err.kind()),
+                    (skip, &kind),
+                    "{varint:?} after {skip}"
+                );
                 assert_eq!(reader.position(), skip, "nothing read");
             }
         }
@@ -633,7 +645,9 @@ mod tests {
         let mut reader = Reader::new(&[0x07, 0x02, b'o', b'k', 0x09, 1]);
         reader.read_u8().expect("a byte");
         assert_eq!(reader.read_len_prefixed(), Ok(&b"ok"[..]));
-        let err = reader.read_len_prefixed().expect_err("9 bytes declared, 1 left");
+        let err = reader
+            .read_len_prefixed()
+            .expect_err("9 bytes declared, 1 left");
         assert_eq!(err.offset(), 4);
         assert_eq!(
             err.kind(),

@@ -320,7 +320,10 @@ fn decode_word(word: u64, ninth: u8, tenth: u8, bits: u32) -> Option<(u64, usize
 /// [`DecodeErrorKind::VarintOverflow`] when the value needs more than `bits` bits.
 #[cold]
 #[inline(never)]
-pub(crate) fn decode_u64_reference(rest: &[u8], bits: u32) -> Result<(u64, usize), DecodeErrorKind> {
+pub(crate) fn decode_u64_reference(
+    rest: &[u8],
+    bits: u32,
+) -> Result<(u64, usize), DecodeErrorKind> {
     let mut value: u64 = 0;
     for (index, &byte) in rest.iter().enumerate() {
         let shift = 7 * index as u32;
@@ -386,11 +389,7 @@ mod tests {
     }
 
     /// What the reference reader gives for the varint at byte `skip` of `input`.
-    fn reference_at(
-        input: &[u8],
-        skip: usize,
-        bits: u32,
-    ) -> Result<(u64, usize), DecodeErrorKind> {
+    fn reference_at(input: &[u8], skip: usize, bits: u32) -> Result<(u64, usize), DecodeErrorKind> {
         decode_u64_reference(&input[skip..], bits)
     }
 
@@ -498,7 +497,10 @@ mod tests {
                 assert_eq!(decode_u128(&buf), Ok((value, buf.len())));
             }
         }
-        assert_eq!(decode_u128(&[0x80, 0x00]), Err(DecodeErrorKind::VarintOverlong));
+        assert_eq!(
+            decode_u128(&[0x80, 0x00]),
+            Err(DecodeErrorKind::VarintOverlong)
+        );
         let mut too_wide = vec![0xff; 18];
         too_wide.push(0x04);
         assert_eq!(
