@@ -286,8 +286,8 @@ impl<'de> Reader<'de> {
     #[inline(always)]
     pub fn read_varint(&mut self, bits: u32) -> Result<u64, DecodeError> {
         match varint::decode_u64(self.input, self.rest, bits) {
-            Some((value, len)) => {
-                self.advance(len);
+            Some((value, after)) => {
+                self.rest = after;
                 Ok(value)
             }
             None => self.read_varint_reference(bits),

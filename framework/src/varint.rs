@@ -201,7 +201,7 @@ pub const fn zigzag_decode_i128(value: u128) -> i128 {
 
 /// Decodes the canonical varint of at most `bits` significant bits (8 to 64) at the
 /// start of `rest`, a suffix of `input` (the bytes not yet read of the input the reader
-/// holds). Returns the value and the varint's length in bytes, or `None` when `rest`
+/// holds). Returns the value and the bytes after the varint, or `None` when `rest`
 /// does not start with a canonical varint that fits: the caller then asks the reference
 /// reader, [`decode_u64_reference`], which error and where, so that a malformed varint
 /// gets the same error whichever path saw it.
@@ -211,20 +211,21 @@ pub const fn zigzag_decode_i128(value: u128) -> i128 {
 /// ([`decode_word`]); near the end of the input, the same code over the remaining bytes
 /// padded with zeros ([`decode_tail`]).
 #[inline(always)]
-pub(crate) fn decode_u64(input: &[u8], rest: &[u8], bits: u32) -> Option<(u64, usize)> {
+pub(crate) fn decode_u64<'a>(input: &[u8], rest: &'a [u8], bits: u32) -> Option<(u64, &'a [u8])> {
     match *rest {
-        [first, ..] if first < 0x80 => return Some((u64::from(first), 1)),
+        [first, ref after @ ..] if first < 0x80 => return Some((u64::from(first), after)),
         // Two bytes (lengths of 128 bytes to 16 KiB, small numbers): canonical when the
         // second is not zero; 14 bits fit every type read as a varint (16 bits and wider).
-        [first, second, ..] if second < 0x80 && second != 0 && bits >= 14 => {
-            return Some((u64::from(first & 0x7f) | (u64::from(second) << 7), 2));
+        [first, second, ref after @ ..] if second < 0x80 && second != 0 && bits >= 14 => {
+            return Some((u64::from(first & 0x7f) | (u64::from(second) << 7), after));
         }
         _ => {}
     }
-    match rest.first_chunk::<MAX_LEN_U64>() {
+    let (value, len) = match rest.first_chunk::<MAX_LEN_U64>() {
         Some(chunk) => decode_chunk(chunk, bits),
         None => decode_tail(input, rest, bits),
-    }
+    }?;
+    Some((value, rest.get(len..)?))
 }
 
 /// [`decode_word`] over ten bytes.
@@ -383,9 +384,10 @@ mod tests {
     use super::*;
 
     /// What the fast decoder gives for the varint at byte `skip` of `input`: the value
-    /// and length, or `None` where it leaves the input to the reference reader.
+    /// and its length, or `None` where it leaves the input to the reference reader.
     fn fast_at(input: &[u8], skip: usize, bits: u32) -> Option<(u64, usize)> {
-        decode_u64(input, &input[skip..], bits)
+        let rest = &input[skip..];
+        decode_u64(input, rest, bits).map(|(value, after)| (value, rest.len() - after.len()))
     }
 
     /// What the reference reader gives for the varint at byte `skip` of `input`.
