@@ -114,14 +114,7 @@ impl<'de> Reader<'de> {
     /// ```
     #[inline]
     pub fn position(&self) -> usize {
-        self.offset_of(self.rest)
-    }
-
-    /// The offset of `suffix`, a suffix of the input (this reader's `rest` now or
-    /// earlier).
-    #[inline]
-    fn offset_of(&self, suffix: &[u8]) -> usize {
-        self.input.len() - suffix.len()
+        self.input.len() - self.rest.len()
     }
 
     /// Bytes not yet read.
@@ -285,26 +278,31 @@ impl<'de> Reader<'de> {
     /// ```
     #[inline(always)]
     pub fn read_varint(&mut self, bits: u32) -> Result<u64, DecodeError> {
+        let (value, after) = self.peek_varint(bits)?;
+        self.rest = after;
+        Ok(value)
+    }
+
+    /// The varint at the front (as [`read_varint`](Self::read_varint) reads it) and the
+    /// bytes after it, without moving: callers that read more before moving write the
+    /// position once.
+    #[inline(always)]
+    fn peek_varint(&self, bits: u32) -> Result<(u64, &'de [u8]), DecodeError> {
         match varint::decode_u64(self.input, self.rest, bits) {
-            Some((value, after)) => {
-                self.rest = after;
-                Ok(value)
-            }
-            None => self.read_varint_reference(bits),
+            Some(found) => Ok(found),
+            None => self.peek_varint_reference(bits),
         }
     }
 
-    /// [`read_varint`](Self::read_varint) by the byte-by-byte reference reader, which
+    /// [`peek_varint`](Self::peek_varint) by the byte-by-byte reference reader, which
     /// names the error of a malformed varint (and agrees with the fast reader on every
     /// well-formed one).
     #[cold]
     #[inline(never)]
-    fn read_varint_reference(&mut self, bits: u32) -> Result<u64, DecodeError> {
-        match varint::decode_u64_reference(self.rest, bits) {
-            Ok((value, len)) => {
-                self.advance(len);
-                Ok(value)
-            }
+    fn peek_varint_reference(&self, bits: u32) -> Result<(u64, &'de [u8]), DecodeError> {
+        let rest = self.rest;
+        match varint::decode_u64_reference(rest, bits) {
+            Ok((value, len)) => Ok((value, rest.get(len..).unwrap_or(&rest[rest.len()..]))),
             Err(kind) => Err(self.error(kind)),
         }
     }
@@ -342,11 +340,13 @@ impl<'de> Reader<'de> {
     /// ```
     #[inline(always)]
     pub fn read_len(&mut self) -> Result<usize, DecodeError> {
-        let before = self.rest;
-        let declared = self.read_varint(64)?;
+        let (declared, after) = self.peek_varint(64)?;
         match usize::try_from(declared) {
-            Ok(len) if len <= self.remaining() => Ok(len),
-            _ => Err(self.length_exceeds_input(before, declared)),
+            Ok(len) if len <= after.len() => {
+                self.rest = after;
+                Ok(len)
+            }
+            _ => Err(self.length_exceeds_input(declared, after)),
         }
     }
 
@@ -368,31 +368,27 @@ impl<'de> Reader<'de> {
     /// ```
     #[inline(always)]
     pub fn read_len_prefixed(&mut self) -> Result<&'de [u8], DecodeError> {
-        let before = self.rest;
-        let declared = self.read_varint(64)?;
+        let (declared, after_prefix) = self.peek_varint(64)?;
         let split = usize::try_from(declared)
             .ok()
-            .and_then(|len| self.rest.split_at_checked(len));
+            .and_then(|len| after_prefix.split_at_checked(len));
         match split {
             Some((slice, after)) => {
                 self.rest = after;
                 Ok(slice)
             }
-            None => Err(self.length_exceeds_input(before, declared)),
+            None => Err(self.length_exceeds_input(declared, after_prefix)),
         }
     }
 
-    /// The error of a length, read from the front of `before`, that exceeds the bytes
-    /// left after it.
+    /// The error of the length `declared` at the front of the rest, which exceeds the
+    /// bytes `after_prefix` left after it.
     #[cold]
-    fn length_exceeds_input(&self, before: &[u8], declared: u64) -> DecodeError {
-        self.error_at(
-            self.offset_of(before),
-            DecodeErrorKind::LengthExceedsInput {
-                declared,
-                remaining: self.remaining(),
-            },
-        )
+    fn length_exceeds_input(&self, declared: u64, after_prefix: &[u8]) -> DecodeError {
+        self.error(DecodeErrorKind::LengthExceedsInput {
+            declared,
+            remaining: after_prefix.len(),
+        })
     }
 
     /// Reads a collection count (a `u64` varint) and checks it against the input: `count`
@@ -412,27 +408,23 @@ impl<'de> Reader<'de> {
     /// ```
     #[inline]
     pub fn read_count(&mut self, min_element_len: usize) -> Result<usize, DecodeError> {
-        let before = self.rest;
-        let count = self.read_varint(64)?;
-        let remaining = self.remaining();
+        let (count, after) = self.peek_varint(64)?;
+        let remaining = after.len();
         if min_element_len == 0 {
             let limit = self.limits.max_zero_sized_len();
             if count > limit as u64 {
-                return Err(self.error_at(
-                    self.offset_of(before),
-                    DecodeErrorKind::ZeroSizedCountExceedsLimit { count, limit },
-                ));
+                return Err(
+                    self.error(DecodeErrorKind::ZeroSizedCountExceedsLimit { count, limit })
+                );
             }
         } else if count > (remaining / min_element_len) as u64 {
-            return Err(self.error_at(
-                self.offset_of(before),
-                DecodeErrorKind::CountExceedsInput {
-                    count,
-                    min_element_len,
-                    remaining,
-                },
-            ));
+            return Err(self.error(DecodeErrorKind::CountExceedsInput {
+                count,
+                min_element_len,
+                remaining,
+            }));
         }
+        self.rest = after;
         Ok(count as usize)
     }
 

@@ -243,7 +243,8 @@ fn decode_chunk(chunk: &[u8; MAX_LEN_U64], bits: u32) -> Option<(u64, usize)> {
 ///
 /// The padded bytes come from one load of the input's last sixteen bytes, shifted so
 /// that the bytes already read fall off (`rest`, a suffix of `input`, is at most nine of
-/// them), or, for an input shorter than sixteen bytes, from a copy.
+/// them), or, for an input shorter than sixteen bytes, from overlapping loads of the
+/// remaining bytes ([`padded_short`]).
 #[inline(always)]
 fn decode_tail(input: &[u8], rest: &[u8], bits: u32) -> Option<(u64, usize)> {
     debug_assert!(rest.len() < MAX_LEN_U64);
@@ -253,16 +254,36 @@ fn decode_tail(input: &[u8], rest: &[u8], bits: u32) -> Option<(u64, usize)> {
     }
     let padded = match input.last_chunk::<16>() {
         Some(last) => u128::from_le_bytes(*last) >> (8 * (16 - rest.len())),
-        None => {
-            let mut padded = [0u8; 16];
-            for (slot, &byte) in padded.iter_mut().zip(rest) {
-                *slot = byte;
-            }
-            u128::from_le_bytes(padded)
-        }
+        None => padded_short(rest),
     };
     let [ninth, tenth, ..] = (padded >> 64).to_le_bytes();
     decode_word(padded as u64, ninth, tenth, bits).filter(|&(_, len)| len <= rest.len())
+}
+
+/// `rest` (one to nine bytes) as a little-endian number, without a loop: a word and the
+/// ninth byte; two overlapping four-byte words; or the first, middle and last bytes
+/// (which cover one to three bytes). Overlapping loads place the same bytes at the same
+/// places, so OR-ing them is exact.
+#[inline(always)]
+fn padded_short(rest: &[u8]) -> u128 {
+    debug_assert!((1..MAX_LEN_U64).contains(&rest.len()));
+    let len = rest.len();
+    if let Some(word) = rest.first_chunk::<8>() {
+        let ninth = rest.get(8).copied().unwrap_or(0);
+        u128::from(u64::from_le_bytes(*word)) | (u128::from(ninth) << 64)
+    } else if let (Some(first), Some(last)) = (rest.first_chunk::<4>(), rest.last_chunk::<4>()) {
+        let last = u64::from(u32::from_le_bytes(*last)) << (8 * (len - 4));
+        u128::from(u64::from(u32::from_le_bytes(*first)) | last)
+    } else {
+        match *rest {
+            [first, .., last] => {
+                let middle = u64::from(rest[len / 2]) << (8 * (len / 2));
+                u128::from(u64::from(first) | middle | (u64::from(last) << (8 * (len - 1))))
+            }
+            [only] => u128::from(only),
+            [] => 0,
+        }
+    }
 }
 
 /// Bytes with their high bit set: where a varint continues.
@@ -486,6 +507,46 @@ mod tests {
                         available: 0
                     })
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn remaining_bytes_of_every_short_length_pad_to_the_same_number_as_a_copy() {
+        let bytes: Vec<u8> = (0xf1..=0xf9).collect();
+        for len in 1..MAX_LEN_U64 {
+            let mut copy = [0u8; 16];
+            copy[..len].copy_from_slice(&bytes[..len]);
+            assert_eq!(
+                padded_short(&bytes[..len]),
+                u128::from_le_bytes(copy),
+                "{len}"
+            );
+        }
+    }
+
+    #[test]
+    fn varints_near_the_end_of_inputs_shorter_than_sixteen_bytes_read_as_in_longer_ones() {
+        for value in [
+            0u64,
+            127,
+            128,
+            300,
+            1 << 21,
+            1 << 35,
+            1 << 49,
+            1 << 56,
+            u64::MAX,
+        ] {
+            let mut varint = Vec::new();
+            put_u64(&mut varint, value);
+            for before in 0..=(15 - varint.len()) {
+                let input = [vec![0x01; before], varint.clone()].concat();
+                assert!(input.len() < 16);
+                assert_eq!(fast_at(&input, before, 64), Some((value, varint.len())));
+                // Cut short: left to the reference reader, which names the end.
+                let cut = &input[..input.len() - 1];
+                assert_eq!(fast_at(cut, before, 64), None);
             }
         }
     }
