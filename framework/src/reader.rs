@@ -319,6 +319,20 @@ impl<'de> Reader<'de> {
     #[inline]
     pub fn read_varint_u128(&mut self) -> Result<u128, DecodeError> {
         match varint::decode_u128(self.rest) {
+            Some((value, len)) => {
+                self.advance(len);
+                Ok(value)
+            }
+            None => self.read_varint_u128_reference(),
+        }
+    }
+
+    /// [`read_varint_u128`](Self::read_varint_u128) by the byte-by-byte reference
+    /// reader, which names the error of a malformed varint.
+    #[cold]
+    #[inline(never)]
+    fn read_varint_u128_reference(&mut self) -> Result<u128, DecodeError> {
+        match varint::decode_u128_reference(self.rest) {
             Ok((value, len)) => {
                 self.advance(len);
                 Ok(value)
@@ -648,9 +662,10 @@ mod tests {
                 remaining: 1
             }
         );
+        assert_eq!(reader.position(), 4, "nothing read past a length in error");
         let err = reader.read_slice(3).expect_err("too long");
-        assert_eq!(err.offset(), 5);
-        assert_eq!(reader.read_array::<1>(), Ok([1]));
+        assert_eq!(err.offset(), 4);
+        assert_eq!(reader.read_array::<2>(), Ok([0x09, 1]));
         assert!(reader.is_empty());
         assert_eq!(reader.read_rest(), b"");
     }

@@ -296,20 +296,11 @@ const CONTINUATION_BITS: u64 = 0x8080_8080_8080_8080;
 #[inline(always)]
 fn decode_word(word: u64, ninth: u8, tenth: u8, bits: u32) -> Option<(u64, usize)> {
     let stops = !word & CONTINUATION_BITS;
-    // The seven-bit groups of the first eight bytes, gathered: pairs of bytes into 14
-    // bits, pairs of those into 28, and the two halves into 56.
-    let gather = |mut value: u64| {
-        value = (value & 0x007f_007f_007f_007f) | ((value & 0x7f00_7f00_7f00_7f00) >> 1);
-        value = (value & 0x0000_3fff_0000_3fff) | ((value & 0x3fff_0000_3fff_0000) >> 2);
-        (value & 0x0000_0000_0fff_ffff) | ((value & 0x0fff_ffff_0000_0000) >> 4)
-    };
     if stops != 0 {
         // One to eight bytes. `kept` covers the bytes up to and including the first one
         // without a continuation bit; `last` is that byte alone.
-        let kept = stops ^ (stops - 1);
-        let last = kept ^ (kept >> 8);
-        let len = (stops.trailing_zeros() / 8 + 1) as usize;
-        let overlong = word & last == 0 && len > 1;
+        let (kept, zero_last, len) = first_stop(word, stops);
+        let overlong = zero_last && len > 1;
         let value = gather(word & kept & !CONTINUATION_BITS);
         let too_wide = bits < 64 && value >> bits != 0;
         if overlong | too_wide {
@@ -329,6 +320,30 @@ fn decode_word(word: u64, ninth: u8, tenth: u8, bits: u32) -> Option<(u64, usize
         }
         Some((value, 9 + usize::from(ten)))
     }
+}
+
+/// The seven-bit groups of the eight bytes of `word` (continuation bits cleared),
+/// gathered into 56 bits: pairs of bytes into 14 bits, pairs of those into 28, and the
+/// two halves into 56.
+#[inline(always)]
+fn gather(mut word: u64) -> u64 {
+    word = (word & 0x007f_007f_007f_007f) | ((word & 0x7f00_7f00_7f00_7f00) >> 1);
+    word = (word & 0x0000_3fff_0000_3fff) | ((word & 0x3fff_0000_3fff_0000) >> 2);
+    (word & 0x0000_0000_0fff_ffff) | ((word & 0x0fff_ffff_0000_0000) >> 4)
+}
+
+/// Where the varint ends in `word`, given its `stops` (bytes without a continuation
+/// bit, at least one): the bytes up to and including the first stop (`kept`, a mask),
+/// whether that last byte is zero, and how many bytes that is.
+#[inline(always)]
+fn first_stop(word: u64, stops: u64) -> (u64, bool, usize) {
+    let kept = stops ^ (stops - 1);
+    let last = kept ^ (kept >> 8);
+    (
+        kept,
+        word & last == 0,
+        (stops.trailing_zeros() / 8 + 1) as usize,
+    )
 }
 
 /// The reference reader: one byte at a time, exactly as SPEC.md §4.2 states the rules,
@@ -373,12 +388,62 @@ fn unexpected_end(rest: &[u8]) -> DecodeErrorKind {
     }
 }
 
-/// Decodes the canonical varint of at most 128 significant bits at the start of `rest`:
-/// the value and the varint's length.
+/// Decodes the canonical varint of at most 128 significant bits at the start of `rest`
+/// in straight-line code: up to eight bytes from one word, up to sixteen from two, up
+/// to nineteen from two words and three bytes, the bytes past the end of `rest` (if
+/// fewer than 24 remain) read as zeros. Returns the value and the varint's length, or
+/// `None` when `rest` does not start with a canonical `u128` varint:
+/// [`decode_u128_reference`] then names the error.
+#[inline]
+pub(crate) fn decode_u128(rest: &[u8]) -> Option<(u128, usize)> {
+    let mut padded = [0u8; 24];
+    let bytes = match rest.first_chunk::<24>() {
+        Some(bytes) => bytes,
+        None => {
+            padded[..rest.len()].copy_from_slice(rest);
+            &padded
+        }
+    };
+    let word = |at: usize| {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&bytes[at..at + 8]);
+        u64::from_le_bytes(word)
+    };
+    let (first, second, third) = (word(0), word(8), word(16));
+    let stops = !first & CONTINUATION_BITS;
+    if stops != 0 {
+        let (kept, zero_last, len) = first_stop(first, stops);
+        let value = gather(first & kept & !CONTINUATION_BITS);
+        return (!(zero_last && len > 1) && len <= rest.len()).then_some((value.into(), len));
+    }
+    let low = u128::from(gather(first & !CONTINUATION_BITS));
+    let stops = !second & CONTINUATION_BITS;
+    if stops != 0 {
+        let (kept, zero_last, len) = first_stop(second, stops);
+        let value = low | u128::from(gather(second & kept & !CONTINUATION_BITS)) << 56;
+        return (!zero_last && 8 + len <= rest.len()).then_some((value, 8 + len));
+    }
+    let middle = u128::from(gather(second & !CONTINUATION_BITS)) << 56;
+    // Bytes 17 to 19 hold bits 112 to 127: a twentieth byte, or a value of more than
+    // 16 bits there, overflows.
+    let stops = !third & 0x0080_8080;
+    if stops == 0 {
+        return None;
+    }
+    let (kept, zero_last, len) = first_stop(third, stops);
+    let top = gather(third & kept & !CONTINUATION_BITS);
+    let canonical = !zero_last && top >> 16 == 0 && 16 + len <= rest.len();
+    canonical.then_some((low | middle | u128::from(top) << 112, 16 + len))
+}
+
+/// The reference reader of `u128` varints, one byte at a time: the value and the
+/// varint's length.
 ///
 /// # Errors
 /// As [`decode_u64_reference`].
-pub(crate) fn decode_u128(rest: &[u8]) -> Result<(u128, usize), DecodeErrorKind> {
+#[cold]
+#[inline(never)]
+pub(crate) fn decode_u128_reference(rest: &[u8]) -> Result<(u128, usize), DecodeErrorKind> {
     const BITS: u32 = 128;
     let mut value: u128 = 0;
     for (index, &byte) in rest.iter().enumerate() {
@@ -551,31 +616,62 @@ mod tests {
         }
     }
 
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        #[test]
+        fn u128_word_reader_agrees_with_the_byte_reader_and_declines_every_error(
+            run in proptest::collection::vec(0x80u8..=0xff, 0..21),
+            last in any::<u8>(),
+            tail in proptest::collection::vec(any::<u8>(), 0..30),
+            value in any::<u128>(),
+            shift in 0u32..128,
+        ) {
+            let shaped = [run, vec![last], tail].concat();
+            prop_assert_eq!(decode_u128(&shaped), decode_u128_reference(&shaped).ok());
+            let mut encoded = Vec::new();
+            put_u128(&mut encoded, value >> shift);
+            prop_assert_eq!(decode_u128(&encoded), Some((value >> shift, encoded.len())));
+            for cut in 0..encoded.len() {
+                prop_assert_eq!(decode_u128(&encoded[..cut]), None);
+            }
+        }
+    }
+
     #[test]
     fn u128_varints_of_every_width_read_back_and_malformed_ones_are_named() {
         for shift in 0..128 {
             for value in [1u128 << shift, (1u128 << shift) - 1] {
                 let mut buf = Vec::new();
                 put_u128(&mut buf, value);
-                assert_eq!(decode_u128(&buf), Ok((value, buf.len())));
+                let len = buf.len();
+                assert_eq!(decode_u128(&buf), Some((value, len)));
+                assert_eq!(decode_u128_reference(&buf), Ok((value, len)));
+                buf.extend_from_slice(&[0xff; 24]);
+                assert_eq!(decode_u128(&buf), Some((value, len)));
             }
         }
-        assert_eq!(
-            decode_u128(&[0x80, 0x00]),
-            Err(DecodeErrorKind::VarintOverlong)
-        );
+        let cases: [(&[u8], DecodeErrorKind); 3] = [
+            (&[0x80, 0x00], DecodeErrorKind::VarintOverlong),
+            (&[0xff; 20], DecodeErrorKind::VarintOverflow { bits: 128 }),
+            (
+                &[0x80, 0x80],
+                DecodeErrorKind::UnexpectedEnd {
+                    needed: 3,
+                    available: 2,
+                },
+            ),
+        ];
+        for (input, kind) in cases {
+            assert_eq!(decode_u128(input), None);
+            assert_eq!(decode_u128_reference(input), Err(kind));
+        }
         let mut too_wide = vec![0xff; 18];
         too_wide.push(0x04);
+        assert_eq!(decode_u128(&too_wide), None);
         assert_eq!(
-            decode_u128(&too_wide),
+            decode_u128_reference(&too_wide),
             Err(DecodeErrorKind::VarintOverflow { bits: 128 })
-        );
-        assert_eq!(
-            decode_u128(&[0x80, 0x80]),
-            Err(DecodeErrorKind::UnexpectedEnd {
-                needed: 3,
-                available: 2
-            })
         );
     }
 
