@@ -73,7 +73,8 @@ pub fn put_u64<B: BufMut + ?Sized>(buf: &mut B, value: u64) {
 /// seven-bit groups are spread over the bytes of one word (the inverse of
 /// [`decode_word`]), the continuation bits set on all bytes but the last; a ninth byte
 /// carries bits 56 to 62, a tenth bit 63. The bytes go out with one fixed-size copy
-/// ([`put_prefix`]).
+/// ([`put_prefix`]): of the word alone below 2^56 (timestamps, sizes, counters), of
+/// sixteen bytes from there.
 #[inline(always)]
 fn put_u64_wide<B: BufMut + ?Sized>(buf: &mut B, value: u64) {
     debug_assert!(value >= 1 << 14);
@@ -85,41 +86,41 @@ fn put_u64_wide<B: BufMut + ?Sized>(buf: &mut B, value: u64) {
     // Below 2^56 the varint ends at the word's highest non-zero byte (at least the
     // third: `value` has 15 bits or more), and every byte before it continues. From
     // 2^56, all eight continue, into a ninth byte and, from 2^63, a tenth.
-    let top = (63 - (word | 1).leading_zeros()) / 8;
-    let (len, before_last) = if high == 0 {
-        (top as usize + 1, (1u64 << (8 * top)) - 1)
-    } else {
-        (9 + (value >> 63) as usize, u64::MAX)
-    };
-    word |= CONTINUATION_BITS & before_last;
+    if high == 0 {
+        let top = (63 - (word | 1).leading_zeros()) / 8;
+        word |= CONTINUATION_BITS & ((1u64 << (8 * top)) - 1);
+        put_prefix(buf, &word.to_le_bytes(), top as usize + 1);
+        return;
+    }
+    word |= CONTINUATION_BITS;
     let ninth = (high & 0x7f) | ((value >> 63) << 7);
     let tenth = value >> 63;
     let bytes =
         (u128::from(tenth) << 72 | u128::from(ninth) << 64 | u128::from(word)).to_le_bytes();
-    put_prefix(buf, &bytes, len);
+    put_prefix(buf, &bytes, 9 + (value >> 63) as usize);
 }
 
-/// Appends the first `len` (at most sixteen) bytes of `bytes`: when the buffer's next
-/// chunk has room for all sixteen, with one fixed-size copy and one advance rather than
-/// a variable-length copy; otherwise with `put_slice`.
+/// Appends the first `len` (at most `N`, which is at most sixteen) bytes of `bytes`:
+/// when the buffer's next chunk has room for all `N`, with one fixed-size copy and one
+/// advance rather than a variable-length copy; otherwise with `put_slice`.
 #[inline(always)]
-fn put_prefix<B: BufMut + ?Sized>(buf: &mut B, bytes: &[u8; 16], len: usize) {
+fn put_prefix<B: BufMut + ?Sized, const N: usize>(buf: &mut B, bytes: &[u8; N], len: usize) {
     debug_assert!(len <= bytes.len());
     let chunk = buf.chunk_mut();
-    if chunk.len() >= bytes.len() {
-        chunk[..bytes.len()].copy_from_slice(bytes);
+    if chunk.len() >= N && len <= N {
+        chunk[..N].copy_from_slice(bytes);
         // SAFETY: `advance_mut(len)` requires the next `len` bytes of the chunk to be
-        // initialized. The line above initialized the first sixteen bytes of the chunk
+        // initialized. The line above initialized the first `N` bytes of the chunk
         // returned by `chunk_mut`, with nothing written to `buf` since, and `len` is at
-        // most sixteen (the length of a `u64` varint is at most ten): those `len` bytes
-        // are initialized. (The varint tests write every length into a `Vec` with and
-        // without room, and into `BytesMut`, and compare with the byte-by-byte writer.)
+        // most `N` (checked above): those `len` bytes are initialized. (The varint tests
+        // write every length into a `Vec` with and without room, and into `BytesMut`,
+        // and compare with the byte-by-byte writer.)
         #[allow(unsafe_code)]
         unsafe {
             buf.advance_mut(len);
         }
     } else {
-        buf.put_slice(&bytes[..len]);
+        buf.put_slice(&bytes[..len.min(N)]);
     }
 }
 
@@ -556,6 +557,31 @@ mod tests {
             put_u64_slow(&mut slow, value);
             prop_assert_eq!(&fast, &slow);
             prop_assert_eq!(fast.len() - 1, encoded_len_u64(value));
+        }
+    }
+
+    #[test]
+    fn varints_of_every_width_write_the_same_bytes_into_any_buffer() {
+        for shift in 0..64 {
+            for value in [1u64 << shift, (1u64 << shift) - 1, u64::MAX >> (63 - shift)] {
+                let mut want = Vec::new();
+                put_u64_slow(&mut want, value);
+                let mut roomy = Vec::with_capacity(64);
+                put_u64(&mut roomy, value);
+                assert_eq!(roomy, want, "{value}");
+                let mut after = vec![0xaa; 61];
+                put_u64(&mut after, value);
+                assert_eq!(after[61..], want[..], "{value}");
+                let mut shared = bytes::BytesMut::new();
+                put_u64(&mut shared, value);
+                assert_eq!(shared[..], want[..], "{value}");
+                // A slice exactly as long as the varint: no room for a whole word.
+                let mut storage = vec![0u8; want.len()];
+                let mut slice = &mut storage[..];
+                put_u64(&mut slice, value);
+                assert_eq!(slice.remaining_mut(), 0);
+                assert_eq!(storage, want, "{value}");
+            }
         }
     }
 
