@@ -5,12 +5,14 @@
 #   bash examples/callgrind.sh                    # the whole matrix
 #   bash examples/callgrind.sh decode ids labels  # one operation, some datasets
 #
+# Operations: encode, decode (owned), borrowed, framed (encode a frame and decode it back;
+# the peers frame by hand: a length, the payload and a crc32fast checksum).
 # Prints a markdown table: instructions per message, and wirewright's count over
 # postcard's and over wincode's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ops=(encode decode borrowed)
+ops=(encode decode borrowed framed)
 datasets=(chat log telemetry ids labels blob)
 formats=(wirewright postcard wincode bitcode bincode)
 if [[ $# -gt 0 ]]; then

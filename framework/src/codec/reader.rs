@@ -22,8 +22,13 @@ use crate::{varint, DecodeError, Limits};
 /// ```
 #[derive(Debug, Clone)]
 pub struct Reader<'de> {
+    /// The whole input (for a block reader, up to the block's end): offsets count from
+    /// its start.
     input: &'de [u8],
-    position: usize,
+    /// The bytes not yet read: always a suffix of `input`, so the position is the
+    /// difference of their lengths. Reads take from its front with one length check,
+    /// and no check that a position lies inside the input.
+    rest: &'de [u8],
     depth: u32,
     limits: Limits,
     source: Option<&'de Bytes>,
@@ -50,7 +55,7 @@ impl<'de> Reader<'de> {
     pub fn with_limits(input: &'de [u8], limits: Limits) -> Self {
         Reader {
             input,
-            position: 0,
+            rest: input,
             depth: 0,
             limits,
             source: None,
@@ -109,7 +114,7 @@ impl<'de> Reader<'de> {
     /// ```
     #[inline]
     pub fn position(&self) -> usize {
-        self.position
+        self.input.len() - self.rest.len()
     }
 
     /// Bytes not yet read.
@@ -119,7 +124,7 @@ impl<'de> Reader<'de> {
     /// ```
     #[inline]
     pub fn remaining(&self) -> usize {
-        self.input.len() - self.position
+        self.rest.len()
     }
 
     /// Whether every byte has been read.
@@ -129,7 +134,7 @@ impl<'de> Reader<'de> {
     /// ```
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.position == self.input.len()
+        self.rest.is_empty()
     }
 
     /// The whole input, including what has been read.
@@ -152,13 +157,15 @@ impl<'de> Reader<'de> {
     /// ```
     #[inline]
     pub fn rest(&self) -> &'de [u8] {
-        &self.input[self.position..]
+        self.rest
     }
 
-    #[inline]
+    /// Moves past the next `count` bytes (at most the remaining ones).
+    #[inline(always)]
     pub(crate) fn advance(&mut self, count: usize) {
         debug_assert!(count <= self.remaining());
-        self.position += count;
+        let rest = self.rest;
+        self.rest = rest.get(count..).unwrap_or(&rest[rest.len()..]);
     }
 
     /// An error of `kind` at the current position.
@@ -170,7 +177,7 @@ impl<'de> Reader<'de> {
     /// ```
     #[cold]
     pub fn error(&self, kind: DecodeErrorKind) -> DecodeError {
-        DecodeError::new(kind, self.position)
+        DecodeError::new(kind, self.position())
     }
 
     /// An error of `kind` at `offset`.
@@ -207,12 +214,12 @@ impl<'de> Reader<'de> {
     /// ```
     #[inline]
     pub fn read_u8(&mut self) -> Result<u8, DecodeError> {
-        match self.input.get(self.position) {
-            Some(&byte) => {
-                self.position += 1;
+        match *self.rest {
+            [byte, ref after @ ..] => {
+                self.rest = after;
                 Ok(byte)
             }
-            None => Err(self.unexpected_end_at(self.position, 1)),
+            [] => Err(self.unexpected_end_at(self.position(), 1)),
         }
     }
 
@@ -227,13 +234,13 @@ impl<'de> Reader<'de> {
     /// ```
     #[inline]
     pub fn read_slice(&mut self, len: usize) -> Result<&'de [u8], DecodeError> {
-        if len > self.remaining() {
-            return Err(self.unexpected_end_at(self.position, len));
+        match self.rest.split_at_checked(len) {
+            Some((slice, after)) => {
+                self.rest = after;
+                Ok(slice)
+            }
+            None => Err(self.unexpected_end_at(self.position(), len)),
         }
-        let input: &'de [u8] = self.input;
-        let slice = &input[self.position..self.position + len];
-        self.position += len;
-        Ok(slice)
     }
 
     /// Reads exactly `N` bytes into an array.
@@ -247,12 +254,12 @@ impl<'de> Reader<'de> {
     /// ```
     #[inline]
     pub fn read_array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
-        match self.rest().first_chunk::<N>() {
-            Some(array) => {
-                self.position += N;
+        match self.rest.split_first_chunk::<N>() {
+            Some((array, after)) => {
+                self.rest = after;
                 Ok(*array)
             }
-            None => Err(self.unexpected_end_at(self.position, N)),
+            None => Err(self.unexpected_end_at(self.position(), N)),
         }
     }
 
@@ -269,9 +276,35 @@ impl<'de> Reader<'de> {
     /// assert_eq!(err.kind(), &DecodeErrorKind::VarintOverlong);
     /// # Ok::<(), wirewright::DecodeError>(())
     /// ```
-    #[inline]
+    #[inline(always)]
     pub fn read_varint(&mut self, bits: u32) -> Result<u64, DecodeError> {
-        varint::read_u64(self, bits)
+        let (value, after) = self.peek_varint(bits)?;
+        self.rest = after;
+        Ok(value)
+    }
+
+    /// The varint at the front (as [`read_varint`](Self::read_varint) reads it) and the
+    /// bytes after it, without moving: callers that read more before moving write the
+    /// position once.
+    #[inline(always)]
+    fn peek_varint(&self, bits: u32) -> Result<(u64, &'de [u8]), DecodeError> {
+        match varint::decode_u64(self.input, self.rest, bits) {
+            Some(found) => Ok(found),
+            None => self.peek_varint_reference(bits),
+        }
+    }
+
+    /// [`peek_varint`](Self::peek_varint) by the byte-by-byte reference reader, which
+    /// names the error of a malformed varint (and agrees with the fast reader on every
+    /// well-formed one).
+    #[cold]
+    #[inline(never)]
+    fn peek_varint_reference(&self, bits: u32) -> Result<(u64, &'de [u8]), DecodeError> {
+        let rest = self.rest;
+        match varint::decode_u64_reference(rest, bits) {
+            Ok((value, len)) => Ok((value, rest.get(len..).unwrap_or(&rest[rest.len()..]))),
+            Err(kind) => Err(self.error(kind)),
+        }
     }
 
     /// Reads a canonical `u128` varint.
@@ -285,7 +318,27 @@ impl<'de> Reader<'de> {
     /// ```
     #[inline]
     pub fn read_varint_u128(&mut self) -> Result<u128, DecodeError> {
-        varint::read_u128(self)
+        match varint::decode_u128(self.rest) {
+            Some((value, len)) => {
+                self.advance(len);
+                Ok(value)
+            }
+            None => self.read_varint_u128_reference(),
+        }
+    }
+
+    /// [`read_varint_u128`](Self::read_varint_u128) by the byte-by-byte reference
+    /// reader, which names the error of a malformed varint.
+    #[cold]
+    #[inline(never)]
+    fn read_varint_u128_reference(&mut self) -> Result<u128, DecodeError> {
+        match varint::decode_u128_reference(self.rest) {
+            Ok((value, len)) => {
+                self.advance(len);
+                Ok(value)
+            }
+            Err(kind) => Err(self.error(kind)),
+        }
     }
 
     /// Reads a byte length (a `u64` varint) and checks that that many bytes remain.
@@ -301,13 +354,14 @@ impl<'de> Reader<'de> {
     /// ```
     #[inline(always)]
     pub fn read_len(&mut self) -> Result<usize, DecodeError> {
-        let start = self.position;
-        let declared = self.read_varint(64)?;
-        let remaining = self.remaining();
-        if declared > remaining as u64 {
-            return Err(self.length_exceeds_input(start, declared));
+        let (declared, after) = self.peek_varint(64)?;
+        match usize::try_from(declared) {
+            Ok(len) if len <= after.len() => {
+                self.rest = after;
+                Ok(len)
+            }
+            _ => Err(self.length_exceeds_input(declared, after)),
         }
-        Ok(declared as usize)
     }
 
     /// Reads a byte length (a `u64` varint) and that many bytes, borrowed from the input:
@@ -328,30 +382,27 @@ impl<'de> Reader<'de> {
     /// ```
     #[inline(always)]
     pub fn read_len_prefixed(&mut self) -> Result<&'de [u8], DecodeError> {
-        let start = self.position;
-        let declared = self.read_varint(64)?;
-        let input: &'de [u8] = self.input;
-        let end = usize::try_from(declared)
+        let (declared, after_prefix) = self.peek_varint(64)?;
+        let split = usize::try_from(declared)
             .ok()
-            .and_then(|len| self.position.checked_add(len));
-        match end.and_then(|end| input.get(self.position..end)) {
-            Some(slice) => {
-                self.position += slice.len();
+            .and_then(|len| after_prefix.split_at_checked(len));
+        match split {
+            Some((slice, after)) => {
+                self.rest = after;
                 Ok(slice)
             }
-            None => Err(self.length_exceeds_input(start, declared)),
+            None => Err(self.length_exceeds_input(declared, after_prefix)),
         }
     }
 
+    /// The error of the length `declared` at the front of the rest, which exceeds the
+    /// bytes `after_prefix` left after it.
     #[cold]
-    fn length_exceeds_input(&self, start: usize, declared: u64) -> DecodeError {
-        self.error_at(
-            start,
-            DecodeErrorKind::LengthExceedsInput {
-                declared,
-                remaining: self.remaining(),
-            },
-        )
+    fn length_exceeds_input(&self, declared: u64, after_prefix: &[u8]) -> DecodeError {
+        self.error(DecodeErrorKind::LengthExceedsInput {
+            declared,
+            remaining: after_prefix.len(),
+        })
     }
 
     /// Reads a collection count (a `u64` varint) and checks it against the input: `count`
@@ -371,27 +422,23 @@ impl<'de> Reader<'de> {
     /// ```
     #[inline]
     pub fn read_count(&mut self, min_element_len: usize) -> Result<usize, DecodeError> {
-        let start = self.position;
-        let count = self.read_varint(64)?;
-        let remaining = self.remaining();
+        let (count, after) = self.peek_varint(64)?;
+        let remaining = after.len();
         if min_element_len == 0 {
             let limit = self.limits.max_zero_sized_len();
             if count > limit as u64 {
-                return Err(self.error_at(
-                    start,
-                    DecodeErrorKind::ZeroSizedCountExceedsLimit { count, limit },
-                ));
+                return Err(
+                    self.error(DecodeErrorKind::ZeroSizedCountExceedsLimit { count, limit })
+                );
             }
         } else if count > (remaining / min_element_len) as u64 {
-            return Err(self.error_at(
-                start,
-                DecodeErrorKind::CountExceedsInput {
-                    count,
-                    min_element_len,
-                    remaining,
-                },
-            ));
+            return Err(self.error(DecodeErrorKind::CountExceedsInput {
+                count,
+                min_element_len,
+                remaining,
+            }));
         }
+        self.rest = after;
         Ok(count as usize)
     }
 
@@ -420,17 +467,16 @@ impl<'de> Reader<'de> {
     /// ```
     #[inline]
     pub fn read_block(&mut self) -> Result<Reader<'de>, DecodeError> {
-        let len = self.read_len()?;
-        let end = self.position + len;
-        let block = Reader {
-            input: &self.input[..end],
-            position: self.position,
+        let block = self.read_len_prefixed()?;
+        // The block's bytes end where the rest now starts.
+        let end = self.position();
+        Ok(Reader {
+            input: self.input.get(..end).unwrap_or(self.input),
+            rest: block,
             depth: self.depth,
             limits: self.limits,
             source: self.source,
-        };
-        self.position = end;
-        Ok(block)
+        })
     }
 
     /// Reads every byte not yet read, borrowed from the input.
@@ -444,8 +490,8 @@ impl<'de> Reader<'de> {
     /// ```
     #[inline]
     pub fn read_rest(&mut self) -> &'de [u8] {
-        let rest = self.rest();
-        self.position = self.input.len();
+        let rest = self.rest;
+        self.rest = &rest[rest.len()..];
         rest
     }
 
@@ -515,5 +561,112 @@ impl<'de> Reader<'de> {
                 count: self.remaining(),
             }))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_varint_at_the_end_of_inputs_of_every_length_is_an_unexpected_end_at_that_offset() {
+        for len in 0..40 {
+            let input = vec![0x01; len];
+            for bits in [16, 32, 64] {
+                let mut reader = Reader::new(&input);
+                reader.advance(len);
+                let err = reader.read_varint(bits).expect_err("no byte left");
+                assert_eq!(err.offset(), len);
+                assert_eq!(
+                    err.kind(),
+                    &DecodeErrorKind::UnexpectedEnd {
+                        needed: 1,
+                        available: 0
+                    }
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn malformed_varints_after_other_bytes_are_reported_where_they_start() {
+        let cases: [(&[u8], u32, DecodeErrorKind); 4] = [
+            (&[0x80, 0x00], 64, DecodeErrorKind::VarintOverlong),
+            (
+                &[0x80, 0x80, 0x04],
+                16,
+                DecodeErrorKind::VarintOverflow { bits: 16 },
+            ),
+            (
+                &[0xff; 11],
+                64,
+                DecodeErrorKind::VarintOverflow { bits: 64 },
+            ),
+            (
+                &[0x80, 0x80],
+                64,
+                DecodeErrorKind::UnexpectedEnd {
+                    needed: 3,
+                    available: 2,
+                },
+            ),
+        ];
+        for (varint, bits, kind) in cases {
+            for skip in [0, 3, 17] {
+                let input = [vec![0x01; skip], varint.to_vec()].concat();
+                let mut reader = Reader::new(&input);
+                reader.advance(skip);
+                let err = reader.read_varint(bits).expect_err("malformed");
+                assert_eq!(
+                    (err.offset(), err.kind()),
+                    (skip, &kind),
+                    "{varint:?} after {skip}"
+                );
+                assert_eq!(reader.position(), skip, "nothing read");
+            }
+        }
+    }
+
+    #[test]
+    fn a_varint_cut_by_the_end_of_a_block_is_not_completed_by_the_bytes_after_it() {
+        // A block of one byte 0x80 (a varint that continues), then 0x01 outside it.
+        let input = [0x01, 0x80, 0x01, 0x01, 0x01];
+        let mut reader = Reader::new(&input);
+        let mut block = reader.read_block().expect("a block");
+        let err = block.read_varint(64).expect_err("cut by the block's end");
+        assert_eq!(err.offset(), 1);
+        assert_eq!(
+            err.kind(),
+            &DecodeErrorKind::UnexpectedEnd {
+                needed: 2,
+                available: 1
+            }
+        );
+        assert_eq!(reader.position(), 2);
+        assert_eq!(reader.read_varint(64), Ok(1));
+    }
+
+    #[test]
+    fn lengths_and_slices_past_the_end_name_the_offset_of_their_prefix() {
+        let mut reader = Reader::new(&[0x07, 0x02, b'o', b'k', 0x09, 1]);
+        reader.read_u8().expect("a byte");
+        assert_eq!(reader.read_len_prefixed(), Ok(&b"ok"[..]));
+        let err = reader
+            .read_len_prefixed()
+            .expect_err("9 bytes declared, 1 left");
+        assert_eq!(err.offset(), 4);
+        assert_eq!(
+            err.kind(),
+            &DecodeErrorKind::LengthExceedsInput {
+                declared: 9,
+                remaining: 1
+            }
+        );
+        assert_eq!(reader.position(), 4, "nothing read past a length in error");
+        let err = reader.read_slice(3).expect_err("too long");
+        assert_eq!(err.offset(), 4);
+        assert_eq!(reader.read_array::<2>(), Ok([0x09, 1]));
+        assert!(reader.is_empty());
+        assert_eq!(reader.read_rest(), b"");
     }
 }

@@ -109,7 +109,9 @@ macro_rules! unsigned_varint {
 
         impl<'de> Decode<'de> for $ty {
             const MIN_ENCODED_LEN: usize = 1;
-            #[inline]
+            // Always inlined, like the varint reader inside: a call would cost as much as
+            // a short varint, and a struct of many integers is otherwise left with calls.
+            #[inline(always)]
             fn decode_raw(reader: &mut Reader<'de>) -> Result<Self, DecodeError> {
                 Ok(reader.read_varint($bits)? as $ty)
             }
@@ -134,7 +136,7 @@ macro_rules! signed_varint {
 
         impl<'de> Decode<'de> for $ty {
             const MIN_ENCODED_LEN: usize = 1;
-            #[inline]
+            #[inline(always)]
             fn decode_raw(reader: &mut Reader<'de>) -> Result<Self, DecodeError> {
                 // A zigzag value of N bits decodes to a signed value of N bits.
                 Ok(varint::zigzag_decode_i64(reader.read_varint($bits)?) as $ty)
