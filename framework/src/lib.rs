@@ -201,6 +201,8 @@ pub use limits::Limits;
 pub use message::{DecodeProtocol, Message, Protocol};
 pub use reader::Reader;
 
+#[cfg(all(feature = "derive", feature = "transport"))]
+pub use wirewright_derive::service;
 /// The derive macros, named like the traits they implement (as serde's are).
 #[cfg(feature = "derive")]
 pub use wirewright_derive::{Message, Protocol};

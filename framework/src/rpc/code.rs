@@ -158,3 +158,5 @@ impl fmt::Display for Failure {
         Ok(())
     }
 }
+
+impl std::error::Error for Failure {}

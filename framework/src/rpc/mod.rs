@@ -106,6 +106,7 @@ mod outbound;
 mod pending;
 mod reply;
 mod server;
+pub mod service;
 mod session;
 
 pub use call::{Call, CallFuture};
@@ -118,3 +119,4 @@ pub use options::CallOptions;
 pub use outbound::Outbound;
 pub use reply::Reply;
 pub use server::RpcServer;
+pub use service::HandlerFuture;
