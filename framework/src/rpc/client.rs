@@ -14,6 +14,7 @@ use crate::transport::{Client, ConnectError, Connection, ConnectionError, Metric
 use crate::{DecodeOwned, DecodeProtocol, Protocol};
 
 use super::session::Session;
+use super::signal::ClientFrame;
 use super::{CallOptions, Inbound, Reply, RpcClientConfig, RpcError};
 
 /// A client of a request/response service: `Req` is the request protocol, `Resp` the
@@ -187,11 +188,12 @@ where
         transport: Client,
         metrics: Arc<Metrics>,
         addrs: Option<Vec<SocketAddr>>,
-        connection: Connection<Inbound<Reply<Resp, E>>, Req>,
+        connection: Connection<Inbound<Reply<Resp, E>>, ClientFrame<Req>>,
         driver: crate::transport::ConnectionDriver,
     ) -> Self {
         let unmatched = Arc::new(AtomicU64::new(0));
-        let session = Session::start(connection, driver, Arc::clone(&unmatched));
+        let signals = config.call_signals();
+        let session = Session::start(connection, driver, Arc::clone(&unmatched), signals);
         RpcClient {
             inner: Arc::new(Inner {
                 config,
@@ -361,7 +363,12 @@ where
             Ok((connection, driver)) => {
                 tracing::debug!(failures = reconnect.failures, "reconnected");
                 *reconnect = Reconnect::default();
-                let session = Session::start(connection, driver, Arc::clone(&self.inner.unmatched));
+                let session = Session::start(
+                    connection,
+                    driver,
+                    Arc::clone(&self.inner.unmatched),
+                    self.inner.config.call_signals(),
+                );
                 *self.lock_session() = Some(Arc::clone(&session));
                 Ok(session)
             }

@@ -6,11 +6,13 @@ use std::future::Future;
 use std::io;
 use std::marker::PhantomData;
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
+use futures_util::future::{AbortHandle, Abortable};
 use futures_util::stream::FuturesUnordered;
 use futures_util::{FutureExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::time::Instant;
 
 use crate::transport::{
     Connection, ConnectionConfig, ConnectionError, MessageReceiver, MessageSender, Server,
@@ -18,7 +20,10 @@ use crate::transport::{
 use crate::{DecodeProtocol, Encode, FrameError, Protocol};
 
 use super::budget::ReplyBudget;
-use super::{ErrorCode, Failure, Inbound, Outbound, Reply, RpcServerConfig};
+use super::inflight::InFlight;
+use super::{
+    Context, ErrorCode, Failure, Handler, Inbound, Outbound, Reply, RpcServerConfig, Signal,
+};
 
 /// A request/response service: `handler` answers each request of protocol `Req` with a
 /// response of protocol `Resp`, or with an application error `E` that reaches the caller
@@ -106,9 +111,6 @@ impl<Req, Resp, E, H> std::fmt::Debug for RpcServer<Req, Resp, E, H> {
 
 impl<Req, Resp, E, H, F> RpcServer<Req, Resp, E, H>
 where
-    Req: for<'de> DecodeProtocol<'de> + Send + 'static,
-    Resp: Protocol + Send + 'static,
-    E: Encode + Send + 'static,
     H: Fn(Req) -> F + Send + Sync + 'static,
     F: Future<Output = Result<Resp, E>> + Send + 'static,
 {
@@ -126,7 +128,63 @@ where
             protocols: PhantomData,
         }
     }
+}
 
+#[cfg(feature = "tower")]
+impl<Req, Resp, E, S> RpcServer<Req, Resp, E, super::FromService<S>>
+where
+    S: tower_service::Service<Req, Response = Resp> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<tower::BoxError>,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    /// A server whose requests are answered by `service`, any tower service of `Req`
+    /// (a `ServiceBuilder` stack, the server adapter of a [`#[service]`](crate::service)
+    /// trait...): each connection calls a clone of it, waiting for its readiness before
+    /// it reads the next request, so `ConcurrencyLimit` and `RateLimit` hold the client
+    /// back through TCP, and `LoadShed`'s refusals are answered with
+    /// [`ErrorCode::Overloaded`]. How the service's errors become replies:
+    /// [`FromService`](super::FromService).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tower::ServiceBuilder;
+    /// use wirewright::rpc::{RpcClient, RpcClientConfig, RpcServer, RpcServerConfig};
+    /// # #[derive(wirewright::Message, Debug, Clone, PartialEq)] #[wire(id = 1)] struct Ping;
+    /// # #[derive(wirewright::Message, Debug)] enum PingError { Never }
+    /// # impl std::fmt::Display for PingError { fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str("never") } }
+    /// # impl std::error::Error for PingError {}
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let service = ServiceBuilder::new()
+    ///     .concurrency_limit(16)
+    ///     .timeout(Duration::from_secs(1))
+    ///     .service_fn(|ping: Ping| async move { Ok::<_, PingError>(ping) });
+    /// let server = RpcServer::<Ping, Ping, PingError, _>::from_service(RpcServerConfig::new(), service);
+    /// let (io, server_io) = tokio::io::duplex(4096);
+    /// tokio::spawn(async move { server.serve_io(server_io, &Default::default()).await });
+    /// let client = RpcClient::<Ping, Ping, PingError>::over(io, RpcClientConfig::new());
+    /// assert_eq!(client.call(Ping).await.unwrap(), Ping);
+    /// # }
+    /// ```
+    pub fn from_service(config: RpcServerConfig, service: S) -> Self {
+        RpcServer {
+            shared: Arc::new(Shared {
+                handler: super::FromService::new(service),
+                config,
+            }),
+            protocols: PhantomData,
+        }
+    }
+}
+
+impl<Req, Resp, E, H> RpcServer<Req, Resp, E, H>
+where
+    Req: for<'de> DecodeProtocol<'de> + Send + 'static,
+    Resp: Protocol + Send + 'static,
+    E: Encode + Send + 'static,
+    H: Handler<Req, Resp, E>,
+{
     /// The settings.
     ///
     /// ```
@@ -229,9 +287,14 @@ where
         // read before it are answered.
         let (sender, mut receiver) = connection.split();
         let config = &self.shared.config;
+        let handler = &self.shared.handler;
+        // The handler's state for this connection, locked only inside a poll.
+        let state = Mutex::new(handler.connection());
+        let mut ready = H::ALWAYS_READY;
         let max_in_flight = config.max_in_flight();
         let budget = ReplyBudget::new(config.reply_budget());
         let mut running = FuturesUnordered::new();
+        let mut in_flight = InFlight::new(max_in_flight);
         // Why the input ended, once it has: then the calls in progress are finished
         // and answered (SPEC.md §7, §11.6) before the sender is dropped.
         let mut input_ended: Option<Result<(), ConnectionError>> = None;
@@ -243,19 +306,39 @@ where
                 && (running.len() < max_in_flight || config.reject_when_busy());
             let (id, reply) = tokio::select! {
                 biased;
-                Some(answer) = running.next(), if !running.is_empty() => answer,
-                next = receiver.recv(), if reading => match next {
+                Some((id, reply)) = running.next(), if !running.is_empty() => {
+                    in_flight.finished(id);
+                    (id, reply)
+                }
+                readiness = std::future::poll_fn(|cx| handler.poll_ready(&mut lock(&state), cx)),
+                    if reading && !ready =>
+                {
+                    match readiness {
+                        Ok(()) => ready = true,
+                        Err(failure) => {
+                            tracing::warn!(%failure, "the service takes no more calls: closing the connection");
+                            input_ended = Some(Ok(()));
+                        }
+                    }
+                    continue;
+                }
+                next = receiver.recv(), if reading && ready => match next {
                     Ok(Some(received)) => {
                         let id = received.correlation_id();
-                        match self.admit(&receiver, id, received.message, running.len()) {
-                            Admission::Start(call) => {
+                        let admission =
+                            self.admit(&receiver, id, received.message, running.len(), &mut in_flight);
+                        match admission {
+                            Admission::Start(call, context) => {
+                                ready = H::ALWAYS_READY;
+                                let (call, abort) = self.start(&state, call, context);
                                 // Most calls finish at once: poll before paying for a
                                 // slot in `running` (a spurious poll costs a pending one
                                 // nothing).
-                                let mut call = Box::pin(self.run(call, id));
+                                let mut call = Box::pin(call);
                                 match (&mut call).now_or_never() {
                                     Some(answer) => answer,
                                     None => {
+                                        in_flight.started(id, abort);
                                         running.push(call);
                                         continue;
                                     }
@@ -283,24 +366,38 @@ where
         input_ended.unwrap_or(Ok(()))
     }
 
-    /// Decides what to do with one request: start it, refuse it with a failure to send
-    /// back, or ignore it (a message frame with correlation id 0 is not a request; one
-    /// that does not decode never gets here: [`Inbound`] fails the connection).
+    /// Decides what to do with one frame: start a request, refuse it with a failure to
+    /// send back, or nothing (a call's control frame, noted in `in_flight`; a message
+    /// frame with correlation id 0 is not a request; one that does not decode never gets
+    /// here: [`Inbound`] fails the connection).
     fn admit(
         &self,
         receiver: &MessageReceiver<Inbound<Req>>,
         id: u32,
         message: Inbound<Req>,
-        in_flight: usize,
+        running: usize,
+        in_flight: &mut InFlight,
     ) -> Admission<Req> {
         let failure = match message {
+            Inbound::Signal(Signal::Deadline {
+                correlation_id,
+                remaining,
+            }) => {
+                in_flight.announce(correlation_id, remaining);
+                return Admission::Ignore;
+            }
+            Inbound::Signal(Signal::Cancel { correlation_id }) => {
+                if in_flight.cancel(correlation_id) {
+                    tracing::debug!(correlation_id, "the client cancelled a call: stopping it");
+                }
+                return Admission::Ignore;
+            }
             _ if id == 0 => {
-                tracing::debug!(
-                    "ignoring a message without a correlation id: it is not a request"
-                );
+                tracing::debug!("ignoring a message without a correlation id: it is not a request");
                 return Admission::Ignore;
             }
             Inbound::Undecodable { error } => {
+                in_flight.take_deadline(id);
                 let code = match error {
                     FrameError::UnknownMessageType { .. } => ErrorCode::UnknownRequest,
                     _ => ErrorCode::InvalidRequest,
@@ -308,47 +405,92 @@ where
                 tracing::debug!(%error, correlation_id = id, "answering a request that does not decode");
                 Failure::new(code, error.to_string())
             }
-            Inbound::Decoded(_) if receiver.last_read_after_goodbye() => Failure::new(
-                ErrorCode::ShuttingDown,
-                "the server is shutting down: the request arrived after its GOODBYE and was not run",
-            ),
-            Inbound::Decoded(_) if in_flight >= self.shared.config.max_in_flight() => Failure::new(
-                ErrorCode::Overloaded,
-                format!("{in_flight} calls are in progress on this connection, the most it runs at once"),
-            ),
-            Inbound::Decoded(call) => return Admission::Start(call),
+            Inbound::Decoded(call) => {
+                let deadline = in_flight.take_deadline(id);
+                if receiver.last_read_after_goodbye() {
+                    Failure::new(
+                        ErrorCode::ShuttingDown,
+                        "the server is shutting down: the request arrived after its GOODBYE and was not run",
+                    )
+                } else if running >= self.shared.config.max_in_flight() {
+                    Failure::new(
+                        ErrorCode::Overloaded,
+                        format!("{running} calls are in progress on this connection, the most it runs at once"),
+                    )
+                } else if deadline.is_some_and(|deadline| deadline <= Instant::now()) {
+                    Failure::new(
+                        ErrorCode::DeadlineExceeded,
+                        "the request's deadline had passed when the server read it: it was not run",
+                    )
+                } else {
+                    return Admission::Start(call, Context::new(id, deadline));
+                }
+            }
         };
         Admission::Refuse(failure)
     }
 
-    /// Runs the handler on one request; returns the reply, with the request's
-    /// correlation id.
-    async fn run(&self, call: Req, id: u32) -> (u32, Reply<Resp, E>) {
-        let handled = AssertUnwindSafe(async { (self.shared.handler)(call).await })
-            .catch_unwind()
-            .await;
-        let reply = match handled {
-            Ok(result) => Reply::from_result(result),
-            Err(panic) => {
-                tracing::error!(
-                    correlation_id = id,
-                    panic = panic_message(&*panic),
-                    "a request handler panicked"
-                );
-                Reply::Failure(Failure::new(
-                    ErrorCode::HandlerFailed,
-                    "the handler panicked",
-                ))
-            }
+    /// Starts the handler on one request, with `context` as the current
+    /// [`Context`]; returns the call (its reply, with the request's correlation id) and
+    /// the handle that stops it.
+    fn start(
+        &self,
+        state: &Mutex<H::Connection>,
+        request: Req,
+        context: Context,
+    ) -> (
+        impl Future<Output = (u32, Reply<Resp, E>)> + Send + 'static,
+        AbortHandle,
+    ) {
+        let id = context.correlation_id();
+        let handler = &self.shared.handler;
+        let made = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            context.sync_scope(|| handler.call(&mut lock(&state), request))
+        }));
+        let (abort, registration) = AbortHandle::new_pair();
+        let call = async move {
+            let reply = match made {
+                Err(panic) => panicked(id, &*panic),
+                Ok(call) => {
+                    let handled = AssertUnwindSafe(context.scope(call)).catch_unwind();
+                    match Abortable::new(handled, registration).await {
+                        Ok(Ok(output)) => H::reply(output),
+                        Ok(Err(panic)) => panicked(id, &*panic),
+                        Err(_aborted) => Reply::Failure(Failure::new(
+                            ErrorCode::Cancelled,
+                            "the client cancelled the call; its handler was stopped",
+                        )),
+                    }
+                }
+            };
+            (id, reply)
         };
-        (id, reply)
+        (call, abort)
     }
+}
+
+/// The handler's state of a connection (locked by the connection's task only).
+fn lock<T>(state: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    state.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The reply to a call whose handler panicked.
+fn panicked<Resp, E>(id: u32, panic: &(dyn Any + Send)) -> Reply<Resp, E> {
+    tracing::error!(
+        correlation_id = id,
+        panic = panic_message(panic),
+        "a request handler panicked"
+    );
+    Reply::Failure(Failure::new(
+        ErrorCode::HandlerFailed,
+        "the handler panicked",
+    ))
 }
 
 /// What becomes of a request.
 enum Admission<Req> {
-    /// Run it.
-    Start(Req),
+    /// Run it, with its context.
+    Start(Req, Context),
     /// Answer it at once with this failure, without running it.
     Refuse(Failure),
     /// Nothing: it is not a request.
