@@ -73,7 +73,6 @@ pub use self::tower_service_handler::FromService;
 #[cfg(feature = "tower")]
 mod tower_service_handler {
     use std::error::Error;
-    use std::sync::{Mutex, PoisonError};
     use std::task::Poll;
 
     use tower::BoxError;
@@ -83,30 +82,38 @@ mod tower_service_handler {
     use crate::rpc::{ErrorCode, Failure, Reply};
 
     /// A tower service of requests as an [`RpcServer`](crate::rpc::RpcServer)'s handler
-    /// (made by [`RpcServer::from_service`](crate::rpc::RpcServer::from_service)): each
-    /// connection calls a clone of it.
+    /// (made by [`RpcServer::from_service`](crate::rpc::RpcServer::from_service), whose
+    /// connections each call a clone of the service, or
+    /// [`RpcServer::from_service_fn`](crate::rpc::RpcServer::from_service_fn), whose
+    /// connections each call a service of their own).
     ///
     /// The service's errors become replies: the application error `E` (boxed by the
     /// layers, and found again by downcasting) is sent typed (code 0); a [`Failure`] is
     /// sent as it is; tower's `Overloaded` (load shedding) is code 4 (the call did not
     /// run, the client may retry it); tower's `Elapsed` (a `Timeout` layer) and any other
     /// error are code 3 with the error's text.
-    #[derive(Debug)]
     pub struct FromService<S> {
-        service: Mutex<S>,
+        make: Box<dyn Fn() -> S + Send + Sync>,
     }
 
     impl<S> FromService<S> {
-        pub(crate) fn new(service: S) -> Self {
+        /// Each connection gets a service from `make`.
+        pub(crate) fn new(make: impl Fn() -> S + Send + Sync + 'static) -> Self {
             FromService {
-                service: Mutex::new(service),
+                make: Box::new(make),
             }
+        }
+    }
+
+    impl<S> std::fmt::Debug for FromService<S> {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("FromService").finish_non_exhaustive()
         }
     }
 
     impl<Req, Resp, E, S> Handler<Req, Resp, E> for FromService<S>
     where
-        S: Service<Req, Response = Resp> + Clone + Send + 'static,
+        S: Service<Req, Response = Resp> + Send + 'static,
         S::Future: Send + 'static,
         S::Error: Into<BoxError>,
         E: Error + Send + Sync + 'static,
@@ -117,10 +124,7 @@ mod tower_service_handler {
         const ALWAYS_READY: bool = false;
 
         fn connection(&self) -> S {
-            self.service
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .clone()
+            (self.make)()
         }
 
         fn poll_ready(

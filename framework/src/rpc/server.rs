@@ -133,7 +133,7 @@ where
 #[cfg(feature = "tower")]
 impl<Req, Resp, E, S> RpcServer<Req, Resp, E, super::FromService<S>>
 where
-    S: tower_service::Service<Req, Response = Resp> + Clone + Send + 'static,
+    S: tower_service::Service<Req, Response = Resp> + Send + 'static,
     S::Future: Send + 'static,
     S::Error: Into<tower::BoxError>,
     E: std::error::Error + Send + Sync + 'static,
@@ -167,10 +167,40 @@ where
     /// assert_eq!(client.call(Ping).await.unwrap(), Ping);
     /// # }
     /// ```
-    pub fn from_service(config: RpcServerConfig, service: S) -> Self {
+    pub fn from_service(config: RpcServerConfig, service: S) -> Self
+    where
+        S: Clone,
+    {
+        let service = Mutex::new(service);
+        Self::from_service_fn(config, move || lock(&service).clone())
+    }
+
+    /// A server whose connections each call a service of their own, made by `make`: for
+    /// layers that are not `Clone` or that should count per connection (tower's
+    /// `RateLimit`). Otherwise as [`from_service`](Self::from_service).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tower::ServiceBuilder;
+    /// use wirewright::rpc::{RpcServer, RpcServerConfig};
+    /// # #[derive(wirewright::Message, Debug, Clone, PartialEq)] #[wire(id = 1)] struct Ping;
+    /// # #[derive(wirewright::Message, Debug)] enum PingError { Never }
+    /// # impl std::fmt::Display for PingError { fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str("never") } }
+    /// # impl std::error::Error for PingError {}
+    /// let server = RpcServer::<Ping, Ping, PingError, _>::from_service_fn(RpcServerConfig::new(), || {
+    ///     ServiceBuilder::new()
+    ///         .rate_limit(100, Duration::from_secs(1)) // 100 calls a second per connection
+    ///         .service_fn(|ping: Ping| async move { Ok::<_, PingError>(ping) })
+    /// });
+    /// # drop(server);
+    /// ```
+    pub fn from_service_fn(
+        config: RpcServerConfig,
+        make: impl Fn() -> S + Send + Sync + 'static,
+    ) -> Self {
         RpcServer {
             shared: Arc::new(Shared {
-                handler: super::FromService::new(service),
+                handler: super::FromService::new(make),
                 config,
             }),
             protocols: PhantomData,
