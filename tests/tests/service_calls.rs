@@ -1,5 +1,6 @@
 //! `#[wirewright::service]`: typed calls of every method shape through the generated
 //! client and server, over one connection.
+#![allow(clippy::unwrap_used)]
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;

@@ -1,6 +1,7 @@
 //! Deadlines and cancellation on the wire (SPEC.md §11.7): the handler reads the caller's
 //! deadline, a request already late is not run, and a call the caller gives up on
 //! (timeout or dropped future) stops its handler on the server.
+#![allow(clippy::unwrap_used)]
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;

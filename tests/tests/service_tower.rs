@@ -1,6 +1,7 @@
 //! tower layers behind the server (`RpcServer::from_service` and `from_service_fn`), in
 //! front of a `#[wirewright::service]` implementation: timeout, rate limit, concurrency
 //! limit and load shedding; and a layer under the typed client.
+#![allow(clippy::unwrap_used)]
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};

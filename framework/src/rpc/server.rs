@@ -475,7 +475,7 @@ where
         let id = context.correlation_id();
         let handler = &self.shared.handler;
         let made = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            context.sync_scope(|| handler.call(&mut lock(&state), request))
+            context.sync_scope(|| handler.call(&mut lock(state), request))
         }));
         let (abort, registration) = AbortHandle::new_pair();
         let call = async move {
