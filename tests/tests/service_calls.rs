@@ -171,3 +171,30 @@ fn methods_ids_name_their_request_and_response_messages() {
     });
     assert_eq!(wirewright::Protocol::message_type(&request), 4);
 }
+
+#[tokio::test]
+async fn a_closure_handler_holding_static_references_is_served_on_a_spawned_task() {
+    // The connection's future holds no type of the handler's: a handler whose future
+    // holds a `&'static str` channel still makes a `Send` server future.
+    let (sent, mut received) = tokio::sync::mpsc::unbounded_channel::<&'static str>();
+    let (client_io, server_io) = tokio::io::duplex(4096);
+    let server = wirewright::rpc::RpcServer::new(RpcServerConfig::new(), move |divide: Divide| {
+        let sent = sent.clone();
+        async move {
+            let _ = sent.send("called");
+            tokio::task::yield_now().await;
+            Ok::<_, CalcError>(Quotient(divide.dividend))
+        }
+    });
+    tokio::spawn(async move { server.serve_io(server_io, &Default::default()).await });
+    let client = wirewright::rpc::RpcClient::<Divide, Quotient, CalcError>::over(
+        client_io,
+        RpcClientConfig::new(),
+    );
+    let divide = Divide {
+        dividend: 4,
+        divisor: 1,
+    };
+    assert_eq!(client.call(divide).await.unwrap(), Quotient(4));
+    assert_eq!(received.recv().await, Some("called"));
+}

@@ -1,69 +1,151 @@
 //! What an [`RpcServer`](super::RpcServer) runs for each request: a closure, or any tower
 //! service of requests ([`FromService`]).
 
+use std::any::Any;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::task::Poll;
 
-use super::{Failure, Reply};
+use futures_util::future::{AbortRegistration, Abortable};
+use futures_util::FutureExt;
+
+use super::{Context, ErrorCode, Failure, Reply};
 
 /// The handler of an [`RpcServer`](super::RpcServer): answers requests of protocol `Req`
 /// with a response of protocol `Resp` or an application error `E`.
 ///
 /// Implemented for closures `Fn(Req) -> impl Future<Output = Result<Resp, E>>` (always
 /// ready, shared by every connection) and, with the `tower` feature, for [`FromService`]
-/// (a tower service, cloned for each connection, whose readiness the server waits for
-/// before it reads the next request: backpressure from `ConcurrencyLimit` or
-/// `RateLimit` reaches the client through TCP). Not meant to be implemented elsewhere.
+/// (a tower service per connection, whose readiness the server waits for before it reads
+/// the next request: backpressure from `ConcurrencyLimit` or `RateLimit` reaches the
+/// client through TCP). Not meant to be implemented elsewhere.
 pub trait Handler<Req, Resp, E>: Send + Sync + 'static {
-    /// The handler's state for one connection.
-    type Connection: Send;
-    /// What a call's future gives.
-    type Output;
-    /// A call in progress.
-    type Future: Future<Output = Self::Output> + Send + 'static;
-    /// Whether [`poll_ready`](Self::poll_ready) is always ready (the server then skips it).
-    const ALWAYS_READY: bool;
+    /// The handler's side of a new connection.
+    fn connection(&self) -> Box<dyn HandlerConnection<Req, Resp, E> + Send + '_>;
+}
 
-    /// The state of a new connection.
-    fn connection(&self) -> Self::Connection;
+/// A [`Handler`]'s side of one connection: takes calls when ready. Type-erased, so that
+/// the connection's future holds no type of the handler's (it is `Send` whatever
+/// lifetimes the handler's captures carry).
+pub trait HandlerConnection<Req, Resp, E> {
+    /// Whether [`poll_ready`](Self::poll_ready) is always ready (the server skips it).
+    fn always_ready(&self) -> bool;
 
-    /// Ready when the handler takes another call on `connection`; an error means it
-    /// never will (the server stops reading that connection).
-    fn poll_ready(
-        &self,
-        connection: &mut Self::Connection,
-        cx: &mut std::task::Context<'_>,
-    ) -> Poll<Result<(), Failure>>;
+    /// Ready when the handler takes another call; an error means it never will (the
+    /// server stops reading the connection).
+    fn poll_ready(&mut self, cx: &mut std::task::Context<'_>) -> Poll<Result<(), Failure>>;
 
-    /// Starts a call of `request` (after [`poll_ready`](Self::poll_ready) was ready).
-    fn call(&self, connection: &mut Self::Connection, request: Req) -> Self::Future;
+    /// Starts a call of `request` (after [`poll_ready`](Self::poll_ready) was ready):
+    /// the handler's future runs with `context` as the current [`Context`], a panic is
+    /// answered code 3, and `abort` stops it (answered code 8).
+    fn call(
+        &mut self,
+        request: Req,
+        context: Context,
+        abort: AbortRegistration,
+    ) -> RunningCall<Resp, E>;
+}
 
-    /// The reply to a call that gave `output`.
-    fn reply(output: Self::Output) -> Reply<Resp, E>;
+/// A call in progress: its reply, with its request's correlation id.
+pub type RunningCall<Resp, E> = Pin<Box<dyn Future<Output = (u32, Reply<Resp, E>)> + Send>>;
+
+/// The one place a handler's future becomes a call: made with `context` current (a
+/// panic while making it is answered too), run with it, caught if it panics, stopped by
+/// `abort`.
+fn run_call<F, O, Resp, E>(
+    make: impl FnOnce() -> F,
+    reply: fn(O) -> Reply<Resp, E>,
+    context: Context,
+    abort: AbortRegistration,
+) -> RunningCall<Resp, E>
+where
+    F: Future<Output = O> + Send + 'static,
+    O: 'static,
+    Resp: Send + 'static,
+    E: Send + 'static,
+{
+    let id = context.correlation_id();
+    let made = std::panic::catch_unwind(AssertUnwindSafe(|| context.sync_scope(make)));
+    Box::pin(async move {
+        let reply = match made {
+            Err(panic) => panicked(id, &*panic),
+            Ok(call) => {
+                let handled = AssertUnwindSafe(context.scope(call)).catch_unwind();
+                match Abortable::new(handled, abort).await {
+                    Ok(Ok(output)) => reply(output),
+                    Ok(Err(panic)) => panicked(id, &*panic),
+                    Err(_aborted) => Reply::Failure(Failure::new(
+                        ErrorCode::Cancelled,
+                        "the client cancelled the call; its handler was stopped",
+                    )),
+                }
+            }
+        };
+        (id, reply)
+    })
+}
+
+/// The reply to a call whose handler panicked.
+fn panicked<Resp, E>(id: u32, panic: &(dyn Any + Send)) -> Reply<Resp, E> {
+    tracing::error!(
+        correlation_id = id,
+        panic = panic_message(panic),
+        "a request handler panicked"
+    );
+    Reply::Failure(Failure::new(
+        ErrorCode::HandlerFailed,
+        "the handler panicked",
+    ))
+}
+
+/// The text of a panic's payload, when it has one.
+fn panic_message(payload: &(dyn Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(not a string)")
 }
 
 impl<Req, Resp, E, H, F> Handler<Req, Resp, E> for H
 where
     H: Fn(Req) -> F + Send + Sync + 'static,
     F: Future<Output = Result<Resp, E>> + Send + 'static,
+    Resp: Send + 'static,
+    E: Send + 'static,
 {
-    type Connection = ();
-    type Output = Result<Resp, E>;
-    type Future = F;
-    const ALWAYS_READY: bool = true;
+    fn connection(&self) -> Box<dyn HandlerConnection<Req, Resp, E> + Send + '_> {
+        Box::new(Closure(self))
+    }
+}
 
-    fn connection(&self) -> Self::Connection {}
+/// A closure's side of a connection: the closure itself.
+struct Closure<'a, H>(&'a H);
 
-    fn poll_ready(&self, (): &mut (), _: &mut std::task::Context<'_>) -> Poll<Result<(), Failure>> {
+impl<Req, Resp, E, H, F> HandlerConnection<Req, Resp, E> for Closure<'_, H>
+where
+    H: Fn(Req) -> F,
+    F: Future<Output = Result<Resp, E>> + Send + 'static,
+    Resp: Send + 'static,
+    E: Send + 'static,
+{
+    fn always_ready(&self) -> bool {
+        true
+    }
+
+    fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> Poll<Result<(), Failure>> {
         Poll::Ready(Ok(()))
     }
 
-    fn call(&self, (): &mut (), request: Req) -> F {
-        self(request)
-    }
-
-    fn reply(output: Result<Resp, E>) -> Reply<Resp, E> {
-        Reply::from_result(output)
+    fn call(
+        &mut self,
+        request: Req,
+        context: Context,
+        abort: AbortRegistration,
+    ) -> RunningCall<Resp, E> {
+        let handler = self.0;
+        run_call(move || handler(request), Reply::from_result, context, abort)
     }
 }
 
@@ -78,8 +160,9 @@ mod tower_service_handler {
     use tower::BoxError;
     use tower_service::Service;
 
-    use super::Handler;
-    use crate::rpc::{ErrorCode, Failure, Reply};
+    use super::{run_call, Handler, HandlerConnection, RunningCall};
+    use crate::rpc::{Context, ErrorCode, Failure, Reply};
+    use futures_util::future::AbortRegistration;
 
     /// A tower service of requests as an [`RpcServer`](crate::rpc::RpcServer)'s handler
     /// (made by [`RpcServer::from_service`](crate::rpc::RpcServer::from_service), whose
@@ -113,40 +196,65 @@ mod tower_service_handler {
 
     impl<Req, Resp, E, S> Handler<Req, Resp, E> for FromService<S>
     where
+        Req: 'static,
         S: Service<Req, Response = Resp> + Send + 'static,
         S::Future: Send + 'static,
-        S::Error: Into<BoxError>,
+        S::Error: Into<BoxError> + 'static,
+        Resp: Send + 'static,
         E: Error + Send + Sync + 'static,
     {
-        type Connection = S;
-        type Output = Result<Resp, S::Error>;
-        type Future = S::Future;
-        const ALWAYS_READY: bool = false;
+        fn connection(&self) -> Box<dyn HandlerConnection<Req, Resp, E> + Send + '_> {
+            Box::new(PerConnection((self.make)()))
+        }
+    }
 
-        fn connection(&self) -> S {
-            (self.make)()
+    /// A connection's own service.
+    struct PerConnection<S>(S);
+
+    impl<Req, Resp, E, S> HandlerConnection<Req, Resp, E> for PerConnection<S>
+    where
+        S: Service<Req, Response = Resp>,
+        S::Future: Send + 'static,
+        S::Error: Into<BoxError> + 'static,
+        Resp: Send + 'static,
+        E: Error + Send + Sync + 'static,
+    {
+        fn always_ready(&self) -> bool {
+            false
         }
 
-        fn poll_ready(
-            &self,
-            connection: &mut S,
-            cx: &mut std::task::Context<'_>,
-        ) -> Poll<Result<(), Failure>> {
-            connection.poll_ready(cx).map_err(|error| {
+        fn poll_ready(&mut self, cx: &mut std::task::Context<'_>) -> Poll<Result<(), Failure>> {
+            self.0.poll_ready(cx).map_err(|error| {
                 let error: BoxError = error.into();
                 Failure::new(ErrorCode::HandlerFailed, error.to_string())
             })
         }
 
-        fn call(&self, connection: &mut S, request: Req) -> S::Future {
-            connection.call(request)
+        fn call(
+            &mut self,
+            request: Req,
+            context: Context,
+            abort: AbortRegistration,
+        ) -> RunningCall<Resp, E> {
+            let service = &mut self.0;
+            run_call(
+                move || service.call(request),
+                reply::<Resp, E, S::Error>,
+                context,
+                abort,
+            )
         }
+    }
 
-        fn reply(output: Result<Resp, S::Error>) -> Reply<Resp, E> {
-            match output {
-                Ok(response) => Reply::Response(response),
-                Err(error) => error_reply(error.into()),
-            }
+    /// The reply for a service's result.
+    fn reply<Resp, E, SE>(output: Result<Resp, SE>) -> Reply<Resp, E>
+    where
+        SE: Into<BoxError>,
+        E: Error + 'static,
+    {
+        match output {
+            Ok(response) => Reply::Response(response),
+            Err(error) => error_reply(error.into()),
         }
     }
 

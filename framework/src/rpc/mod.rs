@@ -187,7 +187,7 @@ pub use context::Context;
 pub use error::RpcError;
 #[cfg(feature = "tower")]
 pub use handler::FromService;
-pub use handler::Handler;
+pub use handler::{Handler, HandlerConnection, RunningCall};
 pub use inbound::Inbound;
 pub use options::CallOptions;
 pub use outbound::Outbound;

@@ -1,14 +1,12 @@
 //! The server side: run a handler for each request of a connection, concurrently up
 //! to a limit, and send back its reply with the request's correlation id.
 
-use std::any::Any;
 use std::future::Future;
 use std::io;
 use std::marker::PhantomData;
-use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use futures_util::future::{AbortHandle, Abortable};
+use futures_util::future::AbortHandle;
 use futures_util::stream::FuturesUnordered;
 use futures_util::{FutureExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -135,7 +133,7 @@ impl<Req, Resp, E, S> RpcServer<Req, Resp, E, super::FromService<S>>
 where
     S: tower_service::Service<Req, Response = Resp> + Send + 'static,
     S::Future: Send + 'static,
-    S::Error: Into<tower::BoxError>,
+    S::Error: Into<tower::BoxError> + 'static,
     E: std::error::Error + Send + Sync + 'static,
 {
     /// A server whose requests are answered by `service`, any tower service of `Req`
@@ -317,10 +315,10 @@ where
         // read before it are answered.
         let (sender, mut receiver) = connection.split();
         let config = &self.shared.config;
-        let handler = &self.shared.handler;
-        // The handler's state for this connection, locked only inside a poll.
-        let state = Mutex::new(handler.connection());
-        let mut ready = H::ALWAYS_READY;
+        // The handler's side of this connection, locked only inside a poll or a call.
+        let handler = Mutex::new(self.shared.handler.connection());
+        let always_ready = lock(&handler).always_ready();
+        let mut ready = always_ready;
         let max_in_flight = config.max_in_flight();
         let budget = ReplyBudget::new(config.reply_budget());
         let mut running = FuturesUnordered::new();
@@ -340,7 +338,7 @@ where
                     in_flight.finished(id);
                     (id, reply)
                 }
-                readiness = std::future::poll_fn(|cx| handler.poll_ready(&mut lock(&state), cx)),
+                readiness = std::future::poll_fn(|cx| lock(&handler).poll_ready(cx)),
                     if reading && !ready =>
                 {
                     match readiness {
@@ -359,12 +357,12 @@ where
                             self.admit(&receiver, id, received.message, running.len(), &mut in_flight);
                         match admission {
                             Admission::Start(call, context) => {
-                                ready = H::ALWAYS_READY;
-                                let (call, abort) = self.start(&state, call, context);
+                                ready = always_ready;
+                                let (abort, registration) = AbortHandle::new_pair();
+                                let mut call = lock(&handler).call(call, context, registration);
                                 // Most calls finish at once: poll before paying for a
                                 // slot in `running` (a spurious poll costs a pending one
                                 // nothing).
-                                let mut call = Box::pin(call);
                                 match (&mut call).now_or_never() {
                                     Some(answer) => answer,
                                     None => {
@@ -459,62 +457,6 @@ where
         };
         Admission::Refuse(failure)
     }
-
-    /// Starts the handler on one request, with `context` as the current
-    /// [`Context`]; returns the call (its reply, with the request's correlation id) and
-    /// the handle that stops it.
-    fn start(
-        &self,
-        state: &Mutex<H::Connection>,
-        request: Req,
-        context: Context,
-    ) -> (
-        impl Future<Output = (u32, Reply<Resp, E>)> + Send + 'static,
-        AbortHandle,
-    ) {
-        let id = context.correlation_id();
-        let handler = &self.shared.handler;
-        let made = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            context.sync_scope(|| handler.call(&mut lock(state), request))
-        }));
-        let (abort, registration) = AbortHandle::new_pair();
-        let call = async move {
-            let reply = match made {
-                Err(panic) => panicked(id, &*panic),
-                Ok(call) => {
-                    let handled = AssertUnwindSafe(context.scope(call)).catch_unwind();
-                    match Abortable::new(handled, registration).await {
-                        Ok(Ok(output)) => H::reply(output),
-                        Ok(Err(panic)) => panicked(id, &*panic),
-                        Err(_aborted) => Reply::Failure(Failure::new(
-                            ErrorCode::Cancelled,
-                            "the client cancelled the call; its handler was stopped",
-                        )),
-                    }
-                }
-            };
-            (id, reply)
-        };
-        (call, abort)
-    }
-}
-
-/// The handler's state of a connection (locked by the connection's task only).
-fn lock<T>(state: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    state.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// The reply to a call whose handler panicked.
-fn panicked<Resp, E>(id: u32, panic: &(dyn Any + Send)) -> Reply<Resp, E> {
-    tracing::error!(
-        correlation_id = id,
-        panic = panic_message(panic),
-        "a request handler panicked"
-    );
-    Reply::Failure(Failure::new(
-        ErrorCode::HandlerFailed,
-        "the handler panicked",
-    ))
 }
 
 /// What becomes of a request.
@@ -574,11 +516,7 @@ async fn answer<Resp, E>(
     }
 }
 
-/// The text of a panic's payload, when it has one.
-fn panic_message(payload: &(dyn Any + Send)) -> &str {
-    payload
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("(not a string)")
+/// A mutex of the connection's task (locked only inside a poll or a call).
+fn lock<T: ?Sized>(state: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    state.lock().unwrap_or_else(PoisonError::into_inner)
 }
