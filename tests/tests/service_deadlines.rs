@@ -176,3 +176,39 @@ async fn a_cancelled_call_is_answered_code_8() {
     );
     assert_eq!(drops.recv().await, Some(true));
 }
+
+#[tokio::test]
+async fn a_flood_of_deadlines_without_requests_holds_a_bounded_table_and_serves_on() {
+    let started = Arc::new(AtomicU32::new(0));
+    let (dropped, _) = mpsc::unbounded_channel();
+    let mut io = server(Arc::clone(&started), dropped);
+    // 10,000 DEADLINEs whose requests never come (the table keeps at most max_in_flight,
+    // 128, of them), then a request with the first of them: the server answers normally,
+    // and a request whose DEADLINE was dropped runs without one.
+    let mut frames = Vec::new();
+    for id in 1..=10_000u32 {
+        let deadline = Signal::Deadline {
+            correlation_id: id,
+            remaining: Duration::from_secs(60),
+        };
+        encode_frame(&deadline, 0, &mut frames).unwrap();
+    }
+    encode_frame(&Work { millis: 0 }, 1, &mut frames).unwrap();
+    let reply = exchange(&mut io, &frames).await;
+    let (header, reply): (FrameHeader, Reply<Done, String>) = decode_frame(&reply).unwrap();
+    assert_eq!(header.correlation_id, 1);
+    assert!(
+        matches!(reply, Reply::Response(Done { left_ms }) if left_ms > 50_000 && left_ms <= 60_000),
+        "{reply:?}"
+    );
+    frames.clear();
+    encode_frame(&Work { millis: 0 }, 9_999, &mut frames).unwrap();
+    let reply = exchange(&mut io, &frames).await;
+    let (_, reply): (FrameHeader, Reply<Done, String>) = decode_frame(&reply).unwrap();
+    assert_eq!(
+        reply,
+        Reply::Response(Done { left_ms: u64::MAX }),
+        "its DEADLINE was dropped"
+    );
+    assert_eq!(started.load(Ordering::SeqCst), 2);
+}
