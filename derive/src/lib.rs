@@ -1,5 +1,6 @@
-//! The derive macros of [wirewright](https://docs.rs/wirewright): `#[derive(Message)]`
-//! and `#[derive(Protocol)]`.
+//! The macros of [wirewright](https://docs.rs/wirewright): `#[derive(Message)]`,
+//! `#[derive(Protocol)]` and the `#[service]` attribute (its parse, check and expand
+//! steps in `service/`).
 //!
 //! Use them through the `wirewright` crate, which re-exports them next to the traits of
 //! the same names (`use wirewright::{Message, Protocol};` brings in both).

@@ -198,3 +198,39 @@ async fn a_closure_handler_holding_static_references_is_served_on_a_spawned_task
     assert_eq!(client.call(divide).await.unwrap(), Quotient(4));
     assert_eq!(received.recv().await, Some("called"));
 }
+
+/// The generated code names everything by absolute path: a module that shadows the
+/// prelude's names still compiles it.
+mod shadowed {
+    #![allow(dead_code, non_camel_case_types)]
+
+    struct Option;
+    struct Some;
+    struct None;
+    struct Ok;
+    struct Err;
+    struct Box;
+    struct Arc;
+    struct Vec;
+    struct Clone;
+    struct Debug;
+    struct Send;
+    struct Sync;
+    struct Future;
+    struct Fn;
+    mod std {}
+    mod core {}
+
+    /// A service declared where the prelude's names mean other things.
+    #[wirewright::service]
+    pub trait Shadowed {
+        /// Echoes.
+        #[wire(id = 1)]
+        async fn echo(&self, n: u32) -> Result<u32, super::CalcError>;
+    }
+}
+
+#[test]
+fn a_service_compiles_where_the_preludes_names_are_shadowed() {
+    assert_eq!(<shadowed::ShadowedEchoRequest as Message>::ID, 1);
+}
