@@ -214,7 +214,7 @@ impl Field {
 /// Calls `parse` for each `key ...` inside every `#[wire(...)]` in `attrs`. A syntax
 /// error ends that one attribute (its remaining keys cannot be found reliably) and is
 /// reported; the other attributes are still read.
-fn for_each_wire_meta<F>(cx: &Ctxt, attrs: &[syn::Attribute], mut parse: F)
+pub(crate) fn for_each_wire_meta<F>(cx: &Ctxt, attrs: &[syn::Attribute], mut parse: F)
 where
     F: FnMut(ParseNestedMeta<'_>) -> syn::Result<()>,
 {
@@ -226,7 +226,12 @@ where
 }
 
 /// Stores `value` in `slot` unless it is already set, which is an error on the second key.
-fn set_once<T>(cx: &Ctxt, meta: &ParseNestedMeta<'_>, slot: &mut Option<T>, value: Option<T>) {
+pub(crate) fn set_once<T>(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta<'_>,
+    slot: &mut Option<T>,
+    value: Option<T>,
+) {
     if slot.is_some() {
         duplicate(cx, meta);
     } else if value.is_some() {
@@ -234,14 +239,14 @@ fn set_once<T>(cx: &Ctxt, meta: &ParseNestedMeta<'_>, slot: &mut Option<T>, valu
     }
 }
 
-fn duplicate(cx: &Ctxt, meta: &ParseNestedMeta<'_>) {
+pub(crate) fn duplicate(cx: &Ctxt, meta: &ParseNestedMeta<'_>) {
     cx.error_spanned_by(
         &meta.path,
         format!("duplicate wire attribute `{}`", key_name(&meta.path)),
     );
 }
 
-fn unknown(cx: &Ctxt, meta: &ParseNestedMeta<'_>, on: &str, expected: &str) {
+pub(crate) fn unknown(cx: &Ctxt, meta: &ParseNestedMeta<'_>, on: &str, expected: &str) {
     cx.error_spanned_by(
         &meta.path,
         format!(
@@ -257,7 +262,7 @@ fn key_name(path: &syn::Path) -> String {
 
 /// Consumes whatever follows an unknown or duplicate key (`= value` or `(...)`), so the
 /// keys after it are still read.
-fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+pub(crate) fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
     if meta.input.peek(Token![=]) {
         meta.value()?.parse::<syn::Expr>()?;
     } else if meta.input.peek(syn::token::Paren) {
@@ -267,7 +272,7 @@ fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
 }
 
 /// A key without a value, such as `fixed`; returns its span.
-fn flag_value(cx: &Ctxt, meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<Span> {
+pub(crate) fn flag_value(cx: &Ctxt, meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<Span> {
     if !meta.input.is_empty() && !meta.input.peek(Token![,]) {
         cx.error_spanned_by(
             &meta.path,
@@ -280,7 +285,7 @@ fn flag_value(cx: &Ctxt, meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<S
 
 /// `key = <integer literal>`, checked against the range of `T`. `Ok(None)` when the
 /// value is malformed (and reported).
-fn int_value<T>(
+pub(crate) fn int_value<T>(
     cx: &Ctxt,
     meta: &ParseNestedMeta<'_>,
     key: &str,
@@ -327,7 +332,7 @@ where
 }
 
 /// The largest value of an attribute's integer type, for error messages.
-trait Bounded {
+pub(crate) trait Bounded {
     const MAX_TEXT: &'static str;
 }
 
@@ -340,7 +345,7 @@ impl Bounded for u32 {
 }
 
 /// `key = "a::path"`. `Ok(None)` when the value is malformed (and reported).
-fn path_value(
+pub(crate) fn path_value(
     cx: &Ctxt,
     meta: &ParseNestedMeta<'_>,
     key: &str,

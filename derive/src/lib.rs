@@ -1,5 +1,6 @@
-//! The derive macros of [wirewright](https://docs.rs/wirewright): `#[derive(Message)]`
-//! and `#[derive(Protocol)]`.
+//! The macros of [wirewright](https://docs.rs/wirewright): `#[derive(Message)]`,
+//! `#[derive(Protocol)]` and the `#[service]` attribute (its parse, check and expand
+//! steps in `service/`).
 //!
 //! Use them through the `wirewright` crate, which re-exports them next to the traits of
 //! the same names (`use wirewright::{Message, Protocol};` brings in both).
@@ -23,6 +24,7 @@ mod json;
 mod member;
 mod protocol;
 mod schema;
+mod service;
 mod stub;
 
 use proc_macro::TokenStream;
@@ -268,4 +270,43 @@ pub fn derive_message(input: TokenStream) -> TokenStream {
 pub fn derive_protocol(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     expand::protocol(&input).into()
+}
+
+/// Makes a trait of `async fn`s a request/response service: its request and response
+/// protocols, a typed client and a server adapter (see `wirewright::rpc`, whose
+/// documentation opens with an example).
+///
+/// ```text
+/// #[wirewright::service]
+/// pub trait Calc {
+///     #[wire(id = 1, idempotent)]
+///     async fn add(&self, a: u32, b: u32) -> Result<u64, CalcError>;
+/// }
+/// ```
+///
+/// For a trait `Calc` it writes:
+///
+/// - the trait, each method declared `fn add(&self, a: u32, b: u32) -> impl Future<Output =
+///   Result<u64, CalcError>> + Send` (implement it with `async fn`);
+/// - `CalcRequest` and `CalcResponse`, protocols with one message per method whose id is the
+///   method's `#[wire(id = N)]`: `CalcAddRequest { a, b }` (the arguments, a top-level
+///   message, so an argument appended later with `#[wire(since = N)]` keeps old peers
+///   talking, SPEC.md §12) and `CalcAddResponse(u64)`;
+/// - `CalcClient<S = RpcClient<CalcRequest, CalcResponse, CalcError>>`, with one async method
+///   per trait method returning `Result<T, RpcError<CalcError>>`, over any tower service of
+///   `Call<CalcRequest>`; `with_options` gives calls their `CallOptions`, and methods marked
+///   `#[wire(idempotent)]` are always idempotent;
+/// - `CalcServer<I>`, which serves any `I: Calc` (`into_rpc_server`, or as a tower service
+///   behind `RpcServer::from_service`).
+///
+/// A method marked `#[wire(id = N, message)]` takes one message and returns one, both with
+/// the id N, used on the wire as they are: an existing protocol moves onto the macro with
+/// its bytes unchanged.
+///
+/// Every method has an id, distinct from the others, and the same error type; arguments are
+/// owned wire types; the macro takes `crate = "path"` for crates that re-export wirewright.
+/// Mistakes are reported together, each at its span.
+#[proc_macro_attribute]
+pub fn service(args: TokenStream, input: TokenStream) -> TokenStream {
+    service::expand(args.into(), input.into()).into()
 }

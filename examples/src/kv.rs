@@ -1,13 +1,16 @@
-//! An in-memory key-value service over request/response: get, put, delete and list,
-//! with typed errors.
+//! An in-memory key-value service over request/response, written as a
+//! `#[wirewright::service]` trait: get, put, delete and list, with typed errors.
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::net::SocketAddr;
 use std::ops::Bound;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use wirewright::bytes::Bytes;
-use wirewright::{Message, Protocol};
+use wirewright::rpc::{RpcClientConfig, RpcServerConfig};
+use wirewright::transport::{CancellationToken, ConnectError, Metrics, Server, ServerConfig};
+use wirewright::Message;
 
 /// Read the value of `key`.
 #[derive(Message, Debug, Clone, PartialEq, Eq)]
@@ -69,19 +72,6 @@ impl List {
     }
 }
 
-/// The requests of the service.
-#[derive(Protocol, Debug, Clone, PartialEq, Eq)]
-pub enum KvRequest {
-    /// Read.
-    Get(Get),
-    /// Write.
-    Put(Put),
-    /// Remove.
-    Delete(Delete),
-    /// List keys.
-    List(List),
-}
-
 /// The value of a key.
 #[derive(Message, Debug, Clone, PartialEq, Eq)]
 #[wire(id = 1)]
@@ -116,17 +106,43 @@ pub struct Keys {
     pub next: Option<String>,
 }
 
-/// The responses of the service.
-#[derive(Protocol, Debug, Clone, PartialEq, Eq)]
-pub enum KvResponse {
-    /// To [`Get`].
-    Value(Value),
-    /// To [`Put`].
-    Stored(Stored),
-    /// To [`Delete`].
-    Deleted(Deleted),
-    /// To [`List`].
-    Keys(Keys),
+/// The key-value service: each method takes one of the messages above and answers with
+/// the message of the same id, so the wire is the one kv had before it used the macro
+/// (`KvRequest` holds `Get`, `Put`, `Delete` and `List` with ids 1 to 4, `KvResponse`
+/// `Value`, `Stored`, `Deleted` and `Keys`; the lock files in `examples/schema/` hold
+/// them). The macro also writes [`KvClient`] and [`KvServer`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use wirewright::bytes::Bytes;
+/// use wirewright::rpc::{RpcClientConfig, RpcError, RpcServerConfig};
+/// use wirewright_examples::kv::{Get, KvClient, KvError, KvServer, Put, Store};
+///
+/// let (client_io, server_io) = tokio::io::duplex(64 * 1024);
+/// let server = KvServer::new(Store::new()).into_rpc_server(RpcServerConfig::new());
+/// tokio::spawn(async move { server.serve_io(server_io, &Default::default()).await });
+/// let kv = KvClient::over(client_io, RpcClientConfig::new());
+/// let put = Put { key: "a".into(), value: Bytes::from_static(b"1") };
+/// assert!(!kv.put(put).await.unwrap().replaced);
+/// assert_eq!(kv.get(Get { key: "a".into() }).await.unwrap().value, "1");
+/// let missing = kv.get(Get { key: "b".into() }).await.unwrap_err();
+/// assert!(matches!(missing, RpcError::Application(KvError::NotFound { .. })));
+/// # }
+/// ```
+#[wirewright::service]
+pub trait Kv {
+    /// The value of a key.
+    #[wire(id = 1, message, idempotent)]
+    async fn get(&self, get: Get) -> Result<Value, KvError>;
+    /// Stores a value.
+    #[wire(id = 2, message)]
+    async fn put(&self, put: Put) -> Result<Stored, KvError>;
+    /// Removes a key.
+    #[wire(id = 3, message)]
+    async fn delete(&self, delete: Delete) -> Result<Deleted, KvError>;
+    /// One page of keys.
+    #[wire(id = 4, message, idempotent)]
+    async fn list(&self, list: List) -> Result<Keys, KvError>;
 }
 
 /// What the service refuses, sent back typed.
@@ -173,9 +189,9 @@ impl std::error::Error for KvError {}
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// use wirewright_examples::kv::{Get, KvError, KvRequest, Store};
+/// use wirewright_examples::kv::{Get, Kv, KvError, Store};
 /// let store = Store::new();
-/// let missing = store.handle(KvRequest::Get(Get { key: "a".into() })).await;
+/// let missing = store.get(Get { key: "a".into() }).await;
 /// assert_eq!(missing, Err(KvError::NotFound { key: "a".into() }));
 /// # }
 /// ```
@@ -203,7 +219,7 @@ impl Store {
         Store::default()
     }
 
-    /// Answers one request: the service's handler.
+    /// Answers one request, as the server does: by calling the method it names.
     ///
     /// # Errors
     /// [`KvError::NotFound`] for a missing key (get, delete), [`KvError::KeyTooLong`]
@@ -217,31 +233,45 @@ impl Store {
     /// let put = Put { key: "a".into(), value: Bytes::from_static(b"1") };
     /// store.handle(KvRequest::Put(put)).await.unwrap();
     /// let value = store.handle(KvRequest::Get(Get { key: "a".into() })).await;
-    /// assert_eq!(value, Ok(KvResponse::Value(Value { value: Bytes::from_static(b"1") })));
+    /// assert!(matches!(value, Ok(KvResponse::Value(Value { value })) if value == "1"));
     /// # }
     /// ```
     pub async fn handle(&self, request: KvRequest) -> Result<KvResponse, KvError> {
-        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        match request {
-            KvRequest::Get(Get { key }) => match entries.get(&key) {
-                Some(value) => Ok(KvResponse::Value(Value {
-                    value: value.clone(),
-                })),
-                None => Err(KvError::NotFound { key }),
-            },
-            KvRequest::Put(Put { key, value }) => {
-                check_len(&key, &value)?;
-                // Copy out of the frame the value was decoded from (it shares its memory).
-                let value = Bytes::copy_from_slice(&value);
-                let replaced = entries.insert(key, value).is_some();
-                Ok(KvResponse::Stored(Stored { replaced }))
-            }
-            KvRequest::Delete(Delete { key }) => match entries.remove(&key) {
-                Some(_) => Ok(KvResponse::Deleted(Deleted)),
-                None => Err(KvError::NotFound { key }),
-            },
-            KvRequest::List(list) => Ok(KvResponse::Keys(page(&entries, list))),
+        KvServer::new(self.clone()).handle(request).await
+    }
+
+    fn entries(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Bytes>> {
+        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Kv for Store {
+    async fn get(&self, Get { key }: Get) -> Result<Value, KvError> {
+        match self.entries().get(&key) {
+            Some(value) => Ok(Value {
+                value: value.clone(),
+            }),
+            None => Err(KvError::NotFound { key }),
         }
+    }
+
+    async fn put(&self, Put { key, value }: Put) -> Result<Stored, KvError> {
+        check_len(&key, &value)?;
+        // Copy out of the frame the value was decoded from (it shares its memory).
+        let value = Bytes::copy_from_slice(&value);
+        let replaced = self.entries().insert(key, value).is_some();
+        Ok(Stored { replaced })
+    }
+
+    async fn delete(&self, Delete { key }: Delete) -> Result<Deleted, KvError> {
+        match self.entries().remove(&key) {
+            Some(_) => Ok(Deleted),
+            None => Err(KvError::NotFound { key }),
+        }
+    }
+
+    async fn list(&self, list: List) -> Result<Keys, KvError> {
+        Ok(page(&self.entries(), list))
     }
 }
 
@@ -288,4 +318,56 @@ fn check_len(key: &str, value: &Bytes) -> Result<(), KvError> {
         });
     }
     Ok(())
+}
+
+/// A kv server running on its own task: where it listens, how to stop it, its counters.
+#[derive(Debug)]
+pub struct RunningServer {
+    /// The address it listens on.
+    pub addr: SocketAddr,
+    /// Cancel it to shut the server down gracefully.
+    pub shutdown: CancellationToken,
+    /// The server's transport counters.
+    pub metrics: Arc<Metrics>,
+    /// The serving task; it ends once the server has shut down.
+    pub task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// Starts a kv server of `store` on `addr` (`127.0.0.1:0` for any free port), on a task of
+/// its own.
+///
+/// # Errors
+/// When `addr` cannot be bound.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use wirewright_examples::kv::{self, Get, Store};
+/// let server = kv::start_server("127.0.0.1:0", Store::new()).await?;
+/// let client = kv::connect(server.addr).await?;
+/// assert!(client.get(Get { key: "a".into() }).await.is_err());
+/// client.get_ref().close().await;
+/// server.shutdown.cancel();
+/// server.task.await??;
+/// # Ok(()) }
+/// ```
+pub async fn start_server(addr: &str, store: Store) -> std::io::Result<RunningServer> {
+    let server = Server::bind(addr, ServerConfig::new()).await?;
+    let local = server.local_addr()?;
+    let shutdown = server.shutdown_token();
+    let metrics = Arc::clone(server.metrics());
+    let rpc = KvServer::new(store).into_rpc_server(RpcServerConfig::new());
+    Ok(RunningServer {
+        addr: local,
+        shutdown,
+        metrics,
+        task: tokio::spawn(rpc.serve(server)),
+    })
+}
+
+/// A client of the kv server at `addr`, with the default settings.
+///
+/// # Errors
+/// When no connection attempt succeeded.
+pub async fn connect(addr: SocketAddr) -> Result<KvClient, ConnectError> {
+    KvClient::connect(addr, RpcClientConfig::new()).await
 }

@@ -225,6 +225,8 @@ pub use frame::{
 #[cfg(feature = "json")]
 pub use json::{DeserializeMessage, SerializeMessage};
 
+#[cfg(all(feature = "derive", feature = "transport"))]
+pub use wirewright_derive::service;
 /// The derive macros, named like the traits they implement (as serde's are).
 #[cfg(feature = "derive")]
 pub use wirewright_derive::{Message, Protocol};

@@ -39,6 +39,7 @@ fn json_request_to_a_binary_server_is_an_answerable_undecodable_request() {
     match inbound {
         Inbound::Undecodable { error } => assert!(is_json_refused(&error), "{error}"),
         Inbound::Decoded(get) => panic!("a JSON request decoded as binary: {get:?}"),
+        Inbound::Signal(signal) => panic!("a request decoded as a control frame: {signal:?}"),
     }
 }
 

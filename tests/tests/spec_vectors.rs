@@ -369,6 +369,7 @@ fn registry() -> Vec<(&'static str, Check)> {
         ("Option<u32>", |v| with_json::<Option<u32>>(v)),
         ("(u8, bool, String)", |v| with_json::<(u8, bool, String)>(v)),
         ("(u16,)", |v| binary::<(u16,)>(v)),
+        ("(Fixed<u32>, u32)", |v| binary::<(Fixed<u32>, u32)>(v)),
         ("Map<String, u8>", |v| with_json::<BTreeMap<String, u8>>(v)),
         ("Map<u16, String>", |v| {
             with_json::<BTreeMap<u16, String>>(v)

@@ -25,16 +25,15 @@ use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
 use wirewright::bytes::Bytes;
-use wirewright::rpc::{RpcClient, RpcClientConfig, RpcError, RpcServer, RpcServerConfig};
-use wirewright::transport::{CancellationToken, Metrics, Server, ServerConfig};
+use wirewright::rpc::{RpcClientConfig, RpcError};
 use wirewright_examples::kv::{
-    Delete, Get, Keys, KvError, KvRequest, KvResponse, List, Put, Store,
+    self, Delete, Get, Keys, KvClient, KvError, KvRequest, KvResponse, List, Put, RunningServer,
+    Store,
 };
 use wirewright_examples::latency::Latencies;
 use wirewright_examples::shutdown::cancel_on_signal;
 
 type Result<T> = std::result::Result<T, Box<dyn Error + Send + Sync>>;
-type KvClient = RpcClient<KvRequest, KvResponse, KvError>;
 
 #[tokio::main]
 async fn main() -> Result<()> {
@@ -133,32 +132,34 @@ fn outcome(result: &std::result::Result<KvResponse, RpcError<KvError>>) -> Strin
     }
 }
 
+/// Sends `request` through the typed client's method for it.
+async fn call(
+    client: &KvClient,
+    request: KvRequest,
+) -> std::result::Result<KvResponse, RpcError<KvError>> {
+    Ok(match request {
+        KvRequest::Get(get) => KvResponse::Value(client.get(get).await?),
+        KvRequest::Put(put) => KvResponse::Stored(client.put(put).await?),
+        KvRequest::Delete(delete) => KvResponse::Deleted(client.delete(delete).await?),
+        KvRequest::List(list) => KvResponse::Keys(client.list(list).await?),
+    })
+}
+
 /// Starts the service on `addr`; returns its address, shutdown token, counters and task.
-async fn start(
-    addr: &str,
-) -> Result<(
-    SocketAddr,
-    CancellationToken,
-    Metrics,
-    tokio::task::JoinHandle<std::io::Result<()>>,
-)> {
-    let server = Server::bind(addr, ServerConfig::new()).await?;
-    let local = server.local_addr()?;
-    let shutdown = server.shutdown_token();
-    let metrics = server.metrics().clone();
-    let store = Store::new();
-    let rpc = RpcServer::new(RpcServerConfig::new(), move |request: KvRequest| {
-        let store = store.clone();
-        async move { store.handle(request).await }
-    });
-    Ok((local, shutdown, metrics, tokio::spawn(rpc.serve(server))))
+async fn start(addr: &str) -> Result<RunningServer> {
+    Ok(kv::start_server(addr, Store::new()).await?)
 }
 
 /// A server and a client in one process, printing a session.
 async fn demo() -> Result<()> {
-    let (addr, shutdown, metrics, serving) = start("127.0.0.1:0").await?;
+    let RunningServer {
+        addr,
+        shutdown,
+        metrics,
+        task: serving,
+    } = start("127.0.0.1:0").await?;
     println!("kv server listening on {addr}");
-    let client = KvClient::connect(addr, RpcClientConfig::new()).await?;
+    let client = kv::connect(addr).await?;
     let session = [
         "put greeting hello",
         "put language rust",
@@ -173,7 +174,7 @@ async fn demo() -> Result<()> {
     for line in session {
         let words: Vec<&str> = line.split(' ').collect();
         let request = parse(&words).ok_or("bad demo command")?;
-        let result = client.call(request).await;
+        let result = call(&client, request).await;
         println!("> {line:<22} {}", outcome(&result));
     }
 
@@ -185,7 +186,7 @@ async fn demo() -> Result<()> {
                 key: format!("key{i}"),
                 value: Bytes::from(format!("value{i}")),
             };
-            client.call(KvRequest::Put(put)).await
+            client.put(put).await
         }
     });
     let stored = join_all(writes).await;
@@ -197,10 +198,10 @@ async fn demo() -> Result<()> {
     println!(
         "> {:<22} {}",
         command(&list),
-        outcome(&client.call(list.clone()).await)
+        outcome(&call(&client, list.clone()).await)
     );
 
-    client.close().await;
+    client.get_ref().close().await;
     shutdown.cancel();
     serving.await??;
     let m = metrics.snapshot();
@@ -212,7 +213,12 @@ async fn demo() -> Result<()> {
 }
 
 async fn server(addr: &str) -> Result<()> {
-    let (addr, shutdown, metrics, serving) = start(addr).await?;
+    let RunningServer {
+        addr,
+        shutdown,
+        metrics,
+        task: serving,
+    } = start(addr).await?;
     println!("kv server listening on {addr} (Ctrl-C to stop)");
     cancel_on_signal(shutdown);
     serving.await??;
@@ -224,10 +230,10 @@ async fn client(addr: &str, request: KvRequest) -> Result<()> {
     let client = KvClient::connect(addr, RpcClientConfig::new()).await?;
     let result = match request {
         KvRequest::List(list) if list.limit == 0 => list_all(&client, list).await,
-        request => client.call(request).await,
+        request => call(&client, request).await,
     };
     println!("{}", outcome(&result));
-    client.close().await;
+    client.get_ref().close().await;
     if matches!(result, Err(ref error) if !matches!(error, RpcError::Application(_))) {
         std::process::exit(1);
     }
@@ -241,15 +247,11 @@ async fn list_all(
 ) -> std::result::Result<KvResponse, RpcError<KvError>> {
     let mut all = Vec::new();
     loop {
-        match client.call(KvRequest::List(list.clone())).await? {
-            KvResponse::Keys(Keys { keys, next }) => {
-                all.extend(keys);
-                match next {
-                    Some(next) => list.after = Some(next),
-                    None => break,
-                }
-            }
-            other => return Ok(other),
+        let Keys { keys, next } = client.list(list.clone()).await?;
+        all.extend(keys);
+        match next {
+            Some(next) => list.after = Some(next),
+            None => break,
         }
     }
     Ok(KvResponse::Keys(Keys {
@@ -266,16 +268,16 @@ async fn load(addr: Option<SocketAddr>, in_flight: usize, duration: Duration) ->
         None => Some(start("127.0.0.1:0").await?),
     };
     let addr = addr
-        .or(local.as_ref().map(|(addr, ..)| *addr))
+        .or(local.as_ref().map(|server| server.addr))
         .ok_or("no address")?;
-    let client = KvClient::connect(addr, RpcClientConfig::new()).await?;
+    let client = kv::connect(addr).await?;
     const KEYS: usize = 1000;
     for key in 0..KEYS {
         let put = Put {
             key: format!("key{key:04}"),
             value: Bytes::from(vec![b'v'; 32]),
         };
-        client.call(KvRequest::Put(put)).await?;
+        client.put(put).await?;
     }
     println!(
         "load: {in_flight} calls in flight over one connection to {addr} for {} s (90% get, 10% put, 1,000 keys, 32-byte values)",
@@ -293,16 +295,14 @@ async fn load(addr: Option<SocketAddr>, in_flight: usize, duration: Duration) ->
             while Instant::now() < stop {
                 n = n.wrapping_mul(1_103_515_245).wrapping_add(12_345);
                 let key = format!("key{:04}", n % KEYS);
-                let request = if n % 10 == 0 {
-                    KvRequest::Put(Put {
-                        key,
-                        value: Bytes::from(vec![b'w'; 32]),
-                    })
-                } else {
-                    KvRequest::Get(Get { key })
-                };
                 let call = Instant::now();
-                if client.call(request).await.is_err() {
+                let failed = if n % 10 == 0 {
+                    let value = Bytes::from(vec![b'w'; 32]);
+                    client.put(Put { key, value }).await.is_err()
+                } else {
+                    client.get(Get { key }).await.is_err()
+                };
+                if failed {
                     errors += 1;
                 }
                 latencies.record(call.elapsed());
@@ -326,10 +326,10 @@ async fn load(addr: Option<SocketAddr>, in_flight: usize, duration: Duration) ->
         latencies.percentile(50.0).as_micros(),
         latencies.percentile(99.0).as_micros(),
     );
-    client.close().await;
-    if let Some((_, shutdown, _, serving)) = local {
-        shutdown.cancel();
-        serving.await??;
+    client.get_ref().close().await;
+    if let Some(server) = local {
+        server.shutdown.cancel();
+        server.task.await??;
     }
     Ok(())
 }

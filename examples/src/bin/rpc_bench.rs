@@ -7,12 +7,14 @@
 //! ```
 //!
 //! Each measurement runs 1 or 64 calls in flight over one connection for SECONDS
-//! (default 2): a small request (a u64 and 16 bytes) echoed back. The two stacks take
+//! (default 2): a small request (a u64 and 16 bytes) echoed back. The stacks take
 //! turns, ROUNDS times (default 3); the table shows the median rate of the rounds and the
-//! latency percentiles of every call, then wirewright's rate over the baseline's.
+//! latency percentiles of every call, then wirewright's rate over the baseline's, and the
+//! typed client of a `#[wirewright::service]` trait (the same wire, the same server)
+//! over the raw `RpcClient`.
 //!
-//! `rpc_bench SECONDS 1 wirewright|baseline IN_FLIGHT` runs one stack alone (to profile
-//! it, under `perf record`, say).
+//! `rpc_bench SECONDS 1 wirewright|service|baseline IN_FLIGHT` runs one stack alone (to
+//! profile it, under `perf record`, say).
 
 use std::convert::Infallible;
 use std::error::Error;
@@ -45,6 +47,14 @@ struct Pong {
 
 const PAYLOAD: [u8; 16] = *b"sixteen bytes..!";
 
+/// The echo as a service: its one method takes `Ping` and returns `Pong` as they are,
+/// so the typed client talks to the same server as the raw client, with the same bytes.
+#[wirewright::service]
+trait Echo {
+    #[wire(id = 1, message)]
+    async fn echo(&self, ping: Ping) -> std::result::Result<Pong, Infallible>;
+}
+
 /// One way of making a call.
 trait Caller: Clone + Send + Sync + 'static {
     /// Makes call number `n`; whether it succeeded with the right answer.
@@ -61,6 +71,19 @@ impl Caller for Wirewright {
             payload: PAYLOAD.to_vec(),
         };
         async move { self.0.call(ping).await.is_ok_and(|pong| pong.id == n) }
+    }
+}
+
+#[derive(Clone)]
+struct Typed(EchoClient);
+
+impl Caller for Typed {
+    fn call(&self, n: u64) -> impl Future<Output = bool> + Send {
+        let ping = Ping {
+            id: n,
+            payload: PAYLOAD.to_vec(),
+        };
+        async move { self.0.echo(ping).await.is_ok_and(|pong| pong.id == n) }
     }
 }
 
@@ -127,12 +150,13 @@ async fn measure<C: Caller>(caller: &C, in_flight: usize, duration: Duration, in
 
 /// Runs one stack alone (`wirewright` or `baseline`) with `in_flight` calls.
 async fn profile(stack: &str, in_flight: usize, duration: Duration) -> Result<()> {
-    let (wirewright, baseline) = start().await?;
+    let (wirewright, typed, baseline) = start().await?;
     let mut measured = Measured::default();
     match stack {
         "wirewright" => measure(&wirewright, in_flight, duration, &mut measured).await,
+        "service" => measure(&typed, in_flight, duration, &mut measured).await,
         "baseline" => measure(&baseline, in_flight, duration, &mut measured).await,
-        _ => return Err("the stack is wirewright or baseline".into()),
+        _ => return Err("the stack is wirewright, service or baseline".into()),
     }
     println!(
         "{stack}: {in_flight} in flight, {:.0} calls/s, p50 {} µs, p99 {} µs",
@@ -143,8 +167,9 @@ async fn profile(stack: &str, in_flight: usize, duration: Duration) -> Result<()
     Ok(())
 }
 
-/// Starts both servers; returns a client of each.
-async fn start() -> Result<(Wirewright, Baseline)> {
+/// Starts both servers; returns a raw and a typed client of wirewright's, and a client of
+/// the baseline's.
+async fn start() -> Result<(Wirewright, Typed, Baseline)> {
     let server = Server::bind("127.0.0.1:0", ServerConfig::new()).await?;
     let addr = server.local_addr()?;
     let echo = RpcServer::new(
@@ -156,8 +181,9 @@ async fn start() -> Result<(Wirewright, Baseline)> {
     let baseline_addr = listener.local_addr()?;
     tokio::spawn(baseline::serve(listener));
     let wirewright = Wirewright(RpcClient::connect(addr, RpcClientConfig::new()).await?);
+    let typed = Typed(EchoClient::connect(addr, RpcClientConfig::new()).await?);
     let baseline = Baseline(BaselineClient::connect(baseline_addr).await?);
-    Ok((wirewright, baseline))
+    Ok((wirewright, typed, baseline))
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -170,7 +196,7 @@ async fn main() -> Result<()> {
     if let [_, _, stack, in_flight] = args.as_slice() {
         return profile(stack, in_flight.parse()?, duration).await;
     }
-    let (wirewright, baseline) = start().await?;
+    let (wirewright, typed, baseline) = start().await?;
 
     println!(
         "rpc_bench: echo of a u64 and {} bytes over loopback, one connection, {seconds} s per run, {rounds} rounds, {} worker threads",
@@ -180,18 +206,23 @@ async fn main() -> Result<()> {
     let warmup = Duration::from_millis(500);
     measure(&wirewright, 64, warmup, &mut Measured::default()).await;
     measure(&baseline, 64, warmup, &mut Measured::default()).await;
+    measure(&typed, 64, warmup, &mut Measured::default()).await;
 
     let in_flights = [1, 64];
     let mut results: Vec<[Measured; 2]> = in_flights.iter().map(|_| Default::default()).collect();
+    let mut services: Vec<Measured> = in_flights.iter().map(|_| Default::default()).collect();
     for round in 0..rounds {
         for (at, &in_flight) in in_flights.iter().enumerate() {
             let [ours, theirs] = &mut results[at];
+            let service = &mut services[at];
             // Take turns going first.
             if round % 2 == 0 {
                 measure(&wirewright, in_flight, duration, ours).await;
+                measure(&typed, in_flight, duration, service).await;
                 measure(&baseline, in_flight, duration, theirs).await;
             } else {
                 measure(&baseline, in_flight, duration, theirs).await;
+                measure(&typed, in_flight, duration, service).await;
                 measure(&wirewright, in_flight, duration, ours).await;
             }
         }
@@ -214,6 +245,15 @@ async fn main() -> Result<()> {
                 measured.failures
             );
         }
+        let service = &mut services[at];
+        println!(
+            "{:<34} {in_flight:>9} {:>12.0} {:>9} {:>9} {:>9}",
+            "wirewright service client (typed)",
+            service.median_rate(),
+            service.latencies.percentile(50.0).as_micros(),
+            service.latencies.percentile(99.0).as_micros(),
+            service.failures
+        );
     }
     for (at, &in_flight) in in_flights.iter().enumerate() {
         let [ours, theirs] = &results[at];
@@ -226,6 +266,20 @@ async fn main() -> Result<()> {
         println!(
             "wirewright / baseline at {in_flight:>2} in flight: {:.2} (median rates; per round {})",
             ours.median_rate() / theirs.median_rate(),
+            per_round.join(", ")
+        );
+    }
+    for (at, &in_flight) in in_flights.iter().enumerate() {
+        let (raw, service) = (&results[at][0], &services[at]);
+        let per_round: Vec<String> = service
+            .rates
+            .iter()
+            .zip(&raw.rates)
+            .map(|(service, raw)| format!("{:.3}", service / raw))
+            .collect();
+        println!(
+            "service client / RpcClient at {in_flight:>2} in flight: {:.3} (median rates; per round {}; target >= 0.95)",
+            service.median_rate() / raw.median_rate(),
             per_round.join(", ")
         );
     }

@@ -191,6 +191,29 @@ pub trait DecodeProtocol<'de>: Sized {
         let _ = header;
         Err(error)
     }
+
+    /// Decodes a control frame (SPEC.md §7) of a kind the protocol reads itself, or
+    /// `None` for the kinds the transport handles. The default reads none;
+    /// [`rpc::Inbound`](crate::rpc::Inbound) reads the calls' DEADLINE and CANCEL
+    /// frames (kinds 5 and 6, SPEC.md §11.7).
+    ///
+    /// # Errors
+    /// When the payload is not exactly the kind's: a malformed control frame.
+    ///
+    /// ```
+    /// use wirewright::{DecodeProtocol, Flags, FrameHeader, Reader};
+    /// # #[derive(wirewright::Message, Debug)] #[wire(id = 1)] struct Ping;
+    /// let header = FrameHeader { flags: Flags::CONTROL, message_type: 5, correlation_id: 0, payload_len: 0 };
+    /// assert!(Ping::decode_control(&header, &mut Reader::new(b"")).is_none());
+    /// ```
+    #[inline]
+    fn decode_control(
+        header: &FrameHeader,
+        payload: &mut Reader<'de>,
+    ) -> Option<Result<Self, FrameError>> {
+        let _ = (header, payload);
+        None
+    }
 }
 
 impl<'de, M: Message + crate::Decode<'de>> DecodeProtocol<'de> for M {

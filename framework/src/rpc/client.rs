@@ -16,6 +16,7 @@ use crate::transport::{Client, ConnectError, Connection, ConnectionError, HelloM
 use crate::{DecodeOwned, DecodeProtocol, Protocol};
 
 use super::session::Session;
+use super::signal::ClientFrame;
 use super::{CallOptions, Inbound, Reply, RpcClientConfig, RpcError};
 
 /// A client of a request/response service: `Req` is the request protocol, `Resp` the
@@ -207,7 +208,7 @@ where
         transport: Client,
         metrics: Metrics,
         reconnect_to: Option<(Vec<SocketAddr>, Option<Arc<LocalHello>>)>,
-        connection: Connection<Inbound<Reply<Resp, E>>, Req>,
+        connection: Connection<Inbound<Reply<Resp, E>>, ClientFrame<Req>>,
         driver: crate::transport::ConnectionDriver,
     ) -> Self {
         let unmatched = Arc::new(AtomicU64::new(0));
@@ -215,7 +216,8 @@ where
             Some((addrs, hello)) => (Some(addrs), hello),
             None => (None, None),
         };
-        let session = Session::start(connection, driver, Arc::clone(&unmatched));
+        let signals = config.call_signals();
+        let session = Session::start(connection, driver, Arc::clone(&unmatched), signals);
         RpcClient {
             inner: Arc::new(Inner {
                 config,
@@ -395,7 +397,12 @@ where
             Ok((connection, driver)) => {
                 tracing::debug!(failures = reconnect.failures, "reconnected");
                 *reconnect = Reconnect::default();
-                let session = Session::start(connection, driver, Arc::clone(&self.inner.unmatched));
+                let session = Session::start(
+                    connection,
+                    driver,
+                    Arc::clone(&self.inner.unmatched),
+                    self.inner.config.call_signals(),
+                );
                 *self.lock_session() = Some(Arc::clone(&session));
                 Ok(session)
             }

@@ -14,6 +14,8 @@ use std::fmt;
 /// | 4 | [`Overloaded`](Self::Overloaded): the server was at its limit of calls in progress | no |
 /// | 5 | [`ShuttingDown`](Self::ShuttingDown): the request arrived after the server said GOODBYE | no |
 /// | 6 | [`ReplyTooLarge`](Self::ReplyTooLarge): the handler's reply could not be sent (larger than the frame limit) | yes |
+/// | 7 | [`DeadlineExceeded`](Self::DeadlineExceeded): the request's deadline (SPEC.md §11.7) had passed when it arrived | no |
+/// | 8 | [`Cancelled`](Self::Cancelled): the client cancelled the call (SPEC.md §11.7) and the server stopped its handler | in part |
 ///
 /// ```
 /// use wirewright::rpc::ErrorCode;
@@ -39,6 +41,12 @@ pub enum ErrorCode {
     /// 6: the handler ran, but its reply could not be sent: encoded, it is larger than
     /// the connection's frame limit.
     ReplyTooLarge,
+    /// 7: the request's deadline (its DEADLINE frame, SPEC.md §11.7) had passed when the
+    /// server read it; it was not run.
+    DeadlineExceeded,
+    /// 8: the client cancelled the call (CANCEL, SPEC.md §11.7) while its handler ran;
+    /// the server dropped the handler. The client has given up, so it drops this answer.
+    Cancelled,
     /// A code this version does not define; the call failed for a reason it cannot name.
     Unknown(u16),
 }
@@ -61,6 +69,8 @@ impl ErrorCode {
             4 => ErrorCode::Overloaded,
             5 => ErrorCode::ShuttingDown,
             6 => ErrorCode::ReplyTooLarge,
+            7 => ErrorCode::DeadlineExceeded,
+            8 => ErrorCode::Cancelled,
             other => ErrorCode::Unknown(other),
         }
     }
@@ -78,12 +88,14 @@ impl ErrorCode {
             ErrorCode::Overloaded => 4,
             ErrorCode::ShuttingDown => 5,
             ErrorCode::ReplyTooLarge => 6,
+            ErrorCode::DeadlineExceeded => 7,
+            ErrorCode::Cancelled => 8,
             ErrorCode::Unknown(code) => code,
         }
     }
 
     /// Whether the handler may have run: false for the codes that promise it did not
-    /// (1, 2, 4 and 5), so that even a call that is not idempotent may be sent again.
+    /// (1, 2, 4, 5 and 7), so that even a call that is not idempotent may be sent again.
     ///
     /// ```
     /// use wirewright::rpc::ErrorCode;
@@ -93,7 +105,10 @@ impl ErrorCode {
     pub const fn handler_ran(self) -> bool {
         matches!(
             self,
-            ErrorCode::HandlerFailed | ErrorCode::ReplyTooLarge | ErrorCode::Unknown(_)
+            ErrorCode::HandlerFailed
+                | ErrorCode::ReplyTooLarge
+                | ErrorCode::Cancelled
+                | ErrorCode::Unknown(_)
         )
     }
 }
@@ -107,6 +122,8 @@ impl fmt::Display for ErrorCode {
             ErrorCode::Overloaded => "overloaded",
             ErrorCode::ShuttingDown => "shutting down",
             ErrorCode::ReplyTooLarge => "reply too large",
+            ErrorCode::DeadlineExceeded => "deadline exceeded",
+            ErrorCode::Cancelled => "cancelled",
             ErrorCode::Unknown(_) => "unknown error code",
         })
     }
@@ -158,3 +175,5 @@ impl fmt::Display for Failure {
         Ok(())
     }
 }
+
+impl std::error::Error for Failure {}

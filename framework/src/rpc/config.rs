@@ -11,6 +11,7 @@ use crate::transport::ClientConfig;
 /// | [`client`](Self::client) | [`ClientConfig::new`] | the connection's settings, the connect timeout and the [`Backoff`](crate::transport::Backoff) of reconnects and retries |
 /// | [`call_timeout`](Self::call_timeout) | 30 s | the deadline of a call that sets none |
 /// | [`reconnect`](Self::reconnect) | true | whether a call that finds the connection gone makes a new one |
+/// | [`call_signals`](Self::call_signals) | false | whether calls tell the server their deadline and that they gave up (SPEC.md §11.7) |
 ///
 /// ```
 /// use std::time::Duration;
@@ -37,6 +38,7 @@ pub struct RpcClientConfig {
     client: ClientConfig,
     call_timeout: Duration,
     reconnect: bool,
+    call_signals: bool,
 }
 
 impl RpcClientConfig {
@@ -46,6 +48,7 @@ impl RpcClientConfig {
             client: ClientConfig::new(),
             call_timeout: Duration::from_secs(30),
             reconnect: true,
+            call_signals: false,
         }
     }
 
@@ -86,6 +89,33 @@ impl RpcClientConfig {
     #[must_use]
     pub fn with_reconnect(mut self, reconnect: bool) -> Self {
         self.reconnect = reconnect;
+        self
+    }
+
+    /// Whether each call sends a DEADLINE frame before its request (the server's handler
+    /// reads it from [`Context`](super::Context); a request already late is not run), and
+    /// a CANCEL frame when it gives up (its deadline passed, or its future was dropped:
+    /// the server stops the handler). SPEC.md §11.7. Off by default: a server that does
+    /// not implement §11.7 (an older wirewright, another language's peer) closes the
+    /// connection at the first of them (an unknown control kind is a protocol error).
+    ///
+    /// ```
+    /// # use wirewright::rpc::RpcClientConfig;
+    /// assert!(!RpcClientConfig::new().call_signals());
+    /// ```
+    pub fn call_signals(&self) -> bool {
+        self.call_signals
+    }
+
+    /// Sets [`call_signals`](Self::call_signals).
+    ///
+    /// ```
+    /// # use wirewright::rpc::RpcClientConfig;
+    /// assert!(RpcClientConfig::new().with_call_signals(true).call_signals());
+    /// ```
+    #[must_use]
+    pub fn with_call_signals(mut self, call_signals: bool) -> Self {
+        self.call_signals = call_signals;
         self
     }
 }

@@ -78,6 +78,17 @@ pub enum RpcError<E> {
     /// The client was closed.
     #[error("the client is closed")]
     Closed,
+    /// A typed client's call (see [`#[service]`](crate::service)) got the response of
+    /// another method: the server serves another definition of the service.
+    #[error(
+        "the reply to {method} is message type {message_type}, the response of another method"
+    )]
+    UnexpectedResponse {
+        /// The method called, as `Trait::method`.
+        method: &'static str,
+        /// The message type of the response that came.
+        message_type: u16,
+    },
 }
 
 impl<E> RpcError<E> {
@@ -112,6 +123,7 @@ impl<E> RpcError<E> {
             | RpcError::OutcomeUnknown(_)
             | RpcError::Timeout { .. }
             | RpcError::InvalidReply { .. }
+            | RpcError::UnexpectedResponse { .. }
             | RpcError::Closed => false,
         }
     }

@@ -1,7 +1,9 @@
 //! A received frame whose payload may not have decoded: the connection stays usable and
 //! the peer gets an answer (SPEC.md §11.4).
 
-use crate::{DecodeProtocol, FrameError, FrameHeader, FrameKind, Reader};
+use crate::{DecodeProtocol, Flags, FrameError, FrameHeader, FrameKind, Reader};
+
+use super::Signal;
 
 /// A frame of protocol `P`, or, when its payload did not decode (a message type `P`
 /// does not know, or a payload that breaks SPEC.md §4/§5), why not.
@@ -48,6 +50,9 @@ pub enum Inbound<P> {
         /// Why.
         error: FrameError,
     },
+    /// A call's control frame, DEADLINE or CANCEL (SPEC.md §11.7): only clients send
+    /// them.
+    Signal(Signal),
 }
 
 impl<P> Inbound<P> {
@@ -59,7 +64,7 @@ impl<P> Inbound<P> {
     pub fn decoded(self) -> Option<P> {
         match self {
             Inbound::Decoded(value) => Some(value),
-            Inbound::Undecodable { .. } => None,
+            Inbound::Undecodable { .. } | Inbound::Signal(_) => None,
         }
     }
 }
@@ -84,6 +89,19 @@ impl<'de, P: DecodeProtocol<'de>> DecodeProtocol<'de> for Inbound<P> {
             return P::decode_frame_payload(header, payload).map(Inbound::Decoded);
         }
         tolerate(payload, |payload| P::decode_frame_payload(header, payload))
+    }
+
+    /// A call's DEADLINE or CANCEL (control kinds 5 and 6, SPEC.md §11.7) becomes
+    /// [`Inbound::Signal`]; a frame of those kinds with the JSON flag or a correlation id
+    /// is left to the transport, which refuses it as a malformed control frame.
+    fn decode_control(
+        header: &FrameHeader,
+        payload: &mut Reader<'de>,
+    ) -> Option<Result<Self, FrameError>> {
+        if header.flags.contains(Flags::JSON) || header.correlation_id != 0 {
+            return None;
+        }
+        super::signal::decode_control(header, payload, Inbound::Signal)
     }
 
     /// A request in a format the server has not enabled (a JSON request to a binary

@@ -1,6 +1,70 @@
 //! Request/response over one connection (feature `transport`): typed calls with
 //! deadlines, any number in flight, answered in any order (SPEC.md §11).
 //!
+//! # Services
+//!
+//! Write the service as a trait of `async fn`s, each with a stable id, and
+//! [`#[service]`](crate::service) writes the rest: the request and response protocols,
+//! a typed client with one method per call, and a server adapter for any implementation.
+//!
+//! ```
+//! use wirewright::rpc::{CallOptions, RpcClientConfig, RpcError, RpcServerConfig};
+//! use wirewright::Message;
+//! use std::time::Duration;
+//!
+//! #[derive(Message, Debug, Clone, PartialEq)]
+//! pub enum CalcError { Overflow }
+//!
+//! #[wirewright::service]
+//! pub trait Calc {
+//!     /// Adds; running it twice is harmless, so the client may retry it.
+//!     #[wire(id = 1, idempotent)]
+//!     async fn add(&self, a: u32, b: u32) -> Result<u32, CalcError>;
+//!     #[wire(id = 2)]
+//!     async fn total(&self) -> Result<u64, CalcError>;
+//! }
+//!
+//! struct Calculator;
+//!
+//! impl Calc for Calculator {
+//!     async fn add(&self, a: u32, b: u32) -> Result<u32, CalcError> {
+//!         a.checked_add(b).ok_or(CalcError::Overflow)
+//!     }
+//!     async fn total(&self) -> Result<u64, CalcError> {
+//!         Ok(0)
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let (client_io, server_io) = tokio::io::duplex(64 * 1024);
+//! let server = CalcServer::new(Calculator).into_rpc_server(RpcServerConfig::new());
+//! tokio::spawn(async move { server.serve_io(server_io, &Default::default()).await });
+//!
+//! let calc = CalcClient::over(client_io, RpcClientConfig::new());
+//! assert_eq!(calc.add(2, 3).await.unwrap(), 5);
+//! let err = calc.add(u32::MAX, 1).await.unwrap_err();
+//! assert!(matches!(err, RpcError::Application(CalcError::Overflow)));
+//! // Per-call options: this call's own deadline.
+//! let quick = calc.with_options(CallOptions::new().with_timeout(Duration::from_secs(1)));
+//! assert_eq!(quick.total().await.unwrap(), 0);
+//! # }
+//! ```
+//!
+//! - Each method's request is a message with the method's id (its arguments as fields,
+//!   `CalcAddRequest { a, b }`), and so is its response (`CalcAddResponse(u32)`): both
+//!   evolve as top-level messages do (SPEC.md §12). A method marked
+//!   `#[wire(id = N, message)]` takes a message and returns one (both with id N) used as
+//!   they are, so an existing protocol keeps its wire (the `kv` example does).
+//! - The client (`CalcClient<S>`) makes its calls through any tower service of
+//!   [`Call`]s, an [`RpcClient`] by default: `ServiceBuilder` layers go under it.
+//! - The server adapter (`CalcServer<I>`) serves any `I: Calc`, on its own
+//!   (`into_rpc_server`) or as a tower service behind layers
+//!   ([`RpcServer::from_service`]).
+//! - With [`RpcClientConfig::with_call_signals`], the client sends each call's deadline,
+//!   which the handler reads from [`Context`], and cancels the calls it gives up on: the
+//!   server drops their handlers (SPEC.md §11.7).
+//!
 //! # Frames
 //!
 //! ```text
@@ -42,9 +106,11 @@
 //! - [`RpcClient`]: a cheaply clonable handle; `call`, `call_with` ([`CallOptions`]:
 //!   deadline, idempotent), reconnects paced by the transport's
 //!   [`Backoff`](crate::transport::Backoff).
-//! - [`RpcServer`]: runs an `async fn(Req) -> Result<Resp, E>` per request, several at
-//!   once per connection up to a limit, over a [`Server`](crate::transport::Server) or
-//!   any stream.
+//! - [`RpcServer`]: runs an `async fn(Req) -> Result<Resp, E>` (or any tower service,
+//!   [`RpcServer::from_service`]) per request, several at once per connection up to a
+//!   limit, over a [`Server`](crate::transport::Server) or any stream.
+//! - [`Context`]: the call a handler runs, with the caller's deadline; [`Signal`]: the
+//!   DEADLINE and CANCEL frames (SPEC.md §11.7).
 //! - [`Reply`] (what the server sends: response, application error, or [`Failure`]
 //!   with an [`ErrorCode`]), [`Outbound`] (a reply queued with its share of the reply
 //!   budget) and [`Inbound`] (a frame whose payload may not have decoded): the
@@ -99,22 +165,33 @@ mod call;
 mod client;
 mod code;
 mod config;
+mod context;
 mod error;
+mod handler;
 mod inbound;
+mod inflight;
 mod options;
 mod outbound;
 mod pending;
 mod reply;
 mod server;
+pub mod service;
 mod session;
+mod signal;
 
 pub use call::{Call, CallFuture};
 pub use client::RpcClient;
 pub use code::{ErrorCode, Failure};
 pub use config::{RpcClientConfig, RpcServerConfig};
+pub use context::Context;
 pub use error::RpcError;
+#[cfg(feature = "tower")]
+pub use handler::FromService;
+pub use handler::{Handler, HandlerConnection, RunningCall};
 pub use inbound::Inbound;
 pub use options::CallOptions;
 pub use outbound::Outbound;
 pub use reply::Reply;
 pub use server::RpcServer;
+pub use service::HandlerFuture;
+pub use signal::Signal;

@@ -1,16 +1,16 @@
 //! The server side: run a handler for each request of a connection, concurrently up
 //! to a limit, and send back its reply with the request's correlation id.
 
-use std::any::Any;
 use std::future::Future;
 use std::io;
 use std::marker::PhantomData;
-use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
+use futures_util::future::AbortHandle;
 use futures_util::stream::FuturesUnordered;
 use futures_util::{FutureExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::time::Instant;
 
 use crate::schema::Describe;
 use crate::transport::hello::LocalHello;
@@ -21,7 +21,10 @@ use crate::transport::{
 use crate::{DecodeProtocol, Encode, FrameError, Protocol};
 
 use super::budget::ReplyBudget;
-use super::{ErrorCode, Failure, Inbound, Outbound, Reply, RpcServerConfig};
+use super::inflight::InFlight;
+use super::{
+    Context, ErrorCode, Failure, Handler, Inbound, Outbound, Reply, RpcServerConfig, Signal,
+};
 
 /// A request/response service: `handler` answers each request of protocol `Req` with a
 /// response of protocol `Resp`, or with an application error `E` that reaches the caller
@@ -109,9 +112,6 @@ impl<Req, Resp, E, H> std::fmt::Debug for RpcServer<Req, Resp, E, H> {
 
 impl<Req, Resp, E, H, F> RpcServer<Req, Resp, E, H>
 where
-    Req: for<'de> DecodeProtocol<'de> + Send + 'static,
-    Resp: Protocol + Send + 'static,
-    E: Encode + Send + 'static,
     H: Fn(Req) -> F + Send + Sync + 'static,
     F: Future<Output = Result<Resp, E>> + Send + 'static,
 {
@@ -129,7 +129,93 @@ where
             protocols: PhantomData,
         }
     }
+}
 
+#[cfg(feature = "tower")]
+impl<Req, Resp, E, S> RpcServer<Req, Resp, E, super::FromService<S>>
+where
+    S: tower_service::Service<Req, Response = Resp> + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<tower::BoxError> + 'static,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    /// A server whose requests are answered by `service`, any tower service of `Req`
+    /// (a `ServiceBuilder` stack, the server adapter of a [`#[service]`](crate::service)
+    /// trait...): each connection calls a clone of it, waiting for its readiness before
+    /// it reads the next request, so `ConcurrencyLimit` and `RateLimit` hold the client
+    /// back through TCP, and `LoadShed`'s refusals are answered with
+    /// [`ErrorCode::Overloaded`]. How the service's errors become replies:
+    /// [`FromService`](super::FromService).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tower::ServiceBuilder;
+    /// use wirewright::rpc::{RpcClient, RpcClientConfig, RpcServer, RpcServerConfig};
+    /// # #[derive(wirewright::Message, Debug, Clone, PartialEq)] #[wire(id = 1)] struct Ping;
+    /// # #[derive(wirewright::Message, Debug)] enum PingError { Never }
+    /// # impl std::fmt::Display for PingError { fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str("never") } }
+    /// # impl std::error::Error for PingError {}
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let service = ServiceBuilder::new()
+    ///     .concurrency_limit(16)
+    ///     .timeout(Duration::from_secs(1))
+    ///     .service_fn(|ping: Ping| async move { Ok::<_, PingError>(ping) });
+    /// let server = RpcServer::<Ping, Ping, PingError, _>::from_service(RpcServerConfig::new(), service);
+    /// let (io, server_io) = tokio::io::duplex(4096);
+    /// tokio::spawn(async move { server.serve_io(server_io, &Default::default()).await });
+    /// let client = RpcClient::<Ping, Ping, PingError>::over(io, RpcClientConfig::new());
+    /// assert_eq!(client.call(Ping).await.unwrap(), Ping);
+    /// # }
+    /// ```
+    pub fn from_service(config: RpcServerConfig, service: S) -> Self
+    where
+        S: Clone,
+    {
+        let service = Mutex::new(service);
+        Self::from_service_fn(config, move || lock(&service).clone())
+    }
+
+    /// A server whose connections each call a service of their own, made by `make`: for
+    /// layers that are not `Clone` or that should count per connection (tower's
+    /// `RateLimit`). Otherwise as [`from_service`](Self::from_service).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tower::ServiceBuilder;
+    /// use wirewright::rpc::{RpcServer, RpcServerConfig};
+    /// # #[derive(wirewright::Message, Debug, Clone, PartialEq)] #[wire(id = 1)] struct Ping;
+    /// # #[derive(wirewright::Message, Debug)] enum PingError { Never }
+    /// # impl std::fmt::Display for PingError { fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str("never") } }
+    /// # impl std::error::Error for PingError {}
+    /// let server = RpcServer::<Ping, Ping, PingError, _>::from_service_fn(RpcServerConfig::new(), || {
+    ///     ServiceBuilder::new()
+    ///         .rate_limit(100, Duration::from_secs(1)) // 100 calls a second per connection
+    ///         .service_fn(|ping: Ping| async move { Ok::<_, PingError>(ping) })
+    /// });
+    /// # drop(server);
+    /// ```
+    pub fn from_service_fn(
+        config: RpcServerConfig,
+        make: impl Fn() -> S + Send + Sync + 'static,
+    ) -> Self {
+        RpcServer {
+            shared: Arc::new(Shared {
+                handler: super::FromService::new(make),
+                config,
+            }),
+            protocols: PhantomData,
+        }
+    }
+}
+
+impl<Req, Resp, E, H> RpcServer<Req, Resp, E, H>
+where
+    Req: for<'de> DecodeProtocol<'de> + Send + 'static,
+    Resp: Protocol + Send + 'static,
+    E: Encode + Send + 'static,
+    H: Handler<Req, Resp, E>,
+{
     /// The settings.
     ///
     /// ```
@@ -245,9 +331,14 @@ where
         // read before it are answered.
         let (sender, mut receiver) = connection.split();
         let config = &self.shared.config;
+        // The handler's side of this connection, locked only inside a poll or a call.
+        let handler = Mutex::new(self.shared.handler.connection());
+        let always_ready = lock(&handler).always_ready();
+        let mut ready = always_ready;
         let max_in_flight = config.max_in_flight();
         let budget = ReplyBudget::new(config.reply_budget());
         let mut running = FuturesUnordered::new();
+        let mut in_flight = InFlight::new(max_in_flight);
         // Why the input ended, once it has: then the calls in progress are finished
         // and answered (SPEC.md §7, §11.6) before the sender is dropped.
         let mut input_ended: Option<Result<(), ConnectionError>> = None;
@@ -259,19 +350,39 @@ where
                 && (running.len() < max_in_flight || config.reject_when_busy());
             let (id, reply) = tokio::select! {
                 biased;
-                Some(answer) = running.next(), if !running.is_empty() => answer,
-                next = receiver.recv(), if reading => match next {
+                Some((id, reply)) = running.next(), if !running.is_empty() => {
+                    in_flight.finished(id);
+                    (id, reply)
+                }
+                readiness = std::future::poll_fn(|cx| lock(&handler).poll_ready(cx)),
+                    if reading && !ready =>
+                {
+                    match readiness {
+                        Ok(()) => ready = true,
+                        Err(failure) => {
+                            tracing::warn!(%failure, "the service takes no more calls: closing the connection");
+                            input_ended = Some(Ok(()));
+                        }
+                    }
+                    continue;
+                }
+                next = receiver.recv(), if reading && ready => match next {
                     Ok(Some(received)) => {
                         let id = received.correlation_id();
-                        match self.admit(&receiver, id, received.message, running.len()) {
-                            Admission::Start(call) => {
+                        let admission =
+                            self.admit(&receiver, id, received.message, running.len(), &mut in_flight);
+                        match admission {
+                            Admission::Start(call, context) => {
+                                ready = always_ready;
+                                let (abort, registration) = AbortHandle::new_pair();
+                                let mut call = lock(&handler).call(call, context, registration);
                                 // Most calls finish at once: poll before paying for a
                                 // slot in `running` (a spurious poll costs a pending one
                                 // nothing).
-                                let mut call = Box::pin(self.run(call, id));
                                 match (&mut call).now_or_never() {
                                     Some(answer) => answer,
                                     None => {
+                                        in_flight.started(id, abort);
                                         running.push(call);
                                         continue;
                                     }
@@ -299,24 +410,38 @@ where
         input_ended.unwrap_or(Ok(()))
     }
 
-    /// Decides what to do with one request: start it, refuse it with a failure to send
-    /// back, or ignore it (a message frame with correlation id 0 is not a request; one
-    /// that does not decode never gets here: [`Inbound`] fails the connection).
+    /// Decides what to do with one frame: start a request, refuse it with a failure to
+    /// send back, or nothing (a call's control frame, noted in `in_flight`; a message
+    /// frame with correlation id 0 is not a request; one that does not decode never gets
+    /// here: [`Inbound`] fails the connection).
     fn admit(
         &self,
         receiver: &MessageReceiver<Inbound<Req>>,
         id: u32,
         message: Inbound<Req>,
-        in_flight: usize,
+        running: usize,
+        in_flight: &mut InFlight,
     ) -> Admission<Req> {
         let failure = match message {
+            Inbound::Signal(Signal::Deadline {
+                correlation_id,
+                remaining,
+            }) => {
+                in_flight.announce(correlation_id, remaining);
+                return Admission::Ignore;
+            }
+            Inbound::Signal(Signal::Cancel { correlation_id }) => {
+                if in_flight.cancel(correlation_id) {
+                    tracing::debug!(correlation_id, "the client cancelled a call: stopping it");
+                }
+                return Admission::Ignore;
+            }
             _ if id == 0 => {
-                tracing::debug!(
-                    "ignoring a message without a correlation id: it is not a request"
-                );
+                tracing::debug!("ignoring a message without a correlation id: it is not a request");
                 return Admission::Ignore;
             }
             Inbound::Undecodable { error } => {
+                in_flight.take_deadline(id);
                 let code = match error {
                     FrameError::UnknownMessageType { .. } => ErrorCode::UnknownRequest,
                     _ => ErrorCode::InvalidRequest,
@@ -324,47 +449,36 @@ where
                 tracing::debug!(%error, correlation_id = id, "answering a request that does not decode");
                 Failure::new(code, error.to_string())
             }
-            Inbound::Decoded(_) if receiver.last_read_after_goodbye() => Failure::new(
-                ErrorCode::ShuttingDown,
-                "the server is shutting down: the request arrived after its GOODBYE and was not run",
-            ),
-            Inbound::Decoded(_) if in_flight >= self.shared.config.max_in_flight() => Failure::new(
-                ErrorCode::Overloaded,
-                format!("{in_flight} calls are in progress on this connection, the most it runs at once"),
-            ),
-            Inbound::Decoded(call) => return Admission::Start(call),
-        };
-        Admission::Refuse(failure)
-    }
-
-    /// Runs the handler on one request; returns the reply, with the request's
-    /// correlation id.
-    async fn run(&self, call: Req, id: u32) -> (u32, Reply<Resp, E>) {
-        let handled = AssertUnwindSafe(async { (self.shared.handler)(call).await })
-            .catch_unwind()
-            .await;
-        let reply = match handled {
-            Ok(result) => Reply::from_result(result),
-            Err(panic) => {
-                tracing::error!(
-                    correlation_id = id,
-                    panic = panic_message(&*panic),
-                    "a request handler panicked"
-                );
-                Reply::Failure(Failure::new(
-                    ErrorCode::HandlerFailed,
-                    "the handler panicked",
-                ))
+            Inbound::Decoded(call) => {
+                let deadline = in_flight.take_deadline(id);
+                if receiver.last_read_after_goodbye() {
+                    Failure::new(
+                        ErrorCode::ShuttingDown,
+                        "the server is shutting down: the request arrived after its GOODBYE and was not run",
+                    )
+                } else if running >= self.shared.config.max_in_flight() {
+                    Failure::new(
+                        ErrorCode::Overloaded,
+                        format!("{running} calls are in progress on this connection, the most it runs at once"),
+                    )
+                } else if deadline.is_some_and(|deadline| deadline <= Instant::now()) {
+                    Failure::new(
+                        ErrorCode::DeadlineExceeded,
+                        "the request's deadline had passed when the server read it: it was not run",
+                    )
+                } else {
+                    return Admission::Start(call, Context::new(id, deadline));
+                }
             }
         };
-        (id, reply)
+        Admission::Refuse(failure)
     }
 }
 
 /// What becomes of a request.
 enum Admission<Req> {
-    /// Run it.
-    Start(Req),
+    /// Run it, with its context.
+    Start(Req, Context),
     /// Answer it at once with this failure, without running it.
     Refuse(Failure),
     /// Nothing: it is not a request.
@@ -418,11 +532,7 @@ async fn answer<Resp, E>(
     }
 }
 
-/// The text of a panic's payload, when it has one.
-fn panic_message(payload: &(dyn Any + Send)) -> &str {
-    payload
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("(not a string)")
+/// A mutex of the connection's task (locked only inside a poll or a call).
+fn lock<T: ?Sized>(state: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    state.lock().unwrap_or_else(PoisonError::into_inner)
 }

@@ -18,7 +18,8 @@ use crate::transport::{
 use crate::Protocol;
 
 use super::pending::PendingCalls;
-use super::{Inbound, Reply, RpcError};
+use super::signal::ClientFrame;
+use super::{Inbound, Reply, RpcError, Signal};
 
 /// What a call waits for.
 type Outcome<Resp, E> = Result<Resp, RpcError<E>>;
@@ -27,7 +28,9 @@ type Outcome<Resp, E> = Result<Resp, RpcError<E>>;
 /// last holder lets go, the connection closes.
 #[derive(Debug)]
 pub(crate) struct Session<Req, Resp, E> {
-    sender: MessageSender<Req>,
+    sender: MessageSender<ClientFrame<Req>>,
+    /// Whether calls send their DEADLINE and CANCEL frames (SPEC.md §11.7).
+    signals: bool,
     pending: Arc<PendingCalls<Outcome<Resp, E>>>,
     /// Cancelled when the connection's task has finished.
     finished: CancellationToken,
@@ -46,9 +49,10 @@ where
     /// # Panics
     /// Outside a tokio runtime.
     pub(crate) fn start(
-        connection: Connection<Inbound<Reply<Resp, E>>, Req>,
+        connection: Connection<Inbound<Reply<Resp, E>>, ClientFrame<Req>>,
         driver: ConnectionDriver,
         unmatched: Arc<AtomicU64>,
+        signals: bool,
     ) -> Arc<Self> {
         let (sender, receiver) = connection.split();
         let pending = Arc::new(PendingCalls::new(unmatched));
@@ -68,6 +72,7 @@ where
         tokio::spawn(task);
         Arc::new(Session {
             sender,
+            signals,
             pending,
             finished,
             _release: release,
@@ -99,7 +104,9 @@ impl<Req, Resp, E> Session<Req, Resp, E> {
 
     /// Sends `request` with a fresh correlation id and waits for its reply until
     /// `deadline` (`timeout` after the call began). Dropping the future gives up the
-    /// call: a reply that arrives later is dropped.
+    /// call: a reply that arrives later is dropped. With call signals on, a DEADLINE
+    /// frame precedes the request, and a call that gives up (its deadline passed, or its
+    /// future was dropped) sends CANCEL (SPEC.md §11.7).
     pub(crate) async fn call(
         &self,
         request: Req,
@@ -117,9 +124,23 @@ impl<Req, Resp, E> Session<Req, Resp, E> {
             pending: &self.pending,
             id,
             armed: true,
+            cancel_via: None,
         };
+        if self.signals {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            let signal = ClientFrame::Signal(Signal::Deadline {
+                correlation_id: id,
+                remaining,
+            });
+            tokio::time::timeout_at(deadline, self.sender.send(signal))
+                .await
+                .map_err(|_| RpcError::Timeout { timeout })?
+                .map_err(RpcError::Connection)?;
+        }
         // Sending waits only when the send queue is full: then within the deadline.
-        let mut send = std::pin::pin!(self.sender.send_correlated(id, request));
+        let mut send = std::pin::pin!(self
+            .sender
+            .send_correlated(id, ClientFrame::Request(request)));
         let sent = match futures_util::poll!(&mut send) {
             Poll::Ready(sent) => sent,
             Poll::Pending => tokio::time::timeout_at(deadline, send)
@@ -127,26 +148,46 @@ impl<Req, Resp, E> Session<Req, Resp, E> {
                 .map_err(|_| RpcError::Timeout { timeout })?,
         };
         sent.map_err(RpcError::Connection)?;
+        if self.signals {
+            waiting.cancel_via = Some(&self.sender);
+        }
         // The dispatcher hands over the reply, or fails the call at its deadline.
         let outcome = reply
             .await
             .unwrap_or(Err(RpcError::OutcomeUnknown(ConnectionError::Closed)));
         waiting.armed = false; // the dispatcher took the entry out
+        if let (Err(RpcError::Timeout { .. }), Some(sender)) = (&outcome, waiting.cancel_via) {
+            cancel(sender, id);
+        }
         outcome
     }
 }
 
-/// Removes a call's entry when the call gives up before its reply came.
-struct Waiting<'a, T> {
+/// Tells the server that the call `id` was given up (CANCEL), if the send queue has
+/// room; otherwise the server runs the call to its end and its reply is dropped.
+fn cancel<Req: Protocol>(sender: &MessageSender<ClientFrame<Req>>, id: u32) {
+    let signal = ClientFrame::Signal(Signal::Cancel { correlation_id: id });
+    if let Err(error) = sender.try_send(signal) {
+        tracing::debug!(%error, correlation_id = id, "could not send CANCEL");
+    }
+}
+
+/// Removes a call's entry when the call gives up before its reply came, and tells the
+/// server (CANCEL) when the request was sent and call signals are on.
+struct Waiting<'a, T, Req: Protocol> {
     pending: &'a PendingCalls<T>,
     id: u32,
     armed: bool,
+    cancel_via: Option<&'a MessageSender<ClientFrame<Req>>>,
 }
 
-impl<T> Drop for Waiting<'_, T> {
+impl<T, Req: Protocol> Drop for Waiting<'_, T, Req> {
     fn drop(&mut self) {
         if self.armed {
             self.pending.cancel(self.id);
+            if let Some(sender) = self.cancel_via {
+                cancel(sender, self.id);
+            }
         }
     }
 }
@@ -215,6 +256,14 @@ fn deliver<Resp, E>(
             message_type,
             source: Arc::new(error),
         }),
+        Inbound::Signal(signal) => {
+            // Only clients send them (SPEC.md §11.7).
+            tracing::debug!(
+                ?signal,
+                "ignoring a call's control frame sent by the server"
+            );
+            return;
+        }
     };
     if !pending.complete(id, outcome) {
         tracing::debug!(

@@ -203,6 +203,14 @@ impl<In, Out, F> FrameCodec<In, Out, F> {
         self.metrics.add_bytes_in(frame.len() as u64);
         let payload = frame.slice(HEADER_LEN..crc_offset);
         if header.flags.contains(Flags::CONTROL) {
+            // A kind the protocol reads itself (a call's DEADLINE or CANCEL, SPEC.md §11.7)
+            // reaches it in order with the messages.
+            if let Some(message) = F::decode_control(&header, &payload, &self.limits) {
+                return Ok(Incoming::Message(Received {
+                    header,
+                    message: message?,
+                }));
+            }
             return Ok(Incoming::Control(Control::parse(
                 &header,
                 &payload,

@@ -77,6 +77,18 @@ pub trait DecodePayload<In>: PayloadCodec {
         payload: &Bytes,
         limits: &Limits,
     ) -> Result<In, FrameError>;
+
+    /// Decodes a checked control frame of a kind the protocol reads itself
+    /// ([`DecodeProtocol::decode_control`]), or `None` for the kinds the transport
+    /// handles (the default).
+    fn decode_control(
+        header: &FrameHeader,
+        payload: &Bytes,
+        limits: &Limits,
+    ) -> Option<Result<In, FrameError>> {
+        let _ = (header, payload, limits);
+        None
+    }
 }
 
 /// wirewright's binary payloads (SPEC.md §4): the default of
@@ -122,6 +134,16 @@ where
         }
         let mut reader = Reader::from_bytes_with_limits(payload, *limits);
         decode_payload::<In>(header, &mut reader)
+    }
+
+    #[inline]
+    fn decode_control(
+        header: &FrameHeader,
+        payload: &Bytes,
+        limits: &Limits,
+    ) -> Option<Result<In, FrameError>> {
+        let mut reader = Reader::from_bytes_with_limits(payload, *limits);
+        In::decode_control(header, &mut reader)
     }
 }
 

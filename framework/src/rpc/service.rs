@@ -1,0 +1,76 @@
+//! What the code of [`#[service]`](crate::service) calls: the client's call through any
+//! tower service of [`Call`]s, and the names it needs from tokio and tower.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::Protocol;
+
+use super::{Call, CallOptions, RpcError};
+
+pub use tokio::io::{AsyncRead, AsyncWrite};
+pub use tokio::net::ToSocketAddrs;
+pub use tower_service::Service;
+
+/// The future of a call on the server side: what a handler (or a tower service of
+/// requests) returns, boxed.
+pub type HandlerFuture<Resp, E> = Pin<Box<dyn Future<Output = Result<Resp, E>> + Send + 'static>>;
+
+/// The options of one call of a typed client: the client's own (or the defaults), made
+/// idempotent when the method is.
+///
+/// ```
+/// use wirewright::rpc::{service, CallOptions};
+/// assert!(service::options(None, true).is_idempotent());
+/// assert!(!service::options(Some(CallOptions::new()), false).is_idempotent());
+/// ```
+pub fn options(options: Option<CallOptions>, idempotent: bool) -> CallOptions {
+    let options = options.unwrap_or_default();
+    if idempotent {
+        options.idempotent()
+    } else {
+        options
+    }
+}
+
+/// Waits until `service` is ready, then makes `call` through it (the tower contract:
+/// `poll_ready` before `call`).
+///
+/// # Errors
+/// The service's: its readiness error, or the call's.
+///
+/// ```
+/// # use std::convert::Infallible;
+/// use wirewright::rpc::{service, Call, RpcClient, RpcClientConfig, RpcServer, RpcServerConfig};
+/// # #[derive(wirewright::Message, Debug, Clone, PartialEq)] #[wire(id = 1)] struct Ping;
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let (io, server_io) = tokio::io::duplex(4096);
+/// let server = RpcServer::new(RpcServerConfig::new(), |p: Ping| async { Ok::<_, Infallible>(p) });
+/// tokio::spawn(async move { server.serve_io(server_io, &Default::default()).await });
+/// let client = RpcClient::<Ping, Ping, Infallible>::over(io, RpcClientConfig::new());
+/// assert_eq!(service::call(client, Call::new(Ping)).await.unwrap(), Ping);
+/// # }
+/// ```
+pub async fn call<S, Req>(mut service: S, call: Call<Req>) -> Result<S::Response, S::Error>
+where
+    S: Service<Call<Req>>,
+{
+    std::future::poll_fn(|cx| service.poll_ready(cx)).await?;
+    service.call(call).await
+}
+
+/// The error of a typed call whose reply is the response of another method.
+///
+/// ```
+/// use wirewright::rpc::{service, RpcError};
+/// # #[derive(wirewright::Message, Debug)] #[wire(id = 7)] struct Other;
+/// let error: RpcError<()> = service::unexpected("Kv::get", &Other);
+/// assert!(matches!(error, RpcError::UnexpectedResponse { method: "Kv::get", message_type: 7 }));
+/// ```
+pub fn unexpected<E, P: Protocol>(method: &'static str, response: &P) -> RpcError<E> {
+    RpcError::UnexpectedResponse {
+        method,
+        message_type: response.message_type(),
+    }
+}
