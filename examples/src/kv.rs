@@ -328,7 +328,7 @@ pub struct RunningServer {
     /// Cancel it to shut the server down gracefully.
     pub shutdown: CancellationToken,
     /// The server's transport counters.
-    pub metrics: Arc<Metrics>,
+    pub metrics: Metrics,
     /// The serving task; it ends once the server has shut down.
     pub task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -354,7 +354,7 @@ pub async fn start_server(addr: &str, store: Store) -> std::io::Result<RunningSe
     let server = Server::bind(addr, ServerConfig::new()).await?;
     let local = server.local_addr()?;
     let shutdown = server.shutdown_token();
-    let metrics = Arc::clone(server.metrics());
+    let metrics = server.metrics().clone();
     let rpc = KvServer::new(store).into_rpc_server(RpcServerConfig::new());
     Ok(RunningServer {
         addr: local,

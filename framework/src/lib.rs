@@ -199,7 +199,7 @@ pub mod transport;
 
 // The codec's files name their siblings `crate::error`, `crate::reader`, ...: these keep
 // those paths (the files moved into `codec/` unchanged).
-use codec::{decode, error, impls, reader};
+use codec::{decode, error, impls};
 
 pub use codec::{evolve, varint};
 pub use codec::{

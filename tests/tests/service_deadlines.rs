@@ -9,11 +9,12 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
+use wirewright::frame::{decode_frame, encode_frame};
 use wirewright::rpc::{
     CallOptions, Context, ErrorCode, Reply, RpcClient, RpcClientConfig, RpcError, RpcServer,
     RpcServerConfig, Signal,
 };
-use wirewright::{decode_frame, encode_frame, FrameHeader, Message};
+use wirewright::{FrameHeader, Message};
 
 #[derive(Message, Debug, Clone, PartialEq)]
 #[wire(id = 1)]

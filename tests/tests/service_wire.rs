@@ -11,9 +11,10 @@ use tokio::net::TcpStream;
 use tokio::time::timeout;
 use tokio_util::codec::Decoder;
 use wirewright::bytes::BytesMut;
+use wirewright::frame::encode_frame;
 use wirewright::rpc::{ErrorCode, Failure, Inbound};
 use wirewright::transport::{FrameCodec, Incoming};
-use wirewright::{encode_frame, Decode, FrameHeader, Limits, HEADER_LEN, TRAILER_LEN};
+use wirewright::{Decode, FrameHeader, Limits, HEADER_LEN, TRAILER_LEN};
 use wirewright_tests::conformance::{
     control_to_notation, failure_to_notation, matches_pattern, serve_calls,
 };

@@ -1,6 +1,7 @@
 //! The client: connect with retries, then talk over a [`Connection`].
 
 use std::io;
+use std::sync::Arc;
 
 use tokio::net::{TcpStream, ToSocketAddrs};
 

@@ -15,13 +15,11 @@
 use std::any::TypeId;
 use std::fmt;
 
-use crate::frame::{HEADER_LEN, TRAILER_LEN};
+use crate::frame::{FrameWriter, HEADER_LEN, TRAILER_LEN};
 use crate::schema::{
     compare, parse, Compatibility, Definition, Describe, Kind, ParseError, Report, Schema,
 };
-use crate::{
-    frame_crc, Decode, Encode, Fixed, Flags, FrameBuf, FrameHeader, Limits, RawFrame, Reader,
-};
+use crate::{Decode, Encode, Fixed, Flags, FrameBuf, FrameHeader, Limits, RawFrame, Reader};
 
 use super::{CodecError, Control, ControlError};
 
@@ -142,23 +140,19 @@ impl Hello {
     /// assert_eq!(&frame[..8], b"WWRT\x01\x02\x04\x00"); // CONTROL flag, kind 4
     /// ```
     pub fn write<B: FrameBuf + ?Sized>(&self, buf: &mut B) -> usize {
-        let payload_len = self.payload_len();
-        let start = buf.as_ref().len();
-        buf.reserve(HEADER_LEN + payload_len + TRAILER_LEN);
-        FrameHeader {
+        let header = FrameHeader {
             flags: Flags::CONTROL,
             message_type: Control::HELLO,
             correlation_id: 0,
-            payload_len: payload_len as u32,
-        }
-        .write(buf);
-        self.protocol.as_str().encode_raw(buf);
-        Fixed(self.fingerprint).encode_raw(buf);
-        self.revision.encode_raw(buf);
-        self.schema.as_deref().encode_raw(buf);
-        let crc = frame_crc(&buf.as_ref()[start..]);
-        buf.put_u32_le(crc);
-        HEADER_LEN + payload_len + TRAILER_LEN
+            payload_len: self.payload_len() as u32,
+        };
+        let mut frame = FrameWriter::begin(buf, header);
+        let payload = frame.payload();
+        self.protocol.as_str().encode_raw(payload);
+        Fixed(self.fingerprint).encode_raw(payload);
+        self.revision.encode_raw(payload);
+        self.schema.as_deref().encode_raw(payload);
+        frame.finish()
     }
 
     /// Reads a HELLO from its checked header and payload.
