@@ -94,6 +94,8 @@
 //! # }
 //! ```
 
+#[cfg(feature = "tower")]
+pub mod balance;
 mod budget;
 mod call;
 mod client;
@@ -107,6 +109,8 @@ mod pending;
 mod reply;
 mod server;
 mod session;
+#[cfg(feature = "tower")]
+pub mod tower;
 
 pub use call::{Call, CallFuture};
 pub use client::RpcClient;
