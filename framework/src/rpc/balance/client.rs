@@ -175,7 +175,10 @@ where
     /// such server.
     pub fn remove(&self, addr: SocketAddr) -> bool {
         let mut endpoints = self.shared.lock_endpoints();
-        let Some(index) = endpoints.iter().position(|endpoint| endpoint.addr() == addr) else {
+        let Some(index) = endpoints
+            .iter()
+            .position(|endpoint| endpoint.addr() == addr)
+        else {
             return false;
         };
         let endpoint = endpoints.swap_remove(index);
@@ -320,7 +323,11 @@ impl<Req, Resp, E> Shared<Req, Resp, E> {
         let up = |endpoint: &&Arc<Endpoint<Req, Resp, E>>| endpoint.health().is_up();
         let mut count = endpoints.iter().filter(up).count();
         let avoid = last.filter(|&last| {
-            count > 1 && endpoints.iter().filter(up).any(|endpoint| endpoint.addr() == last)
+            count > 1
+                && endpoints
+                    .iter()
+                    .filter(up)
+                    .any(|endpoint| endpoint.addr() == last)
         });
         if avoid.is_some() {
             count -= 1;

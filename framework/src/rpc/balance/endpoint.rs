@@ -67,7 +67,11 @@ where
 {
     /// A server to connect to; the connections are made by a task, meanwhile it takes no
     /// calls.
-    pub(super) fn start(addr: SocketAddr, config: &BalanceConfig, changed: Arc<Notify>) -> Arc<Self> {
+    pub(super) fn start(
+        addr: SocketAddr,
+        config: &BalanceConfig,
+        changed: Arc<Notify>,
+    ) -> Arc<Self> {
         let endpoint = Arc::new(Endpoint {
             addr,
             pool: OnceLock::new(),

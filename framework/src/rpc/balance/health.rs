@@ -194,7 +194,10 @@ mod tests {
         assert!(health.is_due_for_probe(later, PROBE_AFTER));
         health.start_probe(later);
         assert_eq!(health.state(), EndpointState::Probing);
-        assert!(!health.is_due_for_probe(later, PROBE_AFTER), "one probe at a time");
+        assert!(
+            !health.is_due_for_probe(later, PROBE_AFTER),
+            "one probe at a time"
+        );
         health.record(Admission::Probe, Verdict::Healthy, later, 1, PROBE_AFTER);
         assert_eq!(health.state(), EndpointState::Up);
         assert_eq!(health.consecutive_failures(), 0);

@@ -139,7 +139,11 @@ where
         }
         let delay = self.backoff.delay(self.retries);
         self.retries += 1;
-        tracing::debug!(retries = self.retries, ?delay, "retrying an idempotent call");
+        tracing::debug!(
+            retries = self.retries,
+            ?delay,
+            "retrying an idempotent call"
+        );
         Some(tokio::time::sleep(delay))
     }
 
