@@ -251,12 +251,13 @@ async fn a_killed_then_restarted_server_loses_no_idempotent_call_and_takes_its_s
             caller.await.unwrap();
         }
 
-        let idempotent_failures = outcomes.idempotent_failures.lock().unwrap();
+        let idempotent_failures =
+            std::mem::take(&mut *outcomes.idempotent_failures.lock().unwrap());
         assert!(
             idempotent_failures.is_empty(),
             "idempotent calls failed: {idempotent_failures:?}"
         );
-        let other_failures = outcomes.other_failures.lock().unwrap();
+        let other_failures = std::mem::take(&mut *outcomes.other_failures.lock().unwrap());
         for error in other_failures.iter() {
             assert!(matches!(error, RpcError::OutcomeUnknown(_)), "{error}");
         }

@@ -37,14 +37,14 @@
 //!   reconnects on the next call after the backoff of the
 //!   [client's settings](BalanceConfig::client).
 //! - **Service discovery**: [`BalancedClient::discover`] follows a stream of
-//!   [`tower::discover::Change`](::tower::discover::Change)s;
+//!   [`tower::discover::Change`]s;
 //!   [`insert`](BalancedClient::insert) and [`remove`](BalancedClient::remove) change the
 //!   servers by hand.
 //! - **Metrics**: [`BalancedClient::endpoints`] tells each server's state, calls taken,
 //!   failures and ejections ([`EndpointMetrics`]).
 //!
 //! tower's own `tower::balance::p2c` works too: [`RpcClient`](crate::rpc::RpcClient)
-//! implements [`tower::load::Load`](::tower::load::Load) (its calls waiting for replies);
+//! implements [`tower::load::Load`] (its calls waiting for replies);
 //! [`BalancedClient`] adds what it lacks for rpc: typed errors, ejection and probing,
 //! retries that know idempotence, and a client that is `Clone` without a buffer task.
 
