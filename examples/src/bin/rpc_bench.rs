@@ -13,12 +13,18 @@
 //!
 //! `rpc_bench SECONDS 1 wirewright|baseline IN_FLIGHT` runs one stack alone (to profile
 //! it, under `perf record`, say).
+//!
+//! Balanced row: a `BalancedClient` over three local servers (one connection each)
+//! against the raw `RpcClient` over one, both at 64 in flight, taking turns in the same
+//! rounds; all servers share the process's two worker threads, so the ratio shows the
+//! balancer's cost (picking, counting, retry bookkeeping), not extra capacity.
 
 use std::convert::Infallible;
 use std::error::Error;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+use wirewright::rpc::balance::{BalanceConfig, BalancedClient, EndpointState};
 use wirewright::rpc::{RpcClient, RpcClientConfig, RpcServer, RpcServerConfig};
 use wirewright::transport::{Server, ServerConfig};
 use wirewright::Message;
@@ -75,6 +81,85 @@ impl Caller for Baseline {
         };
         async move { self.0.call(ping).await.is_ok_and(|pong| pong.id == n) }
     }
+}
+
+#[derive(Clone)]
+struct Balanced(BalancedClient<Ping, Pong, Infallible>);
+
+impl Caller for Balanced {
+    fn call(&self, n: u64) -> impl Future<Output = bool> + Send {
+        let ping = Ping {
+            id: n,
+            payload: PAYLOAD.to_vec(),
+        };
+        async move { self.0.call(ping).await.is_ok_and(|pong| pong.id == n) }
+    }
+}
+
+/// Starts three echo servers; returns a balanced client over them, once all are up.
+async fn start_balanced() -> Result<Balanced> {
+    let mut addrs = Vec::new();
+    for _ in 0..3 {
+        let server = Server::bind("127.0.0.1:0", ServerConfig::new()).await?;
+        addrs.push(server.local_addr()?);
+        let echo = RpcServer::new(
+            RpcServerConfig::new(),
+            |Ping { id, payload }: Ping| async move { Ok::<_, Infallible>(Pong { id, payload }) },
+        );
+        tokio::spawn(echo.serve(server));
+    }
+    let client = BalancedClient::new(addrs, BalanceConfig::new());
+    let all_up = client.wait_until(|servers| servers.iter().all(|s| s.state == EndpointState::Up));
+    tokio::time::timeout(Duration::from_secs(10), all_up).await?;
+    Ok(Balanced(client))
+}
+
+/// The balanced row: three servers behind a `BalancedClient` against the raw client,
+/// at 64 in flight, taking turns; prints both rows and the ratio of the median rates.
+async fn balanced_row(raw: &Wirewright, duration: Duration, rounds: usize) -> Result<()> {
+    let balanced = start_balanced().await?;
+    measure(
+        &balanced,
+        64,
+        Duration::from_millis(500),
+        &mut Measured::default(),
+    )
+    .await;
+    let (mut ours, mut raws) = (Measured::default(), Measured::default());
+    for round in 0..rounds {
+        if round % 2 == 0 {
+            measure(&balanced, 64, duration, &mut ours).await;
+            measure(raw, 64, duration, &mut raws).await;
+        } else {
+            measure(raw, 64, duration, &mut raws).await;
+            measure(&balanced, 64, duration, &mut ours).await;
+        }
+    }
+    for (name, measured) in [
+        ("balanced, 3 servers", &mut ours),
+        ("wirewright rpc, 1 server", &mut raws),
+    ] {
+        println!(
+            "{name:<34} {:>9} {:>12.0} {:>9} {:>9} {:>9}",
+            64,
+            measured.median_rate(),
+            measured.latencies.percentile(50.0).as_micros(),
+            measured.latencies.percentile(99.0).as_micros(),
+            measured.failures
+        );
+    }
+    let calls: Vec<String> = balanced
+        .0
+        .endpoints()
+        .iter()
+        .map(|s| s.calls.to_string())
+        .collect();
+    println!(
+        "balanced / raw client at 64 in flight: {:.2} (median rates; calls per server {})",
+        ours.median_rate() / raws.median_rate(),
+        calls.join(", ")
+    );
+    Ok(())
 }
 
 /// What one stack did at one number of calls in flight, over the rounds.
@@ -229,5 +314,6 @@ async fn main() -> Result<()> {
             per_round.join(", ")
         );
     }
+    balanced_row(&wirewright, duration, rounds).await?;
     Ok(())
 }

@@ -86,6 +86,13 @@ impl BalanceConfig {
 
     /// How long an ejected server takes no calls before one call probes it (and how long
     /// a probe may go unanswered before another call replaces it).
+    ///
+    /// The probe goes through the connection's [`RpcClient`](crate::rpc::RpcClient),
+    /// which reconnects with its own backoff: while that backoff forbids a new attempt
+    /// the probe fails at once ([`RpcError::Unavailable`](crate::rpc::RpcError::Unavailable)),
+    /// so a server that was down a long time comes back after the longer of this delay
+    /// and the backoff's current delay (at most its
+    /// [`max_delay`](crate::transport::Backoff::max_delay)).
     pub fn probe_after(&self) -> Duration {
         self.probe_after
     }
