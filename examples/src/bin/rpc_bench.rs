@@ -14,10 +14,13 @@
 //! `rpc_bench SECONDS 1 wirewright|baseline IN_FLIGHT` runs one stack alone (to profile
 //! it, under `perf record`, say).
 //!
-//! Balanced row: a `BalancedClient` over three local servers (one connection each)
-//! against the raw `RpcClient` over one, both at 64 in flight, taking turns in the same
-//! rounds; all servers share the process's two worker threads, so the ratio shows the
-//! balancer's cost (picking, counting, retry bookkeeping), not extra capacity.
+//! Balanced rows: a `BalancedClient` over three local servers (one connection each) and
+//! over one, against the raw `RpcClient` over one, all at 64 in flight, taking turns in
+//! the same rounds. All servers share the process's two worker threads, so three servers
+//! add no capacity: the 3-server ratio shows the cost of spreading the calls over three
+//! connections (fewer frames per write), the 1-server ratio the balancer's own cost, and
+//! three raw clients taking turns over the same three servers show the spreading without
+//! a balancer.
 
 use std::convert::Infallible;
 use std::error::Error;
@@ -96,10 +99,26 @@ impl Caller for Balanced {
     }
 }
 
-/// Starts three echo servers; returns a balanced client over them, once all are up.
-async fn start_balanced() -> Result<Balanced> {
+/// Raw clients of several servers, taking turns call by call: what spreading the calls
+/// over several connections costs without a balancer.
+#[derive(Clone)]
+struct RoundRobin(Vec<RpcClient<Ping, Pong, Infallible>>);
+
+impl Caller for RoundRobin {
+    fn call(&self, n: u64) -> impl Future<Output = bool> + Send {
+        let ping = Ping {
+            id: n,
+            payload: PAYLOAD.to_vec(),
+        };
+        let client = &self.0[(n % self.0.len() as u64) as usize];
+        async move { client.call(ping).await.is_ok_and(|pong| pong.id == n) }
+    }
+}
+
+/// Starts `servers` echo servers; returns a balanced client over them, once all are up.
+async fn start_balanced(servers: usize) -> Result<Balanced> {
     let mut addrs = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..servers {
         let server = Server::bind("127.0.0.1:0", ServerConfig::new()).await?;
         addrs.push(server.local_addr()?);
         let echo = RpcServer::new(
@@ -114,31 +133,49 @@ async fn start_balanced() -> Result<Balanced> {
     Ok(Balanced(client))
 }
 
-/// The balanced row: three servers behind a `BalancedClient` against the raw client,
-/// at 64 in flight, taking turns; prints both rows and the ratio of the median rates.
+/// The balanced rows: a `BalancedClient` over three servers and over one against the raw
+/// client over one, at 64 in flight, taking turns; prints the rows and the ratios of the
+/// median rates.
 async fn balanced_row(raw: &Wirewright, duration: Duration, rounds: usize) -> Result<()> {
-    let balanced = start_balanced().await?;
-    measure(
-        &balanced,
-        64,
-        Duration::from_millis(500),
-        &mut Measured::default(),
-    )
-    .await;
-    let (mut ours, mut raws) = (Measured::default(), Measured::default());
+    let three = start_balanced(3).await?;
+    let one = start_balanced(1).await?;
+    let mut raw_three = Vec::new();
+    for server in three.0.endpoints() {
+        raw_three.push(RpcClient::connect(server.addr, RpcClientConfig::new()).await?);
+    }
+    let raw_three = RoundRobin(raw_three);
+    let warmup = Duration::from_millis(500);
+    measure(&three, 64, warmup, &mut Measured::default()).await;
+    measure(&one, 64, warmup, &mut Measured::default()).await;
+    let mut measured: [Measured; 4] = Default::default();
     for round in 0..rounds {
-        if round % 2 == 0 {
-            measure(&balanced, 64, duration, &mut ours).await;
-            measure(raw, 64, duration, &mut raws).await;
-        } else {
-            measure(raw, 64, duration, &mut raws).await;
-            measure(&balanced, 64, duration, &mut ours).await;
+        let [over_three, over_one, raws, round_robin] = &mut measured;
+        measure(&raw_three, 64, duration, round_robin).await;
+        // Take turns going first.
+        match round % 3 {
+            0 => {
+                measure(&three, 64, duration, over_three).await;
+                measure(&one, 64, duration, over_one).await;
+                measure(raw, 64, duration, raws).await;
+            }
+            1 => {
+                measure(raw, 64, duration, raws).await;
+                measure(&three, 64, duration, over_three).await;
+                measure(&one, 64, duration, over_one).await;
+            }
+            _ => {
+                measure(&one, 64, duration, over_one).await;
+                measure(raw, 64, duration, raws).await;
+                measure(&three, 64, duration, over_three).await;
+            }
         }
     }
-    for (name, measured) in [
-        ("balanced, 3 servers", &mut ours),
-        ("wirewright rpc, 1 server", &mut raws),
-    ] {
+    let names = [
+        "balanced, 3 servers",
+        "balanced, 1 server",
+        "wirewright rpc, 1 server",
+    ];
+    for (name, measured) in names.iter().zip(measured.iter_mut()) {
         println!(
             "{name:<34} {:>9} {:>12.0} {:>9} {:>9} {:>9}",
             64,
@@ -148,16 +185,25 @@ async fn balanced_row(raw: &Wirewright, duration: Duration, rounds: usize) -> Re
             measured.failures
         );
     }
-    let calls: Vec<String> = balanced
+    let [over_three, over_one, raws, round_robin] = &measured;
+    let calls: Vec<String> = three
         .0
         .endpoints()
         .iter()
         .map(|s| s.calls.to_string())
         .collect();
     println!(
-        "balanced / raw client at 64 in flight: {:.2} (median rates; calls per server {})",
-        ours.median_rate() / raws.median_rate(),
+        "balanced (3 servers) / raw client at 64 in flight: {:.2} (median rates; calls per server {})",
+        over_three.median_rate() / raws.median_rate(),
         calls.join(", ")
+    );
+    println!(
+        "balanced (1 server) / raw client at 64 in flight: {:.2} (median rates: the balancer's own cost)",
+        over_one.median_rate() / raws.median_rate()
+    );
+    println!(
+        "balanced (3 servers) / 3 raw clients round robin at 64 in flight: {:.2} (median rates)",
+        over_three.median_rate() / round_robin.median_rate()
     );
     Ok(())
 }
