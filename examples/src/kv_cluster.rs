@@ -6,7 +6,7 @@
 //!
 //! The three servers share one in-memory [`Store`] (standing in for replicas), so a key
 //! put through one is read through any. The client, a
-//! [`BalancedClient`](wirewright::rpc::balance::BalancedClient), makes CALLS calls
+//! `BalancedClient`, makes CALLS calls
 //! (default 20,000; 90% gets, 10% puts, 64 in flight) in three phases: all three servers
 //! up; server 2 stopped under load (the puts in flight on it end with an unknown
 //! outcome, the gets are sent elsewhere, the client ejects it); server 2 restarted on the
