@@ -1,7 +1,8 @@
 //! Many servers behind one `BalancedClient`, on loopback: a server killed under load and
 //! restarted on the same address, a discovery stream that adds and removes servers,
 //! ejection and the one probe that brings a server back, and a pool of connections per
-//! server. Calls are counted on the server side.
+//! server, and tower's layers in front of the balanced client. Calls are counted on the
+//! server side.
 #![allow(clippy::unwrap_used)]
 
 use std::net::SocketAddr;
@@ -13,8 +14,11 @@ use futures_util::stream;
 use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinHandle;
 use tower::discover::Change;
+use tower::retry::budget::TpsBudget;
+use tower::{ServiceBuilder, ServiceExt};
 use wirewright::rpc::balance::{BalanceConfig, BalancedClient, EndpointMetrics, EndpointState};
-use wirewright::rpc::{CallOptions, RpcClientConfig, RpcError, RpcServer, RpcServerConfig};
+use wirewright::rpc::tower::RetryIdempotent;
+use wirewright::rpc::{Call, CallOptions, RpcClientConfig, RpcError, RpcServer, RpcServerConfig};
 use wirewright::transport::{Backoff, ClientConfig, Metrics, Server, ServerConfig};
 use wirewright::Message;
 
@@ -404,6 +408,36 @@ async fn a_pool_of_three_connections_per_server_carries_calls_on_each() {
             "{server:?}"
         );
         assert_eq!(server.calls_per_connection.iter().sum::<u64>(), 300);
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn tower_layers_stack_in_front_of_the_balanced_client() {
+    tokio::time::timeout(BOUND, async {
+        let counts = Arc::new(Counts::default());
+        let nodes = start_nodes(&counts).await;
+        let client = Client::new(nodes.iter().map(|node| node.addr), config());
+        all_up(&client, 3).await;
+        let budget = TpsBudget::new(Duration::from_secs(10), 10, 0.2);
+        let service = ServiceBuilder::new()
+            .timeout(Duration::from_secs(10))
+            .concurrency_limit(16)
+            .retry(RetryIdempotent::new(budget))
+            .service(client.clone());
+        let calls: Vec<_> = (0..90)
+            .map(|n| {
+                let call = Call::new(Ask(n)).with_options(CallOptions::new().idempotent());
+                tokio::spawn(service.clone().oneshot(call))
+            })
+            .collect();
+        for (n, call) in (0..).zip(calls) {
+            assert_eq!(call.await.unwrap().unwrap().n, n);
+        }
+        let taken = counts.take();
+        assert_eq!(taken.iter().sum::<u64>(), 90);
+        assert!(taken.iter().all(|&calls| calls > 0), "{taken:?}");
     })
     .await
     .unwrap();

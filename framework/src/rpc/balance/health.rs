@@ -130,9 +130,11 @@ impl Health {
         };
         match verdict {
             Verdict::Neutral => false,
+            // Only the probe decides a probe; a regular call that was sent before the
+            // ejection and ends during it only counts.
             Verdict::Healthy => {
                 self.consecutive_failures = 0;
-                if matches!(self.state, State::Probing { .. }) {
+                if admission == Admission::Probe && matches!(self.state, State::Probing { .. }) {
                     self.state = State::Up;
                 }
                 false
@@ -140,7 +142,7 @@ impl Health {
             Verdict::Failed => {
                 self.consecutive_failures = self.consecutive_failures.saturating_add(1);
                 let eject = match self.state {
-                    State::Probing { .. } => true,
+                    State::Probing { .. } => admission == Admission::Probe,
                     State::Up => self.consecutive_failures >= eject_after,
                     State::Connecting | State::Ejected { .. } => false,
                 };
@@ -222,6 +224,18 @@ mod tests {
         health.record(Admission::Regular, Verdict::Failed, now, 1, PROBE_AFTER);
         health.start_probe(now + PROBE_AFTER);
         assert!(health.is_due_for_probe(now + 2 * PROBE_AFTER, PROBE_AFTER));
+    }
+
+    #[test]
+    fn a_regular_call_ending_during_the_probe_does_not_decide_it() {
+        let now = Instant::now();
+        for verdict in [Verdict::Healthy, Verdict::Failed] {
+            let mut health = up();
+            health.record(Admission::Regular, Verdict::Failed, now, 1, PROBE_AFTER);
+            health.start_probe(now + PROBE_AFTER);
+            assert!(!health.record(Admission::Regular, verdict, now, 1, PROBE_AFTER));
+            assert_eq!(health.state(), EndpointState::Probing);
+        }
     }
 
     #[test]
