@@ -68,7 +68,9 @@ impl<Req, Resp, E> Clone for BalancedClient<Req, Resp, E> {
 #[derive(Debug)]
 struct Shared<Req, Resp, E> {
     config: BalanceConfig,
-    endpoints: Mutex<Vec<Arc<Endpoint<Req, Resp, E>>>>,
+    /// The servers: a list replaced (never changed in place) when a server is added or
+    /// removed, so that a call picks from a snapshot without holding the lock.
+    endpoints: Mutex<Arc<Vec<Arc<Endpoint<Req, Resp, E>>>>>,
     /// Told when a server is added, removed, connected, ejected or probed.
     changed: Arc<Notify>,
     /// The task reading the discovery stream, if any.
@@ -147,7 +149,7 @@ where
         BalancedClient {
             shared: Arc::new(Shared {
                 config,
-                endpoints: Mutex::new(Vec::new()),
+                endpoints: Mutex::new(Arc::new(Vec::new())),
                 changed: Arc::new(Notify::new()),
                 discovery: Mutex::new(None),
             }),
@@ -165,7 +167,9 @@ where
             return;
         }
         let changed = Arc::clone(&self.shared.changed);
-        endpoints.push(Endpoint::start(addr, &self.shared.config, changed));
+        let mut list = Vec::clone(&endpoints);
+        list.push(Endpoint::start(addr, &self.shared.config, changed));
+        *endpoints = Arc::new(list);
         drop(endpoints);
         self.shared.changed.notify_waiters();
     }
@@ -181,7 +185,9 @@ where
         else {
             return false;
         };
-        let endpoint = endpoints.swap_remove(index);
+        let mut list = Vec::clone(&endpoints);
+        let endpoint = list.swap_remove(index);
+        *endpoints = Arc::new(list);
         drop(endpoints);
         endpoint.remove();
         self.shared.changed.notify_waiters();
@@ -261,7 +267,7 @@ impl<Req, Resp, E> BalancedClient<Req, Resp, E> {
     /// removal moves the last one into the gap).
     pub fn endpoints(&self) -> Vec<EndpointMetrics> {
         self.shared
-            .lock_endpoints()
+            .snapshot()
             .iter()
             .map(|endpoint| endpoint.metrics())
             .collect()
@@ -299,8 +305,13 @@ impl<Req, Resp, E> BalancedClient<Req, Resp, E> {
 }
 
 impl<Req, Resp, E> Shared<Req, Resp, E> {
-    fn lock_endpoints(&self) -> MutexGuard<'_, Vec<Arc<Endpoint<Req, Resp, E>>>> {
+    fn lock_endpoints(&self) -> MutexGuard<'_, Arc<Vec<Arc<Endpoint<Req, Resp, E>>>>> {
         lock(&self.endpoints)
+    }
+
+    /// The servers now.
+    fn snapshot(&self) -> Arc<Vec<Arc<Endpoint<Req, Resp, E>>>> {
+        Arc::clone(&self.lock_endpoints())
     }
 
     /// The server for the next attempt: an ejected server due for its probe, else the
@@ -310,17 +321,21 @@ impl<Req, Resp, E> Shared<Req, Resp, E> {
     fn pick(&self, last: Option<SocketAddr>) -> Result<InFlight<Req, Resp, E>, RpcError<E>> {
         let now = Instant::now();
         let probe_after = self.config.probe_after();
-        let endpoints = self.lock_endpoints();
-        for endpoint in endpoints.iter() {
-            let mut health = endpoint.health();
-            if health.is_due_for_probe(now, probe_after) {
-                health.start_probe(now);
-                drop(health);
+        let endpoints = self.snapshot();
+        for endpoint in endpoints.iter().filter(|endpoint| endpoint.is_out()) {
+            let probe = endpoint.update_health(|health| {
+                let due = health.is_due_for_probe(now, probe_after);
+                if due {
+                    health.start_probe(now);
+                }
+                due
+            });
+            if probe {
                 self.changed.notify_waiters();
                 return Ok(endpoint.enter(Admission::Probe));
             }
         }
-        let up = |endpoint: &&Arc<Endpoint<Req, Resp, E>>| endpoint.health().is_up();
+        let up = |endpoint: &&Arc<Endpoint<Req, Resp, E>>| endpoint.is_up();
         let mut count = endpoints.iter().filter(up).count();
         let avoid = last.filter(|&last| {
             count > 1

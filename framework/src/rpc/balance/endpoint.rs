@@ -1,7 +1,7 @@
 //! One server: its pool of connections, its health and its counters.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 
 use tokio::sync::Notify;
@@ -13,7 +13,7 @@ use crate::transport::ConnectionError;
 use crate::{DecodeOwned, DecodeProtocol, Protocol};
 
 use super::health::{Admission, Health, Verdict};
-use super::{BalanceConfig, EndpointMetrics};
+use super::{BalanceConfig, EndpointMetrics, EndpointState};
 
 /// A server, shared by the balancer and the calls running on it.
 #[derive(Debug)]
@@ -22,6 +22,9 @@ pub(super) struct Endpoint<Req, Resp, E> {
     /// Set once the first connections are made.
     pool: OnceLock<Vec<Pooled<Req, Resp, E>>>,
     health: Mutex<Health>,
+    /// The health's state, readable without the lock: what the balancer checks on
+    /// every call (see [`state_code`]).
+    state: AtomicU8,
     in_flight: AtomicUsize,
     calls: AtomicU64,
     failures: AtomicU64,
@@ -76,6 +79,7 @@ where
             addr,
             pool: OnceLock::new(),
             health: Mutex::new(Health::connecting()),
+            state: AtomicU8::new(state_code(EndpointState::Connecting)),
             in_flight: AtomicUsize::new(0),
             calls: AtomicU64::new(0),
             failures: AtomicU64::new(0),
@@ -124,7 +128,7 @@ where
             None => {
                 // Only this task sets the pool.
                 let _ = endpoint.pool.set(pool);
-                lock(&endpoint.health).connected();
+                endpoint.update_health(Health::connected);
                 endpoint.changed.notify_waiters();
                 tracing::debug!(%addr, "balanced client connected");
                 return;
@@ -149,8 +153,28 @@ impl<Req, Resp, E> Endpoint<Req, Resp, E> {
         self.in_flight.load(Ordering::Relaxed)
     }
 
-    pub(super) fn health(&self) -> MutexGuard<'_, Health> {
-        lock(&self.health)
+    pub(super) fn health(&self) -> Health {
+        *lock(&self.health)
+    }
+
+    /// Changes the health with `change`, keeping the lock-free copy of its state in step.
+    pub(super) fn update_health<R>(&self, change: impl FnOnce(&mut Health) -> R) -> R {
+        let mut health = lock(&self.health);
+        let result = change(&mut health);
+        self.state
+            .store(state_code(health.state()), Ordering::Relaxed);
+        result
+    }
+
+    /// Whether the server takes regular calls, without taking the health's lock.
+    pub(super) fn is_up(&self) -> bool {
+        self.state.load(Ordering::Relaxed) == state_code(EndpointState::Up)
+    }
+
+    /// Whether the server is ejected or probed, without taking the health's lock.
+    pub(super) fn is_out(&self) -> bool {
+        let state = self.state.load(Ordering::Relaxed);
+        state == state_code(EndpointState::Ejected) || state == state_code(EndpointState::Probing)
     }
 
     /// Counts a call as in flight on this server, as a probe or a regular call.
@@ -188,7 +212,7 @@ impl<Req, Resp, E> Endpoint<Req, Resp, E> {
     }
 
     pub(super) fn metrics(&self) -> EndpointMetrics {
-        let health = *self.health();
+        let health = self.health();
         EndpointMetrics {
             addr: self.addr,
             state: health.state(),
@@ -234,13 +258,11 @@ where
         if verdict == Verdict::Failed {
             endpoint.failures.fetch_add(1, Ordering::Relaxed);
         }
-        let ejected = endpoint.health().record(
-            self.admission,
-            verdict,
-            Instant::now(),
-            config.eject_after(),
-            config.probe_after(),
-        );
+        let now = Instant::now();
+        let ejected = endpoint.update_health(|health| {
+            let (eject_after, probe_after) = (config.eject_after(), config.probe_after());
+            health.record(self.admission, verdict, now, eject_after, probe_after)
+        });
         if ejected {
             endpoint.ejections.fetch_add(1, Ordering::Relaxed);
             tracing::info!(addr = %endpoint.addr, "ejected a server after failed calls");
@@ -255,6 +277,9 @@ where
 /// The connection with the fewest calls waiting, starting the search at a random one so
 /// that ties spread.
 fn least_loaded<Req, Resp, E>(pool: &[Pooled<Req, Resp, E>]) -> Option<&Pooled<Req, Resp, E>> {
+    if let [only] = pool {
+        return Some(only);
+    }
     let start = fastrand::usize(..pool.len().max(1));
     pool.iter()
         .cycle()
@@ -282,6 +307,16 @@ fn verdict<Resp, E>(result: &Result<Resp, RpcError<E>>) -> Verdict {
         | RpcError::Unavailable { .. } => Verdict::Failed,
         // Timeouts, a closed client, and whatever later versions add.
         _ => Verdict::Neutral,
+    }
+}
+
+/// [`EndpointState`] as a number, for [`Endpoint::state`].
+fn state_code(state: EndpointState) -> u8 {
+    match state {
+        EndpointState::Connecting => 0,
+        EndpointState::Up => 1,
+        EndpointState::Ejected => 2,
+        EndpointState::Probing => 3,
     }
 }
 

@@ -78,11 +78,6 @@ impl Health {
         self.consecutive_failures
     }
 
-    /// Whether the server takes regular calls.
-    pub(super) fn is_up(&self) -> bool {
-        self.state == State::Up
-    }
-
     /// Whether a call may probe the server now.
     pub(super) fn is_due_for_probe(&self, now: Instant, probe_after: Duration) -> bool {
         match self.state {
@@ -183,7 +178,6 @@ mod tests {
         assert!(!fail(&mut health));
         assert!(fail(&mut health));
         assert_eq!(health.state(), EndpointState::Ejected);
-        assert!(!health.is_up());
     }
 
     #[test]
