@@ -65,12 +65,15 @@ impl<Req, Resp, E> Clone for BalancedClient<Req, Resp, E> {
     }
 }
 
+/// The servers at one moment; replaced as a whole when one is added or removed.
+type Endpoints<Req, Resp, E> = Arc<Vec<Arc<Endpoint<Req, Resp, E>>>>;
+
 #[derive(Debug)]
 struct Shared<Req, Resp, E> {
     config: BalanceConfig,
     /// The servers: a list replaced (never changed in place) when a server is added or
     /// removed, so that a call picks from a snapshot without holding the lock.
-    endpoints: Mutex<Arc<Vec<Arc<Endpoint<Req, Resp, E>>>>>,
+    endpoints: Mutex<Endpoints<Req, Resp, E>>,
     /// Told when a server is added, removed, connected, ejected or probed.
     changed: Arc<Notify>,
     /// The task reading the discovery stream, if any.
@@ -305,12 +308,12 @@ impl<Req, Resp, E> BalancedClient<Req, Resp, E> {
 }
 
 impl<Req, Resp, E> Shared<Req, Resp, E> {
-    fn lock_endpoints(&self) -> MutexGuard<'_, Arc<Vec<Arc<Endpoint<Req, Resp, E>>>>> {
+    fn lock_endpoints(&self) -> MutexGuard<'_, Endpoints<Req, Resp, E>> {
         lock(&self.endpoints)
     }
 
     /// The servers now.
-    fn snapshot(&self) -> Arc<Vec<Arc<Endpoint<Req, Resp, E>>>> {
+    fn snapshot(&self) -> Endpoints<Req, Resp, E> {
         Arc::clone(&self.lock_endpoints())
     }
 
