@@ -8,6 +8,7 @@ pub mod chat;
 pub mod datasets;
 pub mod echo;
 pub mod kv;
+pub mod kv_cluster;
 pub mod latency;
 pub mod logging;
 pub mod memory;

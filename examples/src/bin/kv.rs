@@ -53,6 +53,7 @@ async fn main() -> Result<()> {
             let request = parse(command).ok_or("unknown command")?;
             client(addr, request).await
         }
+        ["cluster", rest @ ..] => wirewright_examples::kv_cluster::run(rest).await,
         ["load", rest @ ..] => {
             wirewright_examples::logging::init("warn");
             let addr = match rest.first() {

@@ -15,12 +15,21 @@
 //!
 //! `rpc_bench SECONDS 1 wirewright|service|baseline IN_FLIGHT` runs one stack alone (to
 //! profile it, under `perf record`, say).
+//!
+//! Balanced rows: a `BalancedClient` over three local servers (one connection each) and
+//! over one, against the raw `RpcClient` over one, all at 64 in flight, taking turns in
+//! the same rounds. All servers share the process's two worker threads, so three servers
+//! add no capacity: the 3-server ratio shows the cost of spreading the calls over three
+//! connections (fewer frames per write), the 1-server ratio the balancer's own cost, and
+//! three raw clients taking turns over the same three servers show the spreading without
+//! a balancer.
 
 use std::convert::Infallible;
 use std::error::Error;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+use wirewright::rpc::balance::{BalanceConfig, BalancedClient, EndpointState};
 use wirewright::rpc::{RpcClient, RpcClientConfig, RpcServer, RpcServerConfig};
 use wirewright::transport::{Server, ServerConfig};
 use wirewright::Message;
@@ -98,6 +107,128 @@ impl Caller for Baseline {
         };
         async move { self.0.call(ping).await.is_ok_and(|pong| pong.id == n) }
     }
+}
+
+#[derive(Clone)]
+struct Balanced(BalancedClient<Ping, Pong, Infallible>);
+
+impl Caller for Balanced {
+    fn call(&self, n: u64) -> impl Future<Output = bool> + Send {
+        let ping = Ping {
+            id: n,
+            payload: PAYLOAD.to_vec(),
+        };
+        async move { self.0.call(ping).await.is_ok_and(|pong| pong.id == n) }
+    }
+}
+
+/// Raw clients of several servers, taking turns call by call: what spreading the calls
+/// over several connections costs without a balancer.
+#[derive(Clone)]
+struct RoundRobin(Vec<RpcClient<Ping, Pong, Infallible>>);
+
+impl Caller for RoundRobin {
+    fn call(&self, n: u64) -> impl Future<Output = bool> + Send {
+        let ping = Ping {
+            id: n,
+            payload: PAYLOAD.to_vec(),
+        };
+        let client = &self.0[(n % self.0.len() as u64) as usize];
+        async move { client.call(ping).await.is_ok_and(|pong| pong.id == n) }
+    }
+}
+
+/// Starts `servers` echo servers; returns a balanced client over them, once all are up.
+async fn start_balanced(servers: usize) -> Result<Balanced> {
+    let mut addrs = Vec::new();
+    for _ in 0..servers {
+        let server = Server::bind("127.0.0.1:0", ServerConfig::new()).await?;
+        addrs.push(server.local_addr()?);
+        let echo = RpcServer::new(
+            RpcServerConfig::new(),
+            |Ping { id, payload }: Ping| async move { Ok::<_, Infallible>(Pong { id, payload }) },
+        );
+        tokio::spawn(echo.serve(server));
+    }
+    let client = BalancedClient::new(addrs, BalanceConfig::new());
+    let all_up = client.wait_until(|servers| servers.iter().all(|s| s.state == EndpointState::Up));
+    tokio::time::timeout(Duration::from_secs(10), all_up).await?;
+    Ok(Balanced(client))
+}
+
+/// The balanced rows: a `BalancedClient` over three servers and over one against the raw
+/// client over one, at 64 in flight, taking turns; prints the rows and the ratios of the
+/// median rates.
+async fn balanced_row(raw: &Wirewright, duration: Duration, rounds: usize) -> Result<()> {
+    let three = start_balanced(3).await?;
+    let one = start_balanced(1).await?;
+    let mut raw_three = Vec::new();
+    for server in three.0.endpoints() {
+        raw_three.push(RpcClient::connect(server.addr, RpcClientConfig::new()).await?);
+    }
+    let raw_three = RoundRobin(raw_three);
+    let warmup = Duration::from_millis(500);
+    measure(&three, 64, warmup, &mut Measured::default()).await;
+    measure(&one, 64, warmup, &mut Measured::default()).await;
+    let mut measured: [Measured; 4] = Default::default();
+    for round in 0..rounds {
+        let [over_three, over_one, raws, round_robin] = &mut measured;
+        measure(&raw_three, 64, duration, round_robin).await;
+        // Take turns going first.
+        match round % 3 {
+            0 => {
+                measure(&three, 64, duration, over_three).await;
+                measure(&one, 64, duration, over_one).await;
+                measure(raw, 64, duration, raws).await;
+            }
+            1 => {
+                measure(raw, 64, duration, raws).await;
+                measure(&three, 64, duration, over_three).await;
+                measure(&one, 64, duration, over_one).await;
+            }
+            _ => {
+                measure(&one, 64, duration, over_one).await;
+                measure(raw, 64, duration, raws).await;
+                measure(&three, 64, duration, over_three).await;
+            }
+        }
+    }
+    let names = [
+        "balanced, 3 servers",
+        "balanced, 1 server",
+        "wirewright rpc, 1 server",
+    ];
+    for (name, measured) in names.iter().zip(measured.iter_mut()) {
+        println!(
+            "{name:<34} {:>9} {:>12.0} {:>9} {:>9} {:>9}",
+            64,
+            measured.median_rate(),
+            measured.latencies.percentile(50.0).as_micros(),
+            measured.latencies.percentile(99.0).as_micros(),
+            measured.failures
+        );
+    }
+    let [over_three, over_one, raws, round_robin] = &measured;
+    let calls: Vec<String> = three
+        .0
+        .endpoints()
+        .iter()
+        .map(|s| s.calls.to_string())
+        .collect();
+    println!(
+        "balanced (3 servers) / raw client at 64 in flight: {:.2} (median rates; calls per server {})",
+        over_three.median_rate() / raws.median_rate(),
+        calls.join(", ")
+    );
+    println!(
+        "balanced (1 server) / raw client at 64 in flight: {:.2} (median rates: the balancer's own cost)",
+        over_one.median_rate() / raws.median_rate()
+    );
+    println!(
+        "balanced (3 servers) / 3 raw clients round robin at 64 in flight: {:.2} (median rates)",
+        over_three.median_rate() / round_robin.median_rate()
+    );
+    Ok(())
 }
 
 /// What one stack did at one number of calls in flight, over the rounds.
@@ -283,5 +414,6 @@ async fn main() -> Result<()> {
             per_round.join(", ")
         );
     }
+    balanced_row(&wirewright, duration, rounds).await?;
     Ok(())
 }

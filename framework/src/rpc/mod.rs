@@ -160,6 +160,8 @@
 //! # }
 //! ```
 
+#[cfg(feature = "tower")]
+pub mod balance;
 mod budget;
 mod call;
 mod client;
@@ -178,6 +180,8 @@ mod server;
 pub mod service;
 mod session;
 mod signal;
+#[cfg(feature = "tower")]
+pub mod tower;
 
 pub use call::{Call, CallFuture};
 pub use client::RpcClient;
