@@ -18,7 +18,7 @@ use wirewright::rpc::tower::RetryIdempotent;
 use wirewright::rpc::{
     Call, CallOptions, RpcClient, RpcClientConfig, RpcError, RpcServer, RpcServerConfig,
 };
-use wirewright::transport::{Backoff, ClientConfig};
+use wirewright::transport::{Backoff, ClientConfig, HelloMode};
 use wirewright::Message;
 
 /// Asks the server for `n`; a held call waits until the test releases it; `n` of
@@ -244,12 +244,16 @@ async fn flaky_server(drops: usize, seen: &Arc<Seen>) -> (SocketAddr, Arc<Atomic
 }
 
 /// A client that never retries on its own (one attempt), so that the policy is the only
-/// one retrying.
+/// one retrying. It sends no HELLO, so the first bytes the flaky server reads are the
+/// request itself and the connection drops with the call in flight.
 async fn single_attempt_client(addr: SocketAddr) -> WorkClient {
     let backoff = Backoff::new()
         .with_max_attempts(1)
         .with_initial_delay(Duration::from_millis(5));
-    let config = RpcClientConfig::new().with_client(ClientConfig::new().with_backoff(backoff));
+    let client = ClientConfig::new()
+        .with_backoff(backoff)
+        .with_hello(HelloMode::Off);
+    let config = RpcClientConfig::new().with_client(client);
     RpcClient::connect(addr, config).await.unwrap()
 }
 
