@@ -364,3 +364,98 @@ fn generated_python_chat_peer_talks_with_a_rust_client_in_the_rust_chat_room() {
     assert!(status.success(), "the Python peer failed: {status}");
     drop((rust, chat_server));
 }
+
+/// One pair of `examples/peers/schema-pairs.txt`: two schema texts and the report.
+struct SchemaPair {
+    name: String,
+    old: String,
+    new: String,
+    report: Vec<String>,
+}
+
+/// The lines of a section (`--- old` up to the next marker), trailing empty lines left out.
+fn section(lines: &[&str]) -> Vec<String> {
+    let end = lines
+        .iter()
+        .rposition(|line| !line.is_empty())
+        .map_or(0, |last| last + 1);
+    lines[..end].iter().map(|line| (*line).to_owned()).collect()
+}
+
+fn schema_pairs(text: &str) -> Vec<SchemaPair> {
+    let mut pairs = Vec::new();
+    for block in text.split("\n=== ").skip(1) {
+        let (name, body) = block.split_once('\n').expect("a pair's name line");
+        let lines: Vec<&str> = body.split('\n').collect();
+        let at = |marker: &str| {
+            lines
+                .iter()
+                .position(|line| *line == marker)
+                .unwrap_or_else(|| panic!("pair {name}: no `{marker}`"))
+        };
+        let (old, new, report) = (at("--- old"), at("--- new"), at("--- report"));
+        pairs.push(SchemaPair {
+            name: name.to_owned(),
+            old: section(&lines[old + 1..new]).join("\n") + "\n",
+            new: section(&lines[new + 1..report]).join("\n") + "\n",
+            report: section(&lines[report + 1..]),
+        });
+    }
+    pairs
+}
+
+#[test]
+fn schema_pairs_fixture_holds_what_the_rust_checker_reports() {
+    let path = repo().join("examples/peers/schema-pairs.txt");
+    let text = std::fs::read_to_string(&path).expect("the schema pairs");
+    let pairs = schema_pairs(&text);
+    assert!(pairs.len() >= 70, "{} pairs", pairs.len());
+    let mut blessed = text.split("\n=== ").next().unwrap_or("").to_owned();
+    let mut wrong = Vec::new();
+    for pair in &pairs {
+        let old = parse(&pair.old).unwrap_or_else(|err| panic!("{} old: {err}", pair.name));
+        let new = parse(&pair.new).unwrap_or_else(|err| panic!("{} new: {err}", pair.name));
+        let report: Vec<String> = wirewright::schema::compare(&old, &new)
+            .differences
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        if report != pair.report {
+            wrong.push(format!("{}: {report:#?}", pair.name));
+        }
+        blessed.push_str(&format!(
+            "\n=== {}\n--- old\n{}--- new\n{}--- report\n{}",
+            pair.name,
+            pair.old,
+            pair.new,
+            report
+                .iter()
+                .map(|line| format!("{line}\n"))
+                .collect::<String>()
+        ));
+    }
+    if std::env::var_os("WIREWRIGHT_BLESS").is_some() {
+        std::fs::write(&path, blessed).expect("the schema pairs rewritten");
+        return;
+    }
+    assert!(
+        wrong.is_empty(),
+        "reports differ (WIREWRIGHT_BLESS=1 rewrites them):\n{}",
+        wrong.join("\n")
+    );
+}
+
+#[test]
+fn generated_python_compares_the_schema_pairs_as_the_rust_checker_does() {
+    let root = repo();
+    let module = generate("pairs_peer.py", &kv_schemas("examples/schema"));
+    let output = python(&[
+        root.join("examples/peers/python/schema_pairs.py")
+            .as_os_str(),
+        module.as_os_str(),
+        root.join("examples/peers/schema-pairs.txt").as_os_str(),
+    ]);
+    assert_success(&output);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains(", 0 differ"), "{stdout}");
+}

@@ -1,6 +1,7 @@
 """The generated Python runtime's connection behaviour, over loopback, in one process:
 heartbeats and the idle timeout (SPEC §7), HELLO (issue 14's design), and the byte budget
-of a generated server against a peer that floods it with requests and never reads.
+of a generated server against a peer that floods it with requests and never reads, and
+the generated clients against hostile servers (a huge length, floods).
 
     python3 runtime_checks.py kv_peer.py kv_v1_peer.py
 
@@ -110,25 +111,35 @@ async def hello(kv, kv1) -> None:
         print(f"  HELLO, another protocol: {err}")
     server.close()
 
-    # a schema whose message changed a field's type: breaking, by the checker
+    # a schema whose message changed a field's type: breaking, by the checker (§13.3)
     changed = kv.SCHEMA_KvRequest.text.replace("struct Get id 1\n  field key: string", "struct Get id 1\n  field key: u64")
-    assert kv.schema_breaks(kv.SCHEMA_KvRequest.text, changed) == "message 1 (Get): field 0 changed from string to u64"
-    assert kv.schema_breaks(kv1.SCHEMA_KvRequest.text, kv.SCHEMA_KvRequest.text) is None
+    report = [str(d) for d in kv.compare_schemas(kv.parse_schema(kv.SCHEMA_KvRequest.text), kv.parse_schema(changed))]
+    assert report == ["breaking: Get.key: string → u64: the two types are encoded differently"], report
+    report = kv.compare_schemas(kv.parse_schema(kv1.SCHEMA_KvRequest.text), kv.parse_schema(kv.SCHEMA_KvRequest.text))
+    assert [d.compatibility for d in report] == ["compatible", "compatible"], report
 
-    # hostile schema texts: definitions naming the next one twice (a signature doubling at
-    # each level), a chain far deeper than 64, text that is not a schema: all rejected
-    # as malformed HELLOs (WireError), quickly
-    doubling = "wirewright schema 1\nroot D0\n" + "".join(
-        f"\nstruct D{i}\n  field a: D{i + 1}\n  field b: D{i + 1}\n" for i in range(40)) + "\nstruct D40\n  field x: u8\n"
-    chain = "wirewright schema 1\nroot C0\n" + "".join(f"\nstruct C{i}\n  field a: C{i + 1}\n" for i in range(500))
-    for text, protocol in ((doubling, "D0"), (chain, "C0"), ("not a schema", "D0")):
-        ours = kv.HelloPayload(protocol, 1, 1, doubling.replace("u8", "u16") if protocol == "D0" else chain)
+    # hostile schema texts: definitions naming the next one twice (visited once per pair
+    # of definitions, not once per path), a chain far deeper than the checker goes, a type
+    # nested past 64, text that is not a schema: each judged at once, as the Rust end does
+    doubling = "wirewright schema 1\nroot D00\n" + "".join(
+        f"\nstruct D{i:02}\n  field a: D{i + 1:02}\n  field b: D{i + 1:02}\n" for i in range(40)) + "\nstruct D40\n  field x: u8\n"
+    chain = "wirewright schema 1\nroot C000\n" + "".join(
+        f"\nstruct C{i:03}\n  field a: C{i + 1:03}\n" for i in range(500)) + "\nstruct C500\n  field x: u8\n"
+    nested = "wirewright schema 1\nroot " + "seq<" * 70 + "u16" + ">" * 70 + "\n"
+    for text, protocol, ours, outcome in (
+            (doubling, "D00", doubling.replace("u8", "u16"), "breaking: D40.x: u8 → u16"),
+            (chain, "C000", chain, "nested too deep to compare"),
+            (nested, "N", nested.replace("u16", "u32"), "types nested at most 64 deep"),
+            ("not a schema", "D00", doubling, "the header")):
         try:
-            kv.judge(ours, kv.HelloPayload(protocol, 2, 1, text))
-            raise AssertionError(f"a hostile schema text judged: {text[:30]!r}")
+            kv.judge(kv.HelloPayload(protocol, 1, 1, ours), kv.HelloPayload(protocol, 2, 1, text))
+            raise AssertionError(f"a hostile schema text judged compatible: {text[:30]!r}")
+        except kv.IncompatiblePeer as err:
+            assert outcome in err.reason, err
         except kv.WireError as err:
-            assert err.kind == "malformed-control", err
-    print("  hostile HELLO texts (doubling definitions, a chain 500 deep, no schema): malformed-control")
+            assert err.kind == "malformed-control" and outcome in str(err), err
+    print("  hostile HELLO texts (doubling definitions, a chain 500 deep, a type 70 deep, no schema): "
+          "incompatible or malformed-control, as in Rust")
 
     # Required: a client that does not say HELLO gets GOODBYE 10
     server, port = await serve(kv, hello="required", hello_timeout=0.3)
@@ -195,12 +206,131 @@ async def flood(kv) -> None:
           f"{served} calls of another client answered meanwhile, RSS grew {rss_growth_kib} KiB")
 
 
+async def fake_server(script):
+    """A hostile server on loopback: `await script(reader, writer)` for each connection."""
+    server = await asyncio.start_server(script, "127.0.0.1", 0)
+    return server, server.sockets[0].getsockname()[1]
+
+
+async def hostile_servers(kv) -> None:
+    """A server that lies about a frame's length, one that floods messages a peer does not
+    take, and one that floods PINGs and never reads: the generated client holds at most
+    its configured bytes (`max_frame_len`, `receive_budget`) and ends with a typed error
+    and a GOODBYE, never buffering without end."""
+    # 1. A header declaring 1 GiB, then bytes without end: refused from the header alone.
+    seen: list[int] = []
+
+    async def huge(reader, writer):
+        writer.write(kv.HEADER.pack(kv.MAGIC, kv.VERSION, kv.RESPONSE, kv.Value.ID, 1, 1 << 30))
+        frames, pending = kv.FrameBuffer(), []
+        try:
+            for _ in range(64):
+                writer.write(bytes(64 * 1024))
+                await writer.drain()
+                await asyncio.sleep(0)
+            while (frame := await read_frame(kv, reader, frames, pending)) is not None:
+                if frame.flags & kv.CONTROL and frame.type == kv.GOODBYE:
+                    seen.append(kv.decode_value(kv.GOODBYE_CODEC, frame.payload).reason)
+        except (ConnectionError, asyncio.TimeoutError):
+            pass
+        writer.close()
+
+    server, port = await fake_server(huge)
+    settings = kv.Settings(hello="off", max_frame_len=4096)
+    client = await kv.Client.connect("127.0.0.1", port, kv.KvRequest, kv.KvResponse, kv.KvError, settings=settings)
+    try:
+        await client.call(kv.Get(key="k"), timeout=5)
+        raise AssertionError("a reply of 1 GiB was waited for")
+    except kv.ConnectionClosed as err:
+        cause = err.cause
+        assert isinstance(cause, kv.WireError) and (cause.kind, cause.offset) == ("frame-too-large", 12), repr(cause)
+    held = len(client.conn.frames.buf)
+    await asyncio.sleep(0.2)
+    server.close()
+    assert held <= 20 + 4096 + 64 * 1024, held
+    assert seen == [4], seen
+    print(f"  a server declaring a 1 GiB reply: {cause} (the client held {held} bytes), GOODBYE 4")
+
+    # 2. Messages flooding a peer that does not take them: reading stops at the budget.
+    budget, sent = 128 * 1024, [0]
+    seen.clear()
+
+    async def flood(reader, writer):
+        value = kv.Value(value=bytes(16 * 1024)).encode()
+        frame = kv.encode_frame(kv.Frame(0, kv.Value.ID, 0, value))
+        frames, pending = kv.FrameBuffer(), []
+
+        async def watch():
+            try:
+                while (frame := await read_frame(kv, reader, frames, pending)) is not None:
+                    if frame.flags & kv.CONTROL and frame.type == kv.GOODBYE:
+                        seen.append(kv.decode_value(kv.GOODBYE_CODEC, frame.payload).reason)
+            except (ConnectionError, asyncio.TimeoutError):
+                pass
+
+        watcher = asyncio.ensure_future(watch())
+        try:
+            while not seen and sent[0] < 64 << 20:
+                writer.write(frame * 16)
+                sent[0] += len(frame) * 16
+                await writer.drain()
+        except ConnectionError:
+            pass
+        await asyncio.wait({watcher}, timeout=5)
+        writer.close()
+
+    server, port = await fake_server(flood)
+    settings = kv.Settings(hello="off", receive_budget=budget, stall_timeout=0.5)
+    peer = await kv.Peer.connect("127.0.0.1", port, kv.KvResponse, kv.KvRequest, settings=settings)
+    await asyncio.wait_for(peer.conn.closed.wait(), 10)
+    taken = 0
+    while await peer.receive() is not None:
+        taken += 1
+    peak = peer.conn.metrics.peak_connection
+    for _ in range(100):  # the server's reader sees the GOODBYE
+        if seen:
+            break
+        await asyncio.sleep(0.05)
+    server.close()
+    assert isinstance(peer.conn.error, kv.ConnectionClosed), repr(peer.conn.error)
+    assert seen == [7], seen
+    assert peak <= budget + 64 * 1024 + 2 * (16 * 1024 + 40), (peak, budget)
+    print(f"  a server flooding a peer that takes nothing: {sent[0] >> 20} MiB sent, the peer held at most "
+          f"{peak} bytes (budget {budget}), GOODBYE 7; {taken} messages taken afterwards")
+
+    # 3. PINGs without end, never reading the PONGs: the PONGs queued stay bounded.
+    budget = 64 * 1024
+
+    async def pings(reader, writer):
+        writer.transport.pause_reading()
+        ping = kv.encode_frame(kv.ping_frame(1)) * 2048
+        try:
+            for _ in range(4096):  # at most 224 MiB of PINGs
+                writer.write(ping)
+                await writer.drain()
+        except ConnectionError:
+            pass
+        writer.close()
+
+    server, port = await fake_server(pings)
+    settings = kv.Settings(hello="off", receive_budget=budget, stall_timeout=0.5)
+    client = await kv.Client.connect("127.0.0.1", port, kv.KvRequest, kv.KvResponse, kv.KvError, settings=settings)
+    await asyncio.wait_for(client.conn.closed.wait(), 20)
+    peak = client.conn.metrics.peak_connection
+    server.close()
+    assert isinstance(client.conn.error, kv.ConnectionClosed), repr(client.conn.error)
+    assert peak <= budget + 2 * 64 * 1024, (peak, budget)
+    print(f"  a server flooding PINGs and reading nothing: PONGs queued peaked at {peak} bytes (budget {budget}), "
+          f"closed: {client.conn.error}")
+
+
 async def main(kv_path: str, kv1_path: str) -> None:
     kv = load(kv_path, "kv_peer")
     kv1 = load(kv1_path, "kv_v1_peer")
     await heartbeats_and_idle_timeout(kv)
     await hello(kv, kv1)
     await flood(kv)
+    await hostile_servers(kv)
 
 
 if __name__ == "__main__":

@@ -158,7 +158,7 @@ class Client:
     def _fail_all(self) -> None:
         for future in self.waiting.values():
             if not future.done():
-                future.set_exception(ConnectionClosed(str(self.conn.error or "the connection ended")))
+                future.set_exception(ConnectionClosed(str(self.conn.error or "the connection ended"), self.conn.error))
         self.waiting.clear()
 
     async def close(self) -> None:
@@ -168,7 +168,12 @@ class Client:
 class Peer:
     """A peer of a message protocol (§4.12): `send(message)` and
     `await receive()` (None when the connection has ended). `connect` says HELLO first
-    (`Settings.hello`) with the outgoing protocol's schema."""
+    (`Settings.hello`) with the outgoing protocol's schema.
+
+    Messages received and not yet taken count against `Settings.receive_budget` (their
+    frames' bytes): over it, reading stops, and a connection kept over it for
+    `stall_timeout` closes with GOODBYE 7, so a peer that floods cannot make this side
+    buffer without end. `conn.error` then says why it closed."""
 
     def __init__(self, conn: Connection, incoming: Protocol, outgoing: Protocol, first_frame=None):
         self.conn, self.incoming, self.outgoing = conn, incoming, outgoing
@@ -194,10 +199,20 @@ class Peer:
             raise WireError("unexpected-kind", 5, "a reply on a message protocol")
         if frame.flags & JSON:
             raise WireError("unexpected-format", 5, "a JSON message")
-        self.queue.put_nowait(self.incoming.decode(frame.type, frame.payload))
+        message = self.incoming.decode(frame.type, frame.payload)
+        cost = len(frame.payload) + 20
+        self.conn.held += cost  # until `receive` takes it (the budget of `Connection.run`)
+        self.conn.metrics.observe(self.conn.held)
+        self.queue.put_nowait((message, cost))
 
     async def receive(self):
-        return await self.queue.get()
+        item = await self.queue.get()
+        if item is None:
+            return None
+        message, cost = item
+        self.conn.held -= cost
+        self.conn.room.set()
+        return message
 
     async def close(self) -> None:
         await self.conn.goodbye(0)

@@ -55,7 +55,13 @@ class CallError(Exception):
 
 class ConnectionClosed(Exception):
     """The connection ended (GOODBYE, end of stream or a protocol error) before
-    the call had its reply."""
+    the call had its reply. `cause` is what ended it when this side did: the WireError
+    of the peer's bad bytes (`frame-too-large` for a header past `max_frame_len`, ...),
+    or None."""
+
+    def __init__(self, message: str, cause: BaseException | None = None):
+        super().__init__(message)
+        self.cause = cause
 
 
 # --------------------------------------------------------------- the reader --

@@ -16,18 +16,23 @@ export interface Settings {
   helloTimeoutMs: number;
   /** HELLO carries the schema text. */
   sendSchema: boolean;
-  /** A server's bytes of requests in flight and replies queued before it reads on. */
+  /** A server's bytes of requests in flight and replies queued before it reads on; on
+   * every connection, the bytes queued for sending past which a PING waits (and reading
+   * stops) before it is answered. */
   receiveBudget: number;
   /** Requests a server answers at once. */
   maxInFlight: number;
   /** Over budget this long (the peer does not read): GOODBYE 7. */
   stallTimeoutMs: number;
+  /** The longest frame read: a header that declares more is a protocol error
+   * (`frame-too-large`, GOODBYE 4) before any of its payload is buffered. */
+  maxFrameLen: number;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
   idleTimeoutMs: 60_000, heartbeatIntervalMs: 10_000, missedHeartbeats: 3, goodbyeTimeoutMs: 5000,
   hello: "optional", helloTimeoutMs: 5000, sendSchema: true,
-  receiveBudget: 1 << 20, maxInFlight: 128, stallTimeoutMs: 10_000,
+  receiveBudget: 1 << 20, maxInFlight: 128, stallTimeoutMs: 10_000, maxFrameLen: MAX_FRAME_LEN,
 };
 
 /** What a connection needs from the network: bytes in, bytes out, the end. Node sockets
@@ -168,7 +173,7 @@ export class Connection {
   private finishing = false;
   private seenFirst = false;
   private tasks = new Set<Promise<unknown>>();
-  private frames = new FrameBuffer();
+  private frames: FrameBuffer;
   private ended!: () => void;
   private timer: ReturnType<typeof setInterval> | null = null;
   private lastSent = Date.now();
@@ -176,8 +181,10 @@ export class Connection {
   private lastPingTick = Date.now();
   private pingNonce = 0n;
   private unanswered = 0;
-  /** Frames read but not yet handled (at most one read's worth while over budget). */
+  /** Frames read but not yet handled (at most one read's worth while over budget, on
+   * a transport that can pause), and their bytes. */
   private pending: Frame[] = [];
+  private pendingBytes = 0;
   private roomTimer: ReturnType<typeof setInterval> | null = null;
   /** Payload bytes of the requests in flight, and the cost of the frame being handled. */
   private held = 0;
@@ -189,6 +196,7 @@ export class Connection {
 
   constructor(public transport: Transport, onFrame: (frame: Frame) => void, settings: Partial<Settings> = {}) {
     this.settings = { ...DEFAULT_SETTINGS, ...settings };
+    this.frames = new FrameBuffer(this.settings.maxFrameLen);
     this.closed = new Promise((resolve) => (this.ended = resolve));
     transport.onEnd((err) => {
       if (err && !this.error) this.error = err;
@@ -207,11 +215,21 @@ export class Connection {
     transport.onData((data) => {
       if (this.inputDone) return; // discarded: the peer's input has ended
       try {
-        for (const frame of this.frames.feed(data)) this.pending.push(frame);
+        for (const frame of this.frames.feed(data)) {
+          this.pending.push(frame);
+          this.pendingBytes += frame.payload.length + 20;
+        }
       } catch (err) {
-        this.pending.length = 0;
+        this.pending.length = this.pendingBytes = 0;
         this.error = err as Error;
         return this.closeAtOnce(4, String(err));
+      }
+      if (this.roomTimer && this.pendingBytes > this.settings.receiveBudget) {
+        // a transport that cannot pause (a WebSocket) keeps delivering while this side
+        // waits for room: past the budget, the peer is closed (§7: GOODBYE 7)
+        this.pending.length = this.pendingBytes = 0;
+        this.error = new ConnectionClosed("the peer sent past the byte budget while this side could not read");
+        return this.closeAtOnce(7, "memory budget");
       }
       this.pump(onFrame);
     });
@@ -229,8 +247,9 @@ export class Connection {
     try {
       while (this.pending.length && !this.inputDone) {
         const frame = this.pending[0];
-        if (!(frame.flags & CONTROL) && !this.hasRoom()) return this.waitForRoom(onFrame);
+        if (!this.hasRoom(frame)) return this.waitForRoom(onFrame);
         this.pending.shift();
+        this.pendingBytes -= frame.payload.length + 20;
         this.lastReceived = Date.now();
         if (!this.seenFirst) {
           this.seenFirst = true;
@@ -275,20 +294,25 @@ export class Connection {
         void this.finish();
       }
     } catch (err) {
-      this.pending.length = 0;
+      this.pending.length = this.pendingBytes = 0;
       if (err instanceof CloseAtOnce) return this.closeAtOnce(err.reason, err.message);
       this.error = err as Error;
       this.closeAtOnce(4, String(err));
     }
   }
 
-  /** Whether another message may be handled: always, unless `limitInput` is set (a
-   * server); then while fewer than `maxInFlight` are answered and the bytes of those in
-   * flight and of the replies queued stay within `receiveBudget`. */
-  private hasRoom(): boolean {
-    if (!this.limitInput) return true;
+  /** Whether `frame` may be handled now. A PING (whose PONG is queued for the peer) only
+   * while the bytes queued for sending stay within `receiveBudget`, on every connection:
+   * a peer that floods PINGs and does not read cannot make this side queue PONGs without
+   * end. A message frame always on a client; on a server (`limitInput`) while fewer than
+   * `maxInFlight` requests are answered and the bytes of those in flight and of the
+   * replies queued stay within `receiveBudget`. */
+  private hasRoom(frame: Frame): boolean {
     const s = this.settings;
-    return this.tasks.size < s.maxInFlight && this.held + (this.transport.queued?.() ?? 0) <= s.receiveBudget;
+    const queued = this.transport.queued?.() ?? 0;
+    if (frame.flags & CONTROL) return frame.type !== PING || queued <= s.receiveBudget;
+    if (!this.limitInput) return true;
+    return this.tasks.size < s.maxInFlight && this.held + queued <= s.receiveBudget;
   }
 
   /** Stops reading until there is room; GOODBYE 7 after `stallTimeoutMs` without. */
@@ -298,7 +322,7 @@ export class Connection {
     const since = Date.now();
     this.roomTimer = setInterval(() => {
       if (this.isClosed || this.silent) return void clearInterval(this.roomTimer!);
-      if (this.hasRoom()) {
+      if (!this.pending.length || this.hasRoom(this.pending[0])) {
         clearInterval(this.roomTimer!);
         this.roomTimer = null;
         this.transport.resume?.();
@@ -306,7 +330,8 @@ export class Connection {
       }
       if (Date.now() - since >= this.settings.stallTimeoutMs) {
         clearInterval(this.roomTimer!);
-        this.pending.length = 0;
+        this.pending.length = this.pendingBytes = 0;
+        this.error ??= new ConnectionClosed("the peer kept the connection over its byte budget");
         this.closeAtOnce(7, "memory budget");
         this.transport.abort?.(); // what was queued for the peer is dropped (§7: at once)
       }

@@ -92,7 +92,7 @@ export class Client {
   constructor(transport: Transport, public requests: Protocol, public responses: Protocol, public errorCodec: Codec | null = null, settings: Partial<Settings> = {}) {
     this.conn = new Connection(transport, (frame) => this.onFrame(frame), settings);
     this.conn.closed.then(() => {
-      for (const pending of this.waiting.values()) pending.reject(new ConnectionClosed(String(this.conn.error ?? "the connection ended")));
+      for (const pending of this.waiting.values()) pending.reject(new ConnectionClosed(String(this.conn.error ?? "the connection ended"), this.conn.error ?? undefined));
       this.waiting.clear();
     });
   }

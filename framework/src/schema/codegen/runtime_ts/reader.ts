@@ -35,7 +35,14 @@ export class CallError extends Error {
   }
 }
 
-export class ConnectionClosed extends Error {}
+/** The connection ended (GOODBYE, end of stream or a protocol error) before the call had
+ * its reply. `cause` is what ended it when this side did: the WireError of the peer's bad
+ * bytes (`frame-too-large` for a header past `maxFrameLen`, ...), or undefined. */
+export class ConnectionClosed extends Error {
+  constructor(message: string, public cause?: Error) {
+    super(message);
+  }
+}
 
 function jsonBig(_: string, v: unknown): unknown {
   return typeof v === "bigint" ? v.toString() : v;

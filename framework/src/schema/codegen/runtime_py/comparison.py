@@ -1,0 +1,622 @@
+# -------------------------------------------------------------- comparison --
+# The schema text (§13.2) read back, and two schemas compared by the rules of §13.3: the
+# Rust checker (`wirewright::schema::compare`) line for line, so that a HELLO is judged
+# here as a Rust peer judges it. Types are tuples: ("int", "u16"), ("seq", T),
+# ("tuple", (T, ...)), ("named", "Say"), ...
+
+MAX_TYPE_DEPTH = 64  # types nested deeper than this in the text are refused (§13.6)
+MAX_COMPARE_DEPTH = 128  # types compared deeper (through definitions) are breaking
+
+COMPATIBLE = "compatible"
+NEW_READER_OLD_WRITER = "compatible new reader/old writer"
+OLD_READER_NEW_WRITER = "compatible old reader/new writer"
+BREAKING = "breaking"
+
+_INT_BITS = {"u8": 8, "i8": 8, "u16": 16, "u32": 32, "u64": 64, "u128": 128,
+             "i16": 16, "i32": 32, "i64": 64, "i128": 128}
+_SIMPLE = {"bool", "f32", "f64", "char", "string", "bytes", "unit", "never"}
+_DECIMAL = re.compile(r"0|[1-9][0-9]*")
+
+
+class SchemaTextError(ValueError):
+    """A schema text that does not follow §13.2: `line` (from 1), what the grammar
+    `expected` there and what the line holds (`found`)."""
+
+    def __init__(self, line: int, expected: str, found: str):
+        self.line, self.expected, self.found = line, expected, found
+        super().__init__(f"schema text, line {line}: expected {expected}, found `{found}`")
+
+
+@dataclass
+class SchemaFields:
+    """A struct's or variant's fields: (name, type, since) each, and the unknown field."""
+
+    fields: list = field(default_factory=list)
+    unknown: str | None = None
+
+
+@dataclass
+class SchemaDefinition:
+    """A definition of a schema text: `kind` "struct" (`fields`), "enum" (`variants`:
+    ("tagged", tag, name, SchemaFields) or ("other", name)) or "protocol" (`messages`:
+    (id, variant, type))."""
+
+    name: str
+    evolvable: bool
+    id: int | None
+    kind: str
+    fields: SchemaFields = field(default_factory=SchemaFields)
+    variants: list = field(default_factory=list)
+    messages: list = field(default_factory=list)
+
+
+@dataclass
+class ParsedSchema:
+    """A schema read from its text: the root type and the definitions by name."""
+
+    root: tuple
+    definitions: dict
+
+
+def type_text(ty: tuple) -> str:
+    """A type as the schema text writes it."""
+    kind = ty[0]
+    if kind in _SIMPLE:
+        return kind
+    if kind in ("int", "named"):
+        return ty[1]
+    if kind in ("fixed", "with", "opaque"):
+        return f"{kind} {ty[1]}"
+    if kind in ("seq", "set", "option"):
+        return f"{kind}<{type_text(ty[1])}>"
+    if kind == "array":
+        return f"array<{type_text(ty[1])}, {ty[2]}>"
+    if kind == "map":
+        return f"map<{type_text(ty[1])}, {type_text(ty[2])}>"
+    inner = ", ".join(type_text(t) for t in ty[1])
+    return f"({inner},)" if len(ty[1]) == 1 else f"({inner})"
+
+
+def _decimal(number: int, text: str, expected: str, bits: int) -> int:
+    if not _DECIMAL.fullmatch(text) or int(text) >> bits:
+        raise SchemaTextError(number, expected, text)
+    return int(text)
+
+
+def _is_ident(text: str) -> bool:
+    return bool(text) and all(c.isalnum() or c in "_#" for c in text)
+
+
+def _ident(number: int, text: str) -> str:
+    if not _is_ident(text):
+        raise SchemaTextError(number, "a name", text)
+    return text
+
+
+def _punct(number: int, text: str, prefix: str) -> str:
+    if not text.startswith(prefix):
+        raise SchemaTextError(number, prefix, text)
+    return text[len(prefix):]
+
+
+def _balanced(number: int, text: str) -> tuple[str, str]:
+    """Text up to the first `,`, `>`, `)` or space outside brackets."""
+    depth = 0
+    for index, c in enumerate(text):
+        if c in "<([":
+            depth += 1
+        elif c in ">)]" and depth > 0:
+            depth -= 1
+        elif c in ",>) " and depth == 0:
+            if index == 0:
+                raise SchemaTextError(number, "a name", text)
+            return text[:index], text[index:]
+    if depth:
+        raise SchemaTextError(number, "balanced brackets", text)
+    if not text:
+        raise SchemaTextError(number, "a name", text)
+    return text, ""
+
+
+_STOP = re.compile(r"[<>,() ]")
+
+
+def _type(number: int, text: str, depth: int = 0) -> tuple[tuple, str]:
+    """Reads one type from the start of `text`; returns it and the rest."""
+    if depth >= MAX_TYPE_DEPTH:
+        raise SchemaTextError(number, "types nested at most 64 deep", text[:40])
+    stop = _STOP.search(text)
+    end = stop.start() if stop else len(text)
+    word, rest = text[:end], text[end:]
+    if word in _INT_BITS:
+        return ("int", word), rest
+    if word in _SIMPLE:
+        return (word,), rest
+    inner = lambda rest: _type(number, _punct(number, rest, "<"), depth + 1)
+    if word == "fixed":
+        if not rest.startswith(" "):
+            raise SchemaTextError(number, "` ` and an integer type", rest)
+        ty, after = _type(number, rest[1:], depth + 1)
+        if ty[0] != "int" or ty[1] in ("u8", "i8"):
+            raise SchemaTextError(number, "an integer type wider than 8 bits after `fixed`", rest[1:])
+        return ("fixed", ty[1]), after
+    if word in ("seq", "set", "option"):
+        element, rest = inner(rest)
+        rest = _punct(number, rest, ">")
+        if word == "seq" and element == ("int", "u8"):
+            raise SchemaTextError(number, "`bytes` for a sequence of u8", text)
+        return (word, element), rest
+    if word == "map":
+        key, rest = inner(rest)
+        value, rest = _type(number, _punct(number, rest, ", "), depth + 1)
+        return ("map", key, value), _punct(number, rest, ">")
+    if word == "array":
+        element, rest = inner(rest)
+        rest = _punct(number, rest, ", ")
+        close = rest.find(">")
+        if close < 0:
+            raise SchemaTextError(number, "`>`", rest)
+        return ("array", element, _decimal(number, rest[:close], "an array length", 64)), rest[close + 1:]
+    if word in ("with", "opaque"):
+        if not rest.startswith(" "):
+            raise SchemaTextError(number, "` ` and a path", rest)
+        path, rest = _balanced(number, rest[1:])
+        return (word, path), rest
+    if word == "" and rest.startswith("("):
+        elements, rest = [], rest[1:]
+        while True:
+            element, after = _type(number, rest, depth + 1)
+            elements.append(element)
+            if after.startswith(", "):
+                rest = after[2:]
+            elif after.startswith(",)"):
+                if len(elements) != 1:
+                    raise SchemaTextError(number, "`)` (only a 1-tuple ends with `,)`)", after[2:])
+                return ("tuple", tuple(elements)), after[2:]
+            elif after.startswith(")"):
+                if len(elements) == 1:
+                    raise SchemaTextError(number, "`,)` after the element of a 1-tuple", after[1:])
+                return ("tuple", tuple(elements)), after[1:]
+            else:
+                raise SchemaTextError(number, "`, ` or `)`", after)
+    if word == "":
+        raise SchemaTextError(number, "a type", text)
+    if not all(_is_ident(part) for part in word.split("::")):
+        raise SchemaTextError(number, "a name", word)
+    if rest.startswith("<"):
+        arguments, rest = _balanced(number, rest)
+        return ("named", word + arguments), rest
+    return ("named", word), rest
+
+
+def _whole_type(number: int, text: str) -> tuple:
+    ty, rest = _type(number, text)
+    if rest:
+        raise SchemaTextError(number, "the end of the type", rest)
+    return ty
+
+
+def _field_line(number: int, item: str, fields: SchemaFields) -> None:
+    if fields.unknown is not None:
+        raise SchemaTextError(number, "nothing after the `unknown` field", item)
+    if item.startswith("unknown "):
+        fields.unknown = _ident(number, item[8:])
+        return
+    if not item.startswith("field "):
+        raise SchemaTextError(number, "`field NAME: TYPE` or `unknown NAME`", item)
+    name, sep, rest = item[6:].partition(": ")
+    if not sep:
+        raise SchemaTextError(number, "`field NAME: TYPE`", item)
+    ty, rest = _type(number, rest)
+    if rest.startswith(" since "):
+        since = _decimal(number, rest[7:], "a revision", 32)
+        if since < 2:
+            raise SchemaTextError(number, "a revision of 2 or more (1 is not written)", item)
+    elif not rest:
+        since = 1
+    else:
+        raise SchemaTextError(number, "the end of the line or ` since N`", rest)
+    fields.fields.append((_ident(number, name), ty, since))
+
+
+def _definition_header(number: int, line: str) -> SchemaDefinition:
+    expected = "`[evolvable] struct|enum NAME [id N]` or `protocol NAME`"
+    evolvable = line.startswith("evolvable ")
+    rest = line[10:] if evolvable else line
+    keyword, sep, rest = rest.partition(" ")
+    if not sep:
+        raise SchemaTextError(number, expected, line)
+    name, mid = rest, None
+    if keyword != "protocol" and " id " in rest:
+        name, id_text = rest.rsplit(" id ", 1)
+        mid = _decimal(number, id_text, "a message id (0 to 65535)", 16)
+    ty, after = _type(number, name)
+    if ty[0] != "named" or after:
+        raise SchemaTextError(number, "a definition name", name)
+    if keyword not in ("struct", "enum") and not (keyword == "protocol" and not evolvable):
+        raise SchemaTextError(number, expected, line)
+    return SchemaDefinition(ty[1], evolvable, mid, keyword)
+
+
+def parse_schema(text: str) -> ParsedSchema:
+    """Reads a schema from its text form (§13.2, canonical form only), as the Rust
+    `wirewright::schema::parse` does. Raises SchemaTextError. The text may be hostile
+    (a peer's HELLO): the work is linear in its length, types nest at most 64 deep."""
+    lines = text.split("\n")
+    count, at = len(lines), 0
+
+    def take() -> tuple[int, str]:
+        nonlocal at
+        line = lines[at] if at < count else ""
+        at += 1
+        return at, line
+
+    number, line = take()
+    if line != "wirewright schema 1":
+        raise SchemaTextError(number, "the header `wirewright schema 1`", line)
+    number, line = take()
+    if not line.startswith("root "):
+        raise SchemaTextError(number, "`root TYPE`", line)
+    root = _whole_type(number, line[5:])
+    definitions: dict[str, SchemaDefinition] = {}
+    last = None
+    while not (at == count - 1 and lines[at] == ""):
+        number, line = take()
+        if at >= count:
+            raise SchemaTextError(number, "a newline at the end", line)
+        if line:
+            raise SchemaTextError(number, "an empty line before a definition", line)
+        number, line = take()
+        definition = _definition_header(number, line)
+        if last is not None and last >= definition.name.encode():
+            raise SchemaTextError(number, "definitions sorted by name, each once", line)
+        last = definition.name.encode()
+        while at < count and lines[at]:
+            number, line = take()
+            if definition.kind == "struct":
+                if not line.startswith("  "):
+                    raise SchemaTextError(number, "a field, indented by 2", line)
+                _field_line(number, line[2:], definition.fields)
+            elif definition.kind == "protocol":
+                if not line.startswith("  message "):
+                    raise SchemaTextError(number, "`  message ID VARIANT: TYPE`", line)
+                item = line[10:]
+                mid, sep, rest = item.partition(" ")
+                if not sep:
+                    raise SchemaTextError(number, "`message ID VARIANT: TYPE`", item)
+                mid = _decimal(number, mid, "a message id", 16)
+                variant, sep, ty = rest.partition(": ")
+                if not sep:
+                    raise SchemaTextError(number, "`VARIANT: TYPE`", rest)
+                definition.messages.append((mid, _ident(number, variant), _whole_type(number, ty)))
+            elif line.startswith("    "):
+                if not definition.variants or definition.variants[-1][0] != "tagged":
+                    raise SchemaTextError(number, "a variant before its fields", line)
+                _field_line(number, line[4:], definition.variants[-1][3])
+            elif line.startswith("  variant "):
+                tag, sep, name = line[10:].partition(" ")
+                if not sep:
+                    raise SchemaTextError(number, "`variant TAG NAME`", line)
+                tag = _decimal(number, tag, "a variant tag", 32)
+                definition.variants.append(("tagged", tag, _ident(number, name), SchemaFields()))
+            elif line.startswith("  other "):
+                definition.variants.append(("other", _ident(number, line[8:])))
+            else:
+                raise SchemaTextError(number, "`  variant TAG NAME` or `  other NAME`", line)
+        definitions[definition.name] = definition
+    return ParsedSchema(root, definitions)
+
+
+@dataclass
+class SchemaDifference:
+    """One difference between two schemas: its class (§13.3), where (`Say.text`), what
+    changed (`string → bytes`) and why it has that class."""
+
+    compatibility: str
+    path: str
+    change: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.compatibility}: {self.path}: {self.change}: {self.reason}"
+
+
+def compare_schemas(old: ParsedSchema, new: ParsedSchema) -> list[SchemaDifference]:
+    """Every difference between the schema peers were deployed with (`old`) and a new
+    one, classified by §13.3, in the order the Rust checker finds them."""
+    differ = _Differ(old, new)
+    differ.types("", old.root, new.root, True)
+    return differ.differences
+
+
+class _Differ:
+    def __init__(self, old: ParsedSchema, new: ParsedSchema):
+        self.old, self.new = old, new
+        self.differences: list[SchemaDifference] = []
+        self.seen: set = set()
+        self.depth = 0
+
+    def push(self, compatibility: str, path: str, change: str, reason: str) -> None:
+        self.differences.append(SchemaDifference(compatibility, path, change, reason))
+
+    # ---- two types at one position (§13.3's type rows)
+
+    def types(self, path: str, old: tuple, new: tuple, end_known: bool) -> None:
+        if self.depth >= MAX_COMPARE_DEPTH:
+            return self.push(BREAKING, path, f"{type_text(old)} → {type_text(new)}", "nested too deep to compare")
+        self.depth += 1
+        try:
+            self._types_at(path, old, new, end_known)
+        finally:
+            self.depth -= 1
+
+    def _types_at(self, path: str, old: tuple, new: tuple, end_known: bool) -> None:
+        change = f"{type_text(old)} → {type_text(new)}"
+        a, b = old[0], new[0]
+        if a == b == "named":
+            if old[1] != new[1]:
+                self.push(COMPATIBLE, path, change, "type renamed: names are not on the wire")
+            return self.definitions(old[1], new[1], end_known)
+        if a == b and a in ("option", "seq", "set"):
+            return self.types(f"{path}[]", old[1], new[1], False)
+        if a == b == "array" and old[2] == new[2]:
+            return self.types(f"{path}[]", old[1], new[1], False)
+        if a == b == "map":
+            self.types(f"{path}.key", old[1], new[1], False)
+            return self.types(f"{path}.value", old[2], new[2], False)
+        if a == b == "tuple" and len(old[1]) == len(new[1]):
+            for index, (x, y) in enumerate(zip(old[1], new[1])):
+                self.types(f"{path}.{index}", x, y, False)
+            return
+        if old == new:
+            return
+        if a == b == "int":
+            bits_a, bits_b = _INT_BITS[old[1]], _INT_BITS[new[1]]
+            if bits_a == 8 or bits_b == 8:
+                reason = "the same byte reads as another number" if bits_a == bits_b \
+                    else "u8 and i8 are a raw byte, wider integers a varint"
+                return self.push(BREAKING, path, change, reason)
+            if old[1][0] != new[1][0]:
+                return self.push(BREAKING, path, change, "signed integers are zigzag varints: 1 is 02, -1 is 01")
+            if bits_b > bits_a:
+                return self.push(NEW_READER_OLD_WRITER, path, change,
+                                 f"old readers reject values wider than {bits_a} bits (varint overflow)")
+            return self.push(OLD_READER_NEW_WRITER, path, change,
+                             f"new readers reject old writers' values wider than {bits_b} bits (varint overflow)")
+        if a == b == "fixed":
+            return self.push(BREAKING, path, change,
+                             f"fixed widths differ: {_INT_BITS[old[1]] // 8} bytes vs {_INT_BITS[new[1]] // 8}")
+        if {a, b} == {"int", "fixed"}:
+            return self.push(BREAKING, path, change, "fixed ↔ varint: the widths differ")
+        if a == "bool" and b == "int" and new[1][0] == "u":
+            return self.push(NEW_READER_OLD_WRITER, path, change, "old readers reject values other than 0 and 1")
+        if a == "int" and b == "bool" and old[1][0] == "u":
+            return self.push(OLD_READER_NEW_WRITER, path, change,
+                             "new readers reject old writers' values other than 0 and 1")
+        wide = ("u32", "u64", "u128")
+        if a == "char" and b == "int" and new[1] in wide:
+            return self.push(NEW_READER_OLD_WRITER, path, change,
+                             "old readers reject values that are not Unicode scalar values")
+        if a == "int" and b == "char" and old[1] in wide:
+            return self.push(OLD_READER_NEW_WRITER, path, change,
+                             "new readers reject old writers' values that are not Unicode scalar values")
+        if {a, b} == {"f32", "f64"}:
+            return self.push(BREAKING, path, change, "f32 is 4 bytes, f64 8")
+        if a == "string" and b == "bytes":
+            return self.push(NEW_READER_OLD_WRITER, path, change, "peers with the old definition reject non-UTF-8 text")
+        if a == "bytes" and b == "string":
+            return self.push(OLD_READER_NEW_WRITER, path, change,
+                             "new readers reject old writers' bytes that are not UTF-8")
+        pair = lambda entry: entry[0] == "tuple" and len(entry[1]) == 2
+        if (a, b) in (("map", "seq"), ("seq", "map")):
+            to_seq = b == "seq"
+            entry = new[1] if to_seq else old[1]
+            if pair(entry):
+                self._sorted_change(path, change, to_seq)
+                k, v = (old[1], old[2]) if to_seq else (new[1], new[2])
+                old_k, new_k, old_v, new_v = (k, entry[1][0], v, entry[1][1]) if to_seq \
+                    else (entry[1][0], k, entry[1][1], v)
+                self.types(f"{path}.key", old_k, new_k, False)
+                return self.types(f"{path}.value", old_v, new_v, False)
+        if (a, b) in (("set", "seq"), ("seq", "set")):
+            self._sorted_change(path, change, b == "seq")
+            return self.types(f"{path}[]", old[1], new[1], False)
+        if (a == "array" and b in ("seq", "bytes")) or (a in ("seq", "bytes") and b == "array"):
+            return self.push(BREAKING, path, change, "an array has no count")
+        if a == b == "array":
+            return self.push(BREAKING, path, change, "the lengths differ and an array has no count")
+        if (a == "option" and old[1] == new) or (b == "option" and new[1] == old):
+            return self.push(BREAKING, path, change, "an option adds a tag byte")
+        if a == "named" or b == "named":
+            old_is_named = a == "named"
+            name, other = (old[1], new) if old_is_named else (new[1], old)
+            fields = _frozen_fields(self.old if old_is_named else self.new, name)
+            if fields is not None and other[0] == "tuple" and len(fields) == len(other[1]):
+                self.push(COMPATIBLE, path, change, "a frozen struct is its fields in order")
+                for index, (f, element) in enumerate(zip(fields, other[1])):
+                    x, y = (f[1], element) if old_is_named else (element, f[1])
+                    self.types(f"{path}.{index}", x, y, False)
+                return
+            if fields is not None and len(fields) == 1:
+                self.push(COMPATIBLE, path, change, "a frozen struct is its fields in order")
+                x, y = (fields[0][1], other) if old_is_named else (other, fields[0][1])
+                return self.types(path, x, y, False)
+        self.push(BREAKING, path, change, "the two types are encoded differently")
+
+    def _sorted_change(self, path: str, change: str, to_seq: bool) -> None:
+        if to_seq:
+            self.push(NEW_READER_OLD_WRITER, path, change, "old readers reject elements that are not sorted and unique")
+        else:
+            self.push(OLD_READER_NEW_WRITER, path, change,
+                      "new readers reject old writers' elements that are not sorted and unique")
+
+    # ---- two definitions: fields by position, variants by tag, messages by id
+
+    def definitions(self, old_name: str, new_name: str, end_known: bool) -> None:
+        key = (old_name, new_name, end_known)
+        if key in self.seen:
+            return
+        self.seen.add(key)
+        old, new = self.old.definitions.get(old_name), self.new.definitions.get(new_name)
+        if old is None or new is None:
+            return self.push(BREAKING, new_name, f"{old_name} → {new_name}", "a definition is missing from the schema")
+        path = new.name
+        if old.evolvable != new.evolvable:
+            self.push(BREAKING, path, "frozen → evolvable" if new.evolvable else "evolvable → frozen",
+                      "a block adds its length: the bytes differ")
+        if old.id is not None and new.id is not None and old.id != new.id:
+            self.push(BREAKING, path, f"message id {old.id} → {new.id}", "the header names the message by its id")
+        elif old.id is None and new.id is not None:
+            self.push(COMPATIBLE, path, f"message id {new.id} given", "ids matter where a protocol holds the message")
+        elif old.id is not None and new.id is None:
+            self.push(COMPATIBLE, path, f"message id {old.id} taken away",
+                      "ids matter where a protocol holds the message")
+        end_known = end_known or (old.evolvable and new.evolvable)
+        if old.kind != new.kind:
+            return self.push(BREAKING, path, f"{old.kind} → {new.kind}", "the two types are encoded differently")
+        if old.kind == "struct":
+            self.fields(path, old.fields, new.fields, end_known, new)
+        elif old.kind == "enum":
+            self.variants(path, old.variants, new.variants, old, new)
+        else:
+            self.messages(path, old.messages, new.messages)
+
+    def fields(self, prefix: str, old: SchemaFields, new: SchemaFields, end_known: bool,
+               definition: SchemaDefinition) -> None:
+        if old.unknown is None and new.unknown is not None:
+            self.push(COMPATIBLE, prefix, f"unknown data kept in `{new.unknown}`", "the unknown field is not on the wire")
+        elif old.unknown is not None and new.unknown is None:
+            self.push(COMPATIBLE, prefix, f"unknown data no longer kept in `{old.unknown}`",
+                      "the unknown field is not on the wire")
+        position = lambda fields, name: next((i for i, f in enumerate(fields) if f[0] == name), None)
+        moved: set = set()
+        for index, (a, b) in enumerate(zip(old.fields, new.fields)):
+            if a[0] == b[0]:
+                self._field_pair(prefix, a, b, end_known)
+                continue
+            reordered = False
+            to = position(new.fields, a[0])
+            if to is not None:
+                if a[0] not in moved:
+                    moved.add(a[0])
+                    self.push(BREAKING, f"{prefix}.{a[0]}", f"moved from position {index} to {to}",
+                              "fields are read by position")
+                reordered = True
+            source = position(old.fields, b[0])
+            if source is not None:
+                if b[0] not in moved:
+                    moved.add(b[0])
+                    self.push(BREAKING, f"{prefix}.{b[0]}", f"moved from position {source} to {index}",
+                              "fields are read by position")
+                reordered = True
+            if not reordered:
+                self.push(COMPATIBLE, f"{prefix}.{a[0]}", f"renamed to {b[0]}", "names are not on the wire")
+                self._field_pair(prefix, a, b, end_known)
+        frozen_reason = ("the type is frozen where it is nested: its bytes have no length, so readers misread what follows"
+                         if definition.id is not None else
+                         "the type is frozen: its bytes have no length, so readers misread what follows")
+        for f in new.fields[len(old.fields):]:
+            if f[0] in moved:
+                continue
+            path = f"{prefix}.{f[0]}"
+            if not end_known:
+                self.push(BREAKING, path, "appended", frozen_reason)
+            elif f[2] <= 1:
+                self.push(BREAKING, path, "appended without `since`",
+                          "new readers reject what old writers wrote, which ends before it")
+            else:
+                self.push(COMPATIBLE, path, f"appended in revision {f[2]}",
+                          "old readers skip it; new readers fill its default for old writers")
+        for f in old.fields[len(new.fields):]:
+            if f[0] in moved:
+                continue
+            path = f"{prefix}.{f[0]}"
+            if not end_known:
+                self.push(BREAKING, path, "removed", frozen_reason)
+            elif f[2] <= 1:
+                self.push(BREAKING, path, "removed", "old readers require it (revision 1) and reject what new writers write")
+            else:
+                self.push(COMPATIBLE, path, f"removed (appended in revision {f[2]})",
+                          "old readers fill its default; never reuse its position")
+
+    def _field_pair(self, prefix: str, old: tuple, new: tuple, end_known: bool) -> None:
+        path = f"{prefix}.{new[0]}"
+        if old[2] != new[2]:
+            reason = "both write the field; only a reader's default differs" if end_known \
+                else "both write the field in a frozen type"
+            self.push(COMPATIBLE, path, f"since {old[2]} → {new[2]}", reason)
+        self.types(path, old[1], new[1], False)
+
+    def variants(self, prefix: str, old: list, new: list, old_def: SchemaDefinition,
+                 new_def: SchemaDefinition) -> None:
+        old_tagged = [v[1:] for v in old if v[0] == "tagged"]
+        new_tagged = [v[1:] for v in new if v[0] == "tagged"]
+        catch_all = lambda variants: next((v[1] for v in variants if v[0] == "other"), None)
+        old_other = catch_all(old) if old_def.evolvable else None
+        new_other = catch_all(new) if new_def.evolvable else None
+        if old_other is None and new_other is not None:
+            self.push(COMPATIBLE, prefix, f"catch-all `{new_other}` added", "new readers keep variants they do not know")
+        elif old_other is not None and new_other is None:
+            self.push(COMPATIBLE, prefix, f"catch-all `{old_other}` removed",
+                      "new readers reject variants they do not know")
+        end_known = old_def.evolvable and new_def.evolvable
+        retagged: set = set()
+        for tag, name, fields in old_tagged:
+            path = f"{prefix}::{name}"
+            same_tag = next((v for v in new_tagged if v[0] == tag), None)
+            same_name = next((v for v in new_tagged if v[1] == name), None)
+            if same_tag is not None:
+                if same_tag[1] != name:
+                    self.push(COMPATIBLE, path, f"renamed to {same_tag[1]}", "names are not on the wire")
+                self.fields(f"{prefix}::{same_tag[1]}", fields, same_tag[2], end_known, new_def)
+            elif same_name is not None:
+                retagged.add(name)
+                self.push(BREAKING, path, f"tag {tag} → {same_name[0]}", "the tag is the variant")
+            elif new_other is not None:
+                self.push(COMPATIBLE, path, f"removed (tag {tag})", f"new readers keep it in their catch-all `{new_other}`")
+            else:
+                self.push(OLD_READER_NEW_WRITER, path, f"removed (tag {tag})",
+                          "new readers reject it from old writers (unknown variant)")
+        for tag, name, _ in new_tagged:
+            if any(v[0] == tag for v in old_tagged) or name in retagged:
+                continue
+            path = f"{prefix}::{name}"
+            if old_other is not None:
+                self.push(COMPATIBLE, path, f"added (tag {tag})", f"old readers keep it in their catch-all `{old_other}`")
+            elif new_def.evolvable:
+                self.push(NEW_READER_OLD_WRITER, path, f"added (tag {tag})",
+                          "old readers without a catch-all reject it (unknown variant)")
+            else:
+                self.push(NEW_READER_OLD_WRITER, path, f"added (tag {tag})",
+                          "the enum is frozen: old readers reject it (unknown variant)")
+
+    def messages(self, prefix: str, old: list, new: list) -> None:
+        moved: set = set()
+        old_ids = {entry[0] for entry in old}
+        for mid, variant, ty in old:
+            path = f"{prefix}::{variant}"
+            now = next((entry for entry in new if entry[0] == mid), None)
+            if now is not None:
+                if now[1] != variant:
+                    self.push(COMPATIBLE, path, f"variant renamed to {now[1]}", "names are not on the wire")
+                self.types(f"{prefix}::{now[1]}", ty, now[2], True)
+                continue
+            now = next((entry for entry in new if entry[2] == ty and entry[0] not in old_ids), None)
+            if now is not None:
+                moved.add(now[0])
+                self.push(BREAKING, path, f"message id {mid} → {now[0]}", "the header names the message by its id")
+            else:
+                self.push(OLD_READER_NEW_WRITER, path, f"message {mid} removed",
+                          "new readers reject it from old writers (unknown message type)")
+        for mid, variant, _ in new:
+            if mid in old_ids or mid in moved:
+                continue
+            self.push(NEW_READER_OLD_WRITER, f"{prefix}::{variant}", f"message {mid} added",
+                      "old readers reject it (unknown message type; a server answers code 1)")
+
+
+def _frozen_fields(schema: ParsedSchema, name: str) -> list | None:
+    definition = schema.definitions.get(name)
+    if definition is not None and not definition.evolvable and definition.kind == "struct":
+        return definition.fields.fields
+    return None
