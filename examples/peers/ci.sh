@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # CI for the generated peers (issue 15): generates the Python and TypeScript modules from
-# the schema text, runs SPEC.md's vectors and the fuzz seeds through them, a Python and a
-# TypeScript kv client against the Rust kv server, and a TypeScript chat peer with a Rust
-# chat client in the Rust chat server's room. Needs python3 (>= 3.10), node (20) and npm; the
-# TypeScript compiler comes pinned from package-lock.json (npm ci). Run from anywhere;
-# `.ci/run` calls it.
+# the schema text, runs SPEC.md's vectors and the fuzz seeds through them, compares the
+# schema pairs of schema-pairs.txt as the Rust checker does, runs a Python and a
+# TypeScript kv client against the Rust kv server, a TypeScript chat peer with a Rust chat
+# client in the Rust chat server's room, and the runtimes' connection checks (HELLO,
+# budgets, hostile servers, an in-memory Transport). Needs python3 (>= 3.10), node (20)
+# and npm; the TypeScript compiler comes pinned from package-lock.json (npm ci). Run from
+# anywhere; `.ci/run` calls it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -36,6 +38,7 @@ mkdir -p "$ts/gen"
 (cd "$ts" && npm ci --no-audit --no-fund --loglevel=error && npx tsc -p .)
 (cd "$ts" && node dist/conformance.js ../../../SPEC.md --corpus ../../../fuzz/seeds \
   --corpus ../../../fuzz/regressions | grep -v '^not run')
+(cd "$ts" && node dist/schema_pairs.js ../schema-pairs.txt)
 
 # start BIN: runs `BIN server 127.0.0.1:0` in the background; sets `addr` to its address.
 pids=()

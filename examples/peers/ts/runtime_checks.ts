@@ -1,7 +1,8 @@
 // The generated TypeScript runtime's connection behaviour over loopback: heartbeats and
-// the idle timeout (SPEC §7), HELLO (issue 14's design) between a TypeScript kv server
-// and revision-1 and revision-2 TypeScript clients, and the WebSocket transport (over an
-// in-process WebSocket-to-TCP bridge) against the Rust kv server:
+// the idle timeout (SPEC §7), HELLO (§13.6) between a TypeScript kv server and revision-1
+// and revision-2 TypeScript clients, the WebSocket transport (over an in-process
+// WebSocket-to-TCP bridge) against the Rust kv server, the Transport interface implemented
+// in memory, and the client against hostile servers (a huge length, floods):
 //
 //     node dist/runtime_checks.js 127.0.0.1:7100
 //
@@ -18,10 +19,10 @@ const timer = setTimeout(() => {
 }, 30_000);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A TypeScript kv server (the service of examples/src/kv.rs, without paging). */
-async function kvServer(settings: Partial<kv.Settings> = {}): Promise<[net.Server & { metrics: kv.Metrics }, number]> {
+/** The kv service of examples/src/kv.rs (without paging) over an in-memory map. */
+function kvHandler(): (request: any) => Promise<any> {
   const entries = new Map<string, Uint8Array>();
-  const server = await kv.serveCalls("127.0.0.1", 0, kv.KvRequest, kv.KvResponse, async (request: any) => {
+  return async (request: any) => {
     if (request instanceof kv.Get) {
       const value = entries.get(request.key);
       if (!value) throw new kv.ApplicationError(new kv.KvError_NotFound({ key: request.key }));
@@ -37,7 +38,12 @@ async function kvServer(settings: Partial<kv.Settings> = {}): Promise<[net.Serve
       return new kv.Deleted();
     }
     return new kv.Keys({ keys: [...entries.keys()].filter((k) => k.startsWith(request.prefix)).sort() });
-  }, kv.KvError.codec, settings);
+  };
+}
+
+/** A TypeScript kv server over TCP. */
+async function kvServer(settings: Partial<kv.Settings> = {}): Promise<[net.Server & { metrics: kv.Metrics }, number]> {
+  const server = await kv.serveCalls("127.0.0.1", 0, kv.KvRequest, kv.KvResponse, kvHandler(), kv.KvError.codec, settings);
   return [server, (server.address() as net.AddressInfo).port];
 }
 
@@ -147,18 +153,30 @@ const goodbyeReason = (frame: kv.Frame | null) => {
     console.log(`  HELLO, another protocol: ${err.message}`);
     return true;
   });
+  // a schema whose message changed a field's type: breaking, by the checker (§13.3)
   const changed = kv.SCHEMA_KvRequest.text.replace("struct Get id 1\n  field key: string", "struct Get id 1\n  field key: u64");
-  assert.equal(kv.schemaBreaks(kv.SCHEMA_KvRequest.text, changed), "message 1 (Get): field 0 changed from string to u64");
-  assert.equal(kv.schemaBreaks(kv1.SCHEMA_KvRequest.text, kv.SCHEMA_KvRequest.text), null);
-  // hostile schema texts: definitions naming the next one twice (a signature doubling at
-  // each level), a chain far deeper than 64, text that is not a schema: malformed HELLOs
-  const doubling = "wirewright schema 1\nroot D0\n" + Array.from({ length: 40 }, (_, i) => `\nstruct D${i}\n  field a: D${i + 1}\n  field b: D${i + 1}\n`).join("") + "\nstruct D40\n  field x: u8\n";
-  const chain = "wirewright schema 1\nroot C0\n" + Array.from({ length: 500 }, (_, i) => `\nstruct C${i}\n  field a: C${i + 1}\n`).join("");
-  for (const [text, protocol] of [[doubling, "D0"], [chain, "C0"], ["not a schema", "D0"]]) {
-    const ours = new kv.HelloPayload(protocol, 1n, 1, protocol === "D0" ? doubling.replace("u8", "u16") : chain);
-    assert.throws(() => kv.judge(ours, new kv.HelloPayload(protocol, 2n, 1, text)), (err: Error) => err instanceof kv.WireError && err.kind === "malformed-control");
+  assert.deepEqual(kv.compareSchemas(kv.parseSchema(kv.SCHEMA_KvRequest.text), kv.parseSchema(changed)).map(String), [
+    "breaking: Get.key: string → u64: the two types are encoded differently",
+  ]);
+  const evolved = kv.compareSchemas(kv.parseSchema(kv1.SCHEMA_KvRequest.text), kv.parseSchema(kv.SCHEMA_KvRequest.text));
+  assert.deepEqual(evolved.map((d) => d.compatibility), ["compatible", "compatible"]);
+  // hostile schema texts: definitions naming the next one twice (visited once per pair of
+  // definitions, not once per path), a chain far deeper than the checker goes, a type
+  // nested past 64, text that is not a schema: each judged at once, as the Rust end does
+  const pad = (i: number, n: number) => String(i).padStart(n, "0");
+  const doubling = "wirewright schema 1\nroot D00\n" + Array.from({ length: 40 }, (_, i) => `\nstruct D${pad(i, 2)}\n  field a: D${pad(i + 1, 2)}\n  field b: D${pad(i + 1, 2)}\n`).join("") + "\nstruct D40\n  field x: u8\n";
+  const chain = "wirewright schema 1\nroot C000\n" + Array.from({ length: 500 }, (_, i) => `\nstruct C${pad(i, 3)}\n  field a: C${pad(i + 1, 3)}\n`).join("") + "\nstruct C500\n  field x: u8\n";
+  const nested = "wirewright schema 1\nroot " + "seq<".repeat(70) + "u16" + ">".repeat(70) + "\n";
+  for (const [text, protocol, ours, outcome] of [
+    [doubling, "D00", doubling.replace("u8", "u16"), "breaking: D40.x: u8 → u16"],
+    [chain, "C000", chain, "nested too deep to compare"],
+    [nested, "N", nested.replace("u16", "u32"), "types nested at most 64 deep"],
+    ["not a schema", "D00", doubling, "the header"],
+  ]) {
+    assert.throws(() => kv.judge(new kv.HelloPayload(protocol, 1n, 1, ours), new kv.HelloPayload(protocol, 2n, 1, text)), (err: Error) =>
+      ((err instanceof kv.IncompatiblePeer && err.reason.includes(outcome)) || (err instanceof kv.WireError && err.kind === "malformed-control" && err.message.includes(outcome))) || assert.fail(String(err)));
   }
-  console.log("  hostile HELLO texts (doubling definitions, a chain 500 deep, no schema): malformed-control");
+  console.log("  hostile HELLO texts (doubling definitions, a chain 500 deep, a type 70 deep, no schema): incompatible or malformed-control, as in Rust");
   server.close();
 }
 {
@@ -242,5 +260,150 @@ const goodbyeReason = (frame: kv.Frame | null) => {
   assert.ok(gets.every((reply) => reply.value[0] === 7));
   await client.close();
   console.log("  WebSocket transport: 21 calls to the Rust kv server through a WebSocket-to-TCP bridge");
+}
+// The Transport interface implemented in memory, as a browser would over a WebSocket: two
+// ends whose bytes arrive later (a macrotask), cut into 7-byte chunks that split headers
+// and frames anywhere. A TypeScript client calls a TypeScript kv server answering on the
+// other end (`answerCalls`), HELLO first; no socket anywhere.
+function memoryPair(chunk: number): [kv.Transport, kv.Transport] {
+  type End = { data?: (d: Uint8Array) => void; end: ((e?: Error) => void)[]; closed: boolean };
+  const ends: [End, End] = [{ end: [], closed: false }, { end: [], closed: false }];
+  const finish = () => {
+    for (const end of ends) {
+      if (end.closed) continue;
+      end.closed = true;
+      for (const handler of end.end) handler();
+    }
+  };
+  const make = (me: End, peer: End): kv.Transport => ({
+    write: (data) => {
+      const copy = data.slice(); // the caller may reuse its buffer
+      setImmediate(() => {
+        for (let at = 0; at < copy.length && !peer.closed; at += chunk) peer.data?.(copy.subarray(at, at + chunk));
+      });
+    },
+    onData: (handler) => void (me.data = handler),
+    onEnd: (handler) => void me.end.push(handler),
+    close: () => void setImmediate(finish), // after what was written (queued before it)
+  });
+  return [make(ends[0], ends[1]), make(ends[1], ends[0])];
+}
+{
+  const [clientEnd, serverEnd] = memoryPair(7);
+  const serving = kv.answerCalls(serverEnd, kv.KvRequest, kv.KvResponse, kvHandler(), kv.KvError.codec);
+  const client = await kv.Client.open(async () => clientEnd, kv.KvRequest, kv.KvResponse, kv.KvError.codec);
+  assert.equal(client.conn.verdict, "compatible");
+  assert.equal(serving.verdict, "compatible");
+  assert.deepEqual(await client.call(new kv.Put({ key: "mem", value: Uint8Array.of(1, 2, 3) })), new kv.Stored({ replaced: false }));
+  await assert.rejects(client.call(new kv.Get({ key: "absent" })), (err: Error) =>
+    err instanceof kv.CallError && err.value instanceof kv.KvError_NotFound && err.value.key === "absent");
+  const replies = await Promise.all(Array.from({ length: 100 }, (_, i) => client.call(new kv.Put({ key: `k${i}` }))));
+  assert.ok(replies.every((reply) => reply instanceof kv.Stored));
+  const keys = await client.call(new kv.List({ prefix: "k" }));
+  assert.equal(keys.keys.length, 100);
+  await client.close();
+  await serving.closed;
+  console.log("  in-memory Transport (7-byte chunks, no socket): HELLO compatible at both ends, a typed error, 100 pipelined calls, GOODBYE");
+}
+
+// Hostile servers: a header declaring 1 GiB, a flood of PINGs never read. The generated
+// client holds at most `maxFrameLen` of a frame and `receiveBudget` of queued PONGs, and
+// ends with a typed error and a GOODBYE, never buffering without end.
+async function fakeServer(script: (socket: net.Socket) => void): Promise<[net.Server, number]> {
+  const server = net.createServer(script);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return [server, (server.address() as net.AddressInfo).port];
+}
+{
+  const seen: number[] = [];
+  const [server, port] = await fakeServer((socket) => {
+    socket.on("error", () => {});
+    const header = new Uint8Array(16);
+    header.set(kv.MAGIC);
+    const view = new DataView(header.buffer);
+    view.setUint8(4, 1);
+    view.setUint8(5, kv.RESPONSE);
+    view.setUint16(6, kv.Value.ID, true);
+    view.setUint32(8, 1, true);
+    view.setUint32(12, 1 << 30, true); // 1 GiB
+    socket.write(header);
+    for (let i = 0; i < 64; i++) socket.write(new Uint8Array(64 * 1024));
+    const frames = new kv.FrameBuffer();
+    socket.on("data", (data) => {
+      for (const frame of frames.feed(new Uint8Array(data))) {
+        if (frame.flags & kv.CONTROL && frame.type === kv.GOODBYE) seen.push(kv.decodeValue(kv.GoodbyePayload.codec, frame.payload).reason);
+      }
+    });
+  });
+  const client = await kv.Client.connect("127.0.0.1", port, kv.KvRequest, kv.KvResponse, kv.KvError.codec, { hello: "off", maxFrameLen: 4096 });
+  let cause: Error | undefined;
+  await assert.rejects(client.call(new kv.Get({ key: "k" }), 5000), (err: Error) => {
+    assert.ok(err instanceof kv.ConnectionClosed, String(err));
+    cause = err.cause;
+    return cause instanceof kv.WireError && cause.kind === "frame-too-large" && cause.offset === 12;
+  });
+  for (let i = 0; i < 100 && !seen.length; i++) await sleep(20);
+  server.close();
+  assert.deepEqual(seen, [4]);
+  console.log(`  a server declaring a 1 GiB reply: ${cause!.message}, GOODBYE 4`);
+}
+{
+  const budget = 64 * 1024;
+  let sent = 0;
+  const [server, port] = await fakeServer((socket) => {
+    socket.on("error", () => {});
+    socket.pause(); // never reads the PONGs
+    const pings = new Uint8Array(28 * 2048);
+    const ping = kv.encodeFrame({ flags: kv.CONTROL, type: kv.PING, correlation: 0, payload: new Uint8Array(8) });
+    for (let i = 0; i < 2048; i++) pings.set(ping, i * 28);
+    const pump = () => {
+      while (!socket.destroyed && sent < 256 << 20) {
+        sent += pings.length;
+        if (!socket.write(pings)) return void socket.once("drain", pump);
+      }
+    };
+    pump();
+  });
+  const client = await kv.Client.connect("127.0.0.1", port, kv.KvRequest, kv.KvResponse, kv.KvError.codec,
+    { hello: "off", receiveBudget: budget, stallTimeoutMs: 500 });
+  await client.conn.closed;
+  server.close();
+  const peak = client.conn.metrics.peakConnection;
+  assert.ok(client.conn.error instanceof kv.ConnectionClosed, String(client.conn.error));
+  assert.ok(peak <= budget + 2 * 64 * 1024, `${peak} > ${budget} + 128 KiB`);
+  console.log(`  a server flooding PINGs and reading nothing: ${sent >> 20} MiB of PINGs, PONGs queued peaked at ${peak} bytes (budget ${budget}), closed: ${client.conn.error!.message}`);
+}
+{
+  // a transport that cannot pause (a WebSocket) and a peer that does not read: once the
+  // PONGs queued pass the budget, reading waits; the frames still delivered are dropped
+  // and the connection closed with GOODBYE 7 once they pass the budget too
+  const budget = 64 * 1024;
+  let queued = 0, deliver: ((data: Uint8Array) => void) | null = null, ended = false;
+  const written: Uint8Array[] = [];
+  const transport: kv.Transport = {
+    write: (data) => {
+      queued += data.length; // never taken by the network
+      written.push(data.slice());
+    },
+    onData: (handler) => void (deliver = handler),
+    onEnd: () => {},
+    close: () => void (ended = true),
+    queued: () => queued,
+  };
+  const client = new kv.Client(transport, kv.KvRequest, kv.KvResponse, kv.KvError.codec, { hello: "off", receiveBudget: budget });
+  const ping = kv.encodeFrame({ flags: kv.CONTROL, type: kv.PING, correlation: 0, payload: new Uint8Array(8) });
+  const chunk = new Uint8Array(28 * 1024);
+  for (let i = 0; i < 1024; i++) chunk.set(ping, i * 28);
+  let delivered = 0;
+  while (!ended && delivered < 64 << 20) {
+    deliver!(chunk);
+    delivered += chunk.length;
+  }
+  const goodbye = new kv.FrameBuffer().feed(written.at(-1)!)[0];
+  assert.ok(ended && goodbye.type === kv.GOODBYE, "not closed");
+  assert.equal(kv.decodeValue(kv.GoodbyePayload.codec, goodbye.payload).reason, 7);
+  assert.ok(delivered <= 3 * budget + chunk.length, `${delivered} bytes delivered before the close`);
+  assert.ok(client.conn.error instanceof kv.ConnectionClosed);
+  console.log(`  a transport without pause flooded with PINGs by a peer that reads nothing: GOODBYE 7 after ${delivered} bytes (budget ${budget})`);
 }
 clearTimeout(timer);

@@ -35,19 +35,44 @@ export const DEFAULT_SETTINGS: Settings = {
   receiveBudget: 1 << 20, maxInFlight: 128, stallTimeoutMs: 10_000, maxFrameLen: MAX_FRAME_LEN,
 };
 
-/** What a connection needs from the network: bytes in, bytes out, the end. Node sockets
- * implement it (`connectTcp`, `socketTransport`), and so does a WebSocket carrying the
- * same bytes, one or more frames per binary message (`webSocketTransport`), so a
- * browser can talk to a gateway in front of a wirewright server. */
+/** What a connection needs from the network: bytes in, bytes out, the end. It carries the
+ * byte stream of §2 and nothing else: frames, CRC, heartbeats, GOODBYE and HELLO are the
+ * connection's work, so a transport only moves bytes. Node sockets implement it
+ * (`connectTcp`, `socketTransport`); a browser implements it over a WebSocket whose binary
+ * messages carry the stream's bytes (`webSocketTransport`, `connectWebSocket`), talking to
+ * a gateway that relays them to a wirewright server over TCP; tests implement it in memory.
+ *
+ * The contract, for an implementation of your own:
+ * - `write(data)` sends the bytes after those written before; it does not block (queue
+ *   them) and must not keep `data` past the call unless it copies it.
+ * - `onData(handler)` is called once, before any byte arrives; `handler` receives the
+ *   peer's bytes in order, cut anywhere (a frame may span many chunks, a chunk may hold
+ *   many frames: the connection finds frames in the bytes, checking each header as it
+ *   arrives and refusing a length past `Settings.maxFrameLen` from the header alone).
+ * - `onEnd(handler)` is called once; `handler` runs once when the transport is closed
+ *   (by either end, or an error, passed as its argument). No data arrives after it.
+ * - `close()` ends this side's stream once what was written is sent, and the transport
+ *   then ends (`onEnd`); it may be called more than once.
+ * - The optional ones make the bounds tighter where the transport can honour them:
+ *   `onRemoteEnd` (the peer half-closed, §7), `pause`/`resume` (reading stops while the
+ *   connection is over its byte budget: TCP's flow control then holds the peer), `queued`
+ *   (bytes written but not yet sent: PONGs and replies wait while it is over
+ *   `Settings.receiveBudget`) and `abort` (close at once, dropping what is queued). A
+ *   transport without `pause` (a WebSocket) that keeps delivering while the connection
+ *   waits for room is closed with GOODBYE 7 once the frames waiting pass the budget. */
 export interface Transport {
+  /** Sends `data` after what was written before, without blocking. */
   write(data: Uint8Array): void;
+  /** Registers the receiver of the peer's bytes, in order, cut anywhere. */
   onData(handler: (data: Uint8Array) => void): void;
+  /** Registers what runs once when the transport has closed (with the error, if any). */
   onEnd(handler: (error?: Error) => void): void;
   /** The peer ended its stream (a half-close, §7) while ours stays open; a transport
    * that cannot tell leaves this out and reports only `onEnd`. */
   onRemoteEnd?(handler: () => void): void;
+  /** Ends this side's stream once what was written is sent. */
   close(): void;
-  /** Stops and restarts reading (a server over its byte budget), where the transport can. */
+  /** Stops and restarts reading (over the byte budget), where the transport can. */
   pause?(): void;
   resume?(): void;
   /** Bytes written but not yet taken by the network. */

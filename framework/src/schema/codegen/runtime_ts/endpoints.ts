@@ -199,10 +199,60 @@ export class ApplicationError extends Error {
   }
 }
 
-/** A request/response server over Node TCP (§11): `handler(request)` resolves with
- * the response message or throws ApplicationError(value). Resolves with the
- * `net.Server` once it listens. HELLO is answered as `settings.hello` says, with the
- * schema of (requests, responses, error) (§13.6). */
+/** Answers the requests arriving over `transport` (§11), one connection of a server:
+ * `handler(request)` resolves with the response message or throws
+ * ApplicationError(value). HELLO is answered as `settings.hello` says, with the schema of
+ * (requests, responses, error) (§13.6); what the peer can make the connection hold is
+ * bounded by `settings.receiveBudget` and `maxInFlight` (reading stops, GOODBYE 7 after
+ * `stallTimeoutMs` over it). `serveCalls` runs it for each TCP connection; any other
+ * Transport (an in-memory pair, a WebSocket a gateway hands over) works the same way. */
+export function answerCalls(
+  transport: Transport, requests: Protocol, responses: Protocol,
+  handler: (request: any) => Promise<any>, errorCodec: Codec | null = null, settings: Partial<Settings> = {},
+  metrics: Metrics = new Metrics(),
+): Connection {
+  const conn: Connection = new Connection(transport, (frame) => {
+    if (frame.flags & RESPONSE) throw new WireError("unexpected-kind", 5, "a reply where requests are expected");
+    if (frame.correlation === 0) {
+      // not a request, never answered; one that fails a message check is a protocol
+      // error (GOODBYE 4, §11.1)
+      if (frame.flags & JSON_FLAG) throw new WireError("unexpected-format", 5, "a JSON message that is not a request");
+      requests.decode(frame.type, frame.payload);
+      return;
+    }
+    const fail = (code: number, message: string) =>
+      conn.send({ flags: RESPONSE | ERROR, type: code, correlation: frame.correlation, payload: encodeValue(new StringCodec(), message.slice(0, 1024)) });
+    if (frame.flags & JSON_FLAG) return fail(2, "JSON payloads are not enabled");
+    let request;
+    try {
+      request = requests.decode(frame.type, frame.payload);
+    } catch (err) {
+      if (!(err instanceof WireError)) throw err;
+      return fail(err.kind === "unknown-message-type" ? 1 : 2, err.message);
+    }
+    conn.track(handler(request).then(
+      (response) => {
+        const [type, payload] = responses.encode(response);
+        conn.send({ flags: RESPONSE, type, correlation: frame.correlation, payload });
+      },
+      (err) => {
+        if (err instanceof ApplicationError && errorCodec) {
+          conn.send({ flags: RESPONSE | ERROR, type: 0, correlation: frame.correlation, payload: encodeValue(errorCodec, err.value) });
+        } else {
+          fail(3, String(err));
+        }
+      },
+    ));
+  }, settings);
+  conn.limitInput = true;
+  conn.metrics = metrics;
+  serverHello(conn, rpcSchema(requests, responses, errorCodec));
+  return conn;
+}
+
+/** A request/response server over Node TCP (§11): `answerCalls` for each connection.
+ * Resolves with the `net.Server` once it listens; its `metrics` counts what its
+ * connections held. */
 export async function serveCalls(
   host: string, port: number, requests: Protocol, responses: Protocol,
   handler: (request: any) => Promise<any>, errorCodec: Codec | null = null, settings: Partial<Settings> = {},
@@ -210,42 +260,7 @@ export async function serveCalls(
   const net = await import("node:net");
   const metrics = new Metrics();
   const server = net.createServer({ allowHalfOpen: true }, (socket: any) => {
-    const conn: Connection = new Connection(socketTransport(socket), (frame) => {
-      if (frame.flags & RESPONSE) throw new WireError("unexpected-kind", 5, "a reply where requests are expected");
-      if (frame.correlation === 0) {
-        // not a request, never answered; one that fails a message check is a protocol
-        // error (GOODBYE 4, §11.1)
-        if (frame.flags & JSON_FLAG) throw new WireError("unexpected-format", 5, "a JSON message that is not a request");
-        requests.decode(frame.type, frame.payload);
-        return;
-      }
-      const fail = (code: number, message: string) =>
-        conn.send({ flags: RESPONSE | ERROR, type: code, correlation: frame.correlation, payload: encodeValue(new StringCodec(), message.slice(0, 1024)) });
-      if (frame.flags & JSON_FLAG) return fail(2, "JSON payloads are not enabled");
-      let request;
-      try {
-        request = requests.decode(frame.type, frame.payload);
-      } catch (err) {
-        if (!(err instanceof WireError)) throw err;
-        return fail(err.kind === "unknown-message-type" ? 1 : 2, err.message);
-      }
-      conn.track(handler(request).then(
-        (response) => {
-          const [type, payload] = responses.encode(response);
-          conn.send({ flags: RESPONSE, type, correlation: frame.correlation, payload });
-        },
-        (err) => {
-          if (err instanceof ApplicationError && errorCodec) {
-            conn.send({ flags: RESPONSE | ERROR, type: 0, correlation: frame.correlation, payload: encodeValue(errorCodec, err.value) });
-          } else {
-            fail(3, String(err));
-          }
-        },
-      ));
-    }, settings);
-    conn.limitInput = true;
-    conn.metrics = metrics;
-    serverHello(conn, rpcSchema(requests, responses, errorCodec));
+    answerCalls(socketTransport(socket), requests, responses, handler, errorCodec, settings, metrics);
   });
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   return Object.assign(server, { metrics });

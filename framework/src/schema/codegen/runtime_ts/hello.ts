@@ -97,146 +97,26 @@ export class IncompatiblePeer extends Error {
 /** The server did not answer HELLO (Required), or closed with GOODBYE 10. */
 export class HelloRequired extends Error {}
 
-/** Judges a peer's HELLO (issue 14's design): "compatible", "unverified" (another
- * fingerprint without the text to check) or "checked"; throws IncompatiblePeer. */
+/** Judges a peer's HELLO (§13.6), `ours` holding this side's schema text: returns
+ * "compatible" (the same fingerprint), "unverified" (another fingerprint without the text
+ * to check) or "checked" (the peer's text, as old, compared with ours, as new, by §13.3:
+ * no difference is breaking; one-way ones are accepted), or throws IncompatiblePeer with
+ * the first breaking difference (another protocol name is one). A text that does not
+ * parse is a malformed HELLO (WireError `malformed-control`). */
 export function judge(ours: HelloPayload, theirs: HelloPayload): string {
-  if (ours.protocol !== theirs.protocol) throw new IncompatiblePeer(ours, theirs, `protocol "${theirs.protocol}" is not "${ours.protocol}"`);
+  if (ours.protocol !== theirs.protocol) {
+    throw new IncompatiblePeer(ours, theirs, `another protocol: \`${ours.protocol}\` here, \`${theirs.protocol}\` there`);
+  }
   if (ours.fingerprint === theirs.fingerprint) return "compatible";
   if (theirs.schema === null || ours.schema === null) return "unverified";
-  let breaking: string | null;
+  let old: ParsedSchema;
   try {
-    breaking = schemaBreaks(theirs.schema, ours.schema);
+    old = parseSchema(theirs.schema);
   } catch (err) {
-    throw new WireError("malformed-control", 16, `a HELLO whose schema text does not parse: ${err}`);
+    if (!(err instanceof SchemaTextError)) throw err;
+    throw new WireError("malformed-control", 16, `a HELLO whose schema text does not parse: ${err.message}`);
   }
-  if (breaking) throw new IncompatiblePeer(ours, theirs, breaking);
+  const breaking = compareSchemas(old, parseSchema(ours.schema)).find((d) => d.compatibility === BREAKING);
+  if (breaking) throw new IncompatiblePeer(ours, theirs, breaking.toString());
   return "checked";
-}
-
-type Fieldish = [string, number];
-type Definition = { kind: string; evolvable: boolean; items: any[] };
-const NAME = /[A-Za-z_#][A-Za-z0-9_#]*(?:::[A-Za-z0-9_#]+)*(?:<(?:[^<>]|<[^<>]*>)*>)?/g;
-const BUILTIN = new Set("bool u8 i8 u16 u32 u64 u128 i16 i32 i64 i128 fixed f32 f64 char string bytes unit never seq array map set option with opaque".split(" "));
-
-/** A schema text (§13.2) as [root, definitions by name]: a struct's items are [type,
- * since] per field, an enum's [tag, fields] per variant or null for the catch-all, a
- * protocol's [id, type] per message. Throws when the text is not one. */
-export function parseSchema(text: string): [string, Map<string, Definition>] {
-  const head = text.split("\n\n")[0].split("\n");
-  if (head.length !== 2 || head[0] !== "wirewright schema 1" || !head[1].startsWith("root ") || !text.endsWith("\n")) {
-    throw new Error("not a schema text (§13.2)");
-  }
-  const defs = new Map<string, Definition>();
-  for (const [name, block] of schemaBlocks(text)) {
-    const header = SCHEMA_HEADER.exec(block.split("\n")[0])!;
-    const kind = header[2];
-    const items: any[] = [];
-    for (const line of block.split("\n").slice(1)) {
-      const words = line.trim().split(" ");
-      if (words[0] === "field" && line.includes(": ")) {
-        const [ty, since] = line.split(": ").slice(1).join(": ").split(" since ");
-        const field: Fieldish = [ty, Number(since ?? 1)];
-        if (kind === "enum" && !items.length) throw new Error(`a field outside a variant in ${name}`);
-        (kind === "enum" ? items[items.length - 1][1] : items).push(field);
-      } else if (words[0] === "variant" && words.length === 3) items.push([Number(words[1]), []]);
-      else if (words[0] === "other") items.push(null);
-      else if (words[0] === "message" && line.includes(": ")) items.push([Number(words[1]), line.split(": ").slice(1).join(": ")]);
-      else if (words[0] !== "unknown") throw new Error(`not a line of a definition: ${line}`);
-    }
-    defs.set(name, { kind, evolvable: Boolean(header[1]), items });
-  }
-  return [head[1].slice(5), defs];
-}
-
-/** A type with every definition it names written out and names left out (they are not
- * on the wire): equal signatures read the same bytes alike. */
-function signature(defs: Map<string, Definition>, ty: string, seen: Set<string> = new Set()): string {
-  // a hostile text cannot make it grow without end, nor recurse deeply
-  if (seen.size > 64) throw new Error("types nested more than 64 deep");
-  return ty.replace(NAME, (word) => {
-    const def = defs.get(word);
-    if (BUILTIN.has(word) || !def) return word;
-    if (seen.has(word)) return "recursive";
-    const inner = new Set(seen).add(word);
-    const fields = (fs: Fieldish[]) => fs.map(([t, s]) => `${signature(defs, t, inner)}@${s}`).join(",");
-    const body = def.kind === "struct" ? fields(def.items) : def.items.map((v) => (v === null ? "other" : `${v[0]}:${fields(v[1])}`)).join(";");
-    if (body.length > MAX_SIGNATURE_LEN) throw new Error(`a type whose signature passes ${MAX_SIGNATURE_LEN} bytes`);
-    return `${def.evolvable ? "evolvable " : ""}${def.kind}{${body}}`;
-  });
-}
-
-/** The longest signature computed (a hostile HELLO text: each definition naming the next
- * twice would double it at each level). */
-const MAX_SIGNATURE_LEN = 1 << 20;
-
-function tupleElements(ty: string): string[] | null {
-  if (!(ty.startsWith("(") && ty.endsWith(")"))) return null;
-  const parts: string[] = [];
-  let depth = 0, start = 1;
-  for (let i = 1; i < ty.length - 1; i++) {
-    const c = ty[i];
-    if (c === "<" || c === "(") depth++;
-    else if (c === ">" || c === ")") depth--;
-    else if (c === "," && depth === 0) {
-      parts.push(ty.slice(start, i).trim());
-      start = i + 1;
-    }
-  }
-  parts.push(ty.slice(start, -1).trim());
-  return parts.filter((p) => p);
-}
-
-/** The first breaking difference (§13.3) between two schema texts, or null: the subset
- * of the checker that the Python runtime's `schema_breaks` implements, from the roots
- * (tuples element by element; protocols message by message, by id; a top-level struct's
- * fields by position, appended ones with `since` compatible; a top-level enum's
- * variants by tag; any other difference breaking). Throws for a text that is not one. */
-export function schemaBreaks(old: string, now: string): string | null {
-  const [oldRoot, olds] = parseSchema(old);
-  const [newRoot, news] = parseSchema(now);
-  const fields = (fa: Fieldish[], fb: Fieldish[], where: string): string | null => {
-    for (let i = 0; i < Math.max(fa.length, fb.length); i++) {
-      if (i >= fa.length || i >= fb.length) {
-        const added = i < fb.length ? fb[i] : fa[i];
-        if (added[1] === 1) return `${where}: field ${i} ${i < fb.length ? "appended without `since`" : "of revision 1 removed"}`;
-      } else if (signature(olds, fa[i][0]) !== signature(news, fb[i][0])) {
-        return `${where}: field ${i} changed from ${fa[i][0]} to ${fb[i][0]}`;
-      }
-    }
-    return null;
-  };
-  const top = (a: string, b: string, where: string): string | null => {
-    const ta = tupleElements(a), tb = tupleElements(b);
-    if (ta && tb && ta.length === tb.length) {
-      for (let i = 0; i < ta.length; i++) {
-        const found = top(ta[i], tb[i], `${where} element ${i}`);
-        if (found) return found;
-      }
-      return null;
-    }
-    const da = olds.get(a), db = news.get(b);
-    if (da && db && da.kind === db.kind && da.evolvable === db.evolvable) {
-      if (da.kind === "protocol") {
-        const messages = new Map<number, string>(db.items);
-        for (const [id, message] of da.items) {
-          const other = messages.get(id);
-          const found = other === undefined ? null : top(message, other, `message ${id} (${other})`);
-          if (found) return found;
-        }
-        return null;
-      }
-      if (da.kind === "struct") return fields(da.items, db.items, where);
-      const variants = new Map<number, Fieldish[]>(db.items.filter((v: any) => v !== null));
-      for (const variant of da.items) {
-        const other = variant === null ? undefined : variants.get(variant[0]);
-        if (other === undefined) continue;
-        const sa = variant[1].map(([t]: Fieldish) => signature(olds, t)).join(";");
-        const sb = other.map(([t]) => signature(news, t)).join(";");
-        if (sa !== sb) return `${where}: variant ${variant[0]} of ${b} changed`;
-      }
-      return null;
-    }
-    return signature(olds, a) === signature(news, b) ? null : `${where}: ${a} and ${b} are read differently`;
-  };
-  return top(oldRoot, newRoot, "root");
 }
