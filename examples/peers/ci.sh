@@ -37,7 +37,7 @@ mkdir -p "$ts/gen"
   examples/schema/chat-server.wwschema >"$ts/gen/chat_peer.ts"
 (cd "$ts" && npm ci --no-audit --no-fund --loglevel=error && npx tsc -p .)
 (cd "$ts" && node dist/conformance.js ../../../SPEC.md --corpus ../../../fuzz/seeds \
-  --corpus ../../../fuzz/regressions | grep -v '^not run')
+  --corpus ../../../fuzz/regressions --error-paths ../error-paths.txt | grep -v '^not run')
 (cd "$ts" && node dist/schema_pairs.js ../schema-pairs.txt)
 
 # start BIN: runs `BIN server 127.0.0.1:0` in the background; sets `addr` to its address.

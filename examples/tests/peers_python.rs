@@ -89,6 +89,8 @@ fn spec_vectors_and_fuzz_seeds_run_through_the_generated_python_module() {
         root.join("fuzz/seeds").as_os_str(),
         std::ffi::OsStr::new("--corpus"),
         root.join("fuzz/regressions").as_os_str(),
+        std::ffi::OsStr::new("--error-paths"),
+        root.join("examples/peers/error-paths.txt").as_os_str(),
     ]);
     assert_success(&output);
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -96,6 +98,10 @@ fn spec_vectors_and_fuzz_seeds_run_through_the_generated_python_module() {
     assert_eq!(
         stdout.matches(", 0 raised something other").count(),
         2,
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("error paths: 16 decoded, 0 differ"),
         "{stdout}"
     );
 }
@@ -458,4 +464,102 @@ fn generated_python_compares_the_schema_pairs_as_the_rust_checker_does() {
     assert_success(&output);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains(", 0 differ"), "{stdout}");
+}
+
+/// The types of SPEC.md §9.4 that `examples/peers/error-paths.txt` decodes, as the spec
+/// derives them (their schema is checked against `spec-types.wwschema`).
+mod spec {
+    #[derive(wirewright::Message, Debug)]
+    #[wire(id = 1)]
+    pub(super) struct Join {
+        pub(super) room: String,
+        pub(super) nick: String,
+    }
+
+    #[derive(wirewright::Message, Debug)]
+    pub(super) enum Shape {
+        Circle {
+            radius: u32,
+        },
+        Rect {
+            width: u32,
+            height: u32,
+        },
+        #[wire(tag = 7)]
+        Empty,
+    }
+
+    #[derive(wirewright::Message, Debug)]
+    pub(super) struct Pair(pub(super) u8, pub(super) String);
+
+    #[derive(wirewright::Message, Debug)]
+    pub(super) struct Tree {
+        pub(super) children: Vec<Tree>,
+    }
+}
+
+/// The offset and path the Rust decoder reports for `hex` read as `ty`.
+fn rust_error_path(ty: &str, hex: &str) -> (usize, String) {
+    use std::collections::{BTreeMap, BTreeSet};
+    use wirewright::Decode;
+    let bytes: Vec<u8> = hex
+        .split_whitespace()
+        .map(|byte| u8::from_str_radix(byte, 16).expect("hex"))
+        .collect();
+    let err = match ty {
+        "Join" => spec::Join::decode(&bytes).map(drop),
+        "Shape" => spec::Shape::decode(&bytes).map(drop),
+        "Pair" => spec::Pair::decode(&bytes).map(drop),
+        "Tree" => spec::Tree::decode(&bytes).map(drop),
+        "Map<String, u8>" => BTreeMap::<String, u8>::decode(&bytes).map(drop),
+        "Vec<Shape>" => Vec::<spec::Shape>::decode(&bytes).map(drop),
+        "Vec<Vec<u16>>" => Vec::<Vec<u16>>::decode(&bytes).map(drop),
+        "(u8, String)" => <(u8, String)>::decode(&bytes).map(drop),
+        "Option<Join>" => Option::<spec::Join>::decode(&bytes).map(drop),
+        "Set<u16>" => BTreeSet::<u16>::decode(&bytes).map(drop),
+        other => panic!("no Rust type for {other}"),
+    }
+    .expect_err("bytes that do not decode");
+    (err.offset(), err.path_string())
+}
+
+#[test]
+fn error_paths_fixture_holds_what_the_rust_decoder_reports() {
+    use wirewright::schema::Describe;
+    let spec_types = schema(&repo().join("examples/peers/spec-types.wwschema"));
+    for own in [
+        spec::Join::schema(),
+        spec::Shape::schema(),
+        spec::Pair::schema(),
+        spec::Tree::schema(),
+    ] {
+        for def in &own.definitions {
+            assert_eq!(spec_types.definition(&def.name), Some(def), "{}", def.name);
+        }
+    }
+    let path = repo().join("examples/peers/error-paths.txt");
+    let text = std::fs::read_to_string(&path).expect("the error paths");
+    let mut blessed = String::new();
+    let mut wrong = Vec::new();
+    for line in text.lines() {
+        if line.starts_with('#') || line.is_empty() {
+            blessed.push_str(line);
+            blessed.push('\n');
+            continue;
+        }
+        let parts: Vec<&str> = line.split(" | ").collect();
+        let [ty, hex, offset, path] = parts[..] else {
+            panic!("not `type | hex | offset | path`: {line}");
+        };
+        let (rust_offset, rust_path) = rust_error_path(ty, hex);
+        if (offset, path) != (rust_offset.to_string().as_str(), rust_path.as_str()) {
+            wrong.push(format!("{line}: Rust says {rust_offset} | {rust_path}"));
+        }
+        blessed.push_str(&format!("{ty} | {hex} | {rust_offset} | {rust_path}\n"));
+    }
+    if std::env::var_os("WIREWRIGHT_BLESS").is_some() {
+        std::fs::write(&path, blessed).expect("the error paths rewritten");
+        return;
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }

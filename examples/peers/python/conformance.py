@@ -1,6 +1,7 @@
 """Runs SPEC.md's conformance vectors (§9) through a generated Python module.
 
     python3 conformance.py SPEC.md spec_peer.py [--corpus fuzz/seeds --corpus fuzz/regressions]
+        [--error-paths examples/peers/error-paths.txt]
 
 `spec_peer.py` is generated from `examples/peers/spec-types.wwschema` (the types of
 SPEC §9.4, §9.6, §9.7 and §9.11) by `schema python`. Every block is parsed by the
@@ -9,7 +10,9 @@ directions (and `read-type`), negative vectors must raise the codec's own error 
 vector's error name and offset, and behaviour vectors are replayed on loopback against
 the conformance servers of §9.10, written with the generated `serve_messages` and
 `serve_calls`. A vector's `json` (§8) is written with `to_json` and read with
-`from_json`. The exit status is 1 when any vector fails.
+`from_json`. With `--error-paths`, each line of that file (bytes that do not decode, with
+the offset and path the Rust decoder reports) must fail here at the same offset with the
+same path. The exit status is 1 when any vector fails.
 """
 from __future__ import annotations
 
@@ -635,9 +638,34 @@ def corpus(m, root: str) -> tuple[int, list[str]]:
     return runs, problems
 
 
+def error_paths(m, path: str) -> tuple[int, list[str]]:
+    """Each `type | hex | offset | path` line of `path` decoded: the error must carry the
+    offset and the path the Rust decoder reports."""
+    runs, problems = 0, []
+    for line in open(path, encoding="utf-8").read().splitlines():
+        if not line or line.startswith("#"):
+            continue
+        ty, data, offset, where = line.split(" | ")
+        runs += 1
+        try:
+            m.decode_value(codec_of(m, ty), hex_bytes(data))
+            problems.append(f"{line}: accepted")
+        except m.WireError as err:
+            if (err.offset, err.path) != (int(offset), where):
+                problems.append(f"{line}: Python says {err.offset} | {err.path} ({err})")
+    return runs, problems
+
+
 def main() -> int:
     args = sys.argv[3:]
     roots = [args[i + 1] for i in range(len(args) - 1) if args[i] == "--corpus"]
+    for path in [args[i + 1] for i in range(len(args) - 1) if args[i] == "--error-paths"]:
+        runs, problems = error_paths(load_module(sys.argv[2]), path)
+        for line in problems:
+            print(f"FAILED {line}")
+        print(f"error paths: {runs} decoded, {len(problems)} differ from the Rust decoder's offset and path")
+        if problems:
+            return 1
     for root in roots:
         m = load_module(sys.argv[2])
         runs, problems = corpus(m, root)

@@ -59,7 +59,7 @@ def main(module_path: str, pairs_path: str) -> int:
         for kind in kinds:
             verdicts[kind] = verdicts.get(kind, 0) + 1
     for kind, count in sorted(verdicts.items()):
-        print(f"  pairs with a {kind} difference: {count}")
+        print(f"  pairs of equal schemas: {count}" if kind == "no" else f"  pairs with a {kind} difference: {count}")
     for line in wrong:
         print(line)
     print(f"{len(pairs)} schema pairs compared and judged, {len(wrong)} differ from the Rust checker")

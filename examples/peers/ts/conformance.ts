@@ -572,6 +572,28 @@ for (const root of corpusRoots) {
   if (problems.length) process.exitCode = 1;
 }
 
+// --error-paths FILE: each `type | hex | offset | path` line (bytes that do not decode,
+// with the offset and path the Rust decoder reports) must fail here the same way.
+for (const file of process.argv.slice(3).flatMap((arg, i, all) => (all[i - 1] === "--error-paths" ? [arg] : []))) {
+  const problems: string[] = [];
+  let runs = 0;
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    if (!line || line.startsWith("#")) continue;
+    const [ty, data, offset, where] = line.split(" | ");
+    runs++;
+    try {
+      m.decodeValue(codecOf(ty) as m.Codec, hexBytes(data));
+      problems.push(`${line}: accepted`);
+    } catch (err) {
+      if (!(err instanceof m.WireError)) problems.push(`${line}: threw ${err}`);
+      else if (err.offset !== Number(offset) || err.path !== where) problems.push(`${line}: TypeScript says ${err.offset} | ${err.path} (${err.message})`);
+    }
+  }
+  for (const line of problems) console.log(`FAILED ${line}`);
+  console.log(`error paths: ${runs} decoded, ${problems.length} differ from the Rust decoder's offset and path`);
+  if (problems.length) process.exitCode = 1;
+}
+
 const text = readFileSync(process.argv[2], "utf8");
 (m.ItemV2.codec as m.StructCodec).fields.find((f) => f.name === "currency")!.defaultValue = () => "EUR";
 const passed: Record<string, number> = {};

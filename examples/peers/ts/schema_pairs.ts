@@ -51,7 +51,7 @@ for (const { name, old, now, expected } of pairs) {
   if (!kinds.size) kinds.add("no");
   for (const kind of kinds) verdicts.set(kind, (verdicts.get(kind) ?? 0) + 1);
 }
-for (const [kind, count] of [...verdicts].sort()) console.log(`  pairs with a ${kind} difference: ${count}`);
+for (const [kind, count] of [...verdicts].sort()) console.log(kind === "no" ? `  pairs of equal schemas: ${count}` : `  pairs with a ${kind} difference: ${count}`);
 for (const line of wrong) console.log(line);
 console.log(`${pairs.length} schema pairs compared and judged, ${wrong.length} differ from the Rust checker`);
 process.exit(wrong.length ? 1 : 0);

@@ -99,7 +99,8 @@ class StringCodec(Codec):
         try:
             return str(r.buf[start:start + n], "utf-8")
         except UnicodeDecodeError as err:
-            raise WireError("invalid-utf8", start + err.start, str(err)) from None
+            raise WireError("invalid-utf8", start + err.start,
+                            f"invalid UTF-8 after {err.start} valid bytes of the string") from None
 
     def default(self):
         return ""
@@ -170,7 +171,13 @@ class SeqCodec(Codec):
         r.enter(r.pos)
         n = r.count(self.element.min_len)
         dec = self.element.dec
-        items = [dec(r) for _ in range(n)]
+        items: list = []
+        append = items.append
+        try:
+            for _ in range(n):
+                append(dec(r))
+        except WireError as err:
+            raise err.at_index(len(items)) from None
         r.depth -= 1
         return items
 
@@ -192,7 +199,13 @@ class ArrayCodec(Codec):
     def dec(self, r):
         if self.n * self.element.min_len > r.end - r.pos:
             raise WireError("unexpected-end", r.pos, f"array of {self.n}")
-        return [self.element.dec(r) for _ in range(self.n)]
+        items: list = []
+        try:
+            for _ in range(self.n):
+                items.append(self.element.dec(r))
+        except WireError as err:
+            raise err.at_index(len(items)) from None
+        return items
 
     def default(self):
         return [self.element.default() for _ in range(self.n)]
@@ -224,14 +237,20 @@ class MapCodec(Codec):
         n = r.count(self.key.min_len + self.value.min_len)
         result = {}
         previous = None
-        for _ in range(n):
+        for index in range(n):
             start = r.pos
-            k = self.key.dec(r)
+            try:
+                k = self.key.dec(r)
+            except WireError as err:
+                raise err.in_field("key").at_index(index) from None
             key_bytes = r.buf[start:r.pos]
             if previous is not None and key_bytes <= previous:
-                raise WireError("key-order", start, "keys must ascend by their encodings")
+                raise WireError("key-order", start, "keys must ascend by their encodings").at_index(index)
             previous = key_bytes
-            result[k] = self.value.dec(r)
+            try:
+                result[k] = self.value.dec(r)
+            except WireError as err:
+                raise err.in_field("value").at_index(index) from None
         r.depth -= 1
         return result
 
@@ -258,12 +277,15 @@ class SetCodec(Codec):
         n = r.count(self.element.min_len)
         items = []
         previous = None
-        for _ in range(n):
+        for index in range(n):
             start = r.pos
-            items.append(self.element.dec(r))
+            try:
+                items.append(self.element.dec(r))
+            except WireError as err:
+                raise err.at_index(index) from None
             element_bytes = r.buf[start:r.pos]
             if previous is not None and element_bytes <= previous:
-                raise WireError("key-order", start, "elements must ascend by their encodings")
+                raise WireError("key-order", start, "elements must ascend by their encodings").at_index(index)
             previous = element_bytes
         r.depth -= 1
         return frozenset(items)
@@ -313,7 +335,13 @@ class TupleCodec(Codec):
             codec.enc(out, item)
 
     def dec(self, r):
-        return tuple(codec.dec(r) for codec in self.elements)
+        items: list = []
+        try:
+            for codec in self.elements:
+                items.append(codec.dec(r))
+        except WireError as err:
+            raise err.in_field(str(len(items))) from None
+        return tuple(items)
 
     def default(self):
         return tuple(codec.default() for codec in self.elements)

@@ -18,22 +18,45 @@ MAX_FRAME_LEN = 8 * 1024 * 1024
 
 class WireError(Exception):
     """Every error of this module: `kind` is the name SPEC.md §9.0 gives it
-    (`overlong-varint`, `bad-crc`, ...), `offset` the byte where it was found
-    (from the payload's or frame's first byte), `path` the field it was in."""
+    (`overlong-varint`, `bad-crc`, ...), `offset` the byte where it was found (from the
+    payload's or frame's first byte), `path` where in the value, written as the Rust
+    errors write it: the outermost type, then `.field`, `::Variant` and `[index]` down to
+    the value that failed (`Order.items[2].name`, `Shape::Rect.width`)."""
 
     def __init__(self, kind: str, offset: int, detail: str = "", path: str = ""):
         self.kind = kind
         self.offset = offset
         self.detail = detail
-        self.path = path
+        self.type_name = path  # the outermost type the error passed through
+        self.segments: list[str] = []  # innermost first, as the error propagates outward
         super().__init__()
 
-    def within(self, name: str) -> WireError:
-        self.path = name if not self.path else f"{name}.{self.path}"
+    def in_field(self, name: str) -> WireError:
+        """Adds a field to the path (as the error leaves that field's decoder)."""
+        self.segments.append(f".{name}")
         return self
 
+    def in_variant(self, name: str) -> WireError:
+        self.segments.append(f"::{name}")
+        return self
+
+    def at_index(self, index: int) -> WireError:
+        self.segments.append(f"[{index}]")
+        return self
+
+    def in_type(self, name: str) -> WireError:
+        """Names the type being decoded; an outer type replaces an inner one."""
+        self.type_name = name
+        return self
+
+    @property
+    def path(self) -> str:
+        inner = "".join(reversed(self.segments))
+        return self.type_name + inner if self.type_name else inner.removeprefix(".")
+
     def __str__(self) -> str:
-        where = f" in {self.path}" if self.path else ""
+        path = self.path
+        where = f" in {path}" if path else ""
         detail = f": {self.detail}" if self.detail else ""
         return f"{self.kind} at byte {self.offset}{where}{detail}"
 

@@ -59,17 +59,17 @@ class StructCodec(Codec):
             try:
                 f.codec.enc(out, getattr(v, f.name))
             except WireError as err:
-                raise err.within(f"{self.name}.{f.name}") from None
+                raise err.in_field(f.wire_name).in_type(self.name) from None
         if self.unknown:
             out += getattr(v, self.unknown)
 
     def dec(self, r, top: bool = False):
         """`top`: the value is a payload's outermost one, whose end is known."""
         r.enter(r.pos)
-        if self.evolvable:
-            v = self.dec_block(r)
-        else:
-            v = self.dec_fields(r, top)
+        try:
+            v = self.dec_block(r) if self.evolvable else self.dec_fields(r, top)
+        except WireError as err:
+            raise err.in_type(self.name) from None
         r.depth -= 1
         return v
 
@@ -91,7 +91,7 @@ class StructCodec(Codec):
             try:
                 values[f.name] = f.codec.dec(r)
             except WireError as err:
-                raise err.within(f"{self.name}.{f.name}") from None
+                raise err.in_field(f.wire_name).in_type(self.name) from None
         if self.unknown:
             values[self.unknown] = r.buf[r.pos:r.end] if known_end else b""
             if known_end:
@@ -138,18 +138,24 @@ class EnumCodec(Codec):
     def dec(self, r, top: bool = False):
         start = r.pos
         r.enter(start)
-        tag = r.varint(32)
-        variant = self.variants.get(tag)
-        if variant is None:
-            if not (self.evolvable and self.catch_all):
-                raise WireError("unknown-variant", start, f"{self.name} has no tag {tag}")
-            n = r.length()
-            v = UnknownVariant(tag, r.buf[r.pos:r.pos + n])
-            r.pos += n
-        elif self.evolvable:
-            v = variant.dec_block(r)
-        else:
-            v = variant.dec_fields(r, top)
+        variant = None
+        try:
+            tag = r.varint(32)
+            variant = self.variants.get(tag)
+            if variant is None:
+                if not (self.evolvable and self.catch_all):
+                    raise WireError("unknown-variant", start, f"{self.name} has no tag {tag}")
+                n = r.length()
+                v = UnknownVariant(tag, r.buf[r.pos:r.pos + n])
+                r.pos += n
+            elif self.evolvable:
+                v = variant.dec_block(r)
+            else:
+                v = variant.dec_fields(r, top)
+        except WireError as err:
+            if variant is not None:  # the path names the variant: `Shape::Rect.width`
+                err.in_variant(variant.name.rpartition("::")[2])
+            raise err.in_type(self.name) from None
         r.depth -= 1
         return v
 

@@ -131,7 +131,8 @@ export class StringCodec implements Codec<string> {
     try {
       return utf8Strict.decode(data);
     } catch {
-      throw new WireError("invalid-utf8", r.pos - n + firstInvalidUtf8(data), "invalid UTF-8");
+      const valid = firstInvalidUtf8(data);
+      throw new WireError("invalid-utf8", r.pos - n + valid, `invalid UTF-8 after ${valid} valid bytes of the string`);
     }
   }
   defaultValue() { return ""; }
@@ -184,7 +185,11 @@ export class SeqCodec<T> implements Codec<T[]> {
     r.enter(r.pos);
     const n = r.count(this.element.minLen());
     const items: T[] = [];
-    for (let i = 0; i < n; i++) items.push(this.element.dec(r));
+    try {
+      for (let i = 0; i < n; i++) items.push(this.element.dec(r));
+    } catch (err) {
+      throw err instanceof WireError ? err.atIndex(items.length) : err;
+    }
     r.depth--;
     return items;
   }
@@ -201,7 +206,11 @@ export class ArrayCodec<T> implements Codec<T[]> {
   dec(r: Reader) {
     if (this.minLen() > r.end - r.pos) throw new WireError("unexpected-end", r.pos, `array of ${this.n}`);
     const items: T[] = [];
-    for (let i = 0; i < this.n; i++) items.push(this.element.dec(r));
+    try {
+      for (let i = 0; i < this.n; i++) items.push(this.element.dec(r));
+    } catch (err) {
+      throw err instanceof WireError ? err.atIndex(items.length) : err;
+    }
     return items;
   }
   defaultValue() { return Array.from({ length: this.n }, () => this.element.defaultValue()); }
@@ -239,11 +248,20 @@ export class MapCodec<K, V> implements Codec<Map<K, V>> {
     let previous: Uint8Array | null = null;
     for (let i = 0; i < n; i++) {
       const start = r.pos;
-      const k = this.key.dec(r);
+      let k: K;
+      try {
+        k = this.key.dec(r);
+      } catch (err) {
+        throw err instanceof WireError ? err.inField("key").atIndex(i) : err;
+      }
       const keyBytes = r.buf.subarray(start, r.pos);
-      if (previous && compareBytes(keyBytes, previous) <= 0) throw new WireError("key-order", start, "keys must ascend by their encodings");
+      if (previous && compareBytes(keyBytes, previous) <= 0) throw new WireError("key-order", start, "keys must ascend by their encodings").atIndex(i);
       previous = keyBytes;
-      result.set(k, this.value.dec(r));
+      try {
+        result.set(k, this.value.dec(r));
+      } catch (err) {
+        throw err instanceof WireError ? err.inField("value").atIndex(i) : err;
+      }
     }
     r.depth--;
     return result;
@@ -267,9 +285,13 @@ export class SetCodec<T> implements Codec<T[]> {
     let previous: Uint8Array | null = null;
     for (let i = 0; i < n; i++) {
       const start = r.pos;
-      items.push(this.element.dec(r));
+      try {
+        items.push(this.element.dec(r));
+      } catch (err) {
+        throw err instanceof WireError ? err.atIndex(i) : err;
+      }
       const bytes = r.buf.subarray(start, r.pos);
-      if (previous && compareBytes(bytes, previous) <= 0) throw new WireError("key-order", start, "elements must ascend by their encodings");
+      if (previous && compareBytes(bytes, previous) <= 0) throw new WireError("key-order", start, "elements must ascend by their encodings").atIndex(i);
       previous = bytes;
     }
     r.depth--;
@@ -309,7 +331,15 @@ export class TupleCodec implements Codec<unknown[]> {
   constructor(public elements: Codec[]) {}
   minLen() { return this.elements.reduce((n, e) => n + e.minLen(), 0); }
   enc(w: Writer, v: unknown[]) { this.elements.forEach((c, i) => c.enc(w, v[i])); }
-  dec(r: Reader) { return this.elements.map((c) => c.dec(r)); }
+  dec(r: Reader) {
+    const items: unknown[] = [];
+    try {
+      for (const c of this.elements) items.push(c.dec(r));
+    } catch (err) {
+      throw err instanceof WireError ? err.inField(String(items.length)) : err;
+    }
+    return items;
+  }
   defaultValue() { return this.elements.map((c) => c.defaultValue()); }
 }
 

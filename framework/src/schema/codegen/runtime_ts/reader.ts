@@ -8,18 +8,45 @@ export const MAX_DEPTH = 128;
 export const MAX_ZERO_SIZED = 65_536;
 export const MAX_FRAME_LEN = 8 * 1024 * 1024;
 
-/** Every error of this module: `kind` is SPEC §9.0's name, `offset` the byte. */
+/** Every error of this module: `kind` is SPEC §9.0's name, `offset` the byte (from the
+ * payload's or frame's first byte), `path` where in the value, written as the Rust errors
+ * write it: the outermost type, then `.field`, `::Variant` and `[index]` down to the value
+ * that failed (`Order.items[2].name`, `Shape::Rect.width`). */
 export class WireError extends Error {
-  constructor(public kind: string, public offset: number, public detail = "", public path = "") {
+  /** The outermost type the error passed through. */
+  typeName: string;
+  /** `.field`, `::Variant`, `[index]`, innermost first (as the error propagates). */
+  segments: string[] = [];
+  constructor(public kind: string, public offset: number, public detail = "", typeName = "") {
     super();
     this.name = "WireError";
+    this.typeName = typeName;
   }
-  within(name: string): WireError {
-    this.path = this.path ? `${name}.${this.path}` : name;
+  /** Adds a field to the path (as the error leaves that field's decoder). */
+  inField(name: string): WireError {
+    this.segments.push(`.${name}`);
     return this;
   }
+  inVariant(name: string): WireError {
+    this.segments.push(`::${name}`);
+    return this;
+  }
+  atIndex(index: number): WireError {
+    this.segments.push(`[${index}]`);
+    return this;
+  }
+  /** Names the type being decoded; an outer type replaces an inner one. */
+  inType(name: string): WireError {
+    this.typeName = name;
+    return this;
+  }
+  get path(): string {
+    const inner = [...this.segments].reverse().join("");
+    return this.typeName ? this.typeName + inner : inner.replace(/^\./, "");
+  }
   override get message(): string {
-    const where = this.path ? ` in ${this.path}` : "";
+    const path = this.path;
+    const where = path ? ` in ${path}` : "";
     const detail = this.detail ? `: ${this.detail}` : "";
     return `${this.kind} at byte ${this.offset}${where}${detail}`;
   }

@@ -37,14 +37,19 @@ export class StructCodec implements Codec {
       try {
         f.codec.enc(w, v[f.name]);
       } catch (err) {
-        throw err instanceof WireError ? err.within(`${this.name}.${f.name}`) : err;
+        throw err instanceof WireError ? err.inField(f.wireName).inType(this.name) : err;
       }
     }
     if (this.unknown) w.bytes(v[this.unknown] ?? new Uint8Array(0));
   }
   dec(r: Reader, top = false) {
     r.enter(r.pos);
-    const v = this.evolvable ? this.decBlock(r) : this.decFields(r, top);
+    let v;
+    try {
+      v = this.evolvable ? this.decBlock(r) : this.decFields(r, top);
+    } catch (err) {
+      throw err instanceof WireError ? err.inType(this.name) : err;
+    }
     r.depth--;
     return v;
   }
@@ -67,7 +72,7 @@ export class StructCodec implements Codec {
       try {
         values[f.name] = f.codec.dec(r);
       } catch (err) {
-        throw err instanceof WireError ? err.within(`${this.name}.${f.name}`) : err;
+        throw err instanceof WireError ? err.inField(f.wireName).inType(this.name) : err;
       }
     }
     if (this.unknown) {
@@ -113,15 +118,22 @@ export class EnumCodec implements Codec {
   dec(r: Reader, top = false) {
     const start = r.pos;
     r.enter(start);
-    const tag = r.varint32();
-    const variant = this.variants.get(tag);
+    let variant: [Function, StructCodec] | undefined;
     let v;
-    if (!variant) {
-      if (!(this.evolvable && this.catchAll)) throw new WireError("unknown-variant", start, `${this.name} has no tag ${tag}`);
-      const n = r.length();
-      v = new UnknownVariant(tag, r.take(n).slice());
-    } else {
-      v = this.evolvable ? variant[1].decBlock(r) : variant[1].decFields(r, top);
+    try {
+      const tag = r.varint32();
+      variant = this.variants.get(tag);
+      if (!variant) {
+        if (!(this.evolvable && this.catchAll)) throw new WireError("unknown-variant", start, `${this.name} has no tag ${tag}`);
+        const n = r.length();
+        v = new UnknownVariant(tag, r.take(n).slice());
+      } else {
+        v = this.evolvable ? variant[1].decBlock(r) : variant[1].decFields(r, top);
+      }
+    } catch (err) {
+      if (!(err instanceof WireError)) throw err;
+      if (variant) err.inVariant(variant[1].name.slice(variant[1].name.lastIndexOf("::") + 2)); // `Shape::Rect.width`
+      throw err.inType(this.name);
     }
     r.depth--;
     return v;
