@@ -67,6 +67,14 @@ class FloatCodec(Codec):
     def dec(self, r):
         return self.st.unpack(r.take(self.st.size))[0]
 
+    def enc_many(self, out, values) -> None:
+        """A sequence's elements at once (one `struct.pack`)."""
+        out += struct.pack(f"<{len(values)}{self.st.format[-1]}", *values)
+
+    def dec_many(self, r, n: int) -> list:
+        """`n` elements at once; the count was checked against the bytes left."""
+        return list(struct.unpack(f"<{n}{self.st.format[-1]}", r.take(n * self.st.size)))
+
     def default(self):
         return 0.0
 
@@ -160,9 +168,12 @@ class SeqCodec(Codec):
 
     def __init__(self, element: Codec):
         self.element = element
+        self.many = isinstance(element, FloatCodec)  # fixed-width numbers: one struct call
 
     def enc(self, out, v):
         put_varint(out, len(v))
+        if self.many:
+            return self.element.enc_many(out, v)
         enc = self.element.enc
         for item in v:
             enc(out, item)
@@ -170,6 +181,10 @@ class SeqCodec(Codec):
     def dec(self, r):
         r.enter(r.pos)
         n = r.count(self.element.min_len)
+        if self.many:
+            items = self.element.dec_many(r, n)
+            r.depth -= 1
+            return items
         dec = self.element.dec
         items: list = []
         append = items.append

@@ -123,6 +123,9 @@ class Reader:
     def varint(self, bits: int) -> int:
         """An unsigned LEB128 of at most `bits` bits, canonical (§4.2)."""
         buf, start, end = self.buf, self.pos, self.end
+        if start < end and buf[start] < 0x80:  # one byte: below 128, fits any width
+            self.pos = start + 1
+            return buf[start]
         last = (bits + 6) // 7
         value = shift = 0
         pos = start

@@ -83,20 +83,21 @@ class StructCodec(Codec):
         return v
 
     def dec_fields(self, r, known_end: bool):
-        values = {}
+        values = []  # in the order of the dataclass's fields: the wire's, then the unknown one
+        append = values.append
         for f in self.fields:
             if known_end and f.since > 1 and r.pos == r.end:
-                values[f.name] = f.default()
+                append(f.default())
                 continue
             try:
-                values[f.name] = f.codec.dec(r)
+                append(f.codec.dec(r))
             except WireError as err:
                 raise err.in_field(f.wire_name).in_type(self.name) from None
         if self.unknown:
-            values[self.unknown] = r.buf[r.pos:r.end] if known_end else b""
+            append(r.buf[r.pos:r.end] if known_end else b"")
             if known_end:
                 r.pos = r.end
-        return self.cls(**values)
+        return self.cls(*values)
 
     def default(self):
         values = {f.name: f.codec.default() for f in self.fields}

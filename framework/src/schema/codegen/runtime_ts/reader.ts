@@ -137,29 +137,49 @@ export class Reader {
     return value;
   }
 
+  /** A varint of at most `bits` bits as a number: one to four bytes (below 2^28) without
+   * bigint; anything longer, and every error, through `varint`. Above 2^53 the number is
+   * rounded (lengths and counts that large exceed any input all the same). */
+  varintNumber(bits: number): number {
+    const { buf, end } = this;
+    let pos = this.pos;
+    let small = 0;
+    const fast = Math.min(4, Math.ceil(bits / 7) - 1);
+    for (let i = 0; i < fast && pos < end; i++) {
+      const b = buf[pos++];
+      small |= (b & 0x7f) << (7 * i);
+      if (b < 0x80) {
+        if (b === 0 && i > 0) break; // overlong: `varint` reports it
+        this.pos = pos;
+        return small;
+      }
+    }
+    return Number(this.varint(bits));
+  }
+
   /** A varint of at most 32 bits as a number. */
   varint32(): number {
-    return Number(this.varint(32));
+    return this.varintNumber(32);
   }
 
   length(): number {
     const start = this.pos;
-    const n = this.varint(64);
-    if (n > BigInt(this.end - this.pos)) {
+    const n = this.varintNumber(64);
+    if (n > this.end - this.pos) {
       throw new WireError("length-exceeds-input", start, `${n} bytes declared, ${this.end - this.pos} left`);
     }
-    return Number(n);
+    return n;
   }
 
   count(minLen: number): number {
     const start = this.pos;
-    const n = this.varint(64);
+    const n = this.varintNumber(64);
     if (minLen === 0) {
-      if (n > BigInt(MAX_ZERO_SIZED)) throw new WireError("zero-sized-count-exceeds-limit", start, `${n} > ${MAX_ZERO_SIZED}`);
-    } else if (n * BigInt(minLen) > BigInt(this.end - this.pos)) {
+      if (n > MAX_ZERO_SIZED) throw new WireError("zero-sized-count-exceeds-limit", start, `${n} > ${MAX_ZERO_SIZED}`);
+    } else if (n * minLen > this.end - this.pos) {
       throw new WireError("count-exceeds-input", start, `${n} elements of >= ${minLen} bytes, ${this.end - this.pos} left`);
     }
-    return Number(n);
+    return n;
   }
 }
 
@@ -184,16 +204,20 @@ export class Writer {
     this.len += data.length;
   }
   varint(v: bigint | number): void {
-    if (typeof v === "number" && v <= 0xffffffff) {
-      this.reserve(5);
+    if (typeof v === "bigint" && v <= 0x1fffffffffffffn) v = Number(v); // below 2^53: exact as a number
+    if (typeof v === "number") {
+      this.reserve(10);
+      const buf = this.buf;
+      let len = this.len;
       while (v >= 0x80) {
-        this.buf[this.len++] = (v & 0x7f) | 0x80;
+        buf[len++] = (v % 128) | 0x80;
         v = Math.floor(v / 128);
       }
-      this.buf[this.len++] = v;
+      buf[len++] = v;
+      this.len = len;
       return;
     }
-    let big = BigInt(v);
+    let big = v;
     while (big >= 0x80n) {
       this.push(Number(big & 0x7fn) | 0x80);
       big >>= 7n;
