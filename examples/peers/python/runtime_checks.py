@@ -251,6 +251,15 @@ async def hostile_servers(kv) -> None:
     assert seen == [4], seen
     print(f"  a server declaring a 1 GiB reply: {cause} (the client held {held} bytes), GOODBYE 4")
 
+    # A HELLO declaring 1 MiB (the bound is 64 KiB, §13.6): refused from its 16 header bytes.
+    hello_header = kv.HEADER.pack(kv.MAGIC, kv.VERSION, kv.CONTROL, kv.HELLO, 0, 1 << 20)
+    try:
+        kv.FrameBuffer().feed(hello_header)
+        raise AssertionError("a 1 MiB HELLO header accepted")
+    except kv.WireError as err:
+        assert (err.kind, err.offset) == ("malformed-control", 12), err
+        print(f"  a HELLO header declaring 1 MiB: {err}")
+
     # 2. Messages flooding a peer that does not take them: reading stops at the budget.
     budget, sent = 128 * 1024, [0]
     seen.clear()

@@ -348,6 +348,18 @@ async function fakeServer(script: (socket: net.Socket) => void): Promise<[net.Se
   console.log(`  a server declaring a 1 GiB reply: ${cause!.message}, GOODBYE 4`);
 }
 {
+  // a HELLO declaring 1 MiB (the bound is 64 KiB, §13.6): refused from its 16 header bytes
+  const header = new Uint8Array(16);
+  header.set(kv.MAGIC);
+  const view = new DataView(header.buffer);
+  view.setUint8(4, 1);
+  view.setUint8(5, kv.CONTROL);
+  view.setUint16(6, kv.HELLO, true);
+  view.setUint32(12, 1 << 20, true);
+  assert.throws(() => new kv.FrameBuffer().feed(header), (err: Error) => err instanceof kv.WireError && err.kind === "malformed-control" && err.offset === 12);
+  console.log("  a HELLO header declaring 1 MiB: malformed-control at byte 12");
+}
+{
   const budget = 64 * 1024;
   let sent = 0;
   const [server, port] = await fakeServer((socket) => {

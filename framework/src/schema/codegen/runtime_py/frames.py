@@ -90,7 +90,9 @@ def decode_frame(data: bytes, max_len: int = MAX_FRAME_LEN) -> Frame:
 
 class FrameBuffer:
     """Splits a byte stream into frames, checking each header byte as it
-    arrives and never holding more than one frame plus what was received."""
+    arrives and never holding more than one frame plus what was received. A header
+    declaring more than `max_len`, or a HELLO longer than MAX_HELLO_LEN (§13.6), is
+    refused before any of its payload is held."""
 
     def __init__(self, max_len: int = MAX_FRAME_LEN):
         self.buf = bytearray()
@@ -101,6 +103,9 @@ class FrameBuffer:
         frames = []
         while True:
             length = check_header(self.buf[:16], self.max_len)
+            if length is not None and self.buf[5] & CONTROL and self.buf[6] | self.buf[7] << 8 == HELLO \
+                    and 20 + length > MAX_HELLO_LEN:  # refused from the header (§13.6)
+                raise WireError("malformed-control", 12, f"a HELLO of {20 + length} bytes, over {MAX_HELLO_LEN}")
             if length is None or len(self.buf) < 20 + length:
                 return frames
             frames.append(decode_frame(self.buf[:20 + length], self.max_len))

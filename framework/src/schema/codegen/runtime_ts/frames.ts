@@ -114,7 +114,11 @@ export class FrameBuffer {
     }
     const frames: Frame[] = [];
     for (;;) {
-      const length = checkHeader(this.peek(Math.min(16, this.size)), this.maxLen);
+      const head = this.peek(Math.min(16, this.size));
+      const length = checkHeader(head, this.maxLen);
+      if (length !== null && head[5] & CONTROL && (head[6] | (head[7] << 8)) === HELLO && 20 + length > MAX_HELLO_LEN) {
+        throw new WireError("malformed-control", 12, `a HELLO of ${20 + length} bytes, over ${MAX_HELLO_LEN}`); // §13.6, from the header
+      }
       if (length === null || this.size < 20 + length) return frames;
       const whole = this.peek(this.size);
       frames.push(decodeFrame(whole.subarray(0, 20 + length), this.maxLen));
