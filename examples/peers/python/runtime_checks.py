@@ -138,8 +138,19 @@ async def hello(kv, kv1) -> None:
             assert outcome in err.reason, err
         except kv.WireError as err:
             assert err.kind == "malformed-control" and outcome in str(err), err
-    print("  hostile HELLO texts (doubling definitions, a chain 500 deep, a type 70 deep, no schema): "
-          "incompatible or malformed-control, as in Rust")
+    # thousands of fields, all renamed, and thousands of messages, all moved: linear work
+    wide = "wirewright schema 1\nroot W\n\nstruct W id 1\n" + "".join(f"  field a{i}: u8\n" for i in range(3000))
+    wide_ours = wide.replace("field a", "field b")
+    assert kv.judge(kv.HelloPayload("W", 1, 1, wide_ours), kv.HelloPayload("W", 2, 1, wide)) == "checked"
+    many = "wirewright schema 1\nroot P\n\nprotocol P\n" + "".join(f"  message {i} M{i}: u{8 << i % 5}\n" for i in range(3000))
+    moved = many.replace("  message ", "  message 1")
+    try:
+        kv.judge(kv.HelloPayload("P", 1, 1, moved), kv.HelloPayload("P", 2, 1, many))
+        raise AssertionError("messages moved to other ids judged compatible")
+    except kv.IncompatiblePeer as err:
+        assert "message id 0 → 11000" in err.reason, err
+    print("  hostile HELLO texts (doubling definitions, a chain 500 deep, a type 70 deep, no schema, 3,000 fields "
+          "renamed, 3,000 messages moved): judged in linear work: incompatible, malformed-control or checked")
 
     # Required: a client that does not say HELLO gets GOODBYE 10
     server, port = await serve(kv, hello="required", hello_timeout=0.3)

@@ -488,21 +488,28 @@ class _Differ:
         elif old.unknown is not None and new.unknown is None:
             self.push(COMPATIBLE, prefix, f"unknown data no longer kept in `{old.unknown}`",
                       "the unknown field is not on the wire")
-        position = lambda fields, name: next((i for i, f in enumerate(fields) if f[0] == name), None)
+        # name -> first position, so that a hostile text of thousands of fields costs
+        # linear work, not a scan per field
+        old_at: dict[str, int] = {}
+        new_at: dict[str, int] = {}
+        for i, f in enumerate(old.fields):
+            old_at.setdefault(f[0], i)
+        for i, f in enumerate(new.fields):
+            new_at.setdefault(f[0], i)
         moved: set = set()
         for index, (a, b) in enumerate(zip(old.fields, new.fields)):
             if a[0] == b[0]:
                 self._field_pair(prefix, a, b, end_known)
                 continue
             reordered = False
-            to = position(new.fields, a[0])
+            to = new_at.get(a[0])
             if to is not None:
                 if a[0] not in moved:
                     moved.add(a[0])
                     self.push(BREAKING, f"{prefix}.{a[0]}", f"moved from position {index} to {to}",
                               "fields are read by position")
                 reordered = True
-            source = position(old.fields, b[0])
+            source = old_at.get(b[0])
             if source is not None:
                 if b[0] not in moved:
                     moved.add(b[0])
@@ -561,10 +568,16 @@ class _Differ:
                       "new readers reject variants they do not know")
         end_known = old_def.evolvable and new_def.evolvable
         retagged: set = set()
+        by_tag: dict = {}
+        by_name: dict = {}
+        for v in new_tagged:
+            by_tag.setdefault(v[0], v)
+            by_name.setdefault(v[1], v)
+        old_tags = {v[0] for v in old_tagged}
         for tag, name, fields in old_tagged:
             path = f"{prefix}::{name}"
-            same_tag = next((v for v in new_tagged if v[0] == tag), None)
-            same_name = next((v for v in new_tagged if v[1] == name), None)
+            same_tag = by_tag.get(tag)
+            same_name = by_name.get(name)
             if same_tag is not None:
                 if same_tag[1] != name:
                     self.push(COMPATIBLE, path, f"renamed to {same_tag[1]}", "names are not on the wire")
@@ -578,7 +591,7 @@ class _Differ:
                 self.push(OLD_READER_NEW_WRITER, path, f"removed (tag {tag})",
                           "new readers reject it from old writers (unknown variant)")
         for tag, name, _ in new_tagged:
-            if any(v[0] == tag for v in old_tagged) or name in retagged:
+            if tag in old_tags or name in retagged:
                 continue
             path = f"{prefix}::{name}"
             if old_other is not None:
@@ -593,15 +606,21 @@ class _Differ:
     def messages(self, prefix: str, old: list, new: list) -> None:
         moved: set = set()
         old_ids = {entry[0] for entry in old}
+        by_id: dict = {}
+        fresh_by_type: dict = {}  # messages with ids the old protocol lacks, by type
+        for entry in new:
+            by_id.setdefault(entry[0], entry)
+            if entry[0] not in old_ids:
+                fresh_by_type.setdefault(entry[2], entry)
         for mid, variant, ty in old:
             path = f"{prefix}::{variant}"
-            now = next((entry for entry in new if entry[0] == mid), None)
+            now = by_id.get(mid)
             if now is not None:
                 if now[1] != variant:
                     self.push(COMPATIBLE, path, f"variant renamed to {now[1]}", "names are not on the wire")
                 self.types(f"{prefix}::{now[1]}", ty, now[2], True)
                 continue
-            now = next((entry for entry in new if entry[2] == ty and entry[0] not in old_ids), None)
+            now = fresh_by_type.get(ty)
             if now is not None:
                 moved.add(now[0])
                 self.push(BREAKING, path, f"message id {mid} → {now[0]}", "the header names the message by its id")

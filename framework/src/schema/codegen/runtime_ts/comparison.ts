@@ -478,7 +478,14 @@ class SchemaDiffer {
     } else if (old.unknown !== null && now.unknown === null) {
       this.push(COMPATIBLE, prefix, `unknown data no longer kept in \`${old.unknown}\``, "the unknown field is not on the wire");
     }
-    const position = (fields: SchemaFields["fields"], name: string) => fields.findIndex((f) => f[0] === name);
+    // name -> first position, so that a hostile text of thousands of fields costs linear
+    // work, not a scan per field
+    const firstAt = (fields: SchemaFields["fields"]) => {
+      const at = new Map<string, number>();
+      fields.forEach((f, i) => at.has(f[0]) || at.set(f[0], i));
+      return at;
+    };
+    const oldAt = firstAt(old.fields), newAt = firstAt(now.fields);
     const moved = new Set<string>();
     const both = Math.min(old.fields.length, now.fields.length);
     for (let index = 0; index < both; index++) {
@@ -488,16 +495,16 @@ class SchemaDiffer {
         continue;
       }
       let reordered = false;
-      const to = position(now.fields, a[0]);
-      if (to >= 0) {
+      const to = newAt.get(a[0]);
+      if (to !== undefined) {
         if (!moved.has(a[0])) {
           moved.add(a[0]);
           this.push(BREAKING, `${prefix}.${a[0]}`, `moved from position ${index} to ${to}`, "fields are read by position");
         }
         reordered = true;
       }
-      const from = position(old.fields, b[0]);
-      if (from >= 0) {
+      const from = oldAt.get(b[0]);
+      if (from !== undefined) {
         if (!moved.has(b[0])) {
           moved.add(b[0]);
           this.push(BREAKING, `${prefix}.${b[0]}`, `moved from position ${from} to ${index}`, "fields are read by position");
@@ -553,10 +560,16 @@ class SchemaDiffer {
     }
     const endKnown = oldDef.evolvable && newDef.evolvable;
     const retagged = new Set<string>();
+    const byTag = new Map<number, Tagged>(), byName = new Map<string, Tagged>();
+    for (const v of newTagged) {
+      if (!byTag.has(v.tag)) byTag.set(v.tag, v);
+      if (!byName.has(v.name)) byName.set(v.name, v);
+    }
+    const oldTags = new Set(oldTagged.map((v) => v.tag));
     for (const { tag, name, fields } of oldTagged) {
       const path = `${prefix}::${name}`;
-      const sameTag = newTagged.find((v) => v.tag === tag);
-      const sameName = newTagged.find((v) => v.name === name);
+      const sameTag = byTag.get(tag);
+      const sameName = byName.get(name);
       if (sameTag) {
         if (sameTag.name !== name) this.push(COMPATIBLE, path, `renamed to ${sameTag.name}`, "names are not on the wire");
         this.fields(`${prefix}::${sameTag.name}`, fields, sameTag.fields, endKnown, newDef);
@@ -570,7 +583,7 @@ class SchemaDiffer {
       }
     }
     for (const { tag, name } of newTagged) {
-      if (oldTagged.some((v) => v.tag === tag) || retagged.has(name)) continue;
+      if (oldTags.has(tag) || retagged.has(name)) continue;
       const path = `${prefix}::${name}`;
       if (oldOther !== null) this.push(COMPATIBLE, path, `added (tag ${tag})`, `old readers keep it in their catch-all \`${oldOther}\``);
       else if (newDef.evolvable) this.push(NEW_READER_OLD_WRITER, path, `added (tag ${tag})`, "old readers without a catch-all reject it (unknown variant)");
@@ -581,15 +594,22 @@ class SchemaDiffer {
   private messages(prefix: string, old: SchemaDefinition["messages"], now: SchemaDefinition["messages"]): void {
     const moved = new Set<number>();
     const oldIds = new Set(old.map((entry) => entry.id));
+    const byId = new Map<number, SchemaDefinition["messages"][0]>();
+    const freshByType = new Map<string, SchemaDefinition["messages"][0]>(); // ids the old protocol lacks
+    for (const m of now) {
+      if (!byId.has(m.id)) byId.set(m.id, m);
+      const key = typeText(m.ty);
+      if (!oldIds.has(m.id) && !freshByType.has(key)) freshByType.set(key, m);
+    }
     for (const entry of old) {
       const path = `${prefix}::${entry.variant}`;
-      const same = now.find((m) => m.id === entry.id);
+      const same = byId.get(entry.id);
       if (same) {
         if (same.variant !== entry.variant) this.push(COMPATIBLE, path, `variant renamed to ${same.variant}`, "names are not on the wire");
         this.types(`${prefix}::${same.variant}`, entry.ty, same.ty, true);
         continue;
       }
-      const movedTo = now.find((m) => sameType(m.ty, entry.ty) && !oldIds.has(m.id));
+      const movedTo = freshByType.get(typeText(entry.ty));
       if (movedTo) {
         moved.add(movedTo.id);
         this.push(BREAKING, path, `message id ${entry.id} → ${movedTo.id}`, "the header names the message by its id");
