@@ -9,7 +9,10 @@ class Settings:
     `max_in_flight`, whose payload bytes and the replies queued for sending together stay
     under `receive_budget` before the next request is read) and the replies of the
     requests in flight. A peer that keeps the connection over its budget for
-    `stall_timeout` (it does not read its replies) is closed with GOODBYE 7."""
+    `stall_timeout` (it does not read its replies) is closed with GOODBYE 7. A client
+    counts the same way the PONGs queued for a server that does not read and, for a
+    `Peer`, the messages received and not yet taken; a header declaring more than
+    `max_frame_len` fails the connection from the header alone (`frame-too-large`)."""
 
     idle_timeout: float | None = 60.0  # GOODBYE 2 when no complete frame arrives this long
     heartbeat_interval: float | None = 10.0  # a PING after an interval with nothing sent

@@ -1,6 +1,8 @@
 // ---------------------------------------------------------------------------
 // wirewright runtime: the codec of SPEC.md §4-§6 and §12, frames (§3), control
-// frames (§7) and a client (§11) over a Transport (Node socket: `connectTcp`).
+// frames (§7), HELLO judged by the schema rules of §13.3, and clients and servers (§11)
+// over a Transport: a Node socket (`connectTcp`), a browser's WebSocket
+// (`connectWebSocket`, `webSocketTransport`) or your own (see `Transport`).
 // No runtime dependencies; 64- and 128-bit integers are bigint.
 // ---------------------------------------------------------------------------
 
