@@ -226,7 +226,10 @@ export class Writer {
     }
     this.push(Number(big));
   }
+  /** The bytes written; the writer is done. A buffer at least three quarters full is
+   * handed over as it is (a large value is not copied once more), a smaller one copied
+   * to its length. */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.len);
+    return this.len * 4 >= this.buf.length * 3 ? this.buf.subarray(0, this.len) : this.buf.slice(0, this.len);
   }
 }
