@@ -6,7 +6,8 @@
 #
 #     bash examples/peers/bench.sh
 #
-# Timings are wall clock on a loaded machine: compare the rows of one run, not runs.
+# Each figure is the fastest of 5 rounds (wall clock; on a shared machine the slower rounds
+# measure the other processes): compare the rows of one run, not runs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cargo build -q -p wirewright-examples --bin schema

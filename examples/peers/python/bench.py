@@ -21,15 +21,21 @@ def load(path: str):
     return module
 
 
-def per_call_ns(fn, arg, budget_s: float = 0.3) -> float:
-    n, start = 0, time.perf_counter_ns()
-    while True:
-        for _ in range(100):
-            fn(arg)
-        n += 100
-        elapsed = time.perf_counter_ns() - start
-        if elapsed > budget_s * 1e9:
-            return elapsed / n
+def per_call_ns(fn, arg, budget_s: float = 0.3, rounds: int = 5) -> float:
+    """The fastest of `rounds` rounds of `budget_s / rounds` each: on a shared machine the
+    slower rounds measure the other processes."""
+    best = float("inf")
+    for _ in range(rounds):
+        n, start = 0, time.perf_counter_ns()
+        while True:
+            for _ in range(100):
+                fn(arg)
+            n += 100
+            elapsed = time.perf_counter_ns() - start
+            if elapsed > budget_s / rounds * 1e9:
+                break
+        best = min(best, elapsed / n)
+    return best
 
 
 def main() -> None:

@@ -6,15 +6,24 @@
 //     (cd examples/peers/ts && node dist/bench.js)
 import * as m from "./gen/bench_peer.js";
 
-function perCallNs<T>(fn: (arg: T) => unknown, arg: T, budgetMs = 300): number {
-  let n = 0;
-  const start = process.hrtime.bigint();
-  for (;;) {
-    for (let i = 0; i < 100; i++) fn(arg);
-    n += 100;
-    const elapsed = Number(process.hrtime.bigint() - start);
-    if (elapsed > budgetMs * 1e6) return elapsed / n;
+/** The fastest of `rounds` rounds of `budgetMs / rounds` each: on a shared machine the
+ * slower rounds measure the other processes. */
+function perCallNs<T>(fn: (arg: T) => unknown, arg: T, budgetMs = 300, rounds = 5): number {
+  let best = Infinity;
+  for (let round = 0; round < rounds; round++) {
+    let n = 0;
+    const start = process.hrtime.bigint();
+    for (;;) {
+      for (let i = 0; i < 100; i++) fn(arg);
+      n += 100;
+      const elapsed = Number(process.hrtime.bigint() - start);
+      if (elapsed > (budgetMs / rounds) * 1e6) {
+        best = Math.min(best, elapsed / n);
+        break;
+      }
+    }
   }
+  return best;
 }
 
 const say = new m.Chat_Say({ room: "lobby", nick: "ann", text: "see you at the standup in five minutes", at_ms: 1_700_000_000_123n });
