@@ -309,7 +309,21 @@ function memoryPair(chunk: number): [kv.Transport, kv.Transport] {
   assert.equal(keys.keys.length, 100);
   await client.close();
   await serving.closed;
-  console.log("  in-memory Transport (7-byte chunks, no socket): HELLO compatible at both ends, a typed error, 100 pipelined calls, GOODBYE");
+
+  // a message protocol the same way: `answerMessages` echoes what a `Peer` sends
+  const [peerEnd, echoEnd] = memoryPair(7);
+  const echo = kv.answerMessages(echoEnd, kv.KvRequest, (conn, message, frame) =>
+    conn.send({ flags: 0, type: frame.type, correlation: 0, payload: message.encode() }));
+  const peer = await kv.Peer.open(async () => peerEnd, kv.KvRequest, kv.KvRequest);
+  assert.equal(peer.conn.verdict, "compatible");
+  const heard: any[] = [];
+  peer.onMessage((message) => heard.push(message));
+  for (let i = 0; i < 10; i++) peer.send(new kv.Put({ key: `m${i}`, value: Uint8Array.of(i) }));
+  for (let i = 0; i < 100 && heard.length < 10; i++) await sleep(10);
+  assert.deepEqual(heard.map((m) => m.key), Array.from({ length: 10 }, (_, i) => `m${i}`));
+  await peer.close();
+  await echo.closed;
+  console.log("  in-memory Transport (7-byte chunks, no socket): HELLO compatible at both ends, a typed error, 100 pipelined calls, 10 messages echoed, GOODBYE");
 }
 
 // Hostile servers: a header declaring 1 GiB, a flood of PINGs never read. The generated

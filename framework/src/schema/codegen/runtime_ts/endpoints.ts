@@ -266,10 +266,33 @@ export async function serveCalls(
   return Object.assign(server, { metrics });
 }
 
-/** A message-protocol server over Node TCP: `handler(conn, message, frame)` for each
- * message; a frame that does not decode is a protocol error (GOODBYE 4, §3.5). HELLO is
- * answered as `settings.hello` says, with the schema of (incoming, outgoing) (the
- * incoming protocol's alone when `outgoing` is null or the same). */
+/** Serves a message protocol over `transport`, one connection of a server:
+ * `handler(conn, message, frame)` for each message; a frame that does not decode is a
+ * protocol error (GOODBYE 4, §3.5). HELLO is answered as `settings.hello` says, with the
+ * schema of (incoming, outgoing) (the incoming protocol's alone when `outgoing` is null or
+ * the same); the byte budget bounds the messages being handled. `serveMessages` runs it
+ * for each TCP connection; any other Transport works the same way. */
+export function answerMessages(
+  transport: Transport, incoming: Protocol,
+  handler: (conn: Connection, message: any, frame: Frame) => void | Promise<void>, settings: Partial<Settings> = {},
+  outgoing: Protocol | null = null, metrics: Metrics = new Metrics(),
+): Connection {
+  const conn: Connection = new Connection(transport, (frame) => {
+    if (frame.flags & (RESPONSE | ERROR)) throw new WireError("unexpected-kind", 5, "a reply on a message protocol");
+    if (frame.flags & JSON_FLAG) throw new WireError("unexpected-format", 5, "a JSON message");
+    const message = incoming.decode(frame.type, frame.payload);
+    // run after the frames read with this one: a GOODBYE among them decides what is sent
+    conn.track(Promise.resolve().then(() => handler(conn, message, frame)));
+  }, settings);
+  conn.limitInput = true;
+  conn.metrics = metrics;
+  serverHello(conn, messagesSchema(incoming, outgoing));
+  return conn;
+}
+
+/** A message-protocol server over Node TCP: `answerMessages` for each connection.
+ * Resolves with the `net.Server` once it listens; its `metrics` counts what its
+ * connections held. */
 export async function serveMessages(
   host: string, port: number, incoming: Protocol,
   handler: (conn: Connection, message: any, frame: Frame) => void | Promise<void>, settings: Partial<Settings> = {},
@@ -278,16 +301,7 @@ export async function serveMessages(
   const net = await import("node:net");
   const metrics = new Metrics();
   const server = net.createServer({ allowHalfOpen: true }, (socket: any) => {
-    const conn: Connection = new Connection(socketTransport(socket), (frame) => {
-      if (frame.flags & (RESPONSE | ERROR)) throw new WireError("unexpected-kind", 5, "a reply on a message protocol");
-      if (frame.flags & JSON_FLAG) throw new WireError("unexpected-format", 5, "a JSON message");
-      const message = incoming.decode(frame.type, frame.payload);
-      // run after the frames read with this one: a GOODBYE among them decides what is sent
-      conn.track(Promise.resolve().then(() => handler(conn, message, frame)));
-    }, settings);
-    conn.limitInput = true;
-    conn.metrics = metrics;
-    serverHello(conn, messagesSchema(incoming, outgoing));
+    answerMessages(socketTransport(socket), incoming, handler, settings, outgoing, metrics);
   });
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   return Object.assign(server, { metrics });
