@@ -100,44 +100,58 @@ export function decodeFrame(data: Uint8Array, maxLen = MAX_FRAME_LEN): Frame {
   return frame;
 }
 
-/** Splits a byte stream into frames, checking each header as its bytes arrive. The
- * chunks of an incomplete frame are kept as they came and joined once the frame is
- * whole, so a frame trickling in byte by byte costs one copy, not one per chunk. */
+/** Splits a byte stream into frames, checking each header as its bytes arrive. Frames
+ * whole in a chunk are read where they are; the bytes of an incomplete frame are copied
+ * into one buffer that doubles as they arrive, so a frame trickling in byte by byte costs
+ * a few copies of itself and at most twice its bytes received so far, never an object
+ * per chunk. A header declaring more than `maxLen`, or a HELLO longer than
+ * MAX_HELLO_LEN (§13.6), is refused before any of its payload is held. */
 export class FrameBuffer {
-  private chunks: Uint8Array[] = [];
+  private held = new Uint8Array(0);
   private size = 0;
   constructor(public maxLen = MAX_FRAME_LEN) {}
   feed(data: Uint8Array): Frame[] {
-    if (data.length) {
-      this.chunks.push(data);
-      this.size += data.length;
-    }
     const frames: Frame[] = [];
+    let input = data;
+    if (this.size) {
+      this.append(data);
+      input = this.held.subarray(0, this.size);
+    }
+    let at = 0;
     for (;;) {
-      const head = this.peek(Math.min(16, this.size));
+      const rest = input.subarray(at);
+      const head = rest.subarray(0, 16);
       const length = checkHeader(head, this.maxLen);
       if (length !== null && head[5] & CONTROL && (head[6] | (head[7] << 8)) === HELLO && 20 + length > MAX_HELLO_LEN) {
         throw new WireError("malformed-control", 12, `a HELLO of ${20 + length} bytes, over ${MAX_HELLO_LEN}`); // §13.6, from the header
       }
-      if (length === null || this.size < 20 + length) return frames;
-      const whole = this.peek(this.size);
-      frames.push(decodeFrame(whole.subarray(0, 20 + length), this.maxLen));
-      const rest = whole.subarray(20 + length);
-      this.chunks = rest.length ? [rest] : [];
-      this.size = rest.length;
+      if (length === null || rest.length < 20 + length) {
+        // keep the incomplete frame (payloads already returned are copies: the buffer may be reused)
+        if (input === data) {
+          this.size = 0;
+          this.append(rest);
+        } else if (this.held.length > 65536 && 4 * rest.length < this.held.length) {
+          this.held = rest.slice(); // a large frame done: its buffer is not kept
+          this.size = rest.length;
+        } else {
+          this.held.copyWithin(0, at, this.size);
+          this.size = rest.length;
+        }
+        return frames;
+      }
+      frames.push(decodeFrame(rest.subarray(0, 20 + length), this.maxLen));
+      at += 20 + length;
     }
   }
-  /** The first `n` bytes held, joining chunks only when they span more than one. */
-  private peek(n: number): Uint8Array {
-    if (this.chunks.length && this.chunks[0].length >= n) return this.chunks[0].subarray(0, n);
-    const joined = new Uint8Array(this.size);
-    let at = 0;
-    for (const chunk of this.chunks) {
-      joined.set(chunk, at);
-      at += chunk.length;
+  /** Appends `data` to the bytes held, doubling the buffer when it is full. */
+  private append(data: Uint8Array): void {
+    if (this.size + data.length > this.held.length) {
+      const next = new Uint8Array(Math.max(2 * this.held.length, this.size + data.length, 64));
+      next.set(this.held.subarray(0, this.size));
+      this.held = next;
     }
-    this.chunks = this.size ? [joined] : [];
-    return joined.subarray(0, n);
+    this.held.set(data, this.size);
+    this.size += data.length;
   }
 }
 
