@@ -1,5 +1,5 @@
 """The generated Python runtime's connection behaviour, over loopback, in one process:
-heartbeats and the idle timeout (SPEC §7), HELLO (issue 14's design), and the byte budget
+heartbeats and the idle timeout (SPEC §7), HELLO (§13.6), and the byte budget
 of a generated server against a peer that floods it with requests and never reads, and
 the generated clients against hostile servers (a huge length, floods).
 
