@@ -6,8 +6,8 @@ use super::{announced, check_type, merge, string_literal, CodegenError};
 use crate::schema::model::{Definition, Fields, Int, Kind, Schema, Type, Variant};
 
 /// The runtime every generated module starts with, one file per concept (reader, codecs,
-/// structs and enums, JSON, frames, HELLO, schema comparison, connection, clients and
-/// servers), joined.
+/// structs and enums, JSON, frames, HELLO, schema text, schema comparison, connection,
+/// clients and servers), joined.
 const RUNTIME: &str = concat!(
     include_str!("runtime_py/reader.py"),
     "\n\n",
@@ -20,6 +20,8 @@ const RUNTIME: &str = concat!(
     include_str!("runtime_py/frames.py"),
     "\n\n",
     include_str!("runtime_py/hello.py"),
+    "\n\n",
+    include_str!("runtime_py/schema_text.py"),
     "\n\n",
     include_str!("runtime_py/comparison.py"),
     "\n\n",

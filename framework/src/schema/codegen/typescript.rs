@@ -6,8 +6,8 @@ use super::{announced, check_type, merge, string_literal, CodegenError};
 use crate::schema::model::{Definition, Fields, Kind, Schema, Type, Variant};
 
 /// The runtime every generated module starts with, one file per concept (reader, codecs,
-/// structs and enums, JSON, frames, HELLO, schema comparison, connection, clients and
-/// servers), joined.
+/// structs and enums, JSON, frames, HELLO, schema text, schema comparison, connection,
+/// clients and servers), joined.
 const RUNTIME: &str = concat!(
     include_str!("runtime_ts/reader.ts"),
     "\n",
@@ -20,6 +20,8 @@ const RUNTIME: &str = concat!(
     include_str!("runtime_ts/frames.ts"),
     "\n",
     include_str!("runtime_ts/hello.ts"),
+    "\n",
+    include_str!("runtime_ts/schema_text.ts"),
     "\n",
     include_str!("runtime_ts/comparison.ts"),
     "\n",
