@@ -160,6 +160,7 @@
 //! # }
 //! ```
 
+mod answer;
 #[cfg(feature = "tower")]
 pub mod balance;
 mod budget;
@@ -168,6 +169,8 @@ mod client;
 mod code;
 mod config;
 mod context;
+mod credit;
+mod downstream;
 mod error;
 mod handler;
 mod inbound;
@@ -175,14 +178,17 @@ mod inflight;
 mod options;
 mod outbound;
 mod pending;
+mod pump;
 mod reply;
 mod server;
 pub mod service;
 mod session;
 mod signal;
+mod stream;
 #[cfg(feature = "tower")]
 pub mod tower;
 
+pub use answer::{Answer, Streaming};
 pub use call::{Call, CallFuture};
 pub use client::RpcClient;
 pub use code::{ErrorCode, Failure};
@@ -191,7 +197,7 @@ pub use context::Context;
 pub use error::RpcError;
 #[cfg(feature = "tower")]
 pub use handler::FromService;
-pub use handler::{Handler, HandlerConnection, RunningCall};
+pub use handler::{Handler, HandlerConnection, RunningCall, StreamingFn};
 pub use inbound::Inbound;
 pub use options::CallOptions;
 pub use outbound::Outbound;
@@ -199,3 +205,4 @@ pub use reply::Reply;
 pub use server::RpcServer;
 pub use service::HandlerFuture;
 pub use signal::Signal;
+pub use stream::RpcStream;

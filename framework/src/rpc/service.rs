@@ -4,9 +4,9 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use crate::Protocol;
+use crate::{DecodeOwned, DecodeProtocol, Protocol};
 
-use super::{Call, CallOptions, RpcError};
+use super::{Answer, Call, CallOptions, RpcClient, RpcError, RpcStream};
 
 pub use tokio::io::{AsyncRead, AsyncWrite};
 pub use tokio::net::ToSocketAddrs;
@@ -15,6 +15,37 @@ pub use tower_service::Service;
 /// The future of a call on the server side: what a handler (or a tower service of
 /// requests) returns, boxed.
 pub type HandlerFuture<Resp, E> = Pin<Box<dyn Future<Output = Result<Resp, E>> + Send + 'static>>;
+
+/// The future of a call on the server side of a service with streaming methods: its
+/// [`Answer`], boxed.
+pub type AnswerFuture<Resp, E> = Pin<Box<dyn Future<Output = Answer<Resp, E>> + Send + 'static>>;
+
+/// What the streaming methods of a typed client open their streams through: an
+/// [`RpcClient`] (SPEC.md §11.8; a stream stays on the connection it opened on, so a
+/// tower stack of calls does not carry it).
+pub trait OpenStream<Req, Resp, E> {
+    /// Opens a stream of `request` with `options` (see [`RpcClient::stream`]).
+    fn open_stream(
+        &self,
+        request: Req,
+        options: CallOptions,
+    ) -> impl Future<Output = Result<RpcStream<Resp, E>, RpcError<E>>> + Send;
+}
+
+impl<Req, Resp, E> OpenStream<Req, Resp, E> for RpcClient<Req, Resp, E>
+where
+    Req: Protocol + Send + Sync + 'static,
+    Resp: for<'de> DecodeProtocol<'de> + Send + 'static,
+    E: DecodeOwned + Send + 'static,
+{
+    fn open_stream(
+        &self,
+        request: Req,
+        options: CallOptions,
+    ) -> impl Future<Output = Result<RpcStream<Resp, E>, RpcError<E>>> + Send {
+        self.stream(request, options)
+    }
+}
 
 /// The options of one call of a typed client: the client's own (or the defaults), made
 /// idempotent when the method is.
