@@ -13,6 +13,7 @@
 //! most the one being sent (charged to the reply budget until written).
 
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use futures_util::future::{AbortRegistration, Abortable};
@@ -38,10 +39,13 @@ enum Ending<Resp, E> {
 }
 
 /// Runs the stream `id`: sends OPEN, its items as the credit allows, and its end; stops
-/// at `deadline` (code 7) or when `abort` fires (CANCEL, code 8). Returns `id`.
+/// at `deadline` (code 7) or when `abort` fires (code 8: the client's CANCEL, or the end
+/// of its input once `closing` is set). Returns `id`.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn pump<Resp, E>(
     sender: &MessageSender<Outbound<Resp, E>>,
     budget: &Arc<ReplyBudget>,
+    closing: &AtomicBool,
     id: u32,
     stream: Streaming<Resp, E>,
     credit: Arc<Credit>,
@@ -65,9 +69,17 @@ where
             },
         }
     };
-    let ending = Abortable::new(timed, abort)
-        .await
-        .unwrap_or_else(|_aborted| Ending::Reply(Reply::Failure(cancelled())));
+    let ending = Abortable::new(timed, abort).await.unwrap_or_else(|_aborted| {
+        let failure = if closing.load(Ordering::Acquire) {
+            Failure::new(
+                ErrorCode::Cancelled,
+                "the connection's input ended (GOODBYE or half-close): no CREDIT can come, so the stream was stopped",
+            )
+        } else {
+            cancelled()
+        };
+        Ending::Reply(Reply::Failure(failure))
+    });
     // The handler's stream was dropped with `items`: the stream is over on this side.
     match ending {
         Ending::End => {

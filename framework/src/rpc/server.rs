@@ -4,6 +4,7 @@
 use std::future::Future;
 use std::io;
 use std::marker::PhantomData;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use futures_util::future::AbortHandle;
@@ -384,6 +385,8 @@ where
         let max_in_flight = config.max_in_flight();
         let budget = ReplyBudget::new(config.reply_budget());
         let mut running = FuturesUnordered::new();
+        // Set when the input ended: the pumps then stop for that reason.
+        let closing = AtomicBool::new(false);
         // The open streams' pumps (SPEC.md §11.8): each counts as a running call.
         let mut pumps = FuturesUnordered::new();
         let mut in_flight = InFlight::new(max_in_flight);
@@ -406,7 +409,7 @@ where
                         Answer::Stream(stream) => {
                             let (abort, registration) = AbortHandle::new_pair();
                             let credit = in_flight.open_stream(id, abort, finished.credit);
-                            pumps.push(pump(&sender, &budget, id, stream, credit, finished.deadline, registration));
+                            pumps.push(pump(&sender, &budget, &closing, id, stream, credit, finished.deadline, registration));
                             continue;
                         }
                     }
@@ -446,7 +449,7 @@ where
                                     Some((id, Answer::Stream(stream))) => {
                                         let (abort, registration) = AbortHandle::new_pair();
                                         let credit = in_flight.open_stream(id, abort, None::<Arc<Credit>>);
-                                        pumps.push(pump(&sender, &budget, id, stream, credit, deadline, registration));
+                                        pumps.push(pump(&sender, &budget, &closing, id, stream, credit, deadline, registration));
                                         continue;
                                     }
                                     None => {
@@ -462,11 +465,13 @@ where
                     }
                     Ok(None) => {
                         // No CREDIT can come any more: the streams stop (code 8).
+                        closing.store(true, Ordering::Release);
                         in_flight.cancel_streams();
                         input_ended = Some(Ok(()));
                         continue;
                     }
                     Err(error) => {
+                        closing.store(true, Ordering::Release);
                         in_flight.cancel_streams();
                         input_ended = Some(Err(error));
                         continue;
