@@ -257,9 +257,8 @@ fn client(
             pub async fn #name(&self, #(#args),*) -> ::core::result::Result<#ok, #rpc::RpcError<#error>> {
                 let __options = #rpc::service::options(self.options, #idempotent);
                 let __call = #rpc::Call::new(#request_value).with_options(__options);
-                let __service = ::core::clone::Clone::clone(&self.service);
                 #[allow(unreachable_patterns)]
-                match #rpc::service::call(__service, __call).await? {
+                match #rpc::service::call_typed(&self.service, __call).await? {
                     #response_pattern => ::core::result::Result::Ok(__value),
                     __other => ::core::result::Result::Err(#rpc::service::unexpected(#name_text, &__other)),
                 }
@@ -343,7 +342,7 @@ fn client(
                     #rpc::Call<#request>,
                     Response = #response,
                     Error = #rpc::RpcError<#error>,
-                > + ::core::clone::Clone,
+                > + ::core::clone::Clone + 'static,
         {
             #(#methods)*
         }

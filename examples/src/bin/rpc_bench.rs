@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 
 use wirewright::rpc::balance::{BalanceConfig, BalancedClient, EndpointState};
 use wirewright::rpc::{RpcClient, RpcClientConfig, RpcServer, RpcServerConfig};
-use wirewright::transport::{Server, ServerConfig};
+use wirewright::transport::{ClientConfig, HelloMode, Server, ServerConfig};
 use wirewright::Message;
 use wirewright_examples::baseline::{self, BaselineClient, BincodePing};
 use wirewright_examples::latency::Latencies;
@@ -312,7 +312,12 @@ async fn start() -> Result<(Wirewright, Typed, Baseline)> {
     let baseline_addr = listener.local_addr()?;
     tokio::spawn(baseline::serve(listener));
     let wirewright = Wirewright(RpcClient::connect(addr, RpcClientConfig::new()).await?);
-    let typed = Typed(EchoClient::connect(addr, RpcClientConfig::new()).await?);
+    // The same wire under other protocol names: the server's HELLO names `(Ping, Pong)`,
+    // the typed client's `(EchoRequest, EchoResponse)`, so it connects without HELLO (a
+    // cost of the connection's setup only, not of its calls).
+    let no_hello = ClientConfig::new().with_hello(HelloMode::Off);
+    let typed =
+        Typed(EchoClient::connect(addr, RpcClientConfig::new().with_client(no_hello)).await?);
     let baseline = Baseline(BaselineClient::connect(baseline_addr).await?);
     Ok((wirewright, typed, baseline))
 }

@@ -91,6 +91,63 @@ where
     service.call(call).await
 }
 
+/// Makes `call` through `service` as [`call`] does, without its costs when `service` is
+/// an [`RpcClient`] (the typed client's default): then the client's
+/// [`call_with`](RpcClient::call_with) runs directly, with no clone of the client and no
+/// boxed future (a tower service's future is boxed). Any other service is cloned and
+/// called through the tower contract.
+///
+/// # Errors
+/// The call's.
+///
+/// ```
+/// # use std::convert::Infallible;
+/// use wirewright::rpc::{service, Call, RpcClient, RpcClientConfig, RpcServer, RpcServerConfig};
+/// # #[derive(wirewright::Message, Debug, Clone, PartialEq)] #[wire(id = 1)] struct Ping;
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let (io, server_io) = tokio::io::duplex(4096);
+/// let server = RpcServer::new(RpcServerConfig::new(), |p: Ping| async { Ok::<_, Infallible>(p) });
+/// tokio::spawn(async move { server.serve_io(server_io, &Default::default()).await });
+/// let client = RpcClient::<Ping, Ping, Infallible>::over(io, RpcClientConfig::new());
+/// assert_eq!(service::call_typed(&client, Call::new(Ping)).await.unwrap(), Ping);
+/// # }
+/// ```
+pub fn call_typed<'a, S, Req, Resp, E>(
+    service: &'a S,
+    call: Call<Req>,
+) -> impl Future<Output = Result<Resp, RpcError<E>>> + 'a
+where
+    S: Service<Call<Req>, Response = Resp, Error = RpcError<E>> + Clone + 'static,
+    Req: Protocol + Clone + Send + 'static,
+    Resp: for<'de> DecodeProtocol<'de> + Send + 'static,
+    E: DecodeOwned + Send + 'static,
+{
+    // Decided before the future starts, so that it holds the client or a clone of the
+    // service, never `&S` (whose future would then be `Send` only for a `Sync` service).
+    let route = match (service as &dyn std::any::Any).downcast_ref::<RpcClient<Req, Resp, E>>() {
+        Some(client) => Route::Client(client),
+        None => Route::Other(service.clone()),
+    };
+    async move {
+        match route {
+            Route::Client(client) => {
+                let (request, options) = call.into_parts();
+                client.call_with(request, options).await
+            }
+            Route::Other(other) => self::call(other, call).await,
+        }
+    }
+}
+
+/// Where [`call_typed`] sends a call.
+enum Route<'a, C, S> {
+    /// Straight to the client.
+    Client(&'a C),
+    /// Through (a clone of) another tower service.
+    Other(S),
+}
+
 /// The error of a typed call whose reply is the response of another method.
 ///
 /// ```
