@@ -407,3 +407,103 @@ async fn a_credit_for_a_stream_that_is_not_open_is_ignored() {
         Reply::Response(FeedResponse::Ping(FeedPingResponse(5)))
     ));
 }
+
+/// Reads one whole frame from `io`.
+async fn read_frame(io: &mut DuplexStream) -> Vec<u8> {
+    let mut head = [0u8; 16];
+    io.read_exact(&mut head).await.unwrap();
+    let len = u32::from_le_bytes([head[12], head[13], head[14], head[15]]) as usize;
+    let mut rest = vec![0u8; len + 4];
+    io.read_exact(&mut rest).await.unwrap();
+    [head.as_slice(), &rest].concat()
+}
+
+/// A hand-written server end: reads the stream's request and first CREDIT, and returns
+/// the stream's correlation id.
+async fn read_stream_request(io: &mut DuplexStream) -> u32 {
+    let request = read_frame(io).await;
+    let id = u32::from_le_bytes([request[8], request[9], request[10], request[11]]);
+    let credit = read_frame(io).await;
+    assert_eq!(
+        (credit[5], credit[6]),
+        (0x02, 7),
+        "the first CREDIT follows the request"
+    );
+    id
+}
+
+fn item(seq: u32) -> wirewright::rpc::Reply<FeedResponse, FeedError> {
+    wirewright::rpc::Reply::Response(FeedResponse::Events(FeedEventsResponse(Event {
+        seq,
+        left_ms: 0,
+        body: "x".repeat(40),
+    })))
+}
+
+#[tokio::test]
+async fn a_server_that_sends_beyond_the_credit_ends_the_stream_with_code_9() {
+    let (client_io, mut server_io) = tokio::io::duplex(64 * 1024);
+    let feed = FeedClient::over(client_io, RpcClientConfig::new().with_stream_window(100));
+    let opening = tokio::spawn(async move {
+        let id = read_stream_request(&mut server_io).await;
+        let mut frames = Vec::new();
+        encode_frame(&Signal::Open { correlation_id: id }, 0, &mut frames).unwrap();
+        for seq in 0..10 {
+            encode_frame(&item(seq), id, &mut frames).unwrap(); // whatever the credit
+        }
+        server_io.write_all(&frames).await.unwrap();
+        server_io
+    });
+    let mut stream = feed.events(10, 40, Mode::Finite).await.unwrap();
+    let _server_io = opening.await.unwrap();
+    let mut items = 0;
+    let err = loop {
+        match tokio::time::timeout(HANG, stream.next()).await.unwrap() {
+            Some(Ok(_)) => items += 1,
+            Some(Err(err)) => break err,
+            None => panic!("the stream ended without an error"),
+        }
+    };
+    // Each item is 43 bytes; one may be sent while the credit is positive: 100, 57, 14.
+    assert_eq!(items, 3, "100 bytes of credit take three items of 43 bytes");
+    assert!(
+        matches!(&err, RpcError::Failed(failure) if failure.code == ErrorCode::FlowControl),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn stream_frames_for_ids_the_client_does_not_know_are_dropped_and_counted() {
+    let (client_io, mut server_io) = tokio::io::duplex(64 * 1024);
+    let client = wirewright::rpc::RpcClient::<FeedRequest, FeedResponse, FeedError>::over(
+        client_io,
+        RpcClientConfig::new(),
+    );
+    let mut frames = Vec::new();
+    encode_frame(&Signal::Open { correlation_id: 41 }, 0, &mut frames).unwrap();
+    encode_frame(&item(0), 41, &mut frames).unwrap();
+    encode_frame(&Signal::End { correlation_id: 41 }, 0, &mut frames).unwrap();
+    server_io.write_all(&frames).await.unwrap();
+    // The connection still carries calls: answer one by hand.
+    let ping = FeedRequest::Ping(FeedPingRequest { n: 4 });
+    let call = tokio::spawn({
+        let client = client.clone();
+        async move { client.call(ping).await }
+    });
+    let request = read_frame(&mut server_io).await;
+    let id = u32::from_le_bytes([request[8], request[9], request[10], request[11]]);
+    let mut reply = Vec::new();
+    let pong = Reply::<FeedResponse, FeedError>::Response(FeedResponse::Ping(FeedPingResponse(4)));
+    encode_frame(&pong, id, &mut reply).unwrap();
+    server_io.write_all(&reply).await.unwrap();
+    let answer = tokio::time::timeout(HANG, call).await.unwrap().unwrap();
+    assert!(matches!(
+        answer,
+        Ok(FeedResponse::Ping(FeedPingResponse(4)))
+    ));
+    assert_eq!(
+        client.unmatched_replies(),
+        3,
+        "OPEN, the item and END of stream 41"
+    );
+}
