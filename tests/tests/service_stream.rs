@@ -507,3 +507,53 @@ async fn stream_frames_for_ids_the_client_does_not_know_are_dropped_and_counted(
         "OPEN, the item and END of stream 41"
     );
 }
+
+#[tokio::test]
+async fn a_typed_client_over_a_balanced_client_opens_streams_on_its_servers() {
+    use wirewright::rpc::balance::{BalanceConfig, BalancedClient, EndpointState};
+    use wirewright::transport::{Server, ServerConfig};
+
+    let mut addrs = Vec::new();
+    for _ in 0..2 {
+        let server = Server::bind("127.0.0.1:0", ServerConfig::new())
+            .await
+            .unwrap();
+        addrs.push(server.local_addr().unwrap());
+        let (dropped, _) = mpsc::unbounded_channel();
+        let source = Source {
+            produced_bytes: Arc::default(),
+            dropped,
+        };
+        let rpc = FeedServer::new(source).into_rpc_server(RpcServerConfig::new());
+        tokio::spawn(rpc.serve(server));
+    }
+    let balanced =
+        BalancedClient::<FeedRequest, FeedResponse, FeedError>::new(addrs, BalanceConfig::new());
+    let all_up = balanced.wait_until(|servers| {
+        servers
+            .iter()
+            .all(|server| server.state == EndpointState::Up)
+    });
+    tokio::time::timeout(HANG, all_up).await.unwrap();
+    let feed = FeedClient::new(balanced);
+    for _ in 0..4 {
+        let stream = feed.events(50, 4, Mode::Finite).await.unwrap();
+        let seqs: Vec<u32> = stream.map(|event| event.unwrap().seq).collect().await;
+        assert_eq!(seqs, (0..50).collect::<Vec<_>>());
+    }
+    assert_eq!(
+        feed.ping(1).await.unwrap(),
+        1,
+        "calls go through the balancer too"
+    );
+    let calls: u64 = feed
+        .get_ref()
+        .endpoints()
+        .iter()
+        .map(|server| server.calls)
+        .sum();
+    assert_eq!(
+        calls, 5,
+        "four streams and a call, each counted by its server"
+    );
+}
