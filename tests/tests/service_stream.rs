@@ -557,3 +557,43 @@ async fn a_typed_client_over_a_balanced_client_opens_streams_on_its_servers() {
         "four streams and a call, each counted by its server"
     );
 }
+
+#[tokio::test]
+async fn a_credit_beyond_two_gigabytes_ends_the_stream_with_code_9() {
+    let mut io = serve(64 * 1024).io;
+    let mut frames = Vec::new();
+    // Endless, so that the stream is still open when the second CREDIT is read.
+    let request = FeedRequest::Events(FeedEventsRequest {
+        count: 1,
+        pad: 0,
+        mode: Mode::Endless,
+    });
+    encode_frame(&request, 5, &mut frames).unwrap();
+    // Twice the most a stream may hold: whatever items went out between them, the second
+    // CREDIT takes the credit above 2^31 - 1 bytes.
+    for bytes in [(1 << 31) - 1, (1 << 31) - 1] {
+        let credit = Signal::Credit {
+            correlation_id: 5,
+            bytes,
+        };
+        encode_frame(&credit, 0, &mut frames).unwrap();
+    }
+    io.write_all(&frames).await.unwrap();
+    let end = tokio::time::timeout(HANG, async {
+        loop {
+            let frame = read_frame(&mut io).await;
+            if frame[5] == 0x0c {
+                break frame;
+            }
+        }
+    })
+    .await
+    .unwrap();
+    let (header, reply): (wirewright::FrameHeader, Reply<FeedResponse, FeedError>) =
+        wirewright::frame::decode_frame(&end).unwrap();
+    assert_eq!(header.correlation_id, 5);
+    assert!(
+        matches!(&reply, Reply::Failure(failure) if failure.code == ErrorCode::FlowControl),
+        "{reply:?}"
+    );
+}
