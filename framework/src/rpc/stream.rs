@@ -127,14 +127,19 @@ impl<Resp, E> StreamSlot<Resp, E> {
         if state.opened || matches!(state.end, Some(Ok(()))) || !state.items.is_empty() {
             return Poll::Ready(Ok(()));
         }
-        if let Some(Err(_)) = &state.end {
-            if let Some(Err(error)) = state.end.take() {
+        match state.end.take() {
+            // The call failed before its stream opened: the opening fails, and the stream
+            // (never handed out) is over.
+            Some(Err(error)) => {
                 state.end = Some(Ok(()));
-                return Poll::Ready(Err(error));
+                Poll::Ready(Err(error))
+            }
+            end => {
+                state.end = end;
+                state.reader = Some(cx.waker().clone());
+                Poll::Pending
             }
         }
-        state.reader = Some(cx.waker().clone());
-        Poll::Pending
     }
 
     /// The next item and its length, the end (`None`), or the error that ended it.
@@ -312,6 +317,11 @@ impl<Resp, E> Reader<Resp, E> {
                 return Poll::Ready(Some(Ok(item)));
             }
             Poll::Ready(Some(Err(error))) => {
+                if !self.slot.ended_by_server() {
+                    // Ended here (an item that broke flow control or did not decode):
+                    // the server is told at once.
+                    self.give_up();
+                }
                 self.done = true;
                 return Poll::Ready(Some(Err(error)));
             }
@@ -365,5 +375,49 @@ impl<Resp, E> Drop for Reader<Resp, E> {
             // A stream the server ended needs no CANCEL; one the reader gives up on does.
             self.control.forget(self.id, !self.slot.ended_by_server());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use futures_util::task::noop_waker;
+
+    fn cx_poll<T>(poll: impl FnOnce(&mut Context<'_>) -> Poll<T>) -> Poll<T> {
+        let waker = noop_waker();
+        poll(&mut Context::from_waker(&waker))
+    }
+
+    #[test]
+    fn an_item_beyond_the_credit_ends_the_stream_with_code_9() {
+        let slot = StreamSlot::<u8, ()>::new(10);
+        slot.open();
+        assert!(slot.item(1, 6));
+        assert!(slot.item(2, 6), "sent while the credit (4) was positive");
+        assert!(!slot.item(3, 1), "the credit is spent: -2");
+        let taken: Vec<_> = (0..3).map(|_| cx_poll(|cx| slot.poll_take(cx))).collect();
+        assert!(matches!(taken[0], Poll::Ready(Some(Ok((1, 6))))));
+        assert!(matches!(taken[1], Poll::Ready(Some(Ok((2, 6))))));
+        assert!(matches!(
+            &taken[2],
+            Poll::Ready(Some(Err(RpcError::Failed(failure)))) if failure.code == ErrorCode::FlowControl
+        ));
+        assert!(
+            !slot.ended_by_server(),
+            "the client ended it: it owes a CANCEL"
+        );
+    }
+
+    #[test]
+    fn an_error_before_open_fails_the_opening_and_not_the_stream() {
+        let slot = StreamSlot::<u8, &str>::new(10);
+        assert!(cx_poll(|cx| slot.poll_opened(cx)).is_pending());
+        slot.end(Err(RpcError::Application("refused")), true);
+        assert!(matches!(
+            cx_poll(|cx| slot.poll_opened(cx)),
+            Poll::Ready(Err(RpcError::Application("refused")))
+        ));
+        assert!(slot.ended_by_server());
     }
 }
