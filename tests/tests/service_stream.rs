@@ -135,6 +135,8 @@ struct Served {
     metrics: Metrics,
     produced_bytes: Arc<AtomicU64>,
     dropped: mpsc::UnboundedReceiver<()>,
+    /// The task serving the connection.
+    task: tokio::task::JoinHandle<()>,
 }
 
 fn serve(buffer: usize) -> Served {
@@ -148,7 +150,7 @@ fn serve(buffer: usize) -> Served {
     let (connection, driver) = Connection::with_driver(server_io, &ConnectionConfig::new());
     let metrics = connection.metrics().clone();
     let server = FeedServer::new(source).into_rpc_server(RpcServerConfig::new());
-    tokio::spawn(async move {
+    let task = tokio::spawn(async move {
         let (_, _) = tokio::join!(server.serve_connection(connection), driver);
     });
     Served {
@@ -156,6 +158,7 @@ fn serve(buffer: usize) -> Served {
         metrics,
         produced_bytes,
         dropped,
+        task,
     }
 }
 
@@ -596,4 +599,19 @@ async fn a_credit_beyond_two_gigabytes_ends_the_stream_with_code_9() {
         matches!(&reply, Reply::Failure(failure) if failure.code == ErrorCode::FlowControl),
         "{reply:?}"
     );
+}
+
+#[tokio::test]
+async fn a_server_that_goes_away_mid_stream_ends_the_client_stream_with_outcome_unknown() {
+    let served = serve(64 * 1024);
+    let feed = FeedClient::over(served.io, RpcClientConfig::new());
+    let mut stream = feed.events(1, 0, Mode::Slow).await.unwrap();
+    served.task.abort(); // the server's connection vanishes: its end of the stream closes
+    let err = tokio::time::timeout(HANG, stream.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap_err();
+    assert!(matches!(err, RpcError::OutcomeUnknown(_)), "{err:?}");
+    assert!(stream.next().await.is_none());
 }
