@@ -615,3 +615,43 @@ async fn a_server_that_goes_away_mid_stream_ends_the_client_stream_with_outcome_
     assert!(matches!(err, RpcError::OutcomeUnknown(_)), "{err:?}");
     assert!(stream.next().await.is_none());
 }
+
+#[tokio::test]
+async fn open_streams_count_as_calls_in_flight_on_the_server() {
+    let (client_io, server_io) = tokio::io::duplex(64 * 1024);
+    let (dropped, _) = mpsc::unbounded_channel();
+    let source = Source {
+        produced_bytes: Arc::default(),
+        dropped,
+    };
+    let config = RpcServerConfig::new()
+        .with_max_in_flight(2)
+        .with_reject_when_busy(true);
+    let server = FeedServer::new(source).into_rpc_server(config);
+    tokio::spawn(async move { server.serve_io(server_io, &Default::default()).await });
+    let feed = FeedClient::over(client_io, RpcClientConfig::new());
+    let first = feed.events(1, 0, Mode::Slow).await.unwrap();
+    let second = feed.events(1, 0, Mode::Slow).await.unwrap();
+    let err = feed.ping(1).await.unwrap_err();
+    assert!(
+        matches!(&err, RpcError::Failed(failure) if failure.code == ErrorCode::Overloaded),
+        "two open streams fill the server's two slots: {err:?}"
+    );
+    drop(first);
+    // The CANCEL frees a slot once the server has read it.
+    let answered = tokio::time::timeout(HANG, async {
+        loop {
+            match feed.ping(2).await {
+                Ok(n) => break n,
+                Err(RpcError::Failed(failure)) if failure.code == ErrorCode::Overloaded => {
+                    tokio::task::yield_now().await;
+                }
+                Err(err) => panic!("{err:?}"),
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(answered, 2);
+    drop(second);
+}
