@@ -303,6 +303,11 @@ pub fn derive_protocol(input: TokenStream) -> TokenStream {
 /// the id N, used on the wire as they are: an existing protocol moves onto the macro with
 /// its bytes unchanged.
 ///
+/// A method returning `Result<Streaming<T, E>, E>` (`wirewright::rpc::Streaming`) is a
+/// server stream (SPEC.md §11.8): its response message carries one item (`T`), the client's
+/// method returns an `RpcStream` of them (read with flow control; dropping it cancels the
+/// stream), and the server adapter serves through `RpcServer::streaming`.
+///
 /// Every method has an id, distinct from the others, and the same error type; arguments are
 /// owned wire types; the macro takes `crate = "path"` for crates that re-export wirewright.
 /// Mistakes are reported together, each at its span.

@@ -1,5 +1,6 @@
 //! An in-memory key-value service over request/response, written as a
-//! `#[wirewright::service]` trait: get, put, delete and list, with typed errors.
+//! `#[wirewright::service]` trait: get, put, delete and list, with typed errors, and
+//! watch, a server stream of the changes of the keys under a prefix (SPEC.md §11.8).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -7,8 +8,9 @@ use std::net::SocketAddr;
 use std::ops::Bound;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use tokio::sync::mpsc;
 use wirewright::bytes::Bytes;
-use wirewright::rpc::{RpcClientConfig, RpcServerConfig};
+use wirewright::rpc::{Answer, RpcClientConfig, RpcServerConfig, Streaming};
 use wirewright::transport::{CancellationToken, ConnectError, Metrics, Server, ServerConfig};
 use wirewright::Message;
 
@@ -54,6 +56,15 @@ pub struct List {
     /// [`Store::MAX_LIST_KEYS`]. Appended in revision 2.
     #[wire(since = 2)]
     pub limit: u32,
+}
+
+/// Watch the keys that start with `prefix`: every change made after the watch opened,
+/// as a stream of [`Change`]s (SPEC.md §11.8).
+#[derive(Message, Debug, Clone, PartialEq, Eq)]
+#[wire(id = 5)]
+pub struct Watch {
+    /// The prefix ("" for every key).
+    pub prefix: String,
 }
 
 impl List {
@@ -106,11 +117,21 @@ pub struct Keys {
     pub next: Option<String>,
 }
 
+/// A change of a watched key: an item of a [`Watch`] stream.
+#[derive(Message, Debug, Clone, PartialEq, Eq)]
+#[wire(id = 5)]
+pub struct Change {
+    /// The key.
+    pub key: String,
+    /// Its new value; `None` when it was deleted.
+    pub value: Option<Bytes>,
+}
+
 /// The key-value service: each method takes one of the messages above and answers with
 /// the message of the same id, so the wire is the one kv had before it used the macro
-/// (`KvRequest` holds `Get`, `Put`, `Delete` and `List` with ids 1 to 4, `KvResponse`
-/// `Value`, `Stored`, `Deleted` and `Keys`; the lock files in `examples/schema/` hold
-/// them). The macro also writes [`KvClient`] and [`KvServer`].
+/// (`KvRequest` holds `Get`, `Put`, `Delete`, `List` and `Watch` with ids 1 to 5,
+/// `KvResponse` `Value`, `Stored`, `Deleted`, `Keys` and `Change`; the lock files in
+/// `examples/schema/` hold them). The macro also writes [`KvClient`] and [`KvServer`].
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -143,6 +164,10 @@ pub trait Kv {
     /// One page of keys.
     #[wire(id = 4, message, idempotent)]
     async fn list(&self, list: List) -> Result<Keys, KvError>;
+    /// The changes of the keys under a prefix, from now on: a server stream, read with
+    /// flow control; dropping it stops the watch on the server.
+    #[wire(id = 5, message)]
+    async fn watch(&self, watch: Watch) -> Result<Streaming<Change, KvError>, KvError>;
 }
 
 /// What the service refuses, sent back typed.
@@ -185,7 +210,8 @@ impl fmt::Display for KvError {
 
 impl std::error::Error for KvError {}
 
-/// The store: a sorted map behind a mutex, shared by every connection.
+/// The store: a sorted map behind a mutex, shared by every connection, and the watches
+/// of its keys.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -198,6 +224,14 @@ impl std::error::Error for KvError {}
 #[derive(Debug, Clone, Default)]
 pub struct Store {
     entries: Arc<Mutex<BTreeMap<String, Bytes>>>,
+    watches: Arc<Mutex<Vec<Watcher>>>,
+}
+
+/// One open watch: its prefix and where its changes go.
+#[derive(Debug)]
+struct Watcher {
+    prefix: String,
+    changes: mpsc::Sender<Change>,
 }
 
 impl Store {
@@ -208,6 +242,11 @@ impl Store {
     /// The most keys one [`List`] returns: with keys of at most
     /// [`MAX_KEY_LEN`](Self::MAX_KEY_LEN) bytes, a reply has at most about 258 KB.
     pub const MAX_LIST_KEYS: u32 = 1000;
+    /// The most changes a watch holds for its reader: a watch that falls further behind
+    /// (its client reads slower than the keys change) is ended, and its client sees the
+    /// stream end and watches again. With the stream's credit, this bounds what a watch
+    /// holds on the server.
+    pub const MAX_WATCH_BACKLOG: usize = 1024;
 
     /// An empty store.
     ///
@@ -219,29 +258,59 @@ impl Store {
         Store::default()
     }
 
-    /// Answers one request, as the server does: by calling the method it names.
-    ///
-    /// # Errors
-    /// [`KvError::NotFound`] for a missing key (get, delete), [`KvError::KeyTooLong`]
-    /// and [`KvError::ValueTooLarge`] beyond the limits.
+    /// Answers one request, as the server does: by calling the method it names. A
+    /// [`Watch`] is answered by a stream ([`Answer::Stream`]), every other request by one
+    /// reply.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
     /// use wirewright::bytes::Bytes;
+    /// use wirewright::rpc::{Answer, Reply};
     /// use wirewright_examples::kv::{Get, KvRequest, KvResponse, Put, Store, Value};
     /// let store = Store::new();
     /// let put = Put { key: "a".into(), value: Bytes::from_static(b"1") };
-    /// store.handle(KvRequest::Put(put)).await.unwrap();
+    /// store.handle(KvRequest::Put(put)).await;
     /// let value = store.handle(KvRequest::Get(Get { key: "a".into() })).await;
-    /// assert!(matches!(value, Ok(KvResponse::Value(Value { value })) if value == "1"));
+    /// assert!(matches!(value, Answer::Reply(Reply::Response(KvResponse::Value(Value { value }))) if value == "1"));
     /// # }
     /// ```
-    pub async fn handle(&self, request: KvRequest) -> Result<KvResponse, KvError> {
+    pub async fn handle(&self, request: KvRequest) -> Answer<KvResponse, KvError> {
         KvServer::new(self.clone()).handle(request).await
     }
 
     fn entries(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Bytes>> {
         self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Tells the watches of `key` that it changed; ends those that fell
+    /// [`MAX_WATCH_BACKLOG`](Self::MAX_WATCH_BACKLOG) changes behind or whose stream is
+    /// gone.
+    fn changed(&self, key: &str, value: Option<&Bytes>) {
+        let mut watches = self.watches.lock().unwrap_or_else(PoisonError::into_inner);
+        watches.retain(|watcher| {
+            if !key.starts_with(&watcher.prefix) {
+                return !watcher.changes.is_closed();
+            }
+            let change = Change {
+                key: key.to_owned(),
+                value: value.cloned(),
+            };
+            watcher.changes.try_send(change).is_ok()
+        });
+    }
+
+    /// How many watches are open (a watch whose client went away closes when the
+    /// next change of any key notices it).
+    ///
+    /// ```
+    /// assert_eq!(wirewright_examples::kv::Store::new().watches(), 0);
+    /// ```
+    pub fn watches(&self) -> usize {
+        let watches = self.watches.lock().unwrap_or_else(PoisonError::into_inner);
+        watches
+            .iter()
+            .filter(|watcher| !watcher.changes.is_closed())
+            .count()
     }
 }
 
@@ -259,19 +328,46 @@ impl Kv for Store {
         check_len(&key, &value)?;
         // Copy out of the frame the value was decoded from (it shares its memory).
         let value = Bytes::copy_from_slice(&value);
-        let replaced = self.entries().insert(key, value).is_some();
+        let mut entries = self.entries();
+        let replaced = entries.insert(key.clone(), value.clone()).is_some();
+        // Under the entries' lock, so that watchers see the changes in their order.
+        self.changed(&key, Some(&value));
         Ok(Stored { replaced })
     }
 
     async fn delete(&self, Delete { key }: Delete) -> Result<Deleted, KvError> {
-        match self.entries().remove(&key) {
-            Some(_) => Ok(Deleted),
+        let mut entries = self.entries();
+        match entries.remove(&key) {
+            Some(_) => {
+                self.changed(&key, None);
+                Ok(Deleted)
+            }
             None => Err(KvError::NotFound { key }),
         }
     }
 
     async fn list(&self, list: List) -> Result<Keys, KvError> {
         Ok(page(&self.entries(), list))
+    }
+
+    async fn watch(&self, Watch { prefix }: Watch) -> Result<Streaming<Change, KvError>, KvError> {
+        if prefix.len() > Store::MAX_KEY_LEN {
+            return Err(KvError::KeyTooLong {
+                len: u32::try_from(prefix.len()).unwrap_or(u32::MAX),
+                max: Store::MAX_KEY_LEN as u32,
+            });
+        }
+        let (changes, receiver) = mpsc::channel(Store::MAX_WATCH_BACKLOG);
+        // Registered before the stream opens: every change after OPEN reaches it.
+        self.watches
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(Watcher { prefix, changes });
+        let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
+            let change = receiver.recv().await?;
+            Some((Ok(change), receiver))
+        });
+        Ok(Box::pin(stream))
     }
 }
 

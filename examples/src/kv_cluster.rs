@@ -115,7 +115,7 @@ async fn start(
     let server = Server::bind(addr, ServerConfig::new()).await?;
     let addr = server.local_addr()?;
     let (store, taken) = (store.clone(), Arc::clone(taken));
-    let rpc = RpcServer::new(RpcServerConfig::new(), move |request: KvRequest| {
+    let rpc = RpcServer::streaming(RpcServerConfig::new(), move |request: KvRequest| {
         taken[index].fetch_add(1, Ordering::Relaxed);
         let store = store.clone();
         async move { store.handle(request).await }

@@ -2,14 +2,26 @@
 #![allow(clippy::unwrap_used)]
 
 use wirewright::bytes::Bytes;
+use wirewright::rpc::{Answer, Reply};
 use wirewright::Encode;
 use wirewright_examples::kv::{Keys, KvRequest, KvResponse, List, Put, Store};
 
 async fn list(store: &Store, list: List) -> Keys {
-    match store.handle(KvRequest::List(list)).await.unwrap() {
-        KvResponse::Keys(keys) => keys,
+    match store.handle(KvRequest::List(list)).await {
+        Answer::Reply(Reply::Response(KvResponse::Keys(keys))) => keys,
         other => panic!("expected keys: {other:?}"),
     }
+}
+
+/// Checks that a put was stored.
+fn stored(answer: Answer<KvResponse, wirewright_examples::kv::KvError>) {
+    assert!(
+        matches!(
+            answer,
+            Answer::Reply(Reply::Response(KvResponse::Stored(_)))
+        ),
+        "{answer:?}"
+    );
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -21,7 +33,7 @@ async fn listing_2500_long_keys_takes_three_bounded_pages() {
             key: key(n),
             value: Bytes::from_static(b"v"),
         };
-        store.handle(KvRequest::Put(put)).await.unwrap();
+        stored(store.handle(KvRequest::Put(put)).await);
     }
     let mut request = List::all("k");
     let mut all = Vec::new();
@@ -53,7 +65,7 @@ async fn a_page_respects_its_limit_prefix_and_cursor() {
             key: key.into(),
             value: Bytes::from_static(b"v"),
         };
-        store.handle(KvRequest::Put(put)).await.unwrap();
+        stored(store.handle(KvRequest::Put(put)).await);
     }
     let first = list(
         &store,

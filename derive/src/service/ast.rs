@@ -24,6 +24,9 @@ pub(crate) struct Method<'a> {
     pub(crate) args: Vec<Arg<'a>>,
     pub(crate) ok: &'a syn::Type,
     pub(crate) err: &'a syn::Type,
+    /// For a streaming method (`ok` is `Streaming<T, E>`), the item `T` and the stream's
+    /// error `E`.
+    pub(crate) stream: Option<(&'a syn::Type, &'a syn::Type)>,
     pub(crate) span: Span,
 }
 
@@ -178,6 +181,7 @@ impl<'a> Method<'a> {
             args,
             ok,
             err,
+            stream: streaming_types(ok),
             span: sig.ident.span(),
         })
     }
@@ -202,7 +206,13 @@ impl<'a> Method<'a> {
     /// The method's variant in the response enum, named as
     /// [`request_variant`](Self::request_variant).
     pub(crate) fn response_variant(&self) -> syn::Ident {
-        self.variant(Some(self.ok))
+        self.variant(Some(self.response_type()))
+    }
+
+    /// The type of the method's response message: its result, or a streaming method's
+    /// item.
+    pub(crate) fn response_type(&self) -> &'a syn::Type {
+        self.stream.map_or(self.ok, |(item, _)| item)
     }
 
     fn variant(&self, ty: Option<&syn::Type>) -> syn::Ident {
@@ -250,6 +260,32 @@ fn result_types(ty: &syn::Type) -> Option<(&syn::Type, &syn::Type)> {
     });
     match (types.next(), types.next(), types.next()) {
         (Some(Some(ok)), Some(Some(err)), None) => Some((ok, err)),
+        _ => None,
+    }
+}
+
+/// `Streaming<T, E>` (under any path, as `wirewright::rpc::Streaming`) as `(T, E)`: the
+/// result of a server-streaming method (SPEC.md §11.8).
+fn streaming_types(ty: &syn::Type) -> Option<(&syn::Type, &syn::Type)> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    if path.qself.is_some() {
+        return None;
+    }
+    let last = path.path.segments.last()?;
+    if last.ident != "Streaming" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    let mut types = args.args.iter().map(|arg| match arg {
+        syn::GenericArgument::Type(ty) => Some(ty),
+        _ => None,
+    });
+    match (types.next(), types.next(), types.next()) {
+        (Some(Some(item)), Some(Some(err)), None) => Some((item, err)),
         _ => None,
     }
 }

@@ -12,6 +12,7 @@ pub(crate) fn service(cx: &Ctxt, service: &Service<'_>) {
     no_generics(cx, service);
     ids(cx, &service.methods);
     one_error_type(cx, &service.methods);
+    streams_fail_with_the_service_error(cx, &service.methods);
     messages_used_as_they_are(cx, &service.methods);
     distinct_variants(cx, &service.methods);
 }
@@ -77,6 +78,25 @@ fn one_error_type(cx: &Ctxt, methods: &[Method<'_>]) {
     }
 }
 
+/// A streaming method's items fail with the service's error type, as the method does.
+fn streams_fail_with_the_service_error(cx: &Ctxt, methods: &[Method<'_>]) {
+    for method in methods {
+        let Some((_, stream_err)) = method.stream else {
+            continue;
+        };
+        let expected = text(method.err);
+        if text(stream_err) != expected {
+            cx.error_spanned_by(
+                stream_err,
+                format!(
+                    "the items of `{}` fail with the service's error type: write `Streaming<_, {expected}>`",
+                    method.ident
+                ),
+            );
+        }
+    }
+}
+
 /// A method marked `message` takes one message and returns one, both named by a path.
 fn messages_used_as_they_are(cx: &Ctxt, methods: &[Method<'_>]) {
     for method in methods {
@@ -106,9 +126,9 @@ fn messages_used_as_they_are(cx: &Ctxt, methods: &[Method<'_>]) {
                 ),
             ),
         }
-        if type_name(method.ok).is_none() {
+        if type_name(method.response_type()).is_none() {
             cx.error_spanned_by(
-                method.ok,
+                method.response_type(),
                 "with `#[wire(message)]` the result is a message type, named by its path",
             );
         }

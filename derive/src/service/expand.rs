@@ -102,7 +102,7 @@ fn protocols(
         let response_variant = method.response_variant();
         if method.uses_messages() {
             let arg = method.args[0].ty;
-            let ok = method.ok;
+            let ok = method.response_type();
             let argument_check = format!(
                 "the argument of `{trait_ident}::{name}` (`#[wire(message)]`) must be a message whose id is the method's, {id}"
             );
@@ -133,13 +133,17 @@ fn protocols(
                 let doc = format!(" The argument `{ident}`.");
                 quote!(#[doc = #doc] #(#attrs)* pub #ident: #ty,)
             });
-            let ok = method.ok;
+            let ok = method.response_type();
             let args_doc = format!(
                 " The request of [`{trait_ident}::{name}`]: its arguments (message id {id}; an argument added later is appended with `#[wire(since = N)]`, SPEC.md §12)."
             );
-            let result_doc = format!(
-                " The response of [`{trait_ident}::{name}`]: its result (message id {id})."
-            );
+            let result_doc = if method.stream.is_some() {
+                format!(
+                    " An item of the stream of [`{trait_ident}::{name}`] (message id {id}; SPEC.md §11.8)."
+                )
+            } else {
+                format!(" The response of [`{trait_ident}::{name}`]: its result (message id {id}).")
+            };
             items.push(quote! {
                 #[doc = #args_doc]
                 #[derive(#krate::Message, ::core::fmt::Debug, ::core::clone::Clone)]
@@ -209,7 +213,7 @@ fn client(
     let over_doc = format!(
         " A client over `io` (see [`RpcClient::over`]({krate_text}::rpc::RpcClient::over))."
     );
-    let methods = service.methods.iter().map(|method| {
+    let methods = service.methods.iter().filter(|method| method.stream.is_none()).map(|method| {
         let name = method.ident;
         let name_text = format!("{trait_ident}::{name}");
         let docs = method
@@ -253,15 +257,19 @@ fn client(
             pub async fn #name(&self, #(#args),*) -> ::core::result::Result<#ok, #rpc::RpcError<#error>> {
                 let __options = #rpc::service::options(self.options, #idempotent);
                 let __call = #rpc::Call::new(#request_value).with_options(__options);
-                let __service = ::core::clone::Clone::clone(&self.service);
                 #[allow(unreachable_patterns)]
-                match #rpc::service::call(__service, __call).await? {
+                match #rpc::service::call_typed(&self.service, __call).await? {
                     #response_pattern => ::core::result::Result::Ok(__value),
                     __other => ::core::result::Result::Err(#rpc::service::unexpected(#name_text, &__other)),
                 }
             }
         }
     });
+    let streaming_methods = service
+        .methods
+        .iter()
+        .filter(|method| method.stream.is_some())
+        .map(|method| streaming_client_method(method, names, error, krate));
     let doc = format!(
         " The typed client of [`{trait_ident}`]: one async method per method of the trait, over any \
          tower service of [`Call`]({krate_text}::rpc::Call)s, by default an \
@@ -334,9 +342,90 @@ fn client(
                     #rpc::Call<#request>,
                     Response = #response,
                     Error = #rpc::RpcError<#error>,
-                > + ::core::clone::Clone,
+                > + ::core::clone::Clone + 'static,
         {
             #(#methods)*
+        }
+
+        impl<__S> #client<__S>
+        where
+            __S: #rpc::service::OpenStream<#request, #response, #error>,
+        {
+            #(#streaming_methods)*
+        }
+    }
+}
+
+/// A streaming method of the typed client: opens the stream, its items typed.
+fn streaming_client_method(
+    method: &super::ast::Method<'_>,
+    names: &Names,
+    error: &TokenStream,
+    krate: &syn::Path,
+) -> TokenStream {
+    let Names {
+        service: trait_ident,
+        request,
+        response,
+        ..
+    } = names;
+    let rpc = quote!(#krate::rpc);
+    let name = method.ident;
+    let name_text = format!("{trait_ident}::{name}");
+    let docs = method
+        .kept_attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("doc"));
+    let lead = format!(
+        " Opens the stream of [`{trait_ident}::{name}`] on the server: its items, read with \
+         flow control (SPEC.md §11.8); dropping it cancels the stream."
+    );
+    let errors_doc = " The method's own error as `RpcError::Application` when it refused to open \
+                      the stream, and whatever else fails the call; the stream's items fail \
+                      the same way.";
+    let args = method.args.iter().map(|arg| {
+        let (ident, ty) = (arg.ident, arg.ty);
+        quote!(#ident: #ty)
+    });
+    let request_variant = method.request_variant();
+    let response_variant = method.response_variant();
+    let item = method.response_type();
+    let (request_value, response_pattern) = if method.uses_messages() {
+        let arg = method.args[0].ident;
+        (
+            quote!(#request::#request_variant(#arg)),
+            quote!(#response::#response_variant(__value)),
+        )
+    } else {
+        let pascal = method.pascal_name();
+        let args_ident = format_ident!("{}{}Request", trait_ident, pascal);
+        let result_ident = format_ident!("{}{}Response", trait_ident, pascal);
+        let fields = method.args.iter().map(|arg| arg.ident);
+        (
+            quote!(#request::#request_variant(#args_ident { #(#fields),* })),
+            quote!(#response::#response_variant(#result_ident(__value))),
+        )
+    };
+    quote! {
+        #[doc = #lead]
+        #[doc = ""]
+        #(#docs)*
+        #[doc = ""]
+        #[doc = " # Errors"]
+        #[doc = #errors_doc]
+        pub async fn #name(&self, #(#args),*) -> ::core::result::Result<
+            #rpc::RpcStream<#response, #error, #item>,
+            #rpc::RpcError<#error>,
+        > {
+            let __options = #rpc::service::options(self.options, false);
+            let __stream = #rpc::service::OpenStream::open_stream(&self.service, #request_value, __options).await?;
+            ::core::result::Result::Ok(__stream.typed(#name_text, |__response| {
+                #[allow(unreachable_patterns)]
+                match __response {
+                    #response_pattern => ::core::result::Result::Ok(__value),
+                    __other => ::core::result::Result::Err(__other),
+                }
+            }))
         }
     }
 }
@@ -360,29 +449,117 @@ fn server(
     let krate_text = krate.to_token_stream().to_string().replace(' ', "");
     let rpc_server_doc =
         format!(" An [`RpcServer`]({krate_text}::rpc::RpcServer) of this service, with `config`.");
+    let streams = service.methods.iter().any(|method| method.stream.is_some());
     let arms = service.methods.iter().map(|method| {
         let name = method.ident;
         let request_variant = method.request_variant();
         let response_variant = method.response_variant();
-        if method.uses_messages() {
-            quote! {
-                #request::#request_variant(__request) => {
-                    __service.#name(__request).await.map(#response::#response_variant)
-                }
-            }
+        let (pattern, call, wrap) = if method.uses_messages() {
+            (
+                quote!(#request::#request_variant(__request)),
+                quote!(__service.#name(__request).await),
+                quote!(#response::#response_variant),
+            )
         } else {
             let pascal = method.pascal_name();
             let args_ident = format_ident!("{}{}Request", trait_ident, pascal);
             let result_ident = format_ident!("{}{}Response", trait_ident, pascal);
             let fields: Vec<&syn::Ident> = method.args.iter().map(|arg| arg.ident).collect();
-            quote! {
-                #request::#request_variant(#args_ident { #(#fields),* }) => __service
-                    .#name(#(#fields),*)
-                    .await
-                    .map(|__value| #response::#response_variant(#result_ident(__value))),
-            }
+            (
+                quote!(#request::#request_variant(#args_ident { #(#fields),* })),
+                quote!(__service.#name(#(#fields),*).await),
+                quote!(|__value| #response::#response_variant(#result_ident(__value))),
+            )
+        };
+        match (streams, method.stream.is_some()) {
+            (false, _) => quote!(#pattern => #call.map(#wrap),),
+            (true, false) => quote!(#pattern => #rpc::Answer::from_result(#call.map(#wrap)),),
+            (true, true) => quote!(#pattern => #rpc::Answer::from_stream(#call, #wrap),),
         }
     });
+    let handle_and_server = if streams {
+        quote! {
+            /// Answers `request` by calling the method it names: a reply, or the stream of
+            /// a streaming method.
+            #vis fn handle(&self, request: #request) -> #rpc::service::AnswerFuture<#response, #error> {
+                let __service = ::std::sync::Arc::clone(&self.service);
+                ::std::boxed::Box::pin(async move {
+                    match request {
+                        #(#arms)*
+                    }
+                })
+            }
+
+            #[doc = #rpc_server_doc]
+            #vis fn into_rpc_server(
+                self,
+                config: #rpc::RpcServerConfig,
+            ) -> #rpc::RpcServer<
+                #request,
+                #response,
+                #error,
+                #rpc::StreamingFn<
+                    impl ::core::ops::Fn(#request) -> #rpc::service::AnswerFuture<#response, #error>
+                        + ::core::marker::Send + ::core::marker::Sync + 'static,
+                >,
+            > {
+                #rpc::RpcServer::streaming(config, move |request: #request| self.handle(request))
+            }
+        }
+    } else {
+        quote! {
+            /// Answers `request` by calling the method it names.
+            #vis fn handle(&self, request: #request) -> #rpc::HandlerFuture<#response, #error> {
+                let __service = ::std::sync::Arc::clone(&self.service);
+                ::std::boxed::Box::pin(async move {
+                    match request {
+                        #(#arms)*
+                    }
+                })
+            }
+
+            #[doc = #rpc_server_doc]
+            #vis fn into_rpc_server(
+                self,
+                config: #rpc::RpcServerConfig,
+            ) -> #rpc::RpcServer<
+                #request,
+                #response,
+                #error,
+                impl ::core::ops::Fn(#request) -> #rpc::HandlerFuture<#response, #error>
+                    + ::core::marker::Send + ::core::marker::Sync + 'static,
+            > {
+                #rpc::RpcServer::new(config, move |request: #request| self.handle(request))
+            }
+        }
+    };
+    // A tower service of requests answers with one response: a service with streams is
+    // served by its `into_rpc_server` only.
+    let tower_service = if streams {
+        quote!()
+    } else {
+        quote! {
+            impl<__I> #rpc::service::Service<#request> for #server<__I>
+        where
+            __I: #trait_ident + ::core::marker::Send + ::core::marker::Sync + 'static,
+        {
+            type Response = #response;
+            type Error = #error;
+            type Future = #rpc::HandlerFuture<#response, #error>;
+
+            fn poll_ready(
+                &mut self,
+                _cx: &mut ::core::task::Context<'_>,
+            ) -> ::core::task::Poll<::core::result::Result<(), Self::Error>> {
+                ::core::task::Poll::Ready(::core::result::Result::Ok(()))
+            }
+
+            fn call(&mut self, request: #request) -> Self::Future {
+                self.handle(request)
+            }
+        }
+        }
+    };
     let doc = format!(
         " Serves an implementation of [`{trait_ident}`]: each request calls the method it names. \
          [`into_rpc_server`](Self::into_rpc_server) makes it an `RpcServer`; as a tower service it \
@@ -425,49 +602,9 @@ fn server(
                 &self.service
             }
 
-            /// Answers `request` by calling the method it names.
-            #vis fn handle(&self, request: #request) -> #rpc::HandlerFuture<#response, #error> {
-                let __service = ::std::sync::Arc::clone(&self.service);
-                ::std::boxed::Box::pin(async move {
-                    match request {
-                        #(#arms)*
-                    }
-                })
-            }
-
-            #[doc = #rpc_server_doc]
-            #vis fn into_rpc_server(
-                self,
-                config: #rpc::RpcServerConfig,
-            ) -> #rpc::RpcServer<
-                #request,
-                #response,
-                #error,
-                impl ::core::ops::Fn(#request) -> #rpc::HandlerFuture<#response, #error>
-                    + ::core::marker::Send + ::core::marker::Sync + 'static,
-            > {
-                #rpc::RpcServer::new(config, move |request: #request| self.handle(request))
-            }
+            #handle_and_server
         }
 
-        impl<__I> #rpc::service::Service<#request> for #server<__I>
-        where
-            __I: #trait_ident + ::core::marker::Send + ::core::marker::Sync + 'static,
-        {
-            type Response = #response;
-            type Error = #error;
-            type Future = #rpc::HandlerFuture<#response, #error>;
-
-            fn poll_ready(
-                &mut self,
-                _cx: &mut ::core::task::Context<'_>,
-            ) -> ::core::task::Poll<::core::result::Result<(), Self::Error>> {
-                ::core::task::Poll::Ready(::core::result::Result::Ok(()))
-            }
-
-            fn call(&mut self, request: #request) -> Self::Future {
-                self.handle(request)
-            }
-        }
+        #tower_service
     }
 }

@@ -7,12 +7,17 @@
 //! cargo run --release -p wirewright-examples --bin kv -- client 127.0.0.1:7100 get greeting
 //! cargo run --release -p wirewright-examples --bin kv -- client 127.0.0.1:7100 list
 //! cargo run --release -p wirewright-examples --bin kv -- client 127.0.0.1:7100 list user: 100 user:0042
+//! cargo run --release -p wirewright-examples --bin kv -- client 127.0.0.1:7100 watch user:
 //! cargo run --release -p wirewright-examples --bin kv -- load [ADDR|-] [IN_FLIGHT] [SECONDS]
 //! ```
 //!
 //! `list [PREFIX]` pages through every key with the prefix (one bounded reply per page,
 //! at most 1,000 keys each); `list PREFIX LIMIT [AFTER]` asks for one page of at most
 //! LIMIT keys after the key AFTER, and prints where the next page starts.
+//!
+//! `watch [PREFIX]` prints every change of the keys with the prefix (`set KEY VALUE`,
+//! `deleted KEY`) as it happens, until Ctrl-C: a server stream, read with flow control
+//! (SPEC.md §11.8).
 //!
 //! `load` runs gets (90%) and puts (10%) on 1,000 keys with IN_FLIGHT calls in flight
 //! (default 64) over one connection for SECONDS (default 3), against ADDR or, without
@@ -24,11 +29,12 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
+use futures_util::StreamExt;
 use wirewright::bytes::Bytes;
 use wirewright::rpc::{RpcClientConfig, RpcError};
 use wirewright_examples::kv::{
-    self, Delete, Get, Keys, KvClient, KvError, KvRequest, KvResponse, List, Put, RunningServer,
-    Store,
+    self, Change, Delete, Get, Keys, KvClient, KvError, KvRequest, KvResponse, List, Put,
+    RunningServer, Store, Watch,
 };
 use wirewright_examples::latency::Latencies;
 use wirewright_examples::shutdown::cancel_on_signal;
@@ -66,7 +72,7 @@ async fn main() -> Result<()> {
         }
         _ => {
             eprintln!(
-                "usage: kv [demo] | server ADDR | client ADDR (get KEY | put KEY VALUE | delete KEY | list [PREFIX [LIMIT [AFTER]]]) | load [ADDR|-] [IN_FLIGHT] [SECONDS]"
+                "usage: kv [demo] | server ADDR | client ADDR (get KEY | put KEY VALUE | delete KEY | list [PREFIX [LIMIT [AFTER]]] | watch [PREFIX]) | cluster | load [ADDR|-] [IN_FLIGHT] [SECONDS]"
             );
             std::process::exit(2);
         }
@@ -74,7 +80,7 @@ async fn main() -> Result<()> {
 }
 
 /// A command line (`get KEY`, `put KEY VALUE`, `delete KEY`, `list [PREFIX [LIMIT
-/// [AFTER]]]`) as a request.
+/// [AFTER]]]`, `watch [PREFIX]`) as a request.
 fn parse(command: &[&str]) -> Option<KvRequest> {
     let key = |key: &str| key.to_owned();
     Some(match command {
@@ -90,6 +96,12 @@ fn parse(command: &[&str]) -> Option<KvRequest> {
             prefix: key(prefix),
             after: after.first().map(|after| key(after)),
             limit: limit.parse().ok().filter(|&limit| limit > 0)?,
+        }),
+        ["watch"] => KvRequest::Watch(Watch {
+            prefix: String::new(),
+        }),
+        ["watch", prefix] => KvRequest::Watch(Watch {
+            prefix: key(prefix),
         }),
         _ => return None,
     })
@@ -113,6 +125,15 @@ fn command(request: &KvRequest) -> String {
             after,
             limit,
         }) => format!("list {prefix} {limit} {}", after.as_deref().unwrap_or("")),
+        KvRequest::Watch(Watch { prefix }) => format!("watch {prefix}"),
+    }
+}
+
+/// A change of a watched key, for people.
+fn change(Change { key, value }: &Change) -> String {
+    match value {
+        Some(value) => format!("set {key} {}", String::from_utf8_lossy(value)),
+        None => format!("deleted {key}"),
     }
 }
 
@@ -128,6 +149,7 @@ fn outcome(result: &std::result::Result<KvResponse, RpcError<KvError>>) -> Strin
             keys,
             next: Some(next),
         })) => format!("{keys:?} (more after {next:?})"),
+        Ok(KvResponse::Change(changed)) => change(changed),
         Err(RpcError::Application(error)) => format!("error: {error}"),
         Err(error) => format!("failed: {error}"),
     }
@@ -143,6 +165,16 @@ async fn call(
         KvRequest::Put(put) => KvResponse::Stored(client.put(put).await?),
         KvRequest::Delete(delete) => KvResponse::Deleted(client.delete(delete).await?),
         KvRequest::List(list) => KvResponse::Keys(client.list(list).await?),
+        // One call, one answer: the first change (`watch` on the command line prints all).
+        KvRequest::Watch(watch) => match client.watch(watch).await?.next().await {
+            Some(changed) => KvResponse::Change(changed?),
+            None => {
+                return Err(RpcError::Failed(wirewright::rpc::Failure::new(
+                    wirewright::rpc::ErrorCode::Cancelled,
+                    "the watch ended before any change",
+                )))
+            }
+        },
     })
 }
 
@@ -179,6 +211,12 @@ async fn demo() -> Result<()> {
         println!("> {line:<22} {}", outcome(&result));
     }
 
+    // A watch of the keys about to be written: the server streams their changes.
+    let mut changes = client
+        .watch(Watch {
+            prefix: "key".into(),
+        })
+        .await?;
     // Many calls in flight at once on the one connection, answered in any order.
     let writes = (0..8).map(|i| {
         let client = client.clone();
@@ -195,6 +233,20 @@ async fn demo() -> Result<()> {
         "> 8 puts in flight at once: {} stored",
         stored.iter().filter(|result| result.is_ok()).count()
     );
+    let mut seen = Vec::new();
+    while seen.len() < stored.len() {
+        match changes.next().await {
+            Some(Ok(changed)) => seen.push(change(&changed)),
+            other => return Err(format!("the watch ended early: {other:?}").into()),
+        }
+    }
+    seen.sort();
+    println!(
+        "> watch key              {} changes: {}",
+        seen.len(),
+        seen.join(", ")
+    );
+    drop(changes); // cancels the watch on the server
     let list = KvRequest::List(List::all("key"));
     println!(
         "> {:<22} {}",
@@ -229,6 +281,9 @@ async fn server(addr: &str) -> Result<()> {
 
 async fn client(addr: &str, request: KvRequest) -> Result<()> {
     let client = KvClient::connect(addr, RpcClientConfig::new()).await?;
+    if let KvRequest::Watch(watch) = request {
+        return print_changes(&client, watch).await;
+    }
     let result = match request {
         KvRequest::List(list) if list.limit == 0 => list_all(&client, list).await,
         request => call(&client, request).await,
@@ -238,6 +293,32 @@ async fn client(addr: &str, request: KvRequest) -> Result<()> {
     if matches!(result, Err(ref error) if !matches!(error, RpcError::Application(_))) {
         std::process::exit(1);
     }
+    Ok(())
+}
+
+/// Prints every change of the keys of `watch`'s prefix until the stream ends or Ctrl-C.
+async fn print_changes(client: &KvClient, watch: Watch) -> Result<()> {
+    let prefix = watch.prefix.clone();
+    let mut changes = client.watch(watch).await?;
+    println!("watching {prefix:?} (Ctrl-C to stop)");
+    loop {
+        tokio::select! {
+            next = changes.next() => match next {
+                Some(Ok(changed)) => println!("{}", change(&changed)),
+                Some(Err(error)) => {
+                    println!("the watch ended: {error}");
+                    break;
+                }
+                None => {
+                    println!("the watch ended (the server stopped it)");
+                    break;
+                }
+            },
+            _ = tokio::signal::ctrl_c() => break,
+        }
+    }
+    drop(changes);
+    client.get_ref().close().await;
     Ok(())
 }
 

@@ -7,14 +7,15 @@
 //!                         │ requests and stops taking finished calls (backpressure)
 //! ```
 //!
-//! One task charges (the connection's serve loop), any task releases (the driver, when
-//! it writes the reply into its buffer and drops it).
+//! The serve loop and the pumps of its streams (SPEC.md §11.8) charge, any task releases
+//! (the driver, when it writes the reply into its buffer and drops it).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures_util::task::AtomicWaker;
+use tokio::sync::Notify;
 
 /// Bytes of replies charged and not yet released, against a limit.
 #[derive(Debug)]
@@ -23,6 +24,10 @@ pub(crate) struct ReplyBudget {
     used: AtomicUsize,
     /// The serve loop, waiting for room.
     waiting: AtomicWaker,
+    /// Streams' pumps waiting for room (several may), and how many wait: a release
+    /// notifies them only when some do.
+    pumps: Notify,
+    pumps_waiting: AtomicUsize,
 }
 
 /// A reply's share of the budget, given back when dropped (when the reply has been
@@ -40,6 +45,8 @@ impl ReplyBudget {
             limit,
             used: AtomicUsize::new(0),
             waiting: AtomicWaker::new(),
+            pumps: Notify::new(),
+            pumps_waiting: AtomicUsize::new(0),
         })
     }
 
@@ -71,15 +78,62 @@ impl ReplyBudget {
         }
     }
 
-    /// Waits until `bytes` fit, then charges them.
+    /// Charges `bytes` if they fit (see [`fits`](Self::fits)), atomically: several
+    /// chargers may race.
+    fn try_charge(self: &Arc<Self>, bytes: usize) -> Option<Charge> {
+        let limit = self.limit;
+        self.used
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |used| {
+                (used == 0 || used.saturating_add(bytes.max(1)) <= limit).then(|| used + bytes)
+            })
+            .ok()
+            .map(|_| Charge {
+                budget: Arc::clone(self),
+                bytes,
+            })
+    }
+
+    /// Waits until `bytes` fit, then charges them (the serve loop).
     pub(crate) async fn charge(self: &Arc<Self>, bytes: usize) -> Charge {
-        std::future::poll_fn(|cx| self.poll_room(cx, bytes)).await;
-        // Only the serve loop charges, so the room it saw is still there.
-        self.used.fetch_add(bytes, Ordering::AcqRel);
-        Charge {
-            budget: Arc::clone(self),
-            bytes,
+        loop {
+            std::future::poll_fn(|cx| self.poll_room(cx, bytes)).await;
+            if let Some(charge) = self.try_charge(bytes) {
+                return charge;
+            }
         }
+    }
+
+    /// Waits until `bytes` fit, then charges them (a stream's pump: several may wait).
+    pub(crate) async fn charge_stream(self: &Arc<Self>, bytes: usize) -> Charge {
+        loop {
+            if let Some(charge) = self.try_charge(bytes) {
+                return charge;
+            }
+            let notified = self.pumps.notified();
+            let mut notified = std::pin::pin!(notified);
+            notified.as_mut().enable();
+            let _waiting = PumpWaiting::new(&self.pumps_waiting);
+            if let Some(charge) = self.try_charge(bytes) {
+                return charge;
+            }
+            notified.await;
+        }
+    }
+}
+
+/// Counts a pump as waiting while it lives (a pump dropped while it waits stops counting).
+struct PumpWaiting<'a>(&'a AtomicUsize);
+
+impl<'a> PumpWaiting<'a> {
+    fn new(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::AcqRel);
+        PumpWaiting(count)
+    }
+}
+
+impl Drop for PumpWaiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -87,6 +141,9 @@ impl Drop for Charge {
     fn drop(&mut self) {
         self.budget.used.fetch_sub(self.bytes, Ordering::AcqRel);
         self.budget.waiting.wake();
+        if self.budget.pumps_waiting.load(Ordering::Acquire) > 0 {
+            self.budget.pumps.notify_waiters();
+        }
     }
 }
 

@@ -15,9 +15,10 @@ use crate::transport::hello::LocalHello;
 use crate::transport::{Client, ConnectError, Connection, ConnectionError, HelloMode, Metrics};
 use crate::{DecodeOwned, DecodeProtocol, Protocol};
 
+use super::downstream::FromServer;
 use super::session::Session;
 use super::signal::ClientFrame;
-use super::{CallOptions, Inbound, Reply, RpcClientConfig, RpcError};
+use super::{CallOptions, RpcClientConfig, RpcError, RpcStream};
 
 /// A client of a request/response service: `Req` is the request protocol, `Resp` the
 /// response protocol, `E` the application error.
@@ -208,7 +209,7 @@ where
         transport: Client,
         metrics: Metrics,
         reconnect_to: Option<(Vec<SocketAddr>, Option<Arc<LocalHello>>)>,
-        connection: Connection<Inbound<Reply<Resp, E>>, ClientFrame<Req>>,
+        connection: Connection<FromServer<Resp, E>, ClientFrame<Req>>,
         driver: crate::transport::ConnectionDriver,
     ) -> Self {
         let unmatched = Arc::new(AtomicU64::new(0));
@@ -326,6 +327,78 @@ where
                 .map_err(|_| RpcError::Timeout { timeout })??,
         };
         session.call(request, deadline, timeout).await
+    }
+
+    /// Opens a server stream (SPEC.md §11.8): sends `request` to a handler that answers
+    /// with a stream ([`RpcServer::streaming`](super::RpcServer::streaming), or a
+    /// streaming method of a [`#[service]`](crate::service)), and returns its items once
+    /// the server opened it.
+    ///
+    /// - With [`CallOptions::with_timeout`], the whole stream has that deadline: the
+    ///   server stops it then (code 7) and the reader fails with [`RpcError::Timeout`].
+    ///   Without, opening waits up to the client's
+    ///   [`call_timeout`](RpcClientConfig::call_timeout) and the stream runs until it
+    ///   ends or is dropped.
+    /// - The server sends at most [`RpcClientConfig::stream_window`] bytes of items ahead
+    ///   of the reader; dropping the stream cancels it (CANCEL: the server drops the
+    ///   handler's stream). Streams are not retried, idempotent or not.
+    ///
+    /// The server must implement §11.7 and §11.8 (a wirewright server does).
+    ///
+    /// # Errors
+    /// As [`call`](Self::call), for a call that failed before the stream opened (the
+    /// handler's error, [`RpcError::Failed`] with code 1, 4...).
+    ///
+    /// ```
+    /// use futures_util::StreamExt;
+    /// use wirewright::rpc::{Answer, CallOptions, RpcClient, RpcClientConfig, RpcError, RpcServer, RpcServerConfig};
+    /// # #[derive(wirewright::Message, Debug, Clone, PartialEq)] #[wire(id = 1)] struct Tick(u32);
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let server = RpcServer::streaming(RpcServerConfig::new(), |Tick(n): Tick| async move {
+    ///     let ticks = futures_util::stream::iter((0..n).map(Tick).map(Ok))
+    ///         .chain(futures_util::stream::once(async { Err("out of ticks".to_string()) }));
+    ///     Answer::from_stream(Ok(ticks), std::convert::identity)
+    /// });
+    /// # let (io, server_io) = tokio::io::duplex(4096);
+    /// # tokio::spawn(async move { server.serve_io(server_io, &Default::default()).await });
+    /// let client = RpcClient::<Tick, Tick, String>::over(io, RpcClientConfig::new());
+    /// let mut ticks = client.stream(Tick(2), CallOptions::new()).await.unwrap();
+    /// assert_eq!(ticks.next().await.unwrap().unwrap(), Tick(0));
+    /// assert_eq!(ticks.next().await.unwrap().unwrap(), Tick(1));
+    /// let end = ticks.next().await.unwrap().unwrap_err();
+    /// assert!(matches!(end, RpcError::Application(message) if message == "out of ticks"));
+    /// assert!(ticks.next().await.is_none());
+    /// # }
+    /// ```
+    pub async fn stream(
+        &self,
+        request: Req,
+        options: CallOptions,
+    ) -> Result<RpcStream<Resp, E>, RpcError<E>> {
+        let start = Instant::now();
+        let open_timeout = options
+            .timeout()
+            .unwrap_or_else(|| self.inner.config.call_timeout());
+        let open_by = start + open_timeout;
+        let deadline = options.timeout().map(|timeout| (start + timeout, timeout));
+        let session = match self.current()? {
+            Some(session) => session,
+            None => tokio::time::timeout_at(open_by, self.reconnect())
+                .await
+                .map_err(|_| RpcError::Timeout {
+                    timeout: open_timeout,
+                })??,
+        };
+        session
+            .open_stream(
+                request,
+                deadline,
+                open_by,
+                open_timeout,
+                self.inner.config.stream_window(),
+            )
+            .await
     }
 
     /// Calls until an attempt succeeds, fails for good, or the attempts or the time

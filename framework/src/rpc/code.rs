@@ -16,6 +16,7 @@ use std::fmt;
 /// | 6 | [`ReplyTooLarge`](Self::ReplyTooLarge): the handler's reply could not be sent (larger than the frame limit) | yes |
 /// | 7 | [`DeadlineExceeded`](Self::DeadlineExceeded): the request's deadline (SPEC.md §11.7) had passed when it arrived | no |
 /// | 8 | [`Cancelled`](Self::Cancelled): the client cancelled the call (SPEC.md §11.7) and the server stopped its handler | in part |
+/// | 9 | [`FlowControl`](Self::FlowControl): a stream's credit was broken (SPEC.md §11.8): the client granted more than a stream holds, or the server sent beyond its credit | in part |
 ///
 /// ```
 /// use wirewright::rpc::ErrorCode;
@@ -47,6 +48,10 @@ pub enum ErrorCode {
     /// 8: the client cancelled the call (CANCEL, SPEC.md §11.7) while its handler ran;
     /// the server dropped the handler. The client has given up, so it drops this answer.
     Cancelled,
+    /// 9: a stream's flow control was broken (SPEC.md §11.8): the client granted more
+    /// credit than a stream may hold (2^31 − 1 bytes), or (reported by the client) the
+    /// server sent items beyond the credit.
+    FlowControl,
     /// A code this version does not define; the call failed for a reason it cannot name.
     Unknown(u16),
 }
@@ -71,6 +76,7 @@ impl ErrorCode {
             6 => ErrorCode::ReplyTooLarge,
             7 => ErrorCode::DeadlineExceeded,
             8 => ErrorCode::Cancelled,
+            9 => ErrorCode::FlowControl,
             other => ErrorCode::Unknown(other),
         }
     }
@@ -90,6 +96,7 @@ impl ErrorCode {
             ErrorCode::ReplyTooLarge => 6,
             ErrorCode::DeadlineExceeded => 7,
             ErrorCode::Cancelled => 8,
+            ErrorCode::FlowControl => 9,
             ErrorCode::Unknown(code) => code,
         }
     }
@@ -108,6 +115,7 @@ impl ErrorCode {
             ErrorCode::HandlerFailed
                 | ErrorCode::ReplyTooLarge
                 | ErrorCode::Cancelled
+                | ErrorCode::FlowControl
                 | ErrorCode::Unknown(_)
         )
     }
@@ -124,6 +132,7 @@ impl fmt::Display for ErrorCode {
             ErrorCode::ReplyTooLarge => "reply too large",
             ErrorCode::DeadlineExceeded => "deadline exceeded",
             ErrorCode::Cancelled => "cancelled",
+            ErrorCode::FlowControl => "flow control error",
             ErrorCode::Unknown(_) => "unknown error code",
         })
     }

@@ -39,6 +39,7 @@ pub struct RpcClientConfig {
     call_timeout: Duration,
     reconnect: bool,
     call_signals: bool,
+    stream_window: u32,
 }
 
 impl RpcClientConfig {
@@ -49,6 +50,7 @@ impl RpcClientConfig {
             call_timeout: Duration::from_secs(30),
             reconnect: true,
             call_signals: false,
+            stream_window: 64 * 1024,
         }
     }
 
@@ -116,6 +118,32 @@ impl RpcClientConfig {
     #[must_use]
     pub fn with_call_signals(mut self, call_signals: bool) -> Self {
         self.call_signals = call_signals;
+        self
+    }
+
+    /// The credit each stream starts with and keeps topped up (SPEC.md §11.8): how many
+    /// bytes of items the server may send ahead of the reader. A stream's buffered items
+    /// never exceed it by more than one item. Default 64 KiB.
+    ///
+    /// ```
+    /// # use wirewright::rpc::RpcClientConfig;
+    /// assert_eq!(RpcClientConfig::new().stream_window(), 64 * 1024);
+    /// ```
+    pub fn stream_window(&self) -> u32 {
+        self.stream_window
+    }
+
+    /// Sets the [`stream_window`](Self::stream_window), at least 1 byte and at most
+    /// 2^31 − 1 (the most a stream's credit may hold).
+    ///
+    /// ```
+    /// # use wirewright::rpc::RpcClientConfig;
+    /// assert_eq!(RpcClientConfig::new().with_stream_window(0).stream_window(), 1);
+    /// assert_eq!(RpcClientConfig::new().with_stream_window(u32::MAX).stream_window(), (1 << 31) - 1);
+    /// ```
+    #[must_use]
+    pub fn with_stream_window(mut self, bytes: u32) -> Self {
+        self.stream_window = bytes.clamp(1, (1 << 31) - 1);
         self
     }
 }

@@ -10,7 +10,7 @@ use std::task::Poll;
 use futures_util::future::{AbortRegistration, Abortable};
 use futures_util::FutureExt;
 
-use super::{Context, ErrorCode, Failure, Reply};
+use super::{Answer, Context, ErrorCode, Failure, Reply};
 
 /// The handler of an [`RpcServer`](super::RpcServer): answers requests of protocol `Req`
 /// with a response of protocol `Resp` or an application error `E`.
@@ -47,15 +47,16 @@ pub trait HandlerConnection<Req, Resp, E> {
     ) -> RunningCall<Resp, E>;
 }
 
-/// A call in progress: its reply, with its request's correlation id.
-pub type RunningCall<Resp, E> = Pin<Box<dyn Future<Output = (u32, Reply<Resp, E>)> + Send>>;
+/// A call in progress: its answer (a reply, or a stream to send, SPEC.md §11.8), with its
+/// request's correlation id.
+pub type RunningCall<Resp, E> = Pin<Box<dyn Future<Output = (u32, Answer<Resp, E>)> + Send>>;
 
 /// The one place a handler's future becomes a call: made with `context` current (a
 /// panic while making it is answered too), run with it, caught if it panics, stopped by
 /// `abort`.
 fn run_call<F, O, Resp, E>(
     make: impl FnOnce() -> F,
-    reply: fn(O) -> Reply<Resp, E>,
+    reply: fn(O) -> Answer<Resp, E>,
     context: Context,
     abort: AbortRegistration,
 ) -> RunningCall<Resp, E>
@@ -68,26 +69,31 @@ where
     let id = context.correlation_id();
     let made = std::panic::catch_unwind(AssertUnwindSafe(|| context.sync_scope(make)));
     Box::pin(async move {
-        let reply = match made {
-            Err(panic) => panicked(id, &*panic),
+        let answer = match made {
+            Err(panic) => Answer::Reply(panicked(id, &*panic)),
             Ok(call) => {
                 let handled = AssertUnwindSafe(context.scope(call)).catch_unwind();
                 match Abortable::new(handled, abort).await {
                     Ok(Ok(output)) => reply(output),
-                    Ok(Err(panic)) => panicked(id, &*panic),
-                    Err(_aborted) => Reply::Failure(Failure::new(
-                        ErrorCode::Cancelled,
-                        "the client cancelled the call; its handler was stopped",
-                    )),
+                    Ok(Err(panic)) => Answer::Reply(panicked(id, &*panic)),
+                    Err(_aborted) => Answer::Reply(Reply::Failure(cancelled())),
                 }
             }
         };
-        (id, reply)
+        (id, answer)
     })
 }
 
+/// The failure of a call the client cancelled.
+pub(crate) fn cancelled() -> Failure {
+    Failure::new(
+        ErrorCode::Cancelled,
+        "the client cancelled the call; its handler was stopped",
+    )
+}
+
 /// The reply to a call whose handler panicked.
-fn panicked<Resp, E>(id: u32, panic: &(dyn Any + Send)) -> Reply<Resp, E> {
+pub(crate) fn panicked<Resp, E>(id: u32, panic: &(dyn Any + Send)) -> Reply<Resp, E> {
     tracing::error!(
         correlation_id = id,
         panic = panic_message(panic),
@@ -145,7 +151,63 @@ where
         abort: AbortRegistration,
     ) -> RunningCall<Resp, E> {
         let handler = self.0;
-        run_call(move || handler(request), Reply::from_result, context, abort)
+        run_call(
+            move || handler(request),
+            Answer::from_result,
+            context,
+            abort,
+        )
+    }
+}
+
+/// A handler that answers each request with an [`Answer`]: a reply, or a stream of
+/// responses (SPEC.md §11.8). Made by [`RpcServer::streaming`](super::RpcServer::streaming).
+#[derive(Debug, Clone)]
+pub struct StreamingFn<H>(pub(crate) H);
+
+impl<Req, Resp, E, H, F> Handler<Req, Resp, E> for StreamingFn<H>
+where
+    H: Fn(Req) -> F + Send + Sync + 'static,
+    F: Future<Output = Answer<Resp, E>> + Send + 'static,
+    Resp: Send + 'static,
+    E: Send + 'static,
+{
+    fn connection(&self) -> Box<dyn HandlerConnection<Req, Resp, E> + Send + '_> {
+        Box::new(StreamingClosure(&self.0))
+    }
+}
+
+/// A streaming closure's side of a connection: the closure itself.
+struct StreamingClosure<'a, H>(&'a H);
+
+impl<Req, Resp, E, H, F> HandlerConnection<Req, Resp, E> for StreamingClosure<'_, H>
+where
+    H: Fn(Req) -> F,
+    F: Future<Output = Answer<Resp, E>> + Send + 'static,
+    Resp: Send + 'static,
+    E: Send + 'static,
+{
+    fn always_ready(&self) -> bool {
+        true
+    }
+
+    fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> Poll<Result<(), Failure>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(
+        &mut self,
+        request: Req,
+        context: Context,
+        abort: AbortRegistration,
+    ) -> RunningCall<Resp, E> {
+        let handler = self.0;
+        run_call(
+            move || handler(request),
+            std::convert::identity,
+            context,
+            abort,
+        )
     }
 }
 
@@ -161,7 +223,7 @@ mod tower_service_handler {
     use tower_service::Service;
 
     use super::{run_call, Handler, HandlerConnection, RunningCall};
-    use crate::rpc::{Context, ErrorCode, Failure, Reply};
+    use crate::rpc::{Answer, Context, ErrorCode, Failure, Reply};
     use futures_util::future::AbortRegistration;
 
     /// A tower service of requests as an [`RpcServer`](crate::rpc::RpcServer)'s handler
@@ -247,15 +309,15 @@ mod tower_service_handler {
     }
 
     /// The reply for a service's result.
-    fn reply<Resp, E, SE>(output: Result<Resp, SE>) -> Reply<Resp, E>
+    fn reply<Resp, E, SE>(output: Result<Resp, SE>) -> Answer<Resp, E>
     where
         SE: Into<BoxError>,
         E: Error + 'static,
     {
-        match output {
+        Answer::Reply(match output {
             Ok(response) => Reply::Response(response),
             Err(error) => error_reply(error.into()),
-        }
+        })
     }
 
     /// The reply for a service's error (see [`FromService`]).

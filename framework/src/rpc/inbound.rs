@@ -91,9 +91,11 @@ impl<'de, P: DecodeProtocol<'de>> DecodeProtocol<'de> for Inbound<P> {
         tolerate(payload, |payload| P::decode_frame_payload(header, payload))
     }
 
-    /// A call's DEADLINE or CANCEL (control kinds 5 and 6, SPEC.md §11.7) becomes
-    /// [`Inbound::Signal`]; a frame of those kinds with the JSON flag or a correlation id
-    /// is left to the transport, which refuses it as a malformed control frame.
+    /// A call's DEADLINE, CANCEL or CREDIT (control kinds 5 to 7, SPEC.md §11.7, §11.8),
+    /// the kinds a client sends, becomes [`Inbound::Signal`]; a frame of those kinds with
+    /// the JSON flag or a correlation id is left to the transport, which refuses it as a
+    /// malformed control frame, and so are the server's kinds (OPEN, END): unknown control
+    /// kinds from a client, a protocol error.
     fn decode_control(
         header: &FrameHeader,
         payload: &mut Reader<'de>,
@@ -101,7 +103,7 @@ impl<'de, P: DecodeProtocol<'de>> DecodeProtocol<'de> for Inbound<P> {
         if header.flags.contains(Flags::JSON) || header.correlation_id != 0 {
             return None;
         }
-        super::signal::decode_control(header, payload, Inbound::Signal)
+        super::signal::decode_control(header, payload, Signal::is_client_kind, Inbound::Signal)
     }
 
     /// A request in a format the server has not enabled (a JSON request to a binary

@@ -64,6 +64,49 @@
 //! - With [`RpcClientConfig::with_call_signals`], the client sends each call's deadline,
 //!   which the handler reads from [`Context`], and cancels the calls it gives up on: the
 //!   server drops their handlers (SPEC.md §11.7).
+//! - A method returning `Result<`[`Streaming`]`<T, E>, E>` is a server stream (SPEC.md
+//!   §11.8): the client's method returns an [`RpcStream`] of its items, which the server
+//!   sends only as fast as the client reads them (credit in bytes,
+//!   [`RpcClientConfig::stream_window`]); dropping the stream cancels it on the server.
+//!
+//! ```
+//! use futures_util::StreamExt;
+//! use wirewright::rpc::{RpcClientConfig, RpcError, RpcServerConfig, Streaming};
+//!
+//! #[derive(wirewright::Message, Debug, Clone, PartialEq)]
+//! pub enum TickError { Stopped { at: u32 } }
+//!
+//! #[wirewright::service]
+//! pub trait Ticker {
+//!     /// Ticks until `stop`, then fails with `Stopped`.
+//!     #[wire(id = 1)]
+//!     async fn ticks(&self, stop: u32) -> Result<Streaming<u32, TickError>, TickError>;
+//! }
+//!
+//! struct Clock;
+//!
+//! impl Ticker for Clock {
+//!     async fn ticks(&self, stop: u32) -> Result<Streaming<u32, TickError>, TickError> {
+//!         let ticks = futures_util::stream::iter(0..stop).map(Ok);
+//!         let stopped = futures_util::stream::once(async move { Err(TickError::Stopped { at: stop }) });
+//!         Ok(Box::pin(ticks.chain(stopped)))
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let (client_io, server_io) = tokio::io::duplex(4096);
+//! let server = TickerServer::new(Clock).into_rpc_server(RpcServerConfig::new());
+//! tokio::spawn(async move { server.serve_io(server_io, &Default::default()).await });
+//! let ticker = TickerClient::over(client_io, RpcClientConfig::new());
+//! let mut ticks = ticker.ticks(2).await.unwrap();
+//! assert_eq!(ticks.next().await.unwrap().unwrap(), 0);
+//! assert_eq!(ticks.next().await.unwrap().unwrap(), 1);
+//! let end = ticks.next().await.unwrap().unwrap_err();
+//! assert!(matches!(end, RpcError::Application(TickError::Stopped { at: 2 })));
+//! assert!(ticks.next().await.is_none());
+//! # }
+//! ```
 //!
 //! # Frames
 //!
@@ -79,6 +122,20 @@
 //! The client picks a fresh correlation id (never 0) for each call and matches each
 //! reply to its call by that id; a reply whose id no call waits for (its call timed
 //! out, say) is logged and dropped.
+//!
+//! A stream (SPEC.md §11.8) is a request answered by OPEN, items and END, paced by the
+//! client's CREDIT:
+//!
+//! ```text
+//!  client                                              server
+//!  request   flags 00, type = request id, corr = 19 ─────►  handler(request) → a stream
+//!  CREDIT    control 7 (19, 65536 bytes) ───────────────►  credit 65,536
+//!  ◄───── OPEN      control 8 (19)
+//!  ◄───── item      flags 04, type = response id, corr = 19     credit − item's bytes
+//!  ◄───── item      flags 04, type = response id, corr = 19
+//!  CREDIT    control 7 (19, bytes read) ────────────────►   (as the reader takes items)
+//!  ◄───── END       control 9 (19)     (or an error frame, corr = 19)
+//! ```
 //!
 //! # Deadlines, failures, shutdown
 //!
@@ -110,7 +167,10 @@
 //!   [`RpcServer::from_service`]) per request, several at once per connection up to a
 //!   limit, over a [`Server`](crate::transport::Server) or any stream.
 //! - [`Context`]: the call a handler runs, with the caller's deadline; [`Signal`]: the
-//!   DEADLINE and CANCEL frames (SPEC.md §11.7).
+//!   DEADLINE, CANCEL and CREDIT frames of a client, the OPEN and END frames of a
+//!   server (SPEC.md §11.7, §11.8).
+//! - [`RpcServer::streaming`] and [`Answer`]: a handler that answers with one reply or a
+//!   stream ([`Streaming`]); [`RpcClient::stream`] and [`RpcStream`]: the client's side.
 //! - [`Reply`] (what the server sends: response, application error, or [`Failure`]
 //!   with an [`ErrorCode`]), [`Outbound`] (a reply queued with its share of the reply
 //!   budget) and [`Inbound`] (a frame whose payload may not have decoded): the
@@ -160,6 +220,7 @@
 //! # }
 //! ```
 
+mod answer;
 #[cfg(feature = "tower")]
 pub mod balance;
 mod budget;
@@ -168,6 +229,8 @@ mod client;
 mod code;
 mod config;
 mod context;
+mod credit;
+mod downstream;
 mod error;
 mod handler;
 mod inbound;
@@ -175,14 +238,17 @@ mod inflight;
 mod options;
 mod outbound;
 mod pending;
+mod pump;
 mod reply;
 mod server;
 pub mod service;
 mod session;
 mod signal;
+mod stream;
 #[cfg(feature = "tower")]
 pub mod tower;
 
+pub use answer::{Answer, Streaming};
 pub use call::{Call, CallFuture};
 pub use client::RpcClient;
 pub use code::{ErrorCode, Failure};
@@ -191,7 +257,7 @@ pub use context::Context;
 pub use error::RpcError;
 #[cfg(feature = "tower")]
 pub use handler::FromService;
-pub use handler::{Handler, HandlerConnection, RunningCall};
+pub use handler::{Handler, HandlerConnection, RunningCall, StreamingFn};
 pub use inbound::Inbound;
 pub use options::CallOptions;
 pub use outbound::Outbound;
@@ -199,3 +265,4 @@ pub use reply::Reply;
 pub use server::RpcServer;
 pub use service::HandlerFuture;
 pub use signal::Signal;
+pub use stream::RpcStream;

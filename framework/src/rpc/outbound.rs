@@ -5,11 +5,12 @@ use bytes::BufMut;
 use crate::{Encode, Flags, Protocol};
 
 use super::budget::Charge;
-use super::Reply;
+use super::{Reply, Signal};
 
-/// A [`Reply`] queued for sending, with its encoded length (computed once) and its share
-/// of the connection's reply budget ([`RpcServerConfig::reply_budget`]), given back when
-/// the connection has written it out. On the wire it is exactly its reply.
+/// A [`Reply`] (or a stream's OPEN or END signal, SPEC.md §11.8) queued for sending, with
+/// its encoded length (computed once) and its share of the connection's reply budget
+/// ([`RpcServerConfig::reply_budget`]), given back when the connection has written it
+/// out. On the wire it is exactly its reply (or signal).
 ///
 /// [`RpcServerConfig::reply_budget`]: super::RpcServerConfig::reply_budget
 ///
@@ -27,14 +28,21 @@ use super::Reply;
 /// encode_frame(&Reply::<Pong, String>::Response(Pong(7)), 41, &mut direct)?;
 /// encode_frame(&outbound, 41, &mut wrapped)?;
 /// assert_eq!(direct, wrapped);
-/// assert_eq!(outbound.into_reply(), Reply::Response(Pong(7)));
+/// assert_eq!(outbound.into_reply(), Some(Reply::Response(Pong(7))));
 /// # Ok::<(), wirewright::FrameError>(())
 /// ```
 #[derive(Debug)]
 pub struct Outbound<Resp, E> {
-    reply: Reply<Resp, E>,
+    body: Body<Resp, E>,
     len: usize,
     charge: Option<Charge>,
+}
+
+/// What an [`Outbound`] carries.
+#[derive(Debug)]
+enum Body<Resp, E> {
+    Reply(Reply<Resp, E>),
+    Signal(Signal),
 }
 
 impl<Resp: Encode, E: Encode> Outbound<Resp, E> {
@@ -43,12 +51,12 @@ impl<Resp: Encode, E: Encode> Outbound<Resp, E> {
     /// ```
     /// # use wirewright::rpc::{Outbound, Reply};
     /// let outbound = Outbound::new(Reply::<u8, String>::Response(1));
-    /// assert_eq!(outbound.reply(), &Reply::Response(1));
+    /// assert_eq!(outbound.reply(), Some(&Reply::Response(1)));
     /// ```
     pub fn new(reply: Reply<Resp, E>) -> Self {
         let len = reply.encoded_len();
         Outbound {
-            reply,
+            body: Body::Reply(reply),
             len,
             charge: None,
         }
@@ -59,31 +67,60 @@ impl<Resp, E> Outbound<Resp, E> {
     /// `reply`, whose encoded length is `len`, holding `charge` until it is dropped.
     pub(crate) fn charged(reply: Reply<Resp, E>, len: usize, charge: Charge) -> Self {
         Outbound {
-            reply,
+            body: Body::Reply(reply),
             len,
             charge: Some(charge),
         }
     }
 
-    /// The reply.
-    ///
-    /// ```
-    /// # use wirewright::rpc::{Outbound, Reply};
-    /// assert_eq!(Outbound::new(Reply::<u8, String>::Response(3)).reply(), &Reply::Response(3));
-    /// ```
-    pub fn reply(&self) -> &Reply<Resp, E> {
-        &self.reply
+    /// A stream's `signal` (OPEN or END), holding `charge` until it is dropped.
+    pub(crate) fn signal(signal: Signal, charge: Charge) -> Self {
+        Outbound {
+            len: signal.encoded_len(),
+            body: Body::Signal(signal),
+            charge: Some(charge),
+        }
     }
 
-    /// The reply, releasing its share of the budget.
+    /// The reply, unless this is a stream's signal.
     ///
     /// ```
     /// # use wirewright::rpc::{Outbound, Reply};
-    /// assert_eq!(Outbound::new(Reply::<u8, String>::Response(3)).into_reply(), Reply::Response(3));
+    /// assert_eq!(Outbound::new(Reply::<u8, String>::Response(3)).reply(), Some(&Reply::Response(3)));
     /// ```
-    pub fn into_reply(self) -> Reply<Resp, E> {
+    pub fn reply(&self) -> Option<&Reply<Resp, E>> {
+        match &self.body {
+            Body::Reply(reply) => Some(reply),
+            Body::Signal(_) => None,
+        }
+    }
+
+    /// The stream signal (OPEN or END, SPEC.md §11.8), if this is one.
+    ///
+    /// ```
+    /// # use wirewright::rpc::{Outbound, Reply};
+    /// assert_eq!(Outbound::new(Reply::<u8, String>::Response(3)).stream_signal(), None);
+    /// ```
+    pub fn stream_signal(&self) -> Option<Signal> {
+        match &self.body {
+            Body::Reply(_) => None,
+            Body::Signal(signal) => Some(*signal),
+        }
+    }
+
+    /// The reply, releasing its share of the budget (`None` for a stream's signal).
+    ///
+    /// ```
+    /// # use wirewright::rpc::{Outbound, Reply};
+    /// let reply = Outbound::new(Reply::<u8, String>::Application("no".into())).into_reply();
+    /// assert_eq!(reply, Some(Reply::Application("no".into())));
+    /// ```
+    pub fn into_reply(self) -> Option<Reply<Resp, E>> {
         drop(self.charge);
-        self.reply
+        match self.body {
+            Body::Reply(reply) => Some(reply),
+            Body::Signal(_) => None,
+        }
     }
 }
 
@@ -93,20 +130,32 @@ impl<Resp: Encode, E: Encode> Encode for Outbound<Resp, E> {
     }
 
     fn encode_raw<B: BufMut + ?Sized>(&self, buf: &mut B) {
-        self.reply.encode_raw(buf);
+        match &self.body {
+            Body::Reply(reply) => reply.encode_raw(buf),
+            Body::Signal(signal) => signal.encode_raw(buf),
+        }
     }
 }
 
 impl<Resp: Protocol, E: Encode> Protocol for Outbound<Resp, E> {
     fn message_type(&self) -> u16 {
-        self.reply.message_type()
+        match &self.body {
+            Body::Reply(reply) => reply.message_type(),
+            Body::Signal(signal) => signal.message_type(),
+        }
     }
 
     fn message_name(&self) -> &'static str {
-        self.reply.message_name()
+        match &self.body {
+            Body::Reply(reply) => reply.message_name(),
+            Body::Signal(signal) => signal.message_name(),
+        }
     }
 
     fn frame_flags(&self) -> Flags {
-        self.reply.frame_flags()
+        match &self.body {
+            Body::Reply(reply) => reply.frame_flags(),
+            Body::Signal(signal) => signal.frame_flags(),
+        }
     }
 }

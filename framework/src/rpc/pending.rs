@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -19,10 +19,13 @@ use tokio::time::Instant;
 use crate::transport::ConnectionError;
 
 /// The calls waiting for a reply, each with a fresh correlation id, a deadline and the
-/// channel its reply goes to. Once closed (the connection ended) it takes no more calls.
+/// channel its reply goes to, and the open streams (`S`, SPEC.md §11.8), whose ids are
+/// taken from the same space. Once closed (the connection ended) it takes no more calls.
 #[derive(Debug)]
-pub(crate) struct PendingCalls<T> {
-    state: Mutex<State<T>>,
+pub(crate) struct PendingCalls<T, S = ()> {
+    state: Mutex<State<T, S>>,
+    /// How many streams are open (read without the lock: most connections have none).
+    streams_open: AtomicUsize,
     /// Set once the connection has ended (`State::closed` without the lock).
     closed: AtomicBool,
     /// Replies that matched no waiting call (shared by a client's connections).
@@ -45,8 +48,9 @@ struct Waiting<T> {
 }
 
 #[derive(Debug)]
-struct State<T> {
+struct State<T, S> {
     calls: HashMap<u32, Waiting<T>, BuildHasherDefault<IdHasher>>,
+    streams: HashMap<u32, S, BuildHasherDefault<IdHasher>>,
     /// The sum of the waiting calls' `bytes`.
     bytes: usize,
     /// The id tried next; never 0.
@@ -57,12 +61,14 @@ struct State<T> {
     armed_until: Option<Instant>,
 }
 
-impl<T> PendingCalls<T> {
+impl<T, S> PendingCalls<T, S> {
     /// An empty map that counts unmatched replies into `unmatched`.
     pub(crate) fn new(unmatched: Arc<AtomicU64>) -> Self {
         PendingCalls {
+            streams_open: AtomicUsize::new(0),
             state: Mutex::new(State {
                 calls: HashMap::default(),
+                streams: HashMap::default(),
                 bytes: 0,
                 next_id: 1,
                 closed: None,
@@ -75,7 +81,7 @@ impl<T> PendingCalls<T> {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, State<T>> {
+    fn lock(&self) -> MutexGuard<'_, State<T, S>> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -96,12 +102,7 @@ impl<T> PendingCalls<T> {
         if let Some(error) = &state.closed {
             return Err(error.clone());
         }
-        // Ids wrap around; skip 0 and any id still waiting (a call 2^32 ids old).
-        let mut id = state.next_id;
-        while id == 0 || state.calls.contains_key(&id) {
-            id = id.wrapping_add(1);
-        }
-        state.next_id = id.wrapping_add(1);
+        let id = state.fresh_id();
         let waiting = Waiting {
             reply,
             deadline,
@@ -120,6 +121,47 @@ impl<T> PendingCalls<T> {
             self.dispatcher.wake();
         }
         Ok((id, receiver))
+    }
+
+    /// A fresh correlation id for the stream `stream`, kept until
+    /// [`remove_stream`](Self::remove_stream) (or the connection's end, which
+    /// [`close`](Self::close) hands it back at).
+    ///
+    /// Errors with why the connection ended, once it has.
+    pub(crate) fn register_stream(&self, stream: S) -> Result<u32, ConnectionError> {
+        let mut state = self.lock();
+        if let Some(error) = &state.closed {
+            return Err(error.clone());
+        }
+        let id = state.fresh_id();
+        state.streams.insert(id, stream);
+        self.streams_open.fetch_add(1, Ordering::AcqRel);
+        Ok(id)
+    }
+
+    /// The open stream `id`.
+    pub(crate) fn stream(&self, id: u32) -> Option<S>
+    where
+        S: Clone,
+    {
+        if self.streams_open.load(Ordering::Acquire) == 0 {
+            return None;
+        }
+        self.lock().streams.get(&id).cloned()
+    }
+
+    /// Forgets the stream `id` (it ended, or its reader gave up).
+    pub(crate) fn remove_stream(&self, id: u32) -> Option<S> {
+        let removed = self.lock().streams.remove(&id);
+        if removed.is_some() {
+            self.streams_open.fetch_sub(1, Ordering::AcqRel);
+        }
+        removed
+    }
+
+    /// Counts a frame that matched no call or stream.
+    pub(crate) fn unmatched(&self) {
+        self.unmatched.fetch_add(1, Ordering::Relaxed);
     }
 
     /// For the dispatcher: registers its waker, and returns when its timer should fire
@@ -173,18 +215,28 @@ impl<T> PendingCalls<T> {
         self.lock().take(id);
     }
 
-    /// Takes no more calls, and fails every waiting one with `reply(error)`.
-    pub(crate) fn close(&self, error: ConnectionError, reply: impl Fn(ConnectionError) -> T) {
-        let calls = {
+    /// Takes no more calls, fails every waiting one with `reply(error)`, and hands back
+    /// the open streams (to end them).
+    pub(crate) fn close(
+        &self,
+        error: ConnectionError,
+        reply: impl Fn(ConnectionError) -> T,
+    ) -> Vec<S> {
+        let (calls, streams) = {
             let mut state = self.lock();
             state.closed.get_or_insert(error.clone());
             self.closed.store(true, Ordering::Release);
             state.bytes = 0;
-            std::mem::take(&mut state.calls)
+            self.streams_open.store(0, Ordering::Release);
+            (
+                std::mem::take(&mut state.calls),
+                std::mem::take(&mut state.streams),
+            )
         };
         for (_, waiting) in calls {
             let _ = waiting.reply.send(reply(error.clone()));
         }
+        streams.into_values().collect()
     }
 
     /// How many calls wait for their replies.
@@ -203,7 +255,18 @@ impl<T> PendingCalls<T> {
     }
 }
 
-impl<T> State<T> {
+impl<T, S> State<T, S> {
+    /// A fresh id: ids wrap around; skip 0 and any id still in use (a call or stream
+    /// 2^32 ids old).
+    fn fresh_id(&mut self) -> u32 {
+        let mut id = self.next_id;
+        while id == 0 || self.calls.contains_key(&id) || self.streams.contains_key(&id) {
+            id = id.wrapping_add(1);
+        }
+        self.next_id = id.wrapping_add(1);
+        id
+    }
+
     /// Takes the call `id` out of the map.
     fn take(&mut self, id: u32) -> Option<Waiting<T>> {
         let waiting = self.calls.remove(&id)?;
@@ -258,6 +321,19 @@ mod tests {
     }
 
     #[test]
+    fn streams_and_calls_share_the_id_space_and_close_hands_streams_back() {
+        let pending = PendingCalls::<u8, &str>::new(Arc::default());
+        pending.lock().next_id = 5;
+        let stream = pending.register_stream("watch").unwrap();
+        pending.lock().next_id = 5;
+        let (call, _receiver) = pending.register(Instant::now() + LATER, LATER, 0).unwrap();
+        assert_eq!((stream, call), (5, 6));
+        assert_eq!(pending.stream(5), Some("watch"));
+        assert_eq!(pending.close(ConnectionError::Closed, |_| 0), vec!["watch"]);
+        assert_eq!(pending.stream(5), None);
+    }
+
+    #[test]
     fn a_reply_for_an_unknown_id_is_counted_and_dropped() {
         let pending = PendingCalls::<u8>::new(Arc::default());
         let (id, mut receiver) = register(&pending);
@@ -272,7 +348,7 @@ mod tests {
     fn closing_fails_waiting_calls_and_refuses_new_ones() {
         let pending = PendingCalls::<Result<u8, ConnectionError>>::new(Arc::default());
         let (_, mut receiver) = register(&pending);
-        pending.close(ConnectionError::PeerVanished, Err);
+        let _ = pending.close(ConnectionError::PeerVanished, Err);
         assert!(matches!(
             receiver.try_recv().unwrap(),
             Err(ConnectionError::PeerVanished)

@@ -4,6 +4,7 @@
 use std::future::Future;
 use std::io;
 use std::marker::PhantomData;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use futures_util::future::AbortHandle;
@@ -21,9 +22,12 @@ use crate::transport::{
 use crate::{DecodeProtocol, Encode, FrameError, Protocol};
 
 use super::budget::ReplyBudget;
-use super::inflight::InFlight;
+use super::credit::Credit;
+use super::inflight::{Granted, InFlight};
+use super::pump::pump;
 use super::{
-    Context, ErrorCode, Failure, Handler, Inbound, Outbound, Reply, RpcServerConfig, Signal,
+    Answer, Context, ErrorCode, Failure, Handler, Inbound, Outbound, Reply, RpcServerConfig,
+    Signal, StreamingFn,
 };
 
 /// A request/response service: `handler` answers each request of protocol `Req` with a
@@ -126,6 +130,49 @@ where
     pub fn new(config: RpcServerConfig, handler: H) -> Self {
         RpcServer {
             shared: Arc::new(Shared { handler, config }),
+            protocols: PhantomData,
+        }
+    }
+}
+
+impl<Req, Resp, E, H, F> RpcServer<Req, Resp, E, StreamingFn<H>>
+where
+    H: Fn(Req) -> F + Send + Sync + 'static,
+    F: Future<Output = Answer<Resp, E>> + Send + 'static,
+{
+    /// A service whose `handler` answers each request with an [`Answer`]: one reply, or
+    /// a stream of responses sent as the items of a server stream (SPEC.md §11.8), which
+    /// the client reads with [`RpcClient::stream`](super::RpcClient::stream).
+    ///
+    /// An open stream counts as a running call ([`RpcServerConfig::max_in_flight`]); its
+    /// items are charged to the reply budget until written, and the handler's stream is
+    /// polled only while the client's credit lasts, so a client that reads slowly holds
+    /// the stream back rather than making the server buffer.
+    ///
+    /// ```
+    /// use futures_util::StreamExt;
+    /// use wirewright::rpc::{Answer, CallOptions, RpcClient, RpcClientConfig, RpcServer, RpcServerConfig};
+    /// # #[derive(wirewright::Message, Debug, Clone, PartialEq)] #[wire(id = 1)] struct Count(u32);
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let server = RpcServer::streaming(RpcServerConfig::new(), |Count(n): Count| async move {
+    ///     let items = futures_util::stream::iter((0..n).map(|i| Ok::<_, String>(Count(i))));
+    ///     Answer::from_stream(Ok(items), std::convert::identity)
+    /// });
+    /// let (io, server_io) = tokio::io::duplex(4096);
+    /// tokio::spawn(async move { server.serve_io(server_io, &Default::default()).await });
+    /// let client = RpcClient::<Count, Count, String>::over(io, RpcClientConfig::new());
+    /// let stream = client.stream(Count(3), CallOptions::new()).await.unwrap();
+    /// let items: Vec<_> = stream.map(Result::unwrap).collect().await;
+    /// assert_eq!(items, [Count(0), Count(1), Count(2)]);
+    /// # }
+    /// ```
+    pub fn streaming(config: RpcServerConfig, handler: H) -> Self {
+        RpcServer {
+            shared: Arc::new(Shared {
+                handler: StreamingFn(handler),
+                config,
+            }),
             protocols: PhantomData,
         }
     }
@@ -338,6 +385,10 @@ where
         let max_in_flight = config.max_in_flight();
         let budget = ReplyBudget::new(config.reply_budget());
         let mut running = FuturesUnordered::new();
+        // Set when the input ended: the pumps then stop for that reason.
+        let closing = AtomicBool::new(false);
+        // The open streams' pumps (SPEC.md §11.8): each counts as a running call.
+        let mut pumps = FuturesUnordered::new();
         let mut in_flight = InFlight::new(max_in_flight);
         // Why the input ended, once it has: then the calls in progress are finished
         // and answered (SPEC.md §7, §11.6) before the sender is dropped.
@@ -346,13 +397,26 @@ where
             // While replies wait for the peer to read them, neither read requests nor
             // take finished calls (their replies would wait too): backpressure.
             std::future::poll_fn(|cx| budget.poll_room(cx, 0)).await;
-            let reading = input_ended.is_none()
-                && (running.len() < max_in_flight || config.reject_when_busy());
+            let busy = running.len() + pumps.len();
+            let reading =
+                input_ended.is_none() && (busy < max_in_flight || config.reject_when_busy());
             let (id, reply) = tokio::select! {
                 biased;
-                Some((id, reply)) = running.next(), if !running.is_empty() => {
-                    in_flight.finished(id);
-                    (id, reply)
+                Some((id, answer)) = running.next(), if !running.is_empty() => {
+                    let finished = in_flight.finished(id);
+                    match answer {
+                        Answer::Reply(reply) => (id, reply),
+                        Answer::Stream(stream) => {
+                            let (abort, registration) = AbortHandle::new_pair();
+                            let credit = in_flight.open_stream(id, abort, finished.credit);
+                            pumps.push(pump(&sender, &budget, &closing, id, stream, credit, finished.deadline, registration));
+                            continue;
+                        }
+                    }
+                }
+                Some(id) = pumps.next(), if !pumps.is_empty() => {
+                    in_flight.stream_ended(id);
+                    continue;
                 }
                 readiness = std::future::poll_fn(|cx| lock(&handler).poll_ready(cx)),
                     if reading && !ready =>
@@ -370,19 +434,26 @@ where
                     Ok(Some(received)) => {
                         let id = received.correlation_id();
                         let admission =
-                            self.admit(&receiver, id, received.message, running.len(), &mut in_flight);
+                            self.admit(&receiver, id, received.message, busy, &mut in_flight);
                         match admission {
                             Admission::Start(call, context) => {
                                 ready = always_ready;
+                                let deadline = context.deadline();
                                 let (abort, registration) = AbortHandle::new_pair();
                                 let mut call = lock(&handler).call(call, context, registration);
                                 // Most calls finish at once: poll before paying for a
                                 // slot in `running` (a spurious poll costs a pending one
                                 // nothing).
                                 match (&mut call).now_or_never() {
-                                    Some(answer) => answer,
+                                    Some((id, Answer::Reply(reply))) => (id, reply),
+                                    Some((id, Answer::Stream(stream))) => {
+                                        let (abort, registration) = AbortHandle::new_pair();
+                                        let credit = in_flight.open_stream(id, abort, None::<Arc<Credit>>);
+                                        pumps.push(pump(&sender, &budget, &closing, id, stream, credit, deadline, registration));
+                                        continue;
+                                    }
                                     None => {
-                                        in_flight.started(id, abort);
+                                        in_flight.started(id, abort, deadline);
                                         running.push(call);
                                         continue;
                                     }
@@ -393,10 +464,15 @@ where
                         }
                     }
                     Ok(None) => {
+                        // No CREDIT can come any more: the streams stop (code 8).
+                        closing.store(true, Ordering::Release);
+                        in_flight.cancel_streams();
                         input_ended = Some(Ok(()));
                         continue;
                     }
                     Err(error) => {
+                        closing.store(true, Ordering::Release);
+                        in_flight.cancel_streams();
                         input_ended = Some(Err(error));
                         continue;
                     }
@@ -406,6 +482,7 @@ where
             answer(&sender, &budget, id, reply).await;
         }
         drop(running);
+        drop(pumps);
         drop(sender); // the last sender: the connection may close
         input_ended.unwrap_or(Ok(()))
     }
@@ -434,6 +511,27 @@ where
                 if in_flight.cancel(correlation_id) {
                     tracing::debug!(correlation_id, "the client cancelled a call: stopping it");
                 }
+                return Admission::Ignore;
+            }
+            Inbound::Signal(Signal::Credit {
+                correlation_id,
+                bytes,
+            }) => {
+                match in_flight.grant(correlation_id, bytes) {
+                    Granted::Yes => {}
+                    Granted::Unknown => tracing::debug!(
+                        correlation_id,
+                        "ignoring a CREDIT for no open stream (it ended)"
+                    ),
+                    Granted::Overflow => tracing::debug!(
+                        correlation_id,
+                        "a CREDIT exceeds 2^31 - 1 bytes: ending the stream (code 9)"
+                    ),
+                }
+                return Admission::Ignore;
+            }
+            // Only a server sends them: the transport refuses them from a client.
+            Inbound::Signal(Signal::Open { .. } | Signal::End { .. }) => {
                 return Admission::Ignore;
             }
             _ if id == 0 => {

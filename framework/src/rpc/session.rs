@@ -17,12 +17,17 @@ use crate::transport::{
 };
 use crate::Protocol;
 
+use super::downstream::FromServer;
 use super::pending::PendingCalls;
 use super::signal::ClientFrame;
+use super::stream::{RpcStream, StreamControl, StreamSlot};
 use super::{Inbound, Reply, RpcError, Signal};
 
 /// What a call waits for.
 type Outcome<Resp, E> = Result<Resp, RpcError<E>>;
+
+/// The calls and streams of a connection.
+type Pending<Resp, E> = PendingCalls<Outcome<Resp, E>, Arc<StreamSlot<Resp, E>>>;
 
 /// The client's side of one connection. Calls hold it (`Arc`) while they run; when the
 /// last holder lets go, the connection closes.
@@ -31,7 +36,7 @@ pub(crate) struct Session<Req, Resp, E> {
     sender: MessageSender<ClientFrame<Req>>,
     /// Whether calls send their DEADLINE and CANCEL frames (SPEC.md §11.7).
     signals: bool,
-    pending: Arc<PendingCalls<Outcome<Resp, E>>>,
+    pending: Arc<Pending<Resp, E>>,
     /// Cancelled when the connection's task has finished.
     finished: CancellationToken,
     /// Dropped with the session: tells the dispatcher to let the connection close.
@@ -49,7 +54,7 @@ where
     /// # Panics
     /// Outside a tokio runtime.
     pub(crate) fn start(
-        connection: Connection<Inbound<Reply<Resp, E>>, ClientFrame<Req>>,
+        connection: Connection<FromServer<Resp, E>, ClientFrame<Req>>,
         driver: ConnectionDriver,
         unmatched: Arc<AtomicU64>,
         signals: bool,
@@ -163,6 +168,95 @@ impl<Req, Resp, E> Session<Req, Resp, E> {
     }
 }
 
+impl<Req, Resp, E> Session<Req, Resp, E>
+where
+    Req: Protocol + Send + 'static,
+    Resp: Send + 'static,
+    E: Send + 'static,
+{
+    /// Opens a stream (SPEC.md §11.8): sends its DEADLINE (when it has one), the request
+    /// and its first CREDIT (`window` bytes), and waits for the server's OPEN until
+    /// `open_by` (`open_timeout` after the call began). Dropping the future, or the
+    /// stream, cancels it.
+    pub(crate) async fn open_stream(
+        self: &Arc<Self>,
+        request: Req,
+        deadline: Option<(Instant, Duration)>,
+        open_by: Instant,
+        open_timeout: Duration,
+        window: u32,
+    ) -> Result<RpcStream<Resp, E>, RpcError<E>> {
+        let slot = StreamSlot::new(window);
+        let id = self
+            .pending
+            .register_stream(Arc::clone(&slot))
+            .map_err(RpcError::Connection)?;
+        let control: Arc<dyn StreamControl> = Arc::clone(self) as Arc<dyn StreamControl>;
+        let stream = RpcStream::new(id, Arc::clone(&slot), control, window, deadline);
+        let timed_out = |_| RpcError::Timeout {
+            timeout: open_timeout,
+        };
+        if let Some((at, _)) = deadline {
+            let remaining = at.saturating_duration_since(Instant::now());
+            let signal = ClientFrame::Signal(Signal::Deadline {
+                correlation_id: id,
+                remaining,
+            });
+            tokio::time::timeout_at(open_by, self.sender.send(signal))
+                .await
+                .map_err(timed_out)?
+                .map_err(RpcError::Connection)?;
+        }
+        let request = self
+            .sender
+            .send_correlated(id, ClientFrame::Request(request));
+        tokio::time::timeout_at(open_by, request)
+            .await
+            .map_err(timed_out)?
+            .map_err(RpcError::Connection)?;
+        let credit = ClientFrame::Signal(Signal::Credit {
+            correlation_id: id,
+            bytes: window,
+        });
+        tokio::time::timeout_at(open_by, self.sender.send(credit))
+            .await
+            .map_err(timed_out)?
+            .map_err(RpcError::OutcomeUnknown)?;
+        let opened = std::future::poll_fn(|cx| slot.poll_opened(cx));
+        tokio::time::timeout_at(open_by, opened)
+            .await
+            .map_err(timed_out)??;
+        Ok(stream)
+    }
+}
+
+impl<Req, Resp, E> StreamControl for Session<Req, Resp, E>
+where
+    Req: Protocol + Send + 'static,
+    Resp: Send + 'static,
+    E: Send + 'static,
+{
+    fn credit(&self, id: u32, bytes: u32) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        let sender = self.sender.clone();
+        Box::pin(async move {
+            let credit = ClientFrame::Signal(Signal::Credit {
+                correlation_id: id,
+                bytes,
+            });
+            if let Err(error) = sender.send(credit).await {
+                tracing::debug!(%error, correlation_id = id, "could not send CREDIT");
+            }
+        })
+    }
+
+    fn forget(&self, id: u32, cancel_it: bool) {
+        self.pending.remove_stream(id);
+        if cancel_it {
+            cancel(&self.sender, id);
+        }
+    }
+}
+
 /// Tells the server that the call `id` was given up (CANCEL), if the send queue has
 /// room; otherwise the server runs the call to its end and its reply is dropped.
 fn cancel<Req: Protocol>(sender: &MessageSender<ClientFrame<Req>>, id: u32) {
@@ -174,14 +268,14 @@ fn cancel<Req: Protocol>(sender: &MessageSender<ClientFrame<Req>>, id: u32) {
 
 /// Removes a call's entry when the call gives up before its reply came, and tells the
 /// server (CANCEL) when the request was sent and call signals are on.
-struct Waiting<'a, T, Req: Protocol> {
-    pending: &'a PendingCalls<T>,
+struct Waiting<'a, T, S, Req: Protocol> {
+    pending: &'a PendingCalls<T, S>,
     id: u32,
     armed: bool,
     cancel_via: Option<&'a MessageSender<ClientFrame<Req>>>,
 }
 
-impl<T, Req: Protocol> Drop for Waiting<'_, T, Req> {
+impl<T, S, Req: Protocol> Drop for Waiting<'_, T, S, Req> {
     fn drop(&mut self) {
         if self.armed {
             self.pending.cancel(self.id);
@@ -196,8 +290,8 @@ impl<T, Req: Protocol> Drop for Waiting<'_, T, Req> {
 /// connection ends (then fails the calls still waiting, at once) or the session is
 /// dropped.
 async fn dispatch<Resp, E>(
-    mut receiver: MessageReceiver<Inbound<Reply<Resp, E>>>,
-    pending: &PendingCalls<Outcome<Resp, E>>,
+    mut receiver: MessageReceiver<FromServer<Resp, E>>,
+    pending: &Pending<Resp, E>,
     mut released: oneshot::Receiver<()>,
 ) {
     let mut timer: Option<Pin<Box<Sleep>>> = None;
@@ -229,7 +323,10 @@ async fn dispatch<Resp, E>(
     })
     .await;
     // The calls still waiting had sent their requests: the server may have run them.
-    pending.close(error, |error| Err(RpcError::OutcomeUnknown(error)));
+    let streams = pending.close(error.clone(), |error| Err(RpcError::OutcomeUnknown(error)));
+    for stream in streams {
+        stream.end(Err(RpcError::OutcomeUnknown(error.clone())), true);
+    }
 }
 
 /// Sets the dispatcher's timer to fire at `until`, or disarms it.
@@ -241,14 +338,24 @@ fn set_timer(timer: &mut Option<Pin<Box<Sleep>>>, until: Option<Instant>) {
     }
 }
 
-/// Hands one reply to the call waiting for its correlation id, or logs and drops it.
-fn deliver<Resp, E>(
-    pending: &PendingCalls<Outcome<Resp, E>>,
-    received: Received<Inbound<Reply<Resp, E>>>,
-) {
+/// Hands one reply to the call waiting for its correlation id (or one frame to its
+/// stream), or logs and drops it.
+fn deliver<Resp, E>(pending: &Pending<Resp, E>, received: Received<FromServer<Resp, E>>) {
     let id = received.correlation_id();
     let message_type = received.header.message_type;
-    let outcome = match received.message {
+    if let Some(stream) = pending.stream(id) {
+        let payload_len = received.header.payload_len as usize;
+        deliver_to_stream(
+            pending,
+            id,
+            &stream,
+            received.message.0,
+            message_type,
+            payload_len,
+        );
+        return;
+    }
+    let outcome = match received.message.0 {
         Inbound::Decoded(Reply::Response(response)) => Ok(response),
         Inbound::Decoded(Reply::Application(error)) => Err(RpcError::Application(error)),
         Inbound::Decoded(Reply::Failure(failure)) => Err(RpcError::Failed(failure)),
@@ -256,6 +363,24 @@ fn deliver<Resp, E>(
             message_type,
             source: Arc::new(error),
         }),
+        Inbound::Signal(signal @ (Signal::Open { .. } | Signal::End { .. })) => {
+            match pending.stream(signal.correlation_id()) {
+                Some(stream) => deliver_to_stream(
+                    pending,
+                    signal.correlation_id(),
+                    &stream,
+                    Inbound::Signal(signal),
+                    message_type,
+                    0,
+                ),
+                None => {
+                    // The reader gave up on it (its CANCEL crossed the server's frames).
+                    pending.unmatched();
+                    tracing::debug!(?signal, "dropping a signal of no open stream");
+                }
+            }
+            return;
+        }
         Inbound::Signal(signal) => {
             // Only clients send them (SPEC.md §11.7).
             tracing::debug!(
@@ -272,4 +397,47 @@ fn deliver<Resp, E>(
             "dropping a reply that no call waits for (it timed out or gave up, or the id is unknown)"
         );
     }
+}
+
+/// Hands one frame of the stream `id` to its reader: OPEN, an item, END or the error
+/// that ends it. A stream that ends (or breaks flow control) leaves the map, so its
+/// later frames are dropped as unmatched.
+fn deliver_to_stream<Resp, E>(
+    pending: &Pending<Resp, E>,
+    id: u32,
+    stream: &StreamSlot<Resp, E>,
+    frame: Inbound<Reply<Resp, E>>,
+    message_type: u16,
+    payload_len: usize,
+) {
+    let (end, by_server) = match frame {
+        Inbound::Signal(Signal::Open { .. }) => {
+            stream.open();
+            return;
+        }
+        Inbound::Decoded(Reply::Response(item)) => {
+            if stream.item(item, payload_len) {
+                return;
+            }
+            tracing::debug!(
+                correlation_id = id,
+                "the server sent a stream item without credit"
+            );
+            pending.remove_stream(id);
+            return;
+        }
+        Inbound::Signal(Signal::End { .. }) => (Ok(()), true),
+        Inbound::Decoded(Reply::Application(error)) => (Err(RpcError::Application(error)), true),
+        Inbound::Decoded(Reply::Failure(failure)) => (Err(RpcError::Failed(failure)), true),
+        Inbound::Undecodable { error } => (
+            Err(RpcError::InvalidReply {
+                message_type,
+                source: Arc::new(error),
+            }),
+            false,
+        ),
+        Inbound::Signal(_) => return,
+    };
+    pending.remove_stream(id);
+    stream.end(end, by_server);
 }

@@ -10,7 +10,8 @@ use tokio::sync::Notify;
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
-use crate::rpc::{Call, CallFuture, CallOptions, RpcError};
+use crate::rpc::service::OpenStream;
+use crate::rpc::{Call, CallFuture, CallOptions, RpcError, RpcStream};
 use crate::schema::Describe;
 use crate::{DecodeOwned, DecodeProtocol, Protocol};
 
@@ -263,6 +264,39 @@ where
                 outcome => return outcome,
             }
         }
+    }
+    /// Opens a server stream (SPEC.md §11.8) on a server picked by power of two choices,
+    /// as [`RpcClient::stream`](crate::rpc::RpcClient::stream) does on one connection; the
+    /// stream stays on the connection it opened on. Opening it counts for the server's
+    /// health as a call does; it is not retried.
+    ///
+    /// # Errors
+    /// As [`RpcClient::stream`](crate::rpc::RpcClient::stream);
+    /// [`RpcError::Unavailable`] when no server takes calls.
+    pub async fn stream(
+        &self,
+        request: Req,
+        options: CallOptions,
+    ) -> Result<RpcStream<Resp, E>, RpcError<E>> {
+        let in_flight = self.shared.pick(None)?;
+        in_flight
+            .stream(request, options, &self.shared.config)
+            .await
+    }
+}
+
+impl<Req, Resp, E> OpenStream<Req, Resp, E> for BalancedClient<Req, Resp, E>
+where
+    Req: Protocol + Describe + Clone + Send + Sync + 'static,
+    Resp: for<'de> DecodeProtocol<'de> + Describe + Send + 'static,
+    E: DecodeOwned + Describe + Send + 'static,
+{
+    fn open_stream(
+        &self,
+        request: Req,
+        options: CallOptions,
+    ) -> impl std::future::Future<Output = Result<RpcStream<Resp, E>, RpcError<E>>> + Send {
+        self.stream(request, options)
     }
 }
 

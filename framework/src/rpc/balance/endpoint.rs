@@ -8,7 +8,7 @@ use tokio::sync::Notify;
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
-use crate::rpc::{CallOptions, ErrorCode, RpcClient, RpcError};
+use crate::rpc::{CallOptions, ErrorCode, RpcClient, RpcError, RpcStream};
 use crate::schema::Describe;
 use crate::transport::ConnectionError;
 use crate::{DecodeOwned, DecodeProtocol, Protocol};
@@ -255,7 +255,34 @@ where
         endpoint.calls.fetch_add(1, Ordering::Relaxed);
         pooled.calls.fetch_add(1, Ordering::Relaxed);
         let result = pooled.client.call_with(request, options).await;
-        let verdict = verdict(&result);
+        self.record(verdict(&result), config);
+        result
+    }
+
+    /// Opens a stream (SPEC.md §11.8) on the connection of the pool with the fewest
+    /// calls waiting, and records what opening it says about the server. The stream
+    /// stays on that connection.
+    pub(super) async fn stream(
+        self,
+        request: Req,
+        options: CallOptions,
+        config: &BalanceConfig,
+    ) -> Result<RpcStream<Resp, E>, RpcError<E>> {
+        let endpoint = &self.endpoint;
+        let Some(pooled) = endpoint.pool.get().and_then(|pool| least_loaded(pool)) else {
+            return Err(RpcError::Connection(ConnectionError::Closed));
+        };
+        endpoint.calls.fetch_add(1, Ordering::Relaxed);
+        pooled.calls.fetch_add(1, Ordering::Relaxed);
+        let result = pooled.client.stream(request, options).await;
+        self.record(verdict(&result), config);
+        result
+    }
+
+    /// Records a call's verdict in the server's health: ejects it after too many
+    /// failures in a row, lets it back in after a successful probe.
+    fn record(&self, verdict: Verdict, config: &BalanceConfig) {
+        let endpoint = &self.endpoint;
         if verdict == Verdict::Failed {
             endpoint.failures.fetch_add(1, Ordering::Relaxed);
         }
@@ -271,7 +298,6 @@ where
         if ejected || self.admission == Admission::Probe {
             endpoint.changed.notify_waiters();
         }
-        result
     }
 }
 

@@ -1,0 +1,227 @@
+//! SPEC.md §11.8 (streams): its behaviour scripts (`rpc-stream-behaviour` blocks, in §9.0's
+//! notation) replayed over loopback against the `streams` conformance server it defines,
+//! and every CREDIT, OPEN or END frame they hold read and written back byte for byte.
+#![allow(clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::timeout;
+use tokio_util::codec::Decoder;
+use wirewright::bytes::BytesMut;
+use wirewright::frame::encode_frame;
+use wirewright::rpc::{Answer, ErrorCode, Failure, Inbound, RpcServer, RpcServerConfig, Signal};
+use wirewright::transport::{FrameCodec, Incoming, Server, ServerConfig};
+use wirewright::{Decode, FrameHeader, Limits, HEADER_LEN, TRAILER_LEN};
+use wirewright_tests::conformance::{control_to_notation, failure_to_notation, matches_pattern};
+use wirewright_tests::from_notation::struct_fields;
+use wirewright_tests::notation::{Int, Value};
+use wirewright_tests::spec::{behaviours, spec_text, to_hex, Behaviour, Step};
+use wirewright_tests::spec_types::{Get, KvError, Value as KvValue};
+
+const STEP_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// §11.8's scripts, read with the behaviour parser of §9.
+fn stream_scripts() -> Vec<Behaviour> {
+    let spec = spec_text();
+    let mut blocks = String::new();
+    let mut inside = false;
+    for line in spec.lines() {
+        if line == "```rpc-stream-behaviour" {
+            inside = true;
+            blocks.push_str("```wirewright-behaviour\n");
+        } else if inside {
+            blocks.push_str(line);
+            blocks.push('\n');
+            inside = line != "```";
+        }
+    }
+    behaviours(&blocks)
+}
+
+/// The `streams` server's answer to `Get{key}` (SPEC.md §11.8).
+fn answer(get: Get) -> Answer<KvValue, KvError> {
+    let value = |text: &str| KvValue {
+        value: Some(text.to_owned()),
+    };
+    if let Some(rest) = get.key.strip_prefix('=') {
+        return Answer::from_result(Ok(value(rest)));
+    }
+    if get.key.is_empty() {
+        return Answer::from_result(Err(KvError::NotFound { key: get.key }));
+    }
+    let items: Vec<Result<KvValue, KvError>> = get
+        .key
+        .chars()
+        .map(|c| {
+            if c == '!' {
+                Err(KvError::ReadOnly)
+            } else {
+                Ok(value(&c.to_string()))
+            }
+        })
+        .collect();
+    Answer::from_stream(
+        Ok(futures_util::stream::iter(items)),
+        std::convert::identity,
+    )
+}
+
+/// The `streams` server on loopback: its address, its shutdown token, its task.
+async fn serve_streams() -> (
+    std::net::SocketAddr,
+    tokio_util::sync::CancellationToken,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
+    let server = Server::bind("127.0.0.1:0", ServerConfig::new())
+        .await
+        .unwrap();
+    let (addr, shutdown) = (server.local_addr().unwrap(), server.shutdown_token());
+    let rpc = RpcServer::streaming(
+        RpcServerConfig::new(),
+        |get: Get| async move { answer(get) },
+    );
+    (addr, shutdown, tokio::spawn(rpc.serve(server)))
+}
+
+/// The frames of `bytes`, split by their headers' lengths.
+fn frames(mut bytes: &[u8]) -> Vec<&[u8]> {
+    let mut frames = Vec::new();
+    while bytes.len() >= HEADER_LEN {
+        let len = u32::from_le_bytes([bytes[12], bytes[13], bytes[14], bytes[15]]) as usize;
+        let (frame, rest) = bytes.split_at(HEADER_LEN + len + TRAILER_LEN);
+        frames.push(frame);
+        bytes = rest;
+    }
+    frames
+}
+
+async fn read_exact(stream: &mut TcpStream, len: usize, what: &str) -> Vec<u8> {
+    let mut buf = vec![0; len];
+    timeout(STEP_TIMEOUT, stream.read_exact(&mut buf))
+        .await
+        .unwrap_or_else(|_| panic!("{what}: the server sent nothing"))
+        .unwrap_or_else(|err| panic!("{what}: {err}"));
+    buf
+}
+
+fn uint(value: u64) -> Value {
+    Value::Int(Int {
+        negative: false,
+        magnitude: u128::from(value),
+    })
+}
+
+/// Reads one frame and matches it against `pattern` (a GOODBYE or a failure).
+async fn expect_frame(stream: &mut TcpStream, pattern: &Value, what: &str) {
+    let mut frame = read_exact(stream, HEADER_LEN, what).await;
+    let header = FrameHeader::parse(&frame, &Limits::default())
+        .unwrap()
+        .unwrap();
+    frame.extend(read_exact(stream, header.payload_len as usize + TRAILER_LEN, what).await);
+    let [flags, message_type, correlation, payload] = struct_fields(
+        pattern,
+        &["Frame"],
+        ["flags", "type", "correlation", "payload"],
+    )
+    .unwrap();
+    for (expected, found) in [
+        (flags, u64::from(header.flags.bits())),
+        (message_type, u64::from(header.message_type)),
+        (correlation, u64::from(header.correlation_id)),
+    ] {
+        assert!(
+            matches_pattern(expected, &uint(found)),
+            "{what}: {}",
+            to_hex(&frame)
+        );
+    }
+    let actual = if header.flags.bits() == 0x02 {
+        let mut bytes = BytesMut::from(&frame[..]);
+        match FrameCodec::<Get>::new().decode(&mut bytes) {
+            Ok(Some(Incoming::Control(control))) => control_to_notation(&control),
+            other => panic!("{what}: not a control frame: {other:?}"),
+        }
+    } else {
+        let message = String::decode(&frame[HEADER_LEN..frame.len() - TRAILER_LEN]).unwrap();
+        let code = ErrorCode::from_code(header.message_type);
+        failure_to_notation(&Failure::new(code, message))
+    };
+    assert!(matches_pattern(payload, &actual), "{what}: {actual:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_stream_script_replays_against_the_streams_server() {
+    let scripts = stream_scripts();
+    assert!(scripts.len() >= 7, "only {} scripts", scripts.len());
+    for script in &scripts {
+        let (addr, shutdown, serving) = serve_streams().await;
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        for (index, step) in script.steps.iter().enumerate() {
+            let what = format!("{} step {}", script.name, index + 1);
+            match step {
+                Step::Send(bytes) => stream.write_all(bytes).await.unwrap(),
+                Step::Expect(expected) => {
+                    let found = read_exact(&mut stream, expected.len(), &what).await;
+                    assert_eq!(to_hex(&found), to_hex(expected), "{what}");
+                }
+                Step::ExpectFrame(pattern) => expect_frame(&mut stream, pattern, &what).await,
+                Step::EndStream => stream.shutdown().await.unwrap(),
+                Step::ExpectClose => {
+                    let mut byte = [0u8; 1];
+                    let read = timeout(STEP_TIMEOUT, stream.read(&mut byte)).await.unwrap();
+                    assert!(matches!(read, Ok(0) | Err(_)), "{what}: {read:?}");
+                }
+            }
+        }
+        drop(stream);
+        shutdown.cancel();
+        timeout(Duration::from_secs(10), serving)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+    }
+}
+
+#[test]
+fn the_scripts_credit_open_and_end_frames_read_and_write_back_byte_for_byte() {
+    let mut checked = 0;
+    for script in stream_scripts() {
+        for step in &script.steps {
+            let bytes = match step {
+                Step::Send(bytes) | Step::Expect(bytes) => bytes,
+                _ => continue,
+            };
+            for frame in frames(bytes) {
+                if frame[5] != 0x02 || !(7..=9).contains(&frame[6]) {
+                    continue; // not a stream's control frame
+                }
+                let kind = u16::from(frame[6]);
+                let payload = &frame[HEADER_LEN..frame.len() - TRAILER_LEN];
+                let correlation_id = u32::from_le_bytes(payload[..4].try_into().unwrap());
+                let signal = match kind {
+                    Signal::OPEN => Signal::Open { correlation_id },
+                    Signal::END => Signal::End { correlation_id },
+                    _ => {
+                        // CREDIT: as the server reads it (a CREDIT of 0 is refused).
+                        let mut buf = BytesMut::from(frame);
+                        match FrameCodec::<Inbound<Get>>::new().decode(&mut buf) {
+                            Ok(Some(Incoming::Message(received))) => match received.message {
+                                Inbound::Signal(signal) => signal,
+                                other => panic!("{}: {other:?}", script.name),
+                            },
+                            _ => continue, // the malformed CREDIT, refused
+                        }
+                    }
+                };
+                let mut written = Vec::new();
+                encode_frame(&signal, 0, &mut written).unwrap();
+                assert_eq!(to_hex(&written), to_hex(frame), "{}", script.name);
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 12, "only {checked} stream frames");
+}
