@@ -116,7 +116,10 @@ async def hello(kv, kv1) -> None:
     report = [str(d) for d in kv.compare_schemas(kv.parse_schema(kv.SCHEMA_KvRequest.text), kv.parse_schema(changed))]
     assert report == ["breaking: Get.key: string → u64: the two types are encoded differently"], report
     report = kv.compare_schemas(kv.parse_schema(kv1.SCHEMA_KvRequest.text), kv.parse_schema(kv.SCHEMA_KvRequest.text))
-    assert [d.compatibility for d in report] == ["compatible", "compatible"], report
+    # revision 2 appended two fields to List and added Watch (message 5): old readers
+    # reject the new message cleanly, so the change is one-way, not breaking
+    assert [d.compatibility for d in report] == [
+        "compatible", "compatible", "compatible new reader/old writer"], report
 
     # hostile schema texts: definitions naming the next one twice (visited once per pair
     # of definitions, not once per path), a chain far deeper than the checker goes, a type
