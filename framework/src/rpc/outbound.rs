@@ -2,6 +2,7 @@
 
 use bytes::BufMut;
 
+use crate::frame::EncodeFrame;
 use crate::{Encode, Flags, Protocol};
 
 use super::budget::Charge;
@@ -97,13 +98,9 @@ impl<Resp: Encode, E: Encode> Encode for Outbound<Resp, E> {
     }
 }
 
-impl<Resp: Protocol, E: Encode> Protocol for Outbound<Resp, E> {
-    fn message_type(&self) -> u16 {
-        self.reply.message_type()
-    }
-
-    fn message_name(&self) -> &'static str {
-        self.reply.message_name()
+impl<Resp: Protocol, E: Encode> EncodeFrame for Outbound<Resp, E> {
+    fn frame_type(&self) -> u16 {
+        self.reply.frame_type()
     }
 
     fn frame_flags(&self) -> Flags {

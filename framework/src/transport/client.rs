@@ -7,8 +7,8 @@ use tokio::net::{TcpStream, ToSocketAddrs};
 
 use bytes::Bytes;
 
+use crate::frame::{DecodeFrame, EncodeFrame};
 use crate::schema::Describe;
-use crate::{DecodeProtocol, Protocol};
 
 use super::handshake::{self, ClientOutcome, Exchange, Prefixed};
 use super::hello::LocalHello;
@@ -127,8 +127,8 @@ impl Client {
         addr: impl ToSocketAddrs + Clone,
     ) -> Result<Connection<In, Out>, ConnectError>
     where
-        In: for<'de> DecodeProtocol<'de> + Describe + Send + 'static,
-        Out: Protocol + Describe + Send + 'static,
+        In: for<'de> DecodeFrame<'de> + Describe + Send + 'static,
+        Out: EncodeFrame + Describe + Send + 'static,
     {
         let local = self.local_hello::<In, Out>();
         let (connection, driver) = self.connect_driven(addr, local).await?;
@@ -155,8 +155,8 @@ impl Client {
         local: Option<Arc<LocalHello>>,
     ) -> Result<(Connection<In, Out>, ConnectionDriver), ConnectError>
     where
-        In: for<'de> DecodeProtocol<'de> + Send + 'static,
-        Out: Protocol + Send + 'static,
+        In: for<'de> DecodeFrame<'de> + Send + 'static,
+        Out: EncodeFrame + Send + 'static,
     {
         let backoff = self.config.backoff();
         let mut attempt = 0;
@@ -196,8 +196,8 @@ impl Client {
         local: Option<&LocalHello>,
     ) -> Result<(Connection<In, Out>, ConnectionDriver), ConnectError>
     where
-        In: for<'de> DecodeProtocol<'de> + Send + 'static,
-        Out: Protocol + Send + 'static,
+        In: for<'de> DecodeFrame<'de> + Send + 'static,
+        Out: EncodeFrame + Send + 'static,
     {
         let io_error = |last| ConnectError::Exhausted { attempts: 1, last };
         let mut stream = self.try_connect(addr.clone()).await.map_err(io_error)?;
@@ -240,8 +240,8 @@ impl Client {
         peer_hello: Option<Arc<PeerHello>>,
     ) -> (Connection<In, Out>, ConnectionDriver)
     where
-        In: for<'de> DecodeProtocol<'de> + Send + 'static,
-        Out: Protocol + Send + 'static,
+        In: for<'de> DecodeFrame<'de> + Send + 'static,
+        Out: EncodeFrame + Send + 'static,
     {
         let attachments = Attachments {
             metrics: Some(self.metrics.clone()),

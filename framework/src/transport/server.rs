@@ -13,8 +13,8 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::{JoinError, JoinSet};
 use tokio_util::sync::CancellationToken;
 
+use crate::frame::{DecodeFrame, EncodeFrame};
 use crate::schema::Describe;
-use crate::{DecodeProtocol, Protocol};
 
 use super::admission::{AddressClaim, Registry};
 use super::budget::MemoryBudget;
@@ -248,8 +248,8 @@ impl Server {
     /// ```
     pub async fn serve<In, Out, H, F>(self, handler: H) -> io::Result<()>
     where
-        In: for<'de> DecodeProtocol<'de> + Describe + Send + 'static,
-        Out: Protocol + Describe + Send + 'static,
+        In: for<'de> DecodeFrame<'de> + Describe + Send + 'static,
+        Out: EncodeFrame + Describe + Send + 'static,
         H: Fn(Connection<In, Out>) -> F + Send + Sync + 'static,
         F: Future<Output = Result<(), ConnectionError>> + Send + 'static,
     {
@@ -266,8 +266,8 @@ impl Server {
         local: Option<Arc<LocalHello>>,
     ) -> io::Result<()>
     where
-        In: for<'de> DecodeProtocol<'de> + Send + 'static,
-        Out: Protocol + Send + 'static,
+        In: for<'de> DecodeFrame<'de> + Send + 'static,
+        Out: EncodeFrame + Send + 'static,
         H: Fn(Connection<In, Out>) -> F + Send + Sync + 'static,
         F: Future<Output = Result<(), ConnectionError>> + Send + 'static,
     {
@@ -400,8 +400,8 @@ impl<H> Serving<H> {
         tasks: &mut JoinSet<()>,
     ) -> Option<&'static str>
     where
-        In: for<'de> DecodeProtocol<'de> + Send + 'static,
-        Out: Protocol + Send + 'static,
+        In: for<'de> DecodeFrame<'de> + Send + 'static,
+        Out: EncodeFrame + Send + 'static,
         H: Fn(Connection<In, Out>) -> F + Send + Sync + 'static,
         F: Future<Output = Result<(), ConnectionError>> + Send + 'static,
     {
@@ -476,8 +476,8 @@ impl<H> Serving<H> {
         permit: OwnedSemaphorePermit,
         mut claim: AddressClaim,
     ) where
-        In: for<'de> DecodeProtocol<'de> + Send + 'static,
-        Out: Protocol + Send + 'static,
+        In: for<'de> DecodeFrame<'de> + Send + 'static,
+        Out: EncodeFrame + Send + 'static,
         H: Fn(Connection<In, Out>) -> F + Send + Sync + 'static,
         F: Future<Output = Result<(), ConnectionError>> + Send + 'static,
     {

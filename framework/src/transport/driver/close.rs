@@ -4,7 +4,7 @@
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 
-use crate::{DecodeProtocol, Protocol};
+use crate::frame::{DecodeFrame, EncodeFrame};
 
 use super::super::closing::{GoodbyeSlot, Phase};
 use super::super::linger::linger;
@@ -15,8 +15,8 @@ use super::{Driver, Exit};
 impl<T, In, Out> Driver<T, In, Out>
 where
     T: AsyncRead + AsyncWrite + Unpin,
-    In: for<'de> DecodeProtocol<'de> + Send,
-    Out: Protocol + Send,
+    In: for<'de> DecodeFrame<'de> + Send,
+    Out: EncodeFrame + Send,
 {
     /// When the phase's work is done, the main loop ends.
     pub(super) fn check_done(&mut self) -> Option<Exit> {

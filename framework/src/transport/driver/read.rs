@@ -7,7 +7,7 @@ use std::task::{Context, Poll};
 use futures_util::Stream;
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use crate::{DecodeProtocol, Protocol};
+use crate::frame::{DecodeFrame, EncodeFrame};
 
 use super::super::inbox::Delivery;
 use super::super::read_state::{Pause, ReadState};
@@ -17,8 +17,8 @@ use super::{Driver, Exit, Pending};
 impl<T, In, Out> Driver<T, In, Out>
 where
     T: AsyncRead + AsyncWrite + Unpin,
-    In: for<'de> DecodeProtocol<'de> + Send,
-    Out: Protocol + Send,
+    In: for<'de> DecodeFrame<'de> + Send,
+    Out: EncodeFrame + Send,
 {
     /// Hands a decoded message to the receiving half when the receive budget and queue
     /// have room.
