@@ -138,18 +138,37 @@ impl Client {
 
     /// The HELLO this client announces for a connection receiving `In` and sending
     /// `Out`; `None` when it sends none.
-    pub(crate) fn local_hello<In, Out>(&self) -> Option<Arc<LocalHello>>
+    fn local_hello<In, Out>(&self) -> Option<Arc<LocalHello>>
     where
         In: Describe + 'static,
         Out: Describe + 'static,
     {
-        (self.config.hello() != HelloMode::Off)
-            .then(|| Arc::new(LocalHello::of_connection::<In, Out>(true)))
+        (self.config.hello() != HelloMode::Off).then(|| LocalHello::of_connection::<In, Out>(true))
     }
 
     /// [`connect`](Self::connect), returning the driver for the caller to run; `local`
-    /// is the HELLO to announce.
-    pub(crate) async fn connect_driven<In, Out>(
+    /// is the HELLO to announce (`None`: no exchange), for a layer above that announces
+    /// another schema than the connection's protocols' (rpc announces `(Req, Resp, E)`).
+    ///
+    /// # Errors
+    /// As [`connect`](Self::connect).
+    ///
+    /// ```
+    /// use wirewright::transport::{Client, ClientConfig, Connection, LocalHello, Server, ServerConfig};
+    /// # #[derive(wirewright::Message, Debug, PartialEq)] #[wire(id = 1)] struct Note(u8);
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = Server::bind("127.0.0.1:0", ServerConfig::new()).await?;
+    /// # let addr = server.local_addr()?;
+    /// # tokio::spawn(server.serve(|_: Connection<Note>| async { Ok(()) }));
+    /// let client = Client::new(ClientConfig::new());
+    /// let (connection, driver) = client.connect_driven::<Note, Note>(addr, Some(LocalHello::of::<Note>())).await?;
+    /// tokio::spawn(driver);
+    /// assert!(connection.peer_hello().is_some());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn connect_driven<In, Out>(
         &self,
         addr: impl ToSocketAddrs + Clone,
         local: Option<Arc<LocalHello>>,
@@ -190,7 +209,10 @@ impl Client {
     /// without retries; the caller runs the driver. An I/O error comes as
     /// [`ConnectError::Exhausted`] with one attempt, a failed HELLO as
     /// [`ConnectError::Hello`].
-    pub(crate) async fn connect_once<In, Out>(
+    ///
+    /// # Errors
+    /// As [`connect`](Self::connect), after one attempt.
+    pub async fn connect_once<In, Out>(
         &self,
         addr: impl ToSocketAddrs + Clone,
         local: Option<&LocalHello>,

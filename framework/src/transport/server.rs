@@ -176,7 +176,17 @@ impl Server {
     }
 
     /// Whether the server takes part in HELLO ([`ServerConfig::hello`]).
-    pub(crate) fn hello_mode(&self) -> HelloMode {
+    ///
+    /// ```
+    /// use wirewright::transport::{HelloMode, Server, ServerConfig};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let server = Server::bind("127.0.0.1:0", ServerConfig::new().with_hello(HelloMode::Off)).await?;
+    /// assert_eq!(server.hello_mode(), HelloMode::Off);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn hello_mode(&self) -> HelloMode {
         self.config.hello()
     }
 
@@ -254,13 +264,28 @@ impl Server {
         F: Future<Output = Result<(), ConnectionError>> + Send + 'static,
     {
         let local = (self.config.hello() != HelloMode::Off)
-            .then(|| Arc::new(LocalHello::of_connection::<In, Out>(false)));
+            .then(|| LocalHello::of_connection::<In, Out>(false));
         self.serve_announcing(handler, local).await
     }
 
     /// [`serve`](Self::serve) announcing `local` in the HELLO exchange (`None`: no
-    /// exchange).
-    pub(crate) async fn serve_announcing<In, Out, H, F>(
+    /// exchange), for a layer above that announces another schema than the
+    /// connection's protocols' (rpc announces `(Req, Resp, E)`).
+    ///
+    /// # Errors
+    /// As [`serve`](Self::serve).
+    ///
+    /// ```no_run
+    /// use wirewright::transport::{Connection, HelloMode, LocalHello, Server, ServerConfig};
+    /// # #[derive(wirewright::Message, Debug)] #[wire(id = 1)] struct Note(u8);
+    /// # #[derive(wirewright::Message, Debug)] #[wire(id = 2)] struct Version(u8);
+    /// # #[tokio::main] async fn main() -> std::io::Result<()> {
+    /// let server = Server::bind("127.0.0.1:7000", ServerConfig::new()).await?;
+    /// let hello = (server.hello_mode() != HelloMode::Off).then(LocalHello::of::<(Note, Version)>);
+    /// server.serve_announcing(|_: Connection<Note>| async { Ok(()) }, hello).await
+    /// # }
+    /// ```
+    pub async fn serve_announcing<In, Out, H, F>(
         self,
         handler: H,
         local: Option<Arc<LocalHello>>,
