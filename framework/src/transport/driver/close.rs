@@ -6,11 +6,11 @@ use tokio::time::Instant;
 
 use crate::frame::{DecodeFrame, EncodeFrame};
 
-use super::super::closing::{GoodbyeSlot, Phase};
-use super::super::linger::linger;
-use super::super::read_state::ReadState;
-use super::super::{CodecError, ConnectionError, Control, Goodbye, GoodbyeReason};
 use super::{Driver, Exit};
+use crate::transport::closing::{GoodbyeSlot, Phase};
+use crate::transport::linger::linger;
+use crate::transport::read_state::ReadState;
+use crate::transport::{CodecError, ConnectionError, Control, Goodbye, GoodbyeReason};
 
 impl<T, In, Out> Driver<T, In, Out>
 where

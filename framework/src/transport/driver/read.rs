@@ -9,10 +9,10 @@ use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::frame::{DecodeFrame, EncodeFrame};
 
-use super::super::inbox::Delivery;
-use super::super::read_state::{Pause, ReadState};
-use super::super::{ConnectionError, Control, GoodbyeReason, Incoming, Received};
 use super::{Driver, Exit, Pending};
+use crate::transport::inbox::Delivery;
+use crate::transport::read_state::{Pause, ReadState};
+use crate::transport::{ConnectionError, Control, GoodbyeReason, Incoming, Received};
 
 impl<T, In, Out> Driver<T, In, Out>
 where

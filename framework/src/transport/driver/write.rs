@@ -8,9 +8,9 @@ use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::frame::{DecodeFrame, EncodeFrame};
 
-use super::super::closing::Phase;
-use super::super::{CodecError, Control};
 use super::Driver;
+use crate::transport::closing::Phase;
+use crate::transport::{CodecError, Control};
 
 impl<T, In, Out> Driver<T, In, Out>
 where
