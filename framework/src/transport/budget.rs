@@ -236,6 +236,21 @@ impl MemoryBudget {
     pub(crate) fn may_read(&self, held: impl FnOnce() -> usize) -> bool {
         self.has_room() || held() < Self::FLOOR
     }
+
+    /// Counts `len` bytes received before a connection's driver runs (the HELLO being
+    /// read) in [`Metrics::bytes_buffered_in`].
+    pub(crate) fn charge_in(&self, len: u64) {
+        self.metrics.add_bytes_buffered_in(len);
+    }
+
+    /// Gives back `len` bytes counted by [`charge_in`](Self::charge_in), waking the
+    /// connections stopped by the budget if that makes room.
+    pub(crate) fn give_back_in(&self, len: u64) {
+        if len > 0 {
+            let before = self.metrics.sub_bytes_buffered_in(len);
+            self.released(before + self.metrics.bytes_buffered_out(), len);
+        }
+    }
 }
 
 /// A connection stopped by the [`MemoryBudget`]: woken when the budget has room again.

@@ -232,6 +232,7 @@ impl Client {
             timeout: self.config.hello_timeout(),
             limits: self.config.connection().limits(),
             linger: self.config.connection().linger_timeout(),
+            memory: None,
         };
         match handshake::connect(&mut stream, &exchange).await {
             Ok(ClientOutcome::Answered { prefix, peer }) => {

@@ -519,6 +519,7 @@ impl<H> Serving<H> {
                     timeout: self.config.hello_timeout(),
                     limits: self.config.connection().limits(),
                     linger: self.config.connection().linger_timeout(),
+                    memory: Some(&self.memory),
                 };
                 match handshake::serve(&mut stream, &exchange).await {
                     Ok((prefix, peer_hello)) => {
