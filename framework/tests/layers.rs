@@ -11,7 +11,10 @@
 //! layer that defines it: a layer module (`crate::frame::...`), or a name the crate root
 //! re-exports (`crate::Flags` is the frame layer's, as `lib.rs` says). It also refuses
 //! `super::super::` paths (write `crate::layer::...`) and `super::` in a layer's `mod.rs`
-//! (which would name the crate root).
+//! (which would name the crate root). And rpc, the top layer, names only what the crate
+//! exports publicly: a root re-export or public module, and in `frame`, `transport` and
+//! `schema` only what their `mod.rs` exports with `pub use` or `pub mod` (not their
+//! crate-private modules and `pub(crate) use` items).
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -222,6 +225,166 @@ fn violations() -> Vec<String> {
         }
     }
     found
+}
+
+/// The full paths of every `crate::` path in `code`, groups expanded:
+/// `crate::{a::{b, c}, d}` gives `a::b`, `a::c` and `d`.
+fn crate_paths(code: &str) -> Vec<Vec<String>> {
+    let mut paths = Vec::new();
+    let mut rest = code;
+    while let Some(at) = rest.find("crate::") {
+        let before = rest[..at].chars().next_back();
+        rest = &rest[at + "crate::".len()..];
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$') {
+            continue;
+        }
+        paths.extend(use_tree(rest, Vec::new()).0);
+    }
+    paths
+}
+
+/// Parses a path or use tree at the start of `text` after the segments `prefix`:
+/// the paths, and the text after the tree.
+fn use_tree(mut text: &str, mut prefix: Vec<String>) -> (Vec<Vec<String>>, &str) {
+    loop {
+        text = text.trim_start();
+        if let Some(group) = text.strip_prefix('{') {
+            let mut paths = Vec::new();
+            let mut inside = group;
+            loop {
+                let (items, after) = use_tree(inside, prefix.clone());
+                paths.extend(items);
+                let after = after.trim_start();
+                if let Some(next) = after.strip_prefix(',') {
+                    inside = next;
+                } else {
+                    let after = after.strip_prefix('}').unwrap_or(after);
+                    return (paths, after);
+                }
+                if inside.trim_start().starts_with('}') {
+                    return (paths, &inside.trim_start()[1..]);
+                }
+            }
+        }
+        let segment = first_segment(text);
+        text = &text[segment.len()..];
+        if !segment.is_empty() && segment != "self" {
+            prefix.push(segment);
+        }
+        let after = text.trim_start();
+        match after.strip_prefix("::") {
+            Some(next) => text = next,
+            None => {
+                // `as alias` names nothing new.
+                let after = match after.strip_prefix("as ") {
+                    Some(alias) => &alias.trim_start()[first_segment(alias.trim_start()).len()..],
+                    None => after,
+                };
+                return (vec![prefix], after);
+            }
+        }
+    }
+}
+
+/// The names `mod_rs` (a module's code) exports: its `pub use` items and `pub mod`s.
+fn public_names(module_code: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    for statement in module_code.split(';') {
+        let statement = statement.trim();
+        // The last line of the statement holds the item (attributes come before it).
+        let Some(at) = statement.rfind("pub ") else {
+            continue;
+        };
+        let item = &statement[at + 4..];
+        if let Some(module) = item.strip_prefix("mod ") {
+            names.push(first_segment(module));
+        } else if let Some(path) = item.strip_prefix("use ") {
+            for path in use_tree(path, Vec::new()).0 {
+                if let Some(last) = path.last() {
+                    names.push(last.clone());
+                }
+            }
+            if let Some((_, alias)) = path.rsplit_once(" as ") {
+                names.push(first_segment(alias.trim()));
+            }
+        }
+    }
+    names
+}
+
+/// Every path in rpc that names something the crate does not export publicly.
+fn private_paths_in_rpc() -> Vec<String> {
+    let code_at = |path: PathBuf| code_of(&fs::read_to_string(path).expect("a source file"));
+    let root = public_names(&code_at(src().join("lib.rs")));
+    let layers: BTreeMap<&str, Vec<String>> = ["frame", "transport", "schema"]
+        .into_iter()
+        .map(|layer| {
+            (
+                layer,
+                public_names(&code_at(src().join(layer).join("mod.rs"))),
+            )
+        })
+        .collect();
+    let mut files = Vec::new();
+    rust_files(&src().join("rpc"), &mut files);
+    let mut found = Vec::new();
+    for file in files {
+        let shown = file
+            .strip_prefix(src())
+            .unwrap_or(&file)
+            .display()
+            .to_string();
+        for path in crate_paths(&code_at(file.clone())) {
+            let Some(first) = path.first() else {
+                continue;
+            };
+            if first == "rpc" {
+                continue;
+            }
+            let named = path.join("::");
+            if !root.contains(first) {
+                found.push(format!(
+                    "{shown}: `crate::{named}`: `{first}` is not public at the root"
+                ));
+            } else if let (Some(public), Some(second)) = (layers.get(first.as_str()), path.get(1)) {
+                if !public.contains(second) {
+                    found.push(format!(
+                        "{shown}: `crate::{named}`: `{first}` does not export `{second}` publicly"
+                    ));
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn rpc_names_only_what_the_layers_below_export_publicly() {
+    let found = private_paths_in_rpc();
+    assert!(
+        found.is_empty(),
+        "rpc reaches into crate-private items:\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn a_use_tree_is_expanded_into_full_paths() {
+    let paths = crate_paths("use crate::{transport::{hello::LocalHello, Server as S}, Limits};");
+    let paths: Vec<String> = paths.iter().map(|path| path.join("::")).collect();
+    assert_eq!(
+        paths,
+        [
+            "transport::hello::LocalHello",
+            "transport::Server",
+            "Limits"
+        ]
+    );
+    assert!(public_names(
+        "pub use hello::{Hello, LocalHello};\npub(crate) mod hello;\npub mod frame;"
+    )
+    .iter()
+    .eq(["Hello", "LocalHello", "frame"].iter()));
 }
 
 #[test]
