@@ -4,7 +4,9 @@
 //! from the moment they arrive, and once the budget is spent an exchange holding the
 //! budget's floor (16 KiB) stops reading: the server holds about the floor per such
 //! connection, not the 60 KiB each announced, while a well-behaved client connects with
-//! its own HELLO and is served. Asserts on bytes held, never on timing.
+//! its own HELLO and is served. And the HELLO a server keeps with a connection (for
+//! `Connection::peer_hello`) counts until the connection ends. Asserts on bytes held,
+//! never on timing.
 #![allow(clippy::unwrap_used)]
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -155,4 +157,57 @@ async fn slow_near_max_hellos_are_held_to_the_memory_budget_while_a_client_is_se
         0,
         "bytes still counted after the server stopped"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clients_hello_kept_with_its_connection_counts_until_the_connection_ends() {
+    let config = ServerConfig::new().with_shutdown_grace(Duration::from_secs(2));
+    let server = Server::bind("127.0.0.1:0", config).await.unwrap();
+    let addr = server.local_addr().unwrap();
+    let metrics = server.metrics().clone();
+    let shutdown = server.shutdown_token();
+    let serving = tokio::spawn(
+        server.serve(|mut connection: Connection<Packet>| async move {
+            while let Some(received) = connection.recv().await? {
+                connection.send(received.message).await?;
+            }
+            Ok(())
+        }),
+    );
+    // What the client announces: its protocol's name and schema text.
+    let hello = Hello::of(&<Packet as wirewright::schema::Describe>::schema());
+    let kept = (hello.protocol.len() + hello.schema.as_ref().map_or(0, String::len)) as u64;
+    assert!(kept > 0);
+
+    let client = Client::new(ClientConfig::new());
+    let mut connection: Connection<Packet> = client.connect(addr).await.unwrap();
+    connection.send(Packet::numbered(1, 1)).await.unwrap();
+    let echoed = connection.recv().await.unwrap().expect("an echo");
+    assert_eq!(echoed.message, Packet::numbered(1, 1));
+    // Idle, the connection holds the HELLO it keeps for `Connection::peer_hello`.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while metrics.bytes_buffered_in() != kept {
+        assert!(
+            Instant::now() < deadline,
+            "{} bytes buffered in, the kept HELLO is {kept}",
+            metrics.bytes_buffered_in()
+        );
+        sleep(Duration::from_millis(5)).await;
+    }
+    connection.close().await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while metrics.bytes_buffered_in() != 0 {
+        assert!(
+            Instant::now() < deadline,
+            "{} bytes still counted after the connection ended",
+            metrics.bytes_buffered_in()
+        );
+        sleep(Duration::from_millis(5)).await;
+    }
+    shutdown.cancel();
+    timeout(Duration::from_secs(20), serving)
+        .await
+        .expect("the server shuts down")
+        .unwrap()
+        .unwrap();
 }

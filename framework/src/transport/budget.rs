@@ -253,6 +253,28 @@ impl MemoryBudget {
     }
 }
 
+/// Bytes a connection keeps outside its buffers (the peer's HELLO, kept for
+/// `Connection::peer_hello`), counted in the [`MemoryBudget`] for as long as this lives.
+#[derive(Debug)]
+pub(crate) struct Kept {
+    budget: Arc<MemoryBudget>,
+    len: u64,
+}
+
+impl Kept {
+    pub(crate) fn new(budget: Arc<MemoryBudget>, len: usize) -> Self {
+        let len = len as u64;
+        budget.charge_in(len);
+        Kept { budget, len }
+    }
+}
+
+impl Drop for Kept {
+    fn drop(&mut self) {
+        self.budget.give_back_in(self.len);
+    }
+}
+
 /// A connection stopped by the [`MemoryBudget`]: woken when the budget has room again.
 pub(crate) struct MemoryWait {
     budget: Arc<MemoryBudget>,

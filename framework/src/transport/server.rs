@@ -17,7 +17,7 @@ use crate::frame::{DecodeFrame, EncodeFrame};
 use crate::schema::Describe;
 
 use super::admission::{AddressClaim, Registry};
-use super::budget::MemoryBudget;
+use super::budget::{Kept, MemoryBudget};
 use super::handshake::{self, Exchange, Prefixed};
 use super::hello::LocalHello;
 use super::refusal::{
@@ -25,7 +25,7 @@ use super::refusal::{
     SpareFd, Throttle,
 };
 use super::shared::Attachments;
-use super::{Connection, ConnectionError, HelloError, HelloMode, Metrics, ServerConfig};
+use super::{Connection, ConnectionError, HelloError, HelloMode, Metrics, PeerHello, ServerConfig};
 
 /// A TCP server that runs a handler for each connection, on a task of its own.
 ///
@@ -536,6 +536,13 @@ impl<H> Serving<H> {
                 }
             }
         };
+        // The peer's HELLO stays with the connection (`Connection::peer_hello`): its text
+        // counts in the memory budget until the connection ends.
+        let _kept = peer_hello.as_ref().map(|peer: &Arc<PeerHello>| {
+            let hello = &peer.hello;
+            let len = hello.protocol.len() + hello.schema.as_ref().map_or(0, String::len);
+            Kept::new(Arc::clone(&self.memory), len)
+        });
         let attachments = Attachments {
             metrics: Some(self.metrics.clone()),
             shutdown: Some(self.shutdown.clone()),

@@ -13,7 +13,7 @@ use crate::transport::HelloMode;
 /// | [`max_connections`](Self::max_connections) | 1,024 | connections served at once (lowered at start to fit the open-file limit); one more is sent GOODBYE 5 and closed |
 /// | [`max_connections_per_address`](Self::max_connections_per_address) | none | connections served at once from one peer IP address; one more is sent GOODBYE 5 |
 /// | [`idle_eviction_after`](Self::idle_eviction_after) | 30 s | at the connection limit, a connection that received no message for this long is closed (GOODBYE 8) to make room for a new one |
-/// | [`memory_budget`](Self::memory_budget) | 256 MiB | bytes held by all connections (read buffers, a client's HELLO while it is read and judged, messages not yet taken, messages queued for sending); when spent, the connections holding more than 16 KiB stop reading |
+/// | [`memory_budget`](Self::memory_budget) | 256 MiB | bytes held by all connections (read buffers, a client's HELLO while it is read and judged and then as long as its connection keeps it, messages not yet taken, messages queued for sending); when spent, the connections holding more than 16 KiB stop reading |
 /// | [`memory_wait_timeout`](Self::memory_wait_timeout) | 10 s | a connection stopped by the memory budget for this long is closed (GOODBYE 7) |
 /// | [`shutdown_grace`](Self::shutdown_grace) | 10 s | hard deadline of a graceful shutdown: exchanges in progress may take this long, then the remaining connections are dropped |
 /// | [`refusal_linger`](Self::refusal_linger) | 250 ms | how long a refused connection is kept to deliver its GOODBYE 5 |
