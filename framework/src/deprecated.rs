@@ -5,9 +5,10 @@
 
 use bytes::Bytes;
 
-use crate::{frame, DecodeProtocol, FrameBuf, FrameError, FrameHeader, Limits, Protocol};
+use crate::frame::{self, DecodeFrame, EncodeFrame};
 #[cfg(feature = "json")]
 use crate::{DeserializeMessage, SerializeMessage};
+use crate::{FrameBuf, FrameError, FrameHeader, Limits};
 
 /// Old name of [`frame::encode_frame`].
 ///
@@ -21,7 +22,7 @@ pub fn encode_frame<P, B>(
     buf: &mut B,
 ) -> Result<usize, FrameError>
 where
-    P: Protocol + ?Sized,
+    P: EncodeFrame + ?Sized,
     B: FrameBuf + ?Sized,
 {
     frame::encode_frame(message, correlation_id, buf)
@@ -40,7 +41,7 @@ pub fn encode_frame_with<P, B>(
     buf: &mut B,
 ) -> Result<usize, FrameError>
 where
-    P: Protocol + ?Sized,
+    P: EncodeFrame + ?Sized,
     B: FrameBuf + ?Sized,
 {
     frame::encode_frame_with(message, correlation_id, limits, buf)
@@ -52,7 +53,7 @@ where
 /// As [`frame::decode_frame`].
 #[deprecated(since = "0.2.0", note = "use `wirewright::frame::decode_frame`")]
 #[inline]
-pub fn decode_frame<'de, P: DecodeProtocol<'de>>(
+pub fn decode_frame<'de, P: DecodeFrame<'de>>(
     frame: &'de [u8],
 ) -> Result<(FrameHeader, P), FrameError> {
     frame::decode_frame(frame)
@@ -64,7 +65,7 @@ pub fn decode_frame<'de, P: DecodeProtocol<'de>>(
 /// As [`frame::decode_frame`].
 #[deprecated(since = "0.2.0", note = "use `wirewright::frame::decode_frame_with`")]
 #[inline]
-pub fn decode_frame_with<'de, P: DecodeProtocol<'de>>(
+pub fn decode_frame_with<'de, P: DecodeFrame<'de>>(
     frame: &'de [u8],
     limits: &Limits,
 ) -> Result<(FrameHeader, P), FrameError> {
@@ -83,7 +84,7 @@ pub fn decode_frame_with<'de, P: DecodeProtocol<'de>>(
 #[inline]
 pub fn decode_frame_bytes<P>(frame: &Bytes, limits: &Limits) -> Result<(FrameHeader, P), FrameError>
 where
-    P: for<'de> DecodeProtocol<'de>,
+    P: for<'de> DecodeFrame<'de>,
 {
     frame::decode_frame_bytes_with(frame, limits)
 }

@@ -16,7 +16,7 @@
 use std::fmt::Debug;
 
 use crate::frame::check_message_frame;
-use crate::frame::encode_frame;
+use crate::frame::{encode_frame, DecodeFrame};
 use crate::{
     Decode, DecodeProtocol, Encode, Limits, PayloadFormat, Protocol, RawFrame, Reader, HEADER_LEN,
     TRAILER_LEN,

@@ -136,27 +136,39 @@
 //! An enum is written the same way after its variant's tag, a `u32` varint: the first
 //! variant is 0, and each next one the previous tag plus one unless it says
 //! `#[wire(tag = N)]`.
+//!
 //! ## Layers
 //!
 //! Each layer is a folder of `framework/src`, and each imports only from the layers below
-//! it (no two files import each other):
+//! it (`framework/tests/layers.rs` checks every `crate::` path):
 //!
 //! ```text
-//!  rpc/        request/response: calls, replies, deadlines, retries    (feature transport)
-//!   │          uses transport's public API, frame hooks, FrameError::is_connection_error
+//!  rpc/        request/response: calls, replies, deadlines, retries   (feature transport)
+//!   │          through the public API below: EncodeFrame / DecodeFrame, Server, Client,
+//!   │          LocalHello, MessageSender / MessageReceiver
 //!   ▼
-//!  transport/  tokio codec, connections, control frames, server, client (feature transport)
-//!   │          writes control frames with the frame writer; reads frames with RawFrame
-//!   ▼
-//!  frame/      header, flags, CRC-32, the one frame writer, Message / Protocol /
-//!   │          DecodeProtocol, binary and JSON frames, FrameError    (`wirewright::frame`)
-//!   ▼
+//!  transport/  tokio codec, connections, control frames, HELLO, server, client
+//!   │     │
+//!   │     ▼
+//!   │    schema/   a protocol's schema, its text and fingerprint (SPEC.md §13)
+//!   │     │
+//!   ▼     │
+//!  frame/ │    header, flags, CRC-32, the one frame writer, Message / Protocol /
+//!   │     │    DecodeProtocol, EncodeFrame / DecodeFrame, binary and JSON frames
+//!   ▼     ▼
 //!  codec/      Encode / Decode, Reader, varints, fixed-width, Limits, DecodeError,
 //!              evolution, the impls for the standard types (SPEC.md §4-§6)
-//!
-//!  schema/     the schema of a protocol (SPEC.md §13): uses codec/ and frame/ traits
-//!  fuzzing     checks for fuzz targets: uses frame/ and codec/
 //! ```
+//!
+//! | layer | imports |
+//! |---|---|
+//! | `codec/` | nothing |
+//! | `frame/` | `codec/` |
+//! | `schema/` | `codec/` |
+//! | `transport/` | `codec/`, `frame/`, `schema/` |
+//! | `rpc/` | `codec/`, `frame/`, `schema/`, `transport/` |
+//!
+//! [`fuzzing`] (checks for fuzz targets) sits beside them and uses `frame/` and `codec/`.
 //!
 //! The derive macros (`wirewright-derive`) write code against `codec/` and `frame/`
 //! traits through absolute paths. The comparison against other formats is a crate of its
@@ -166,7 +178,8 @@
 //! - [`Encode`] / [`Decode`]: the payload codec traits and their impls for the standard
 //!   types (SPEC.md §4), with [`Reader`] as the decoding cursor.
 //! - [`Message`], [`Protocol`], [`DecodeProtocol`]: what a frame's message-type id names,
-//!   and the derive macros of the same names.
+//!   and the derive macros of the same names; [`frame::EncodeFrame`] and
+//!   [`frame::DecodeFrame`]: how a value is written as and read from a frame of any kind.
 //! - [`frame`]: [`FrameHeader`], [`RawFrame`], [`frame::encode_frame`],
 //!   [`frame::decode_frame`] and the other frame functions (SPEC.md §3).
 //! - [`Limits`]: what a decoder accepts from untrusted input (SPEC.md §6).

@@ -4,12 +4,13 @@
 use bytes::BufMut;
 
 use super::{
-    Flags, FrameBuf, FrameError, FrameHeader, FrameKind, FrameWriter, PayloadFormat, RawFrame,
+    EncodeFrame, Flags, FrameBuf, FrameError, FrameHeader, FrameKind, FrameWriter, PayloadFormat,
+    RawFrame,
 };
 use crate::{DeserializeMessage, Limits, SerializeMessage};
 
 /// Appends `message` as a complete JSON frame to `buf` (header with [`Flags::JSON`] added
-/// to the message's [`frame_flags`](crate::Protocol::frame_flags), the message's serde
+/// to the message's [`frame_flags`](super::EncodeFrame::frame_flags), the message's serde
 /// representation as UTF-8 JSON, CRC-32) and returns the frame's length.
 ///
 /// For a `#[derive(Protocol)]` enum the payload is the message its variant holds: the
@@ -78,7 +79,7 @@ where
     P: SerializeMessage + ?Sized,
     B: FrameBuf + ?Sized,
 {
-    let message_type = message.message_type();
+    let message_type = message.frame_type();
     let flags = message.frame_flags() | Flags::JSON;
     if flags.contains(Flags::ERROR) {
         // Error responses are binary (SPEC.md §11).

@@ -1,5 +1,7 @@
 //! Frames: the 16-byte header, the payload, the CRC-32 trailer (SPEC.md §3), and the
-//! traits that name what a frame carries ([`Message`], [`Protocol`], [`DecodeProtocol`]).
+//! traits that name what a frame carries ([`Message`], [`Protocol`], [`DecodeProtocol`])
+//! and the hooks through which a layer above writes and reads other frame kinds
+//! ([`EncodeFrame`], [`DecodeFrame`]).
 //! The layer above the codec: it imports [`Encode`](crate::Encode),
 //! [`Decode`](crate::Decode), [`Reader`](crate::Reader) and [`Limits`](crate::Limits), and
 //! nothing from the transport or rpc.
@@ -17,6 +19,7 @@ mod buffer;
 mod checksum;
 mod error;
 mod flags;
+mod framing;
 mod header;
 #[cfg(feature = "json")]
 mod json;
@@ -33,6 +36,7 @@ pub(crate) use checksum::check_trailer;
 pub use checksum::frame_crc;
 pub use error::FrameError;
 pub use flags::{Flags, FrameKind, PayloadFormat};
+pub use framing::{DecodeFrame, EncodeFrame};
 pub use header::{FrameHeader, HEADER_LEN, MAGIC, TRAILER_LEN, VERSION};
 #[cfg(all(feature = "transport", feature = "json"))]
 pub(crate) use json::decode_json_payload;

@@ -1,14 +1,18 @@
-//! Frames of typed messages: encode a [`Protocol`] value into a frame, decode one back.
+//! Frames of typed messages: encode a [`Protocol`](crate::Protocol) value (or any
+//! [`EncodeFrame`]) into a frame, decode one back.
 
 use bytes::Bytes;
 
 use super::header::HEADER_LEN;
+use super::{DecodeFrame, EncodeFrame};
 use super::{Flags, FrameBuf, FrameError, FrameHeader, FrameWriter, PayloadFormat, RawFrame};
-use crate::{DecodeProtocol, Limits, Protocol, Reader};
+use crate::{Limits, Reader};
 
 /// Appends `message` as a complete binary frame to `buf` (header, payload, CRC-32) and
 /// returns the frame's length. The header carries the message's
-/// [`message_type`](Protocol::message_type) and [`frame_flags`](Protocol::frame_flags). The buffer grows once, to the exact size, before writing.
+/// [`frame_type`](EncodeFrame::frame_type) and [`frame_flags`](EncodeFrame::frame_flags)
+/// (for a [`Protocol`](crate::Protocol): its message id, no flags). The buffer grows once,
+/// to the exact size, before writing.
 ///
 /// # Errors
 /// [`FrameError::FrameTooLarge`] when the payload exceeds the default
@@ -41,7 +45,7 @@ pub fn encode_frame<P, B>(
     buf: &mut B,
 ) -> Result<usize, FrameError>
 where
-    P: Protocol + ?Sized,
+    P: EncodeFrame + ?Sized,
     B: FrameBuf + ?Sized,
 {
     encode_frame_with(message, correlation_id, &Limits::default(), buf)
@@ -75,7 +79,7 @@ pub fn encode_frame_with<P, B>(
     buf: &mut B,
 ) -> Result<usize, FrameError>
 where
-    P: Protocol + ?Sized,
+    P: EncodeFrame + ?Sized,
     B: FrameBuf + ?Sized,
 {
     let payload_len = message.encoded_len();
@@ -88,11 +92,11 @@ where
     let flags = message.frame_flags();
     debug_assert!(
         Flags::from_bits(flags.bits()).is_some(),
-        "Protocol::frame_flags() returned an invalid combination: {flags:?}"
+        "EncodeFrame::frame_flags() returned an invalid combination: {flags:?}"
     );
     let header = FrameHeader {
         flags,
-        message_type: message.message_type(),
+        message_type: message.frame_type(),
         correlation_id,
         payload_len: payload_len as u32,
     };
@@ -117,7 +121,7 @@ where
 /// Every framing error of [`RawFrame::parse`], then
 /// [`FrameError::UnexpectedControlFrame`], [`FrameError::UnexpectedFormat`] (a JSON
 /// payload), [`FrameError::UnexpectedKind`] (a response frame, unless `P` takes them:
-/// see [`DecodeProtocol::decode_frame_payload`]), [`FrameError::UnknownMessageType`] or
+/// see [`DecodeFrame::decode_frame_payload`]), [`FrameError::UnknownMessageType`] or
 /// [`FrameError::Payload`].
 ///
 /// ```
@@ -136,7 +140,7 @@ where
 /// let err = decode_frame::<Ping>(b"WWRT\x02").unwrap_err();
 /// assert!(matches!(err, FrameError::UnsupportedVersion { found: 2, supported: 1 }));
 /// ```
-pub fn decode_frame<'de, P: DecodeProtocol<'de>>(
+pub fn decode_frame<'de, P: DecodeFrame<'de>>(
     frame: &'de [u8],
 ) -> Result<(FrameHeader, P), FrameError> {
     decode_frame_with(frame, &Limits::default())
@@ -165,7 +169,7 @@ pub fn decode_frame<'de, P: DecodeProtocol<'de>>(
 /// let err = decode_frame_with::<Ping>(header, &limits).unwrap_err();
 /// assert!(matches!(err, FrameError::FrameTooLarge { declared: 4096, max: 1024 }));
 /// ```
-pub fn decode_frame_with<'de, P: DecodeProtocol<'de>>(
+pub fn decode_frame_with<'de, P: DecodeFrame<'de>>(
     frame: &'de [u8],
     limits: &Limits,
 ) -> Result<(FrameHeader, P), FrameError> {
@@ -209,7 +213,7 @@ pub fn decode_frame_with<'de, P: DecodeProtocol<'de>>(
 /// ```
 pub fn decode_frame_bytes<P>(frame: &Bytes) -> Result<(FrameHeader, P), FrameError>
 where
-    P: for<'de> DecodeProtocol<'de>,
+    P: for<'de> DecodeFrame<'de>,
 {
     decode_frame_bytes_with(frame, &Limits::default())
 }
@@ -223,7 +227,7 @@ pub fn decode_frame_bytes_with<P>(
     limits: &Limits,
 ) -> Result<(FrameHeader, P), FrameError>
 where
-    P: for<'de> DecodeProtocol<'de>,
+    P: for<'de> DecodeFrame<'de>,
 {
     let raw = RawFrame::parse(frame, limits)?;
     if let Some(message) = check_message_frame_for(&raw.header, PayloadFormat::Binary)? {
@@ -236,9 +240,9 @@ where
 }
 
 /// [`check_message_frame`] for a receiver of protocol `P`: a frame in another format is
-/// offered to `P` ([`DecodeProtocol::decode_other_format`]), which may make a value of
+/// offered to `P` ([`DecodeFrame::decode_other_format`]), which may make a value of
 /// it (`Some`: an rpc server's answerable request, SPEC.md §11.4).
-pub(crate) fn check_message_frame_for<'de, P: DecodeProtocol<'de>>(
+pub(crate) fn check_message_frame_for<'de, P: DecodeFrame<'de>>(
     header: &FrameHeader,
     expected: PayloadFormat,
 ) -> Result<Option<P>, FrameError> {
@@ -273,7 +277,7 @@ pub(crate) fn check_message_frame(
 /// payload's unknown tail: bytes after the fields the receiver's definition knows, which
 /// a newer definition appended (SPEC.md §12.2). A type that keeps unknown data has
 /// already taken them.
-pub(crate) fn decode_payload<'de, P: DecodeProtocol<'de>>(
+pub(crate) fn decode_payload<'de, P: DecodeFrame<'de>>(
     header: &FrameHeader,
     reader: &mut Reader<'de>,
 ) -> Result<P, FrameError> {

@@ -11,8 +11,9 @@ use tokio::net::ToSocketAddrs;
 use tokio::time::Instant;
 
 use crate::schema::Describe;
-use crate::transport::hello::LocalHello;
-use crate::transport::{Client, ConnectError, Connection, ConnectionError, HelloMode, Metrics};
+use crate::transport::{
+    Client, ConnectError, Connection, ConnectionError, HelloMode, LocalHello, Metrics,
+};
 use crate::{DecodeOwned, DecodeProtocol, Protocol};
 
 use super::downstream::FromServer;
@@ -157,8 +158,8 @@ where
             .await
             .map_err(|last| ConnectError::Exhausted { attempts: 1, last })?
             .collect();
-        let hello = (config.client().hello() != HelloMode::Off)
-            .then(|| Arc::new(LocalHello::new(<(Req, Resp, E)>::schema())));
+        let hello =
+            (config.client().hello() != HelloMode::Off).then(LocalHello::of::<(Req, Resp, E)>);
         let transport = Client::new(config.client().clone());
         let (connection, driver) = transport.connect_driven(&addrs[..], hello.clone()).await?;
         let metrics = transport.metrics().clone();

@@ -1,7 +1,8 @@
 //! What a client reads: replies, stream items, and the server's stream signals (OPEN and
 //! END, SPEC.md §11.8), as [`Inbound`] frames of the reply protocol.
 
-use crate::{DecodeProtocol, Flags, FrameError, FrameHeader, Reader};
+use crate::frame::DecodeFrame;
+use crate::{Flags, FrameError, FrameHeader, Reader};
 
 use super::{Inbound, Reply, Signal};
 
@@ -10,20 +11,10 @@ use super::{Inbound, Reply, Signal};
 #[derive(Debug)]
 pub(crate) struct FromServer<Resp, E>(pub(crate) Inbound<Reply<Resp, E>>);
 
-impl<'de, Resp, E> DecodeProtocol<'de> for FromServer<Resp, E>
+impl<'de, Resp, E> DecodeFrame<'de> for FromServer<Resp, E>
 where
-    Reply<Resp, E>: DecodeProtocol<'de>,
+    Reply<Resp, E>: DecodeFrame<'de>,
 {
-    const PROTOCOL_NAME: &'static str = <Reply<Resp, E> as DecodeProtocol<'de>>::PROTOCOL_NAME;
-
-    fn accepts(message_type: u16) -> bool {
-        <Inbound<Reply<Resp, E>>>::accepts(message_type)
-    }
-
-    fn decode_message(message_type: u16, payload: &mut Reader<'de>) -> Result<Self, FrameError> {
-        <Inbound<Reply<Resp, E>>>::decode_message(message_type, payload).map(FromServer)
-    }
-
     fn decode_frame_payload(
         header: &FrameHeader,
         payload: &mut Reader<'de>,
@@ -31,6 +22,9 @@ where
         <Inbound<Reply<Resp, E>>>::decode_frame_payload(header, payload).map(FromServer)
     }
 
+    /// A call's signals (control kinds 5 to 9) become [`Inbound::Signal`]; the client
+    /// acts on the server's OPEN and END and ignores its own kinds (SPEC.md §11.7, §11.8).
+    /// Other control frames are the transport's.
     fn decode_control(
         header: &FrameHeader,
         payload: &mut Reader<'de>,

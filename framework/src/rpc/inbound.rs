@@ -1,7 +1,8 @@
 //! A received frame whose payload may not have decoded: the connection stays usable and
 //! the peer gets an answer (SPEC.md §11.4).
 
-use crate::{DecodeProtocol, Flags, FrameError, FrameHeader, FrameKind, Reader};
+use crate::frame::DecodeFrame;
+use crate::{Flags, FrameError, FrameHeader, FrameKind, Reader};
 
 use super::Signal;
 
@@ -69,17 +70,7 @@ impl<P> Inbound<P> {
     }
 }
 
-impl<'de, P: DecodeProtocol<'de>> DecodeProtocol<'de> for Inbound<P> {
-    const PROTOCOL_NAME: &'static str = P::PROTOCOL_NAME;
-
-    fn accepts(message_type: u16) -> bool {
-        P::accepts(message_type)
-    }
-
-    fn decode_message(message_type: u16, payload: &mut Reader<'de>) -> Result<Self, FrameError> {
-        tolerate(payload, |payload| P::decode_message(message_type, payload))
-    }
-
+impl<'de, P: DecodeFrame<'de>> DecodeFrame<'de> for Inbound<P> {
     fn decode_frame_payload(
         header: &FrameHeader,
         payload: &mut Reader<'de>,

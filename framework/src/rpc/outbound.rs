@@ -2,6 +2,7 @@
 
 use bytes::BufMut;
 
+use crate::frame::EncodeFrame;
 use crate::{Encode, Flags, Protocol};
 
 use super::budget::Charge;
@@ -137,18 +138,11 @@ impl<Resp: Encode, E: Encode> Encode for Outbound<Resp, E> {
     }
 }
 
-impl<Resp: Protocol, E: Encode> Protocol for Outbound<Resp, E> {
-    fn message_type(&self) -> u16 {
+impl<Resp: Protocol, E: Encode> EncodeFrame for Outbound<Resp, E> {
+    fn frame_type(&self) -> u16 {
         match &self.body {
-            Body::Reply(reply) => reply.message_type(),
-            Body::Signal(signal) => signal.message_type(),
-        }
-    }
-
-    fn message_name(&self) -> &'static str {
-        match &self.body {
-            Body::Reply(reply) => reply.message_name(),
-            Body::Signal(signal) => signal.message_name(),
+            Body::Reply(reply) => reply.frame_type(),
+            Body::Signal(signal) => signal.frame_type(),
         }
     }
 

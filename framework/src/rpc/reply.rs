@@ -3,6 +3,7 @@
 
 use bytes::BufMut;
 
+use crate::frame::{DecodeFrame, EncodeFrame};
 use crate::{
     Decode, DecodeProtocol, Encode, Flags, FrameError, FrameHeader, FrameKind, Protocol, Reader,
 };
@@ -86,20 +87,12 @@ impl<Resp: Encode, E: Encode> Encode for Reply<Resp, E> {
     }
 }
 
-impl<Resp: Protocol, E: Encode> Protocol for Reply<Resp, E> {
-    fn message_type(&self) -> u16 {
+impl<Resp: Protocol, E: Encode> EncodeFrame for Reply<Resp, E> {
+    fn frame_type(&self) -> u16 {
         match self {
             Reply::Response(response) => response.message_type(),
             Reply::Application(_) => ErrorCode::APPLICATION,
             Reply::Failure(failure) => failure.code.code(),
-        }
-    }
-
-    fn message_name(&self) -> &'static str {
-        match self {
-            Reply::Response(response) => response.message_name(),
-            Reply::Application(_) => "application error",
-            Reply::Failure(_) => "failure",
         }
     }
 
@@ -111,23 +104,11 @@ impl<Resp: Protocol, E: Encode> Protocol for Reply<Resp, E> {
     }
 }
 
-impl<'de, Resp, E> DecodeProtocol<'de> for Reply<Resp, E>
+impl<'de, Resp, E> DecodeFrame<'de> for Reply<Resp, E>
 where
     Resp: DecodeProtocol<'de>,
     E: Decode<'de>,
 {
-    const PROTOCOL_NAME: &'static str = Resp::PROTOCOL_NAME;
-
-    fn accepts(message_type: u16) -> bool {
-        Resp::accepts(message_type)
-    }
-
-    /// Decodes a response (without the header's flags, a payload is taken as a
-    /// response).
-    fn decode_message(message_type: u16, payload: &mut Reader<'de>) -> Result<Self, FrameError> {
-        Resp::decode_message(message_type, payload).map(Reply::Response)
-    }
-
     /// Takes response and error frames; a message frame (a request) is
     /// [`FrameError::UnexpectedKind`].
     fn decode_frame_payload(
@@ -140,7 +121,7 @@ where
             source,
         };
         match header.flags.kind() {
-            FrameKind::Response => Self::decode_message(message_type, payload),
+            FrameKind::Response => Resp::decode_message(message_type, payload).map(Reply::Response),
             // The error is the whole payload: it evolves as a top-level message does
             // (SPEC.md §12.2).
             FrameKind::Error if message_type == ErrorCode::APPLICATION => {

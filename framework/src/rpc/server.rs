@@ -14,10 +14,9 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 
 use crate::schema::Describe;
-use crate::transport::hello::LocalHello;
 use crate::transport::{
-    Connection, ConnectionConfig, ConnectionError, HelloMode, MessageReceiver, MessageSender,
-    Server,
+    Connection, ConnectionConfig, ConnectionError, HelloMode, LocalHello, MessageReceiver,
+    MessageSender, Server,
 };
 use crate::{DecodeProtocol, Encode, FrameError, Protocol};
 
@@ -301,8 +300,7 @@ where
         Resp: Describe,
         E: Describe,
     {
-        let hello = (server.hello_mode() != HelloMode::Off)
-            .then(|| Arc::new(LocalHello::new(<(Req, Resp, E)>::schema())));
+        let hello = (server.hello_mode() != HelloMode::Off).then(LocalHello::of::<(Req, Resp, E)>);
         server
             .serve_announcing(
                 move |connection: Connection<Inbound<Req>, Outbound<Resp, E>>| {

@@ -13,24 +13,26 @@
 //!
 //! Both are control frames (correlation id 0 in the header), handled by the rpc layer
 //! rather than the transport: the transport hands them to the protocol that reads them
-//! ([`DecodeProtocol::decode_control`]).
+//! ([`DecodeFrame::decode_control`](crate::frame::DecodeFrame::decode_control)).
+//! Signals are written through [`EncodeFrame`].
 
 use std::time::Duration;
 
 use bytes::BufMut;
 
-use crate::{Decode, Encode, Fixed, Flags, FrameError, FrameHeader, Protocol, Reader};
+use crate::frame::EncodeFrame;
+use crate::{Decode, Encode, Fixed, Flags, FrameError, FrameHeader, Reader};
 
 /// A call's control frame: DEADLINE, CANCEL or CREDIT from the client, OPEN or END from
 /// the server (SPEC.md §11.7, §11.8).
 ///
 /// ```
 /// use std::time::Duration;
+/// use wirewright::frame::EncodeFrame;
 /// use wirewright::rpc::Signal;
-/// use wirewright::Protocol;
 /// let deadline = Signal::Deadline { correlation_id: 42, remaining: Duration::from_millis(250) };
-/// assert_eq!(deadline.message_type(), Signal::DEADLINE);
-/// assert_eq!(Signal::Cancel { correlation_id: 42 }.message_type(), Signal::CANCEL);
+/// assert_eq!(deadline.frame_type(), Signal::DEADLINE);
+/// assert_eq!(Signal::Cancel { correlation_id: 42 }.frame_type(), Signal::CANCEL);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Signal {
@@ -175,24 +177,14 @@ impl Encode for Signal {
     }
 }
 
-impl Protocol for Signal {
-    fn message_type(&self) -> u16 {
+impl EncodeFrame for Signal {
+    fn frame_type(&self) -> u16 {
         match self {
             Signal::Deadline { .. } => Self::DEADLINE,
             Signal::Cancel { .. } => Self::CANCEL,
             Signal::Credit { .. } => Self::CREDIT,
             Signal::Open { .. } => Self::OPEN,
             Signal::End { .. } => Self::END,
-        }
-    }
-
-    fn message_name(&self) -> &'static str {
-        match self {
-            Signal::Deadline { .. } => "DEADLINE",
-            Signal::Cancel { .. } => "CANCEL",
-            Signal::Credit { .. } => "CREDIT",
-            Signal::Open { .. } => "OPEN",
-            Signal::End { .. } => "END",
         }
     }
 
@@ -224,18 +216,11 @@ impl<Req: Encode> Encode for ClientFrame<Req> {
     }
 }
 
-impl<Req: Protocol> Protocol for ClientFrame<Req> {
-    fn message_type(&self) -> u16 {
+impl<Req: EncodeFrame> EncodeFrame for ClientFrame<Req> {
+    fn frame_type(&self) -> u16 {
         match self {
-            ClientFrame::Request(request) => request.message_type(),
-            ClientFrame::Signal(signal) => signal.message_type(),
-        }
-    }
-
-    fn message_name(&self) -> &'static str {
-        match self {
-            ClientFrame::Request(request) => request.message_name(),
-            ClientFrame::Signal(signal) => signal.message_name(),
+            ClientFrame::Request(request) => request.frame_type(),
+            ClientFrame::Signal(signal) => signal.frame_type(),
         }
     }
 

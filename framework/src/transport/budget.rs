@@ -236,6 +236,43 @@ impl MemoryBudget {
     pub(crate) fn may_read(&self, held: impl FnOnce() -> usize) -> bool {
         self.has_room() || held() < Self::FLOOR
     }
+
+    /// Counts `len` bytes received before a connection's driver runs (the HELLO being
+    /// read) in [`Metrics::bytes_buffered_in`].
+    pub(crate) fn charge_in(&self, len: u64) {
+        self.metrics.add_bytes_buffered_in(len);
+    }
+
+    /// Gives back `len` bytes counted by [`charge_in`](Self::charge_in), waking the
+    /// connections stopped by the budget if that makes room.
+    pub(crate) fn give_back_in(&self, len: u64) {
+        if len > 0 {
+            let before = self.metrics.sub_bytes_buffered_in(len);
+            self.released(before + self.metrics.bytes_buffered_out(), len);
+        }
+    }
+}
+
+/// Bytes a connection keeps outside its buffers (the peer's HELLO, kept for
+/// `Connection::peer_hello`), counted in the [`MemoryBudget`] for as long as this lives.
+#[derive(Debug)]
+pub(crate) struct Kept {
+    budget: Arc<MemoryBudget>,
+    len: u64,
+}
+
+impl Kept {
+    pub(crate) fn new(budget: Arc<MemoryBudget>, len: usize) -> Self {
+        let len = len as u64;
+        budget.charge_in(len);
+        Kept { budget, len }
+    }
+}
+
+impl Drop for Kept {
+    fn drop(&mut self) {
+        self.budget.give_back_in(self.len);
+    }
 }
 
 /// A connection stopped by the [`MemoryBudget`]: woken when the budget has room again.

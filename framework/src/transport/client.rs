@@ -7,8 +7,8 @@ use tokio::net::{TcpStream, ToSocketAddrs};
 
 use bytes::Bytes;
 
+use crate::frame::{DecodeFrame, EncodeFrame};
 use crate::schema::Describe;
-use crate::{DecodeProtocol, Protocol};
 
 use super::handshake::{self, ClientOutcome, Exchange, Prefixed};
 use super::hello::LocalHello;
@@ -127,8 +127,8 @@ impl Client {
         addr: impl ToSocketAddrs + Clone,
     ) -> Result<Connection<In, Out>, ConnectError>
     where
-        In: for<'de> DecodeProtocol<'de> + Describe + Send + 'static,
-        Out: Protocol + Describe + Send + 'static,
+        In: for<'de> DecodeFrame<'de> + Describe + Send + 'static,
+        Out: EncodeFrame + Describe + Send + 'static,
     {
         let local = self.local_hello::<In, Out>();
         let (connection, driver) = self.connect_driven(addr, local).await?;
@@ -138,25 +138,44 @@ impl Client {
 
     /// The HELLO this client announces for a connection receiving `In` and sending
     /// `Out`; `None` when it sends none.
-    pub(crate) fn local_hello<In, Out>(&self) -> Option<Arc<LocalHello>>
+    fn local_hello<In, Out>(&self) -> Option<Arc<LocalHello>>
     where
         In: Describe + 'static,
         Out: Describe + 'static,
     {
-        (self.config.hello() != HelloMode::Off)
-            .then(|| Arc::new(LocalHello::of_connection::<In, Out>(true)))
+        (self.config.hello() != HelloMode::Off).then(|| LocalHello::of_connection::<In, Out>(true))
     }
 
     /// [`connect`](Self::connect), returning the driver for the caller to run; `local`
-    /// is the HELLO to announce.
-    pub(crate) async fn connect_driven<In, Out>(
+    /// is the HELLO to announce (`None`: no exchange), for a layer above that announces
+    /// another schema than the connection's protocols' (rpc announces `(Req, Resp, E)`).
+    ///
+    /// # Errors
+    /// As [`connect`](Self::connect).
+    ///
+    /// ```
+    /// use wirewright::transport::{Client, ClientConfig, Connection, LocalHello, Server, ServerConfig};
+    /// # #[derive(wirewright::Message, Debug, PartialEq)] #[wire(id = 1)] struct Note(u8);
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = Server::bind("127.0.0.1:0", ServerConfig::new()).await?;
+    /// # let addr = server.local_addr()?;
+    /// # tokio::spawn(server.serve(|_: Connection<Note>| async { Ok(()) }));
+    /// let client = Client::new(ClientConfig::new());
+    /// let (connection, driver) = client.connect_driven::<Note, Note>(addr, Some(LocalHello::of::<Note>())).await?;
+    /// tokio::spawn(driver);
+    /// assert!(connection.peer_hello().is_some());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn connect_driven<In, Out>(
         &self,
         addr: impl ToSocketAddrs + Clone,
         local: Option<Arc<LocalHello>>,
     ) -> Result<(Connection<In, Out>, ConnectionDriver), ConnectError>
     where
-        In: for<'de> DecodeProtocol<'de> + Send + 'static,
-        Out: Protocol + Send + 'static,
+        In: for<'de> DecodeFrame<'de> + Send + 'static,
+        Out: EncodeFrame + Send + 'static,
     {
         let backoff = self.config.backoff();
         let mut attempt = 0;
@@ -190,14 +209,17 @@ impl Client {
     /// without retries; the caller runs the driver. An I/O error comes as
     /// [`ConnectError::Exhausted`] with one attempt, a failed HELLO as
     /// [`ConnectError::Hello`].
-    pub(crate) async fn connect_once<In, Out>(
+    ///
+    /// # Errors
+    /// As [`connect`](Self::connect), after one attempt.
+    pub async fn connect_once<In, Out>(
         &self,
         addr: impl ToSocketAddrs + Clone,
         local: Option<&LocalHello>,
     ) -> Result<(Connection<In, Out>, ConnectionDriver), ConnectError>
     where
-        In: for<'de> DecodeProtocol<'de> + Send + 'static,
-        Out: Protocol + Send + 'static,
+        In: for<'de> DecodeFrame<'de> + Send + 'static,
+        Out: EncodeFrame + Send + 'static,
     {
         let io_error = |last| ConnectError::Exhausted { attempts: 1, last };
         let mut stream = self.try_connect(addr.clone()).await.map_err(io_error)?;
@@ -210,6 +232,7 @@ impl Client {
             timeout: self.config.hello_timeout(),
             limits: self.config.connection().limits(),
             linger: self.config.connection().linger_timeout(),
+            memory: None,
         };
         match handshake::connect(&mut stream, &exchange).await {
             Ok(ClientOutcome::Answered { prefix, peer }) => {
@@ -240,8 +263,8 @@ impl Client {
         peer_hello: Option<Arc<PeerHello>>,
     ) -> (Connection<In, Out>, ConnectionDriver)
     where
-        In: for<'de> DecodeProtocol<'de> + Send + 'static,
-        Out: Protocol + Send + 'static,
+        In: for<'de> DecodeFrame<'de> + Send + 'static,
+        Out: EncodeFrame + Send + 'static,
     {
         let attachments = Attachments {
             metrics: Some(self.metrics.clone()),

@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::mpsc;
 
-use crate::{DecodeProtocol, Protocol};
+use crate::frame::{DecodeFrame, EncodeFrame};
 
 use super::driver::Driver;
 use super::shared::{Attachments, Shared, Signal};
@@ -106,8 +106,8 @@ impl Future for ConnectionDriver {
 
 impl<In, Out> Connection<In, Out>
 where
-    In: for<'de> DecodeProtocol<'de> + Send + 'static,
-    Out: Protocol + Send + 'static,
+    In: for<'de> DecodeFrame<'de> + Send + 'static,
+    Out: EncodeFrame + Send + 'static,
 {
     /// Starts a connection over `io` (a `TcpStream`, a `UnixStream`, one end of
     /// `tokio::io::duplex`...) and spawns its driver on the current tokio runtime.
@@ -215,7 +215,7 @@ impl<In, Out> Connection<In, Out> {
     /// ```
     pub async fn send(&self, message: Out) -> Result<(), ConnectionError>
     where
-        Out: Protocol,
+        Out: EncodeFrame,
     {
         self.sender.send(message).await
     }
@@ -241,7 +241,7 @@ impl<In, Out> Connection<In, Out> {
         message: Out,
     ) -> Result<(), ConnectionError>
     where
-        Out: Protocol,
+        Out: EncodeFrame,
     {
         self.sender.send_correlated(correlation_id, message).await
     }

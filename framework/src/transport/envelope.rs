@@ -2,7 +2,8 @@
 //! header, or a control frame) and the encoder's item (a message with its correlation id,
 //! or a control frame).
 
-use crate::{FrameHeader, Protocol};
+use crate::frame::EncodeFrame;
+use crate::FrameHeader;
 
 use super::Control;
 
@@ -139,7 +140,7 @@ pub enum Outgoing<M> {
     Control(Control),
 }
 
-impl<M: Protocol> From<M> for Outgoing<M> {
+impl<M: EncodeFrame> From<M> for Outgoing<M> {
     /// The message with correlation id 0.
     fn from(message: M) -> Self {
         Outgoing::Message(Correlated::new(0, message))

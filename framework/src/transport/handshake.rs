@@ -11,19 +11,28 @@
 //!
 //! The bytes read past the HELLO (or the first frame, when it is not a HELLO) are handed
 //! to the driver through [`Prefixed`], so nothing the peer sent is lost. What is read here
-//! is bounded by [`Hello::MAX_FRAME_LEN`] plus one read.
+//! is bounded by [`Hello::MAX_FRAME_LEN`] (64 KiB) per connection: reads stop at the end
+//! of the first frame. On a server the bytes read count in the memory budget
+//! ([`ServerConfig::memory_budget`](super::ServerConfig::memory_budget), the
+//! `bytes_buffered_in` gauge) from the moment they arrive until the exchange ends, parsing
+//! and judging the schema text included; when the budget is spent, an exchange holding
+//! [`MemoryBudget::FLOOR`] or more stops reading until bytes are given back (or its hello
+//! timeout passes), as a connection's reader does.
 
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bytes::{Buf, Bytes, BytesMut};
+use std::sync::Arc;
+
+use bytes::{Buf, BufMut, Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::time::{timeout_at, Instant};
 
 use crate::Limits;
 
+use super::budget::{MemoryBudget, MemoryWait};
 use super::hello::{FirstFrame, LocalHello};
 use super::{Control, Goodbye, GoodbyeReason, HelloError, HelloMode, PeerHello};
 
@@ -101,6 +110,60 @@ pub(crate) struct Exchange<'a> {
     pub(crate) limits: &'a Limits,
     /// How long a refusal waits for the peer to close after the GOODBYE.
     pub(crate) linger: Duration,
+    /// The server's memory budget, which the bytes read count in (`None` on a client).
+    pub(crate) memory: Option<&'a Arc<MemoryBudget>>,
+}
+
+/// The bytes an exchange holds, counted in the server's memory budget as they arrive and
+/// given back when the exchange ends (the buffer is then dropped or handed to the
+/// connection's reader, which counts it again as it reads it).
+struct Held<'a> {
+    memory: Option<&'a Arc<MemoryBudget>>,
+    charged: usize,
+}
+
+impl<'a> Held<'a> {
+    fn new(memory: Option<&'a Arc<MemoryBudget>>) -> Self {
+        Held { memory, charged: 0 }
+    }
+
+    /// The buffer now holds `len` bytes.
+    fn hold(&mut self, len: usize) {
+        if let Some(memory) = self.memory {
+            if len > self.charged {
+                memory.charge_in((len - self.charged) as u64);
+                self.charged = len;
+            }
+        }
+    }
+
+    /// Waits until the budget lets this exchange read (at once when it has room, or
+    /// while this exchange holds less than [`MemoryBudget::FLOOR`]); `false` when
+    /// `deadline` passed first.
+    async fn room(&self, deadline: Instant) -> bool {
+        let Some(memory) = self.memory else {
+            return true;
+        };
+        while !memory.may_read(|| self.charged) {
+            let mut wait = MemoryWait::new(Arc::clone(memory));
+            if memory.may_read(|| self.charged) {
+                break; // freed between the check and the registration
+            }
+            let freed = std::future::poll_fn(|cx| wait.poll_freed(cx));
+            if timeout_at(deadline, freed).await.is_err() {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        if let Some(memory) = self.memory {
+            memory.give_back_in(self.charged as u64);
+        }
+    }
 }
 
 /// How a client's exchange ended, when the connection goes on.
@@ -124,8 +187,14 @@ enum Read {
     TimedOut(BytesMut),
 }
 
-/// Reads until the first frame can be classified, the stream ends, or `deadline`.
-async fn read_first<T>(io: &mut T, deadline: Instant, limits: &Limits) -> Result<Read, HelloError>
+/// Reads until the first frame can be classified, the stream ends, or `deadline`, never
+/// past the end of the first frame; `held` counts the bytes read.
+async fn read_first<T>(
+    io: &mut T,
+    deadline: Instant,
+    limits: &Limits,
+    held: &mut Held<'_>,
+) -> Result<Read, HelloError>
 where
     T: AsyncRead + Unpin,
 {
@@ -133,8 +202,14 @@ where
     loop {
         match FirstFrame::read(&buf, limits).map_err(HelloError::Malformed)? {
             FirstFrame::Incomplete { needed } => {
-                buf.reserve(needed.min(READ_CHUNK));
-                match timeout_at(deadline, io.read_buf(&mut buf)).await {
+                if !held.room(deadline).await {
+                    return Ok(Read::TimedOut(buf));
+                }
+                let chunk = needed.min(READ_CHUNK);
+                buf.reserve(chunk);
+                let read = timeout_at(deadline, io.read_buf(&mut (&mut buf).limit(chunk))).await;
+                held.hold(buf.len());
+                match read {
                     Err(_) => return Ok(Read::TimedOut(buf)),
                     Ok(Ok(0)) => return Ok(Read::End),
                     Ok(Ok(_)) => {}
@@ -223,7 +298,9 @@ where
     T: AsyncRead + AsyncWrite + Unpin,
 {
     let deadline = Instant::now() + exchange.timeout;
-    let read = match read_first(io, deadline, exchange.limits).await {
+    // Counted until the exchange ends: reading, parsing and judging the schema text.
+    let mut held = Held::new(exchange.memory);
+    let read = match read_first(io, deadline, exchange.limits, &mut held).await {
         Ok(read) => read,
         Err(error @ HelloError::Malformed(_)) => {
             return Err(refuse(io, exchange, &[], GoodbyeReason::ProtocolError, error).await);
@@ -292,7 +369,8 @@ where
         Ok(Err(err)) => return Err(HelloError::Io(err)),
         Err(_) => return Err(HelloError::Io(io::ErrorKind::TimedOut.into())),
     }
-    let read = match read_first(io, deadline, exchange.limits).await {
+    let mut held = Held::new(exchange.memory);
+    let read = match read_first(io, deadline, exchange.limits, &mut held).await {
         Ok(read) => read,
         Err(error @ HelloError::Malformed(_)) => {
             return Err(refuse(io, exchange, &[], GoodbyeReason::ProtocolError, error).await);

@@ -13,7 +13,9 @@
 //! frame and the judgement, which need no I/O.
 
 use std::any::TypeId;
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use crate::frame::{FrameWriter, HEADER_LEN, TRAILER_LEN};
 use crate::schema::{
@@ -387,35 +389,76 @@ pub enum HelloError {
     Io(#[source] std::io::Error),
 }
 
-/// This end's HELLO, computed once: the announcement, its schema and its frame.
+/// This end's HELLO: the announcement, its schema and its frame, computed once per
+/// protocol and shared by every connection that announces it ([`LocalHello::of`] keeps
+/// them per type, for the life of the program). [`Server::serve`](super::Server::serve)
+/// and [`Client::connect`](super::Client::connect) pick it from the connection's
+/// protocols; a layer above that announces another schema (rpc announces the tuple
+/// `(Req, Resp, E)`) passes its own to
+/// [`Server::serve_announcing`](super::Server::serve_announcing) and
+/// [`Client::connect_driven`](super::Client::connect_driven).
+///
+/// ```
+/// use std::sync::Arc;
+/// use wirewright::transport::LocalHello;
+/// # #[derive(wirewright::Message, Debug)] #[wire(id = 1)] struct Note(u8);
+/// let hello = LocalHello::of::<Note>();
+/// assert_eq!(hello.hello().protocol, "Note");
+/// assert!(Arc::ptr_eq(&hello, &LocalHello::of::<Note>())); // computed once
+/// ```
 #[derive(Debug)]
-pub(crate) struct LocalHello {
+pub struct LocalHello {
     pub(crate) hello: Hello,
     schema: Schema,
     pub(crate) frame: Vec<u8>,
 }
 
 impl LocalHello {
+    /// The HELLO announcing `P`'s schema, computed the first time it is asked for and
+    /// shared after that.
+    pub fn of<P: Describe + 'static>() -> Arc<LocalHello> {
+        type Cache = Mutex<HashMap<TypeId, Arc<LocalHello>>>;
+        static CACHE: OnceLock<Cache> = OnceLock::new();
+        let cache = CACHE.get_or_init(Cache::default);
+        let key = TypeId::of::<P>();
+        let lock = || cache.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(hello) = lock().get(&key) {
+            return Arc::clone(hello);
+        }
+        // Computed outside the lock: another thread may compute it too, the first wins.
+        let computed = Arc::new(LocalHello::new(P::schema()));
+        Arc::clone(lock().entry(key).or_insert(computed))
+    }
+
     /// The HELLO of a connection that receives `In` and sends `Out`, on the client's
     /// side (`client`) or the server's: the schema of the protocol when both directions
     /// carry one, else of the tuple (what the client sends, what the server sends), so
     /// that both ends announce the same schema (SPEC.md §13.6).
-    pub(crate) fn of_connection<In, Out>(client: bool) -> LocalHello
+    pub(crate) fn of_connection<In, Out>(client: bool) -> Arc<LocalHello>
     where
         In: Describe + 'static,
         Out: Describe + 'static,
     {
-        let schema = if TypeId::of::<In>() == TypeId::of::<Out>() {
-            In::schema()
+        if TypeId::of::<In>() == TypeId::of::<Out>() {
+            LocalHello::of::<In>()
         } else if client {
-            <(Out, In)>::schema()
+            LocalHello::of::<(Out, In)>()
         } else {
-            <(In, Out)>::schema()
-        };
-        LocalHello::new(schema)
+            LocalHello::of::<(In, Out)>()
+        }
     }
 
-    pub(crate) fn new(schema: Schema) -> LocalHello {
+    /// The HELLO announcing `schema`, computed now (not shared: prefer
+    /// [`of`](Self::of) for a protocol type).
+    ///
+    /// ```
+    /// use wirewright::schema::Describe;
+    /// use wirewright::transport::LocalHello;
+    /// # #[derive(wirewright::Message, Debug)] #[wire(id = 1)] struct Note(u8);
+    /// let hello = LocalHello::new(Note::schema());
+    /// assert_eq!(hello.hello(), LocalHello::of::<Note>().hello());
+    /// ```
+    pub fn new(schema: Schema) -> LocalHello {
         let hello = Hello::of(&schema);
         let mut frame = Vec::new();
         hello.write(&mut frame);
@@ -424,6 +467,11 @@ impl LocalHello {
             schema,
             frame,
         }
+    }
+
+    /// What this end announces.
+    pub fn hello(&self) -> &Hello {
+        &self.hello
     }
 
     /// Judges the peer's HELLO (SPEC.md §13.6): another protocol is incompatible, an

@@ -6,7 +6,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
 use tokio::time::{timeout_at, Instant};
 use tokio_util::codec::Framed;
 
-use crate::Protocol;
+use crate::frame::EncodeFrame;
 
 use super::{Control, FrameCodec};
 
@@ -25,7 +25,7 @@ pub(crate) async fn linger<T, In, Out>(
     read_eof: bool,
 ) where
     T: AsyncRead + AsyncWrite + Unpin,
-    Out: Protocol,
+    Out: EncodeFrame,
 {
     let flushed = timeout_at(deadline, async {
         for control in controls {

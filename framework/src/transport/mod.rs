@@ -108,7 +108,7 @@ pub use control::cap_message;
 pub use control::{Control, ControlError, Goodbye, GoodbyeReason};
 pub use envelope::{Correlated, Incoming, Outgoing, Received};
 pub use error::{CodecError, ConnectError, ConnectionError};
-pub use hello::{Hello, HelloError, HelloMode, PeerHello, Verdict};
+pub use hello::{Hello, HelloError, HelloMode, LocalHello, PeerHello, Verdict};
 pub use metrics::{Metrics, MetricsSnapshot};
 pub use payload::{BinaryPayload, DecodePayload, EncodePayload, PayloadCodec};
 #[cfg(feature = "json")]

@@ -6,8 +6,8 @@ use bytes::{Bytes, BytesMut};
 
 use crate::frame::encode_frame_with;
 use crate::frame::{check_message_frame_for, decode_payload};
-use crate::{DecodeProtocol, FrameError, FrameHeader, Limits, PayloadFormat};
-use crate::{Protocol, Reader};
+use crate::frame::{DecodeFrame, EncodeFrame};
+use crate::{FrameError, FrameHeader, Limits, PayloadFormat, Reader};
 
 /// The payload format of a codec: [`BinaryPayload`] or `JsonPayload` (feature `json`). A codec writes
 /// message frames in [`FORMAT`](Self::FORMAT) only ([`EncodePayload`]) and refuses message
@@ -79,7 +79,7 @@ pub trait DecodePayload<In>: PayloadCodec {
     ) -> Result<In, FrameError>;
 
     /// Decodes a checked control frame of a kind the protocol reads itself
-    /// ([`DecodeProtocol::decode_control`]), or `None` for the kinds the transport
+    /// ([`DecodeFrame::decode_control`]), or `None` for the kinds the transport
     /// handles (the default).
     fn decode_control(
         header: &FrameHeader,
@@ -107,7 +107,7 @@ impl PayloadCodec for BinaryPayload {
     const FORMAT: PayloadFormat = PayloadFormat::Binary;
 }
 
-impl<Out: Protocol> EncodePayload<Out> for BinaryPayload {
+impl<Out: EncodeFrame> EncodePayload<Out> for BinaryPayload {
     #[inline]
     fn encode_frame(
         message: &Out,
@@ -121,7 +121,7 @@ impl<Out: Protocol> EncodePayload<Out> for BinaryPayload {
 
 impl<In> DecodePayload<In> for BinaryPayload
 where
-    In: for<'de> DecodeProtocol<'de>,
+    In: for<'de> DecodeFrame<'de>,
 {
     #[inline]
     fn decode_payload(

@@ -49,7 +49,7 @@ impl<In> MessageReceiver<In> {
 
     /// Whether the message returned last was read after this side said GOODBYE first
     /// (a server shutting down): the peer sent it before it knew.
-    pub(crate) fn last_read_after_goodbye(&self) -> bool {
+    pub fn last_read_after_goodbye(&self) -> bool {
         self.shared.read_after_goodbye(self.received)
     }
 

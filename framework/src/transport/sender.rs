@@ -5,8 +5,8 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio::sync::TryAcquireError;
 
+use crate::frame::EncodeFrame;
 use crate::frame::{HEADER_LEN, TRAILER_LEN};
-use crate::Protocol;
 
 use super::budget::{Charge, SendBudget};
 use super::{ConnectionError, Correlated};
@@ -71,7 +71,7 @@ impl<Out> MessageSender<Out> {
     /// ```
     pub async fn send(&self, message: Out) -> Result<(), ConnectionError>
     where
-        Out: Protocol,
+        Out: EncodeFrame,
     {
         self.send_correlated(0, message).await
     }
@@ -97,7 +97,7 @@ impl<Out> MessageSender<Out> {
         message: Out,
     ) -> Result<(), ConnectionError>
     where
-        Out: Protocol,
+        Out: EncodeFrame,
     {
         let charge = self.check_len(&message)?;
         match self.budget.try_acquire(charge) {
@@ -154,7 +154,7 @@ impl<Out> MessageSender<Out> {
     /// ```
     pub fn try_send(&self, message: Out) -> Result<(), ConnectionError>
     where
-        Out: Protocol,
+        Out: EncodeFrame,
     {
         let charge = self.check_len(&message)?;
         match self.budget.try_acquire(charge) {
@@ -206,7 +206,7 @@ impl<Out> MessageSender<Out> {
     /// Checks the message's length; returns what it is charged in the send budget.
     fn check_len(&self, message: &Out) -> Result<Charge, ConnectionError>
     where
-        Out: Protocol,
+        Out: EncodeFrame,
     {
         let len = message.encoded_len();
         if len > self.max_frame_len as usize {

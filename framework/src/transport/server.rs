@@ -13,11 +13,11 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::{JoinError, JoinSet};
 use tokio_util::sync::CancellationToken;
 
+use crate::frame::{DecodeFrame, EncodeFrame};
 use crate::schema::Describe;
-use crate::{DecodeProtocol, Protocol};
 
 use super::admission::{AddressClaim, Registry};
-use super::budget::MemoryBudget;
+use super::budget::{Kept, MemoryBudget};
 use super::handshake::{self, Exchange, Prefixed};
 use super::hello::LocalHello;
 use super::refusal::{
@@ -25,7 +25,7 @@ use super::refusal::{
     SpareFd, Throttle,
 };
 use super::shared::Attachments;
-use super::{Connection, ConnectionError, HelloError, HelloMode, Metrics, ServerConfig};
+use super::{Connection, ConnectionError, HelloError, HelloMode, Metrics, PeerHello, ServerConfig};
 
 /// A TCP server that runs a handler for each connection, on a task of its own.
 ///
@@ -176,7 +176,17 @@ impl Server {
     }
 
     /// Whether the server takes part in HELLO ([`ServerConfig::hello`]).
-    pub(crate) fn hello_mode(&self) -> HelloMode {
+    ///
+    /// ```
+    /// use wirewright::transport::{HelloMode, Server, ServerConfig};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let server = Server::bind("127.0.0.1:0", ServerConfig::new().with_hello(HelloMode::Off)).await?;
+    /// assert_eq!(server.hello_mode(), HelloMode::Off);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn hello_mode(&self) -> HelloMode {
         self.config.hello()
     }
 
@@ -248,26 +258,41 @@ impl Server {
     /// ```
     pub async fn serve<In, Out, H, F>(self, handler: H) -> io::Result<()>
     where
-        In: for<'de> DecodeProtocol<'de> + Describe + Send + 'static,
-        Out: Protocol + Describe + Send + 'static,
+        In: for<'de> DecodeFrame<'de> + Describe + Send + 'static,
+        Out: EncodeFrame + Describe + Send + 'static,
         H: Fn(Connection<In, Out>) -> F + Send + Sync + 'static,
         F: Future<Output = Result<(), ConnectionError>> + Send + 'static,
     {
         let local = (self.config.hello() != HelloMode::Off)
-            .then(|| Arc::new(LocalHello::of_connection::<In, Out>(false)));
+            .then(|| LocalHello::of_connection::<In, Out>(false));
         self.serve_announcing(handler, local).await
     }
 
     /// [`serve`](Self::serve) announcing `local` in the HELLO exchange (`None`: no
-    /// exchange).
-    pub(crate) async fn serve_announcing<In, Out, H, F>(
+    /// exchange), for a layer above that announces another schema than the
+    /// connection's protocols' (rpc announces `(Req, Resp, E)`).
+    ///
+    /// # Errors
+    /// As [`serve`](Self::serve).
+    ///
+    /// ```no_run
+    /// use wirewright::transport::{Connection, HelloMode, LocalHello, Server, ServerConfig};
+    /// # #[derive(wirewright::Message, Debug)] #[wire(id = 1)] struct Note(u8);
+    /// # #[derive(wirewright::Message, Debug)] #[wire(id = 2)] struct Version(u8);
+    /// # #[tokio::main] async fn main() -> std::io::Result<()> {
+    /// let server = Server::bind("127.0.0.1:7000", ServerConfig::new()).await?;
+    /// let hello = (server.hello_mode() != HelloMode::Off).then(LocalHello::of::<(Note, Version)>);
+    /// server.serve_announcing(|_: Connection<Note>| async { Ok(()) }, hello).await
+    /// # }
+    /// ```
+    pub async fn serve_announcing<In, Out, H, F>(
         self,
         handler: H,
         local: Option<Arc<LocalHello>>,
     ) -> io::Result<()>
     where
-        In: for<'de> DecodeProtocol<'de> + Send + 'static,
-        Out: Protocol + Send + 'static,
+        In: for<'de> DecodeFrame<'de> + Send + 'static,
+        Out: EncodeFrame + Send + 'static,
         H: Fn(Connection<In, Out>) -> F + Send + Sync + 'static,
         F: Future<Output = Result<(), ConnectionError>> + Send + 'static,
     {
@@ -400,8 +425,8 @@ impl<H> Serving<H> {
         tasks: &mut JoinSet<()>,
     ) -> Option<&'static str>
     where
-        In: for<'de> DecodeProtocol<'de> + Send + 'static,
-        Out: Protocol + Send + 'static,
+        In: for<'de> DecodeFrame<'de> + Send + 'static,
+        Out: EncodeFrame + Send + 'static,
         H: Fn(Connection<In, Out>) -> F + Send + Sync + 'static,
         F: Future<Output = Result<(), ConnectionError>> + Send + 'static,
     {
@@ -476,8 +501,8 @@ impl<H> Serving<H> {
         permit: OwnedSemaphorePermit,
         mut claim: AddressClaim,
     ) where
-        In: for<'de> DecodeProtocol<'de> + Send + 'static,
-        Out: Protocol + Send + 'static,
+        In: for<'de> DecodeFrame<'de> + Send + 'static,
+        Out: EncodeFrame + Send + 'static,
         H: Fn(Connection<In, Out>) -> F + Send + Sync + 'static,
         F: Future<Output = Result<(), ConnectionError>> + Send + 'static,
     {
@@ -494,6 +519,7 @@ impl<H> Serving<H> {
                     timeout: self.config.hello_timeout(),
                     limits: self.config.connection().limits(),
                     linger: self.config.connection().linger_timeout(),
+                    memory: Some(&self.memory),
                 };
                 match handshake::serve(&mut stream, &exchange).await {
                     Ok((prefix, peer_hello)) => {
@@ -510,6 +536,13 @@ impl<H> Serving<H> {
                 }
             }
         };
+        // The peer's HELLO stays with the connection (`Connection::peer_hello`): its text
+        // counts in the memory budget until the connection ends.
+        let _kept = peer_hello.as_ref().map(|peer: &Arc<PeerHello>| {
+            let hello = &peer.hello;
+            let len = hello.protocol.len() + hello.schema.as_ref().map_or(0, String::len);
+            Kept::new(Arc::clone(&self.memory), len)
+        });
         let attachments = Attachments {
             metrics: Some(self.metrics.clone()),
             shutdown: Some(self.shutdown.clone()),

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::super::RpcClientConfig;
+use crate::rpc::RpcClientConfig;
 
 /// Settings of a [`BalancedClient`](super::BalancedClient).
 ///

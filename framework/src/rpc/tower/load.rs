@@ -1,6 +1,6 @@
 //! The client's load, as tower's balancers read it.
 
-use super::super::RpcClient;
+use crate::rpc::RpcClient;
 
 /// The calls waiting for replies on the client's connection
 /// ([`RpcClient::pending_calls`]): tower's `p2c` balancer sends the next call to the

@@ -8,7 +8,7 @@ use tokio::time::Sleep;
 
 use crate::transport::Backoff;
 
-use super::super::{Call, RpcError};
+use crate::rpc::{Call, RpcError};
 
 /// Retries a [`Call`] that is [idempotent](crate::rpc::CallOptions::idempotent) after an
 /// error that [is retryable](RpcError::is_retryable) (the request did not run) or whose

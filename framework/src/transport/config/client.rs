@@ -17,9 +17,28 @@ use super::ConnectionConfig;
 /// | [`hello_timeout`](Self::hello_timeout) | 5 s | how long to wait for the server's answer to HELLO |
 ///
 /// ```
-/// use wirewright::transport::{Backoff, ClientConfig};
-/// let config = ClientConfig::new().with_backoff(Backoff::new().with_max_attempts(3));
+/// use std::time::Duration;
+/// use wirewright::transport::{Backoff, ClientConfig, ConnectionConfig, HelloMode};
+///
+/// let defaults = ClientConfig::default();
+/// assert_eq!(defaults, ClientConfig::new());
+/// assert_eq!(defaults.connection(), &ConnectionConfig::new());
+/// assert_eq!(defaults.backoff(), &Backoff::new());
+/// assert_eq!(defaults.connect_timeout(), Duration::from_secs(5));
+/// assert_eq!(defaults.hello(), HelloMode::Optional);
+/// assert_eq!(defaults.hello_timeout(), Duration::from_secs(5));
+///
+/// let config = ClientConfig::new()
+///     .with_connection(ConnectionConfig::new().with_send_queue(8))
+///     .with_backoff(Backoff::new().with_max_attempts(3))
+///     .with_connect_timeout(Duration::from_secs(1))
+///     .with_hello(HelloMode::Required)
+///     .with_hello_timeout(Duration::from_millis(500));
+/// assert_eq!(config.connection().send_queue(), 8);
 /// assert_eq!(config.backoff().max_attempts(), 3);
+/// assert_eq!(config.connect_timeout(), Duration::from_secs(1));
+/// assert_eq!(config.hello(), HelloMode::Required);
+/// assert_eq!(config.hello_timeout(), Duration::from_millis(500));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientConfig {
@@ -32,11 +51,6 @@ pub struct ClientConfig {
 
 impl ClientConfig {
     /// The defaults in the table above.
-    ///
-    /// ```
-    /// # use wirewright::transport::ClientConfig;
-    /// assert_eq!(ClientConfig::new().connect_timeout(), std::time::Duration::from_secs(5));
-    /// ```
     pub fn new() -> Self {
         ClientConfig {
             connection: ConnectionConfig::new(),
@@ -48,22 +62,11 @@ impl ClientConfig {
     }
 
     /// Settings of the connection.
-    ///
-    /// ```
-    /// # use wirewright::transport::ClientConfig;
-    /// assert_eq!(ClientConfig::new().connection().send_queue(), 128);
-    /// ```
     pub fn connection(&self) -> &ConnectionConfig {
         &self.connection
     }
 
     /// Sets [`connection`](Self::connection).
-    ///
-    /// ```
-    /// # use wirewright::transport::{ClientConfig, ConnectionConfig};
-    /// let config = ClientConfig::new().with_connection(ConnectionConfig::new().with_send_queue(8));
-    /// assert_eq!(config.connection().send_queue(), 8);
-    /// ```
     #[must_use]
     pub fn with_connection(mut self, connection: ConnectionConfig) -> Self {
         self.connection = connection;
@@ -71,22 +74,11 @@ impl ClientConfig {
     }
 
     /// How failed connection attempts are retried.
-    ///
-    /// ```
-    /// # use wirewright::transport::ClientConfig;
-    /// assert_eq!(ClientConfig::new().backoff().max_attempts(), 8);
-    /// ```
     pub fn backoff(&self) -> &Backoff {
         &self.backoff
     }
 
     /// Sets [`backoff`](Self::backoff).
-    ///
-    /// ```
-    /// # use wirewright::transport::{Backoff, ClientConfig};
-    /// let config = ClientConfig::new().with_backoff(Backoff::new().with_max_attempts(1));
-    /// assert_eq!(config.backoff().max_attempts(), 1);
-    /// ```
     #[must_use]
     pub fn with_backoff(mut self, backoff: Backoff) -> Self {
         self.backoff = backoff;
@@ -94,23 +86,11 @@ impl ClientConfig {
     }
 
     /// The longest one connection attempt may take before it counts as failed.
-    ///
-    /// ```
-    /// # use wirewright::transport::ClientConfig;
-    /// assert_eq!(ClientConfig::new().connect_timeout().as_secs(), 5);
-    /// ```
     pub fn connect_timeout(&self) -> Duration {
         self.connect_timeout
     }
 
     /// Sets [`connect_timeout`](Self::connect_timeout).
-    ///
-    /// ```
-    /// # use std::time::Duration;
-    /// # use wirewright::transport::ClientConfig;
-    /// let config = ClientConfig::new().with_connect_timeout(Duration::from_secs(1));
-    /// assert_eq!(config.connect_timeout(), Duration::from_secs(1));
-    /// ```
     #[must_use]
     pub fn with_connect_timeout(mut self, connect_timeout: Duration) -> Self {
         self.connect_timeout = connect_timeout;
@@ -120,22 +100,11 @@ impl ClientConfig {
 
 impl ClientConfig {
     /// Whether a connection opens with HELLO (SPEC.md §13.6): see [`HelloMode`].
-    ///
-    /// ```
-    /// # use wirewright::transport::{ClientConfig, HelloMode};
-    /// assert_eq!(ClientConfig::new().hello(), HelloMode::Optional);
-    /// ```
     pub fn hello(&self) -> HelloMode {
         self.hello
     }
 
     /// Sets [`hello`](Self::hello).
-    ///
-    /// ```
-    /// # use wirewright::transport::{ClientConfig, HelloMode};
-    /// let config = ClientConfig::new().with_hello(HelloMode::Required);
-    /// assert_eq!(config.hello(), HelloMode::Required);
-    /// ```
     #[must_use]
     pub fn with_hello(mut self, hello: HelloMode) -> Self {
         self.hello = hello;
@@ -144,23 +113,11 @@ impl ClientConfig {
 
     /// How long the client waits for the server's answer to its HELLO. Optional: the
     /// connection then goes on without; required: [`HelloError::NoAnswer`](crate::transport::HelloError::NoAnswer).
-    ///
-    /// ```
-    /// # use wirewright::transport::ClientConfig;
-    /// assert_eq!(ClientConfig::new().hello_timeout().as_secs(), 5);
-    /// ```
     pub fn hello_timeout(&self) -> Duration {
         self.hello_timeout
     }
 
     /// Sets [`hello_timeout`](Self::hello_timeout).
-    ///
-    /// ```
-    /// # use std::time::Duration;
-    /// # use wirewright::transport::ClientConfig;
-    /// let config = ClientConfig::new().with_hello_timeout(Duration::from_millis(500));
-    /// assert_eq!(config.hello_timeout(), Duration::from_millis(500));
-    /// ```
     #[must_use]
     pub fn with_hello_timeout(mut self, hello_timeout: Duration) -> Self {
         self.hello_timeout = hello_timeout;

@@ -29,13 +29,45 @@ use super::MAX_BUDGET;
 /// ```
 /// use std::time::Duration;
 /// use wirewright::transport::ConnectionConfig;
+/// use wirewright::Limits;
+///
+/// let defaults = ConnectionConfig::default();
+/// assert_eq!(defaults, ConnectionConfig::new());
+/// assert_eq!(defaults.limits(), &Limits::default());
+/// assert_eq!(defaults.idle_timeout(), Some(Duration::from_secs(60)));
+/// assert_eq!(defaults.heartbeat_interval(), Some(Duration::from_secs(10)));
+/// assert_eq!(defaults.missed_heartbeats(), 3);
+/// assert_eq!(defaults.goodbye_timeout(), Duration::from_secs(5));
+/// assert_eq!(defaults.linger_timeout(), Duration::from_secs(1));
+/// assert_eq!((defaults.send_queue(), defaults.send_budget()), (128, 1 << 20));
+/// assert_eq!((defaults.receive_queue(), defaults.receive_budget()), (128, 1 << 20));
+/// assert_eq!(defaults.max_control_frames_per_second(), 1000);
 ///
 /// let config = ConnectionConfig::new()
+///     .with_limits(Limits::new().with_max_frame_len(4096))
 ///     .with_idle_timeout(Some(Duration::from_secs(30)))
-///     .with_heartbeat_interval(None); // no heartbeats
+///     .with_heartbeat_interval(None) // no heartbeats
+///     .with_missed_heartbeats(5)
+///     .with_goodbye_timeout(Duration::from_millis(500))
+///     .with_linger_timeout(Duration::from_millis(100))
+///     .with_send_queue(16)
+///     .with_send_budget(64 << 10)
+///     .with_receive_queue(32)
+///     .with_receive_budget(4096)
+///     .with_max_control_frames_per_second(100);
+/// assert_eq!(config.limits().max_frame_len(), 4096);
 /// assert_eq!(config.idle_timeout(), Some(Duration::from_secs(30)));
 /// assert_eq!(config.heartbeat_interval(), None);
-/// assert_eq!(config.missed_heartbeats(), 3);
+/// assert_eq!(config.missed_heartbeats(), 5);
+/// assert_eq!(config.goodbye_timeout(), Duration::from_millis(500));
+/// assert_eq!(config.linger_timeout(), Duration::from_millis(100));
+/// assert_eq!((config.send_queue(), config.send_budget()), (16, 64 << 10));
+/// assert_eq!((config.receive_queue(), config.receive_budget()), (32, 4096));
+/// assert_eq!(config.max_control_frames_per_second(), 100);
+///
+/// // Counts of 0 would stop the connection: they become 1.
+/// let zeros = ConnectionConfig::new().with_missed_heartbeats(0).with_send_queue(0).with_receive_queue(0);
+/// assert_eq!((zeros.missed_heartbeats(), zeros.send_queue(), zeros.receive_queue()), (1, 1, 1));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectionConfig {
@@ -54,10 +86,6 @@ pub struct ConnectionConfig {
 
 impl ConnectionConfig {
     /// The defaults in the table above.
-    ///
-    /// ```
-    /// assert_eq!(wirewright::transport::ConnectionConfig::new().send_queue(), 128);
-    /// ```
     pub fn new() -> Self {
         ConnectionConfig {
             limits: Limits::default(),
@@ -75,22 +103,11 @@ impl ConnectionConfig {
     }
 
     /// The decoder's limits; also the largest message `send` accepts.
-    ///
-    /// ```
-    /// # use wirewright::transport::ConnectionConfig;
-    /// assert_eq!(ConnectionConfig::new().limits().max_frame_len(), 8 << 20);
-    /// ```
     pub fn limits(&self) -> &Limits {
         &self.limits
     }
 
     /// Sets [`limits`](Self::limits).
-    ///
-    /// ```
-    /// # use wirewright::{transport::ConnectionConfig, Limits};
-    /// let config = ConnectionConfig::new().with_limits(Limits::new().with_max_frame_len(4096));
-    /// assert_eq!(config.limits().max_frame_len(), 4096);
-    /// ```
     #[must_use]
     pub fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
@@ -99,21 +116,11 @@ impl ConnectionConfig {
 
     /// How long the connection waits for a complete frame before closing it with
     /// GOODBYE reason 2; `None` waits forever.
-    ///
-    /// ```
-    /// # use wirewright::transport::ConnectionConfig;
-    /// assert_eq!(ConnectionConfig::new().idle_timeout(), Some(std::time::Duration::from_secs(60)));
-    /// ```
     pub fn idle_timeout(&self) -> Option<Duration> {
         self.idle_timeout
     }
 
     /// Sets [`idle_timeout`](Self::idle_timeout).
-    ///
-    /// ```
-    /// # use wirewright::transport::ConnectionConfig;
-    /// assert_eq!(ConnectionConfig::new().with_idle_timeout(None).idle_timeout(), None);
-    /// ```
     #[must_use]
     pub fn with_idle_timeout(mut self, idle_timeout: Option<Duration>) -> Self {
         self.idle_timeout = idle_timeout;
@@ -122,23 +129,11 @@ impl ConnectionConfig {
 
     /// How often to check on the peer: after an interval in which the connection sent
     /// nothing, it sends a PING; `None` sends no heartbeats (PINGs are still answered).
-    ///
-    /// ```
-    /// # use wirewright::transport::ConnectionConfig;
-    /// assert_eq!(ConnectionConfig::new().heartbeat_interval(), Some(std::time::Duration::from_secs(10)));
-    /// ```
     pub fn heartbeat_interval(&self) -> Option<Duration> {
         self.heartbeat_interval
     }
 
     /// Sets [`heartbeat_interval`](Self::heartbeat_interval).
-    ///
-    /// ```
-    /// # use std::time::Duration;
-    /// # use wirewright::transport::ConnectionConfig;
-    /// let config = ConnectionConfig::new().with_heartbeat_interval(Some(Duration::from_secs(1)));
-    /// assert_eq!(config.heartbeat_interval(), Some(Duration::from_secs(1)));
-    /// ```
     #[must_use]
     pub fn with_heartbeat_interval(mut self, heartbeat_interval: Option<Duration>) -> Self {
         self.heartbeat_interval = heartbeat_interval;
@@ -148,21 +143,11 @@ impl ConnectionConfig {
     /// How many PINGs in a row may go unanswered: at the first heartbeat tick that finds
     /// this many outstanding, the connection closes with GOODBYE reason 3. With the
     /// defaults a dead peer is detected after about 40 s.
-    ///
-    /// ```
-    /// # use wirewright::transport::ConnectionConfig;
-    /// assert_eq!(ConnectionConfig::new().missed_heartbeats(), 3);
-    /// ```
     pub fn missed_heartbeats(&self) -> u32 {
         self.missed_heartbeats
     }
 
     /// Sets [`missed_heartbeats`](Self::missed_heartbeats) (at least 1).
-    ///
-    /// ```
-    /// # use wirewright::transport::ConnectionConfig;
-    /// assert_eq!(ConnectionConfig::new().with_missed_heartbeats(0).missed_heartbeats(), 1);
-    /// ```
     #[must_use]
     pub fn with_missed_heartbeats(mut self, missed_heartbeats: u32) -> Self {
         self.missed_heartbeats = missed_heartbeats.max(1);
@@ -177,23 +162,11 @@ impl ConnectionConfig {
     /// closes with [`ConnectionError::CloseTimeout`](crate::transport::ConnectionError::CloseTimeout).
     /// A server that shuts down gives exchanges in progress its whole
     /// [`ServerConfig::shutdown_grace`](super::ServerConfig::shutdown_grace) instead.
-    ///
-    /// ```
-    /// # use wirewright::transport::ConnectionConfig;
-    /// assert_eq!(ConnectionConfig::new().goodbye_timeout(), std::time::Duration::from_secs(5));
-    /// ```
     pub fn goodbye_timeout(&self) -> Duration {
         self.goodbye_timeout
     }
 
     /// Sets [`goodbye_timeout`](Self::goodbye_timeout).
-    ///
-    /// ```
-    /// # use std::time::Duration;
-    /// # use wirewright::transport::ConnectionConfig;
-    /// let config = ConnectionConfig::new().with_goodbye_timeout(Duration::from_millis(500));
-    /// assert_eq!(config.goodbye_timeout(), Duration::from_millis(500));
-    /// ```
     #[must_use]
     pub fn with_goodbye_timeout(mut self, goodbye_timeout: Duration) -> Self {
         self.goodbye_timeout = goodbye_timeout;
@@ -203,23 +176,11 @@ impl ConnectionConfig {
     /// The longest the last steps of a close may take: flushing the final frames,
     /// shutting the write side down and reading (and discarding) until the peer's end of
     /// stream, so that the GOODBYE is not destroyed by a reset.
-    ///
-    /// ```
-    /// # use wirewright::transport::ConnectionConfig;
-    /// assert_eq!(ConnectionConfig::new().linger_timeout(), std::time::Duration::from_secs(1));
-    /// ```
     pub fn linger_timeout(&self) -> Duration {
         self.linger_timeout
     }
 
     /// Sets [`linger_timeout`](Self::linger_timeout).
-    ///
-    /// ```
-    /// # use std::time::Duration;
-    /// # use wirewright::transport::ConnectionConfig;
-    /// let config = ConnectionConfig::new().with_linger_timeout(Duration::from_millis(100));
-    /// assert_eq!(config.linger_timeout(), Duration::from_millis(100));
-    /// ```
     #[must_use]
     pub fn with_linger_timeout(mut self, linger_timeout: Duration) -> Self {
         self.linger_timeout = linger_timeout;
@@ -230,21 +191,11 @@ impl ConnectionConfig {
     /// spent, and `try_send` fails with [`ConnectionError::QueueFull`](crate::transport::ConnectionError::QueueFull).
     /// A message larger than the budget waits until nothing else is queued, then takes
     /// the whole budget.
-    ///
-    /// ```
-    /// # use wirewright::transport::ConnectionConfig;
-    /// assert_eq!(ConnectionConfig::new().send_budget(), 1 << 20);
-    /// ```
     pub fn send_budget(&self) -> usize {
         self.send_budget
     }
 
     /// Sets [`send_budget`](Self::send_budget) (at least 1).
-    ///
-    /// ```
-    /// # use wirewright::transport::ConnectionConfig;
-    /// assert_eq!(ConnectionConfig::new().with_send_budget(64 << 10).send_budget(), 65_536);
-    /// ```
     #[must_use]
     pub fn with_send_budget(mut self, send_budget: usize) -> Self {
         self.send_budget = send_budget.clamp(1, MAX_BUDGET);
@@ -254,21 +205,11 @@ impl ConnectionConfig {
     /// Bytes (whole frames) received but not yet taken by the application; when the
     /// next message does not fit, the connection stops reading. A message larger than
     /// the budget is delivered when nothing else is waiting.
-    ///
-    /// ```
-    /// # use wirewright::transport::ConnectionConfig;
-    /// assert_eq!(ConnectionConfig::new().receive_budget(), 1 << 20);
-    /// ```
     pub fn receive_budget(&self) -> usize {
         self.receive_budget
     }
 
     /// Sets [`receive_budget`](Self::receive_budget) (at least 1).
-    ///
-    /// ```
-    /// # use wirewright::transport::ConnectionConfig;
-    /// assert_eq!(ConnectionConfig::new().with_receive_budget(4096).receive_budget(), 4096);
-    /// ```
     #[must_use]
     pub fn with_receive_budget(mut self, receive_budget: usize) -> Self {
         self.receive_budget = receive_budget.clamp(1, MAX_BUDGET);
@@ -277,23 +218,12 @@ impl ConnectionConfig {
 
     /// How many PING and PONG frames the peer may send per second: a peer that sends
     /// this many in less than a second is closed with GOODBYE reason 6 (control flood).
-    ///
-    /// ```
-    /// # use wirewright::transport::ConnectionConfig;
-    /// assert_eq!(ConnectionConfig::new().max_control_frames_per_second(), 1000);
-    /// ```
     pub fn max_control_frames_per_second(&self) -> u32 {
         self.max_control_frames_per_second
     }
 
     /// Sets [`max_control_frames_per_second`](Self::max_control_frames_per_second) (at
     /// least 1).
-    ///
-    /// ```
-    /// # use wirewright::transport::ConnectionConfig;
-    /// let config = ConnectionConfig::new().with_max_control_frames_per_second(100);
-    /// assert_eq!(config.max_control_frames_per_second(), 100);
-    /// ```
     #[must_use]
     pub fn with_max_control_frames_per_second(mut self, max: u32) -> Self {
         self.max_control_frames_per_second = max.max(1);
@@ -301,21 +231,11 @@ impl ConnectionConfig {
     }
 
     /// How many messages may wait to be sent; `send` waits when the queue is full.
-    ///
-    /// ```
-    /// # use wirewright::transport::ConnectionConfig;
-    /// assert_eq!(ConnectionConfig::new().send_queue(), 128);
-    /// ```
     pub fn send_queue(&self) -> usize {
         self.send_queue
     }
 
     /// Sets [`send_queue`](Self::send_queue) (at least 1).
-    ///
-    /// ```
-    /// # use wirewright::transport::ConnectionConfig;
-    /// assert_eq!(ConnectionConfig::new().with_send_queue(0).send_queue(), 1);
-    /// ```
     #[must_use]
     pub fn with_send_queue(mut self, send_queue: usize) -> Self {
         self.send_queue = send_queue.max(1);
@@ -324,21 +244,11 @@ impl ConnectionConfig {
 
     /// How many received messages may wait to be taken; when the queue is full the
     /// connection stops reading (backpressure reaches the peer through TCP).
-    ///
-    /// ```
-    /// # use wirewright::transport::ConnectionConfig;
-    /// assert_eq!(ConnectionConfig::new().receive_queue(), 128);
-    /// ```
     pub fn receive_queue(&self) -> usize {
         self.receive_queue
     }
 
     /// Sets [`receive_queue`](Self::receive_queue) (at least 1).
-    ///
-    /// ```
-    /// # use wirewright::transport::ConnectionConfig;
-    /// assert_eq!(ConnectionConfig::new().with_receive_queue(16).receive_queue(), 16);
-    /// ```
     #[must_use]
     pub fn with_receive_queue(mut self, receive_queue: usize) -> Self {
         self.receive_queue = receive_queue.max(1);

@@ -13,7 +13,7 @@ use crate::transport::HelloMode;
 /// | [`max_connections`](Self::max_connections) | 1,024 | connections served at once (lowered at start to fit the open-file limit); one more is sent GOODBYE 5 and closed |
 /// | [`max_connections_per_address`](Self::max_connections_per_address) | none | connections served at once from one peer IP address; one more is sent GOODBYE 5 |
 /// | [`idle_eviction_after`](Self::idle_eviction_after) | 30 s | at the connection limit, a connection that received no message for this long is closed (GOODBYE 8) to make room for a new one |
-/// | [`memory_budget`](Self::memory_budget) | 256 MiB | bytes held by all connections (read buffers, messages not yet taken, messages queued for sending); when spent, the connections holding more than 16 KiB stop reading |
+/// | [`memory_budget`](Self::memory_budget) | 256 MiB | bytes held by all connections (read buffers, a client's HELLO while it is read and judged and then as long as its connection keeps it, messages not yet taken, messages queued for sending); when spent, the connections holding more than 16 KiB stop reading |
 /// | [`memory_wait_timeout`](Self::memory_wait_timeout) | 10 s | a connection stopped by the memory budget for this long is closed (GOODBYE 7) |
 /// | [`shutdown_grace`](Self::shutdown_grace) | 10 s | hard deadline of a graceful shutdown: exchanges in progress may take this long, then the remaining connections are dropped |
 /// | [`refusal_linger`](Self::refusal_linger) | 250 ms | how long a refused connection is kept to deliver its GOODBYE 5 |
@@ -23,10 +23,49 @@ use crate::transport::HelloMode;
 /// | [`hello_timeout`](Self::hello_timeout) | 5 s | how long to wait for a client's first frame before serving it without HELLO (optional) or refusing it with GOODBYE 10 (required); the server sends nothing before |
 ///
 /// ```
-/// use wirewright::transport::ServerConfig;
-/// let config = ServerConfig::new().with_max_connections(10_000);
+/// use std::time::Duration;
+/// use wirewright::transport::{ConnectionConfig, HelloMode, ServerConfig};
+///
+/// let defaults = ServerConfig::default();
+/// assert_eq!(defaults, ServerConfig::new());
+/// assert_eq!(defaults.connection(), &ConnectionConfig::new());
+/// assert_eq!(defaults.max_connections(), 1024);
+/// assert_eq!(defaults.max_connections_per_address(), None);
+/// assert_eq!(defaults.idle_eviction_after(), Some(Duration::from_secs(30)));
+/// assert_eq!(defaults.memory_budget(), 256 << 20);
+/// assert_eq!(defaults.memory_wait_timeout(), Duration::from_secs(10));
+/// assert_eq!(defaults.shutdown_grace(), Duration::from_secs(10));
+/// assert_eq!(defaults.refusal_linger(), Duration::from_millis(250));
+/// assert_eq!(defaults.max_refusals_in_flight(), 64);
+/// assert_eq!(defaults.backlog(), 1024);
+/// assert_eq!(defaults.hello(), HelloMode::Optional);
+/// assert_eq!(defaults.hello_timeout(), Duration::from_secs(5));
+///
+/// let config = ServerConfig::new()
+///     .with_connection(ConnectionConfig::new().with_idle_timeout(None))
+///     .with_max_connections(10_000)
+///     .with_max_connections_per_address(Some(8))
+///     .with_idle_eviction_after(None)
+///     .with_memory_budget(1 << 20)
+///     .with_memory_wait_timeout(Duration::from_secs(1))
+///     .with_shutdown_grace(Duration::from_secs(1))
+///     .with_refusal_linger(Duration::from_millis(50))
+///     .with_max_refusals_in_flight(8)
+///     .with_backlog(4096)
+///     .with_hello(HelloMode::Required)
+///     .with_hello_timeout(Duration::from_secs(1));
+/// assert_eq!(config.connection().idle_timeout(), None);
 /// assert_eq!(config.max_connections(), 10_000);
-/// assert_eq!(config.shutdown_grace(), std::time::Duration::from_secs(10));
+/// assert_eq!(config.max_connections_per_address(), Some(8));
+/// assert_eq!(config.idle_eviction_after(), None);
+/// assert_eq!(config.memory_budget(), 1 << 20);
+/// assert_eq!(config.memory_wait_timeout(), Duration::from_secs(1));
+/// assert_eq!(config.shutdown_grace(), Duration::from_secs(1));
+/// assert_eq!(config.refusal_linger(), Duration::from_millis(50));
+/// assert_eq!(config.max_refusals_in_flight(), 8);
+/// assert_eq!(config.backlog(), 4096);
+/// assert_eq!(config.hello(), HelloMode::Required);
+/// assert_eq!(config.hello_timeout(), Duration::from_secs(1));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerConfig {
@@ -46,10 +85,6 @@ pub struct ServerConfig {
 
 impl ServerConfig {
     /// The defaults in the table above.
-    ///
-    /// ```
-    /// assert_eq!(wirewright::transport::ServerConfig::new().max_connections(), 1024);
-    /// ```
     pub fn new() -> Self {
         ServerConfig {
             connection: ConnectionConfig::new(),
@@ -68,22 +103,11 @@ impl ServerConfig {
     }
 
     /// Settings of each connection.
-    ///
-    /// ```
-    /// # use wirewright::transport::ServerConfig;
-    /// assert_eq!(ServerConfig::new().connection().missed_heartbeats(), 3);
-    /// ```
     pub fn connection(&self) -> &ConnectionConfig {
         &self.connection
     }
 
     /// Sets [`connection`](Self::connection).
-    ///
-    /// ```
-    /// # use wirewright::transport::{ConnectionConfig, ServerConfig};
-    /// let config = ServerConfig::new().with_connection(ConnectionConfig::new().with_idle_timeout(None));
-    /// assert_eq!(config.connection().idle_timeout(), None);
-    /// ```
     #[must_use]
     pub fn with_connection(mut self, connection: ConnectionConfig) -> Self {
         self.connection = connection;
@@ -92,21 +116,11 @@ impl ServerConfig {
 
     /// How many connections are served at once. A connection beyond the limit is sent
     /// GOODBYE reason 5 and closed at once (a clean refusal, not a hang).
-    ///
-    /// ```
-    /// # use wirewright::transport::ServerConfig;
-    /// assert_eq!(ServerConfig::new().max_connections(), 1024);
-    /// ```
     pub fn max_connections(&self) -> usize {
         self.max_connections
     }
 
     /// Sets [`max_connections`](Self::max_connections).
-    ///
-    /// ```
-    /// # use wirewright::transport::ServerConfig;
-    /// assert_eq!(ServerConfig::new().with_max_connections(2).max_connections(), 2);
-    /// ```
     #[must_use]
     pub fn with_max_connections(mut self, max_connections: usize) -> Self {
         self.max_connections = max_connections;
@@ -116,22 +130,11 @@ impl ServerConfig {
     /// How many connections one peer IP address may hold at once; `None` (the default:
     /// clients behind one NAT share an address) for no limit. One more is sent GOODBYE
     /// reason 5 and closed.
-    ///
-    /// ```
-    /// # use wirewright::transport::ServerConfig;
-    /// assert_eq!(ServerConfig::new().max_connections_per_address(), None);
-    /// ```
     pub fn max_connections_per_address(&self) -> Option<usize> {
         self.max_connections_per_address
     }
 
     /// Sets [`max_connections_per_address`](Self::max_connections_per_address).
-    ///
-    /// ```
-    /// # use wirewright::transport::ServerConfig;
-    /// let config = ServerConfig::new().with_max_connections_per_address(Some(8));
-    /// assert_eq!(config.max_connections_per_address(), Some(8));
-    /// ```
     #[must_use]
     pub fn with_max_connections_per_address(mut self, max: Option<usize>) -> Self {
         self.max_connections_per_address = max;
@@ -142,21 +145,11 @@ impl ServerConfig {
     /// that has received no message frame for this long (PING and PONG do not count) is
     /// closed with GOODBYE reason 8 to make room for a new one, the longest idle first;
     /// `None` never evicts.
-    ///
-    /// ```
-    /// # use wirewright::transport::ServerConfig;
-    /// assert_eq!(ServerConfig::new().idle_eviction_after(), Some(std::time::Duration::from_secs(30)));
-    /// ```
     pub fn idle_eviction_after(&self) -> Option<Duration> {
         self.idle_eviction_after
     }
 
     /// Sets [`idle_eviction_after`](Self::idle_eviction_after).
-    ///
-    /// ```
-    /// # use wirewright::transport::ServerConfig;
-    /// assert_eq!(ServerConfig::new().with_idle_eviction_after(None).idle_eviction_after(), None);
-    /// ```
     #[must_use]
     pub fn with_idle_eviction_after(mut self, after: Option<Duration>) -> Self {
         self.idle_eviction_after = after;
@@ -169,21 +162,11 @@ impl ServerConfig {
     /// holding more than 16 KiB stops reading (so small exchanges keep being served);
     /// each connection may overshoot by one read (at most its read buffer's free room:
     /// about one maximum frame plus 64 KiB).
-    ///
-    /// ```
-    /// # use wirewright::transport::ServerConfig;
-    /// assert_eq!(ServerConfig::new().memory_budget(), 256 << 20);
-    /// ```
     pub fn memory_budget(&self) -> usize {
         self.memory_budget
     }
 
     /// Sets [`memory_budget`](Self::memory_budget).
-    ///
-    /// ```
-    /// # use wirewright::transport::ServerConfig;
-    /// assert_eq!(ServerConfig::new().with_memory_budget(1 << 20).memory_budget(), 1 << 20);
-    /// ```
     #[must_use]
     pub fn with_memory_budget(mut self, memory_budget: usize) -> Self {
         self.memory_budget = memory_budget;
@@ -192,23 +175,11 @@ impl ServerConfig {
 
     /// How long a connection may stay stopped by the memory budget before it is closed
     /// with GOODBYE reason 7.
-    ///
-    /// ```
-    /// # use wirewright::transport::ServerConfig;
-    /// assert_eq!(ServerConfig::new().memory_wait_timeout(), std::time::Duration::from_secs(10));
-    /// ```
     pub fn memory_wait_timeout(&self) -> Duration {
         self.memory_wait_timeout
     }
 
     /// Sets [`memory_wait_timeout`](Self::memory_wait_timeout).
-    ///
-    /// ```
-    /// # use std::time::Duration;
-    /// # use wirewright::transport::ServerConfig;
-    /// let config = ServerConfig::new().with_memory_wait_timeout(Duration::from_secs(1));
-    /// assert_eq!(config.memory_wait_timeout(), Duration::from_secs(1));
-    /// ```
     #[must_use]
     pub fn with_memory_wait_timeout(mut self, timeout: Duration) -> Self {
         self.memory_wait_timeout = timeout;
@@ -217,23 +188,11 @@ impl ServerConfig {
 
     /// How long a refused connection is kept open to deliver its GOODBYE 5 (write it,
     /// shut down, read until the peer closes).
-    ///
-    /// ```
-    /// # use wirewright::transport::ServerConfig;
-    /// assert_eq!(ServerConfig::new().refusal_linger(), std::time::Duration::from_millis(250));
-    /// ```
     pub fn refusal_linger(&self) -> Duration {
         self.refusal_linger
     }
 
     /// Sets [`refusal_linger`](Self::refusal_linger).
-    ///
-    /// ```
-    /// # use std::time::Duration;
-    /// # use wirewright::transport::ServerConfig;
-    /// let config = ServerConfig::new().with_refusal_linger(Duration::from_millis(50));
-    /// assert_eq!(config.refusal_linger(), Duration::from_millis(50));
-    /// ```
     #[must_use]
     pub fn with_refusal_linger(mut self, linger: Duration) -> Self {
         self.refusal_linger = linger;
@@ -242,21 +201,11 @@ impl ServerConfig {
 
     /// How many refused connections may linger at once; beyond, a refused connection
     /// gets its GOODBYE written without waiting and is closed at once.
-    ///
-    /// ```
-    /// # use wirewright::transport::ServerConfig;
-    /// assert_eq!(ServerConfig::new().max_refusals_in_flight(), 64);
-    /// ```
     pub fn max_refusals_in_flight(&self) -> usize {
         self.max_refusals_in_flight
     }
 
     /// Sets [`max_refusals_in_flight`](Self::max_refusals_in_flight).
-    ///
-    /// ```
-    /// # use wirewright::transport::ServerConfig;
-    /// assert_eq!(ServerConfig::new().with_max_refusals_in_flight(8).max_refusals_in_flight(), 8);
-    /// ```
     #[must_use]
     pub fn with_max_refusals_in_flight(mut self, max: usize) -> Self {
         self.max_refusals_in_flight = max;
@@ -266,23 +215,11 @@ impl ServerConfig {
     /// How long a graceful shutdown may take: exchanges in progress may run this long
     /// (the connections' own goodbye and linger timeouts do not cut them short); after
     /// it, connections still open are dropped and their handlers cancelled.
-    ///
-    /// ```
-    /// # use wirewright::transport::ServerConfig;
-    /// assert_eq!(ServerConfig::new().shutdown_grace(), std::time::Duration::from_secs(10));
-    /// ```
     pub fn shutdown_grace(&self) -> Duration {
         self.shutdown_grace
     }
 
     /// Sets [`shutdown_grace`](Self::shutdown_grace).
-    ///
-    /// ```
-    /// # use std::time::Duration;
-    /// # use wirewright::transport::ServerConfig;
-    /// let config = ServerConfig::new().with_shutdown_grace(Duration::from_secs(1));
-    /// assert_eq!(config.shutdown_grace(), Duration::from_secs(1));
-    /// ```
     #[must_use]
     pub fn with_shutdown_grace(mut self, shutdown_grace: Duration) -> Self {
         self.shutdown_grace = shutdown_grace;
@@ -291,21 +228,11 @@ impl ServerConfig {
 
     /// The listen backlog [`Server::bind`](crate::transport::Server::bind) asks for (the kernel may
     /// cap it, on Linux at `net.core.somaxconn`).
-    ///
-    /// ```
-    /// # use wirewright::transport::ServerConfig;
-    /// assert_eq!(ServerConfig::new().backlog(), 1024);
-    /// ```
     pub fn backlog(&self) -> u32 {
         self.backlog
     }
 
     /// Sets [`backlog`](Self::backlog).
-    ///
-    /// ```
-    /// # use wirewright::transport::ServerConfig;
-    /// assert_eq!(ServerConfig::new().with_backlog(4096).backlog(), 4096);
-    /// ```
     #[must_use]
     pub fn with_backlog(mut self, backlog: u32) -> Self {
         self.backlog = backlog;
@@ -315,22 +242,11 @@ impl ServerConfig {
 
 impl ServerConfig {
     /// Whether the server takes part in HELLO (SPEC.md §13.6): see [`HelloMode`].
-    ///
-    /// ```
-    /// # use wirewright::transport::{HelloMode, ServerConfig};
-    /// assert_eq!(ServerConfig::new().hello(), HelloMode::Optional);
-    /// ```
     pub fn hello(&self) -> HelloMode {
         self.hello
     }
 
     /// Sets [`hello`](Self::hello).
-    ///
-    /// ```
-    /// # use wirewright::transport::{HelloMode, ServerConfig};
-    /// let config = ServerConfig::new().with_hello(HelloMode::Required);
-    /// assert_eq!(config.hello(), HelloMode::Required);
-    /// ```
     #[must_use]
     pub fn with_hello(mut self, hello: HelloMode) -> Self {
         self.hello = hello;
@@ -341,23 +257,11 @@ impl ServerConfig {
     /// HELLO) before it serves the client without HELLO, or refuses it when HELLO is
     /// required. A server that speaks first waits for this too, for a client that sends
     /// nothing (SPEC.md §13.6).
-    ///
-    /// ```
-    /// # use wirewright::transport::ServerConfig;
-    /// assert_eq!(ServerConfig::new().hello_timeout().as_secs(), 5);
-    /// ```
     pub fn hello_timeout(&self) -> Duration {
         self.hello_timeout
     }
 
     /// Sets [`hello_timeout`](Self::hello_timeout).
-    ///
-    /// ```
-    /// # use std::time::Duration;
-    /// # use wirewright::transport::ServerConfig;
-    /// let config = ServerConfig::new().with_hello_timeout(Duration::from_secs(1));
-    /// assert_eq!(config.hello_timeout(), Duration::from_secs(1));
-    /// ```
     #[must_use]
     pub fn with_hello_timeout(mut self, hello_timeout: Duration) -> Self {
         self.hello_timeout = hello_timeout;

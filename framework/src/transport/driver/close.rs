@@ -4,19 +4,19 @@
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 
-use crate::{DecodeProtocol, Protocol};
+use crate::frame::{DecodeFrame, EncodeFrame};
 
-use super::super::closing::{GoodbyeSlot, Phase};
-use super::super::linger::linger;
-use super::super::read_state::ReadState;
-use super::super::{CodecError, ConnectionError, Control, Goodbye, GoodbyeReason};
 use super::{Driver, Exit};
+use crate::transport::closing::{GoodbyeSlot, Phase};
+use crate::transport::linger::linger;
+use crate::transport::read_state::ReadState;
+use crate::transport::{CodecError, ConnectionError, Control, Goodbye, GoodbyeReason};
 
 impl<T, In, Out> Driver<T, In, Out>
 where
     T: AsyncRead + AsyncWrite + Unpin,
-    In: for<'de> DecodeProtocol<'de> + Send,
-    Out: Protocol + Send,
+    In: for<'de> DecodeFrame<'de> + Send,
+    Out: EncodeFrame + Send,
 {
     /// When the phase's work is done, the main loop ends.
     pub(super) fn check_done(&mut self) -> Option<Exit> {

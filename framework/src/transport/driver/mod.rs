@@ -30,7 +30,7 @@ use tokio::time::Instant;
 use tokio_util::codec::Framed;
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
-use crate::{DecodeProtocol, Protocol};
+use crate::frame::{DecodeFrame, EncodeFrame};
 
 use super::closing::Closing;
 use super::heartbeat::{Beat, Heartbeat};
@@ -101,8 +101,8 @@ pub(crate) struct Driver<T, In, Out> {
 impl<T, In, Out> Driver<T, In, Out>
 where
     T: AsyncRead + AsyncWrite + Unpin,
-    In: for<'de> DecodeProtocol<'de> + Send,
-    Out: Protocol + Send,
+    In: for<'de> DecodeFrame<'de> + Send,
+    Out: EncodeFrame + Send,
 {
     pub(crate) fn new(
         io: T,

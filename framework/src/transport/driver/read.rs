@@ -7,18 +7,18 @@ use std::task::{Context, Poll};
 use futures_util::Stream;
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use crate::{DecodeProtocol, Protocol};
+use crate::frame::{DecodeFrame, EncodeFrame};
 
-use super::super::inbox::Delivery;
-use super::super::read_state::{Pause, ReadState};
-use super::super::{ConnectionError, Control, GoodbyeReason, Incoming, Received};
 use super::{Driver, Exit, Pending};
+use crate::transport::inbox::Delivery;
+use crate::transport::read_state::{Pause, ReadState};
+use crate::transport::{ConnectionError, Control, GoodbyeReason, Incoming, Received};
 
 impl<T, In, Out> Driver<T, In, Out>
 where
     T: AsyncRead + AsyncWrite + Unpin,
-    In: for<'de> DecodeProtocol<'de> + Send,
-    Out: Protocol + Send,
+    In: for<'de> DecodeFrame<'de> + Send,
+    Out: EncodeFrame + Send,
 {
     /// Hands a decoded message to the receiving half when the receive budget and queue
     /// have room.

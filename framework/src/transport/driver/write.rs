@@ -6,17 +6,17 @@ use std::task::{Context, Poll};
 use futures_util::Sink;
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use crate::{DecodeProtocol, Protocol};
+use crate::frame::{DecodeFrame, EncodeFrame};
 
-use super::super::closing::Phase;
-use super::super::{CodecError, Control};
 use super::Driver;
+use crate::transport::closing::Phase;
+use crate::transport::{CodecError, Control};
 
 impl<T, In, Out> Driver<T, In, Out>
 where
     T: AsyncRead + AsyncWrite + Unpin,
-    In: for<'de> DecodeProtocol<'de> + Send,
-    Out: Protocol + Send,
+    In: for<'de> DecodeFrame<'de> + Send,
+    Out: EncodeFrame + Send,
 {
     /// Feeds due control frames and queued messages, then flushes once.
     pub(super) fn poll_write(&mut self, cx: &mut Context<'_>) -> Result<bool, CodecError> {
