@@ -3,6 +3,12 @@
 //! wirewright into a reused `Vec`. Hand framing (what a user of a plain serializer writes:
 //! a `u32` length prefix, the payload, a CRC-32 from crc32fast over both) is the same code
 //! for every peer.
+//!
+//! Every method of every format's adapter is `#[inline(always)]`, so that each format is
+//! compiled into a benchmark's loop the same way: left to the compiler, one format's
+//! adapter is inlined and another's is a call whose result is then copied out of the
+//! `Result` with loads wider than the stores that wrote it (a stall on every message),
+//! and the ratios measure that choice rather than the formats.
 
 use std::fmt::Debug;
 
@@ -178,6 +184,7 @@ pub trait Codec: Default {
     ///
     /// # Errors
     /// As [`try_write_payload`](Self::try_write_payload).
+    #[inline(always)]
     fn try_encode<T: Owned>(&mut self, message: &T) -> Result<&[u8], BoxedError> {
         let len = self.try_write_payload(message)?;
         Ok(&self.buffer()[HEADROOM..HEADROOM + len])
@@ -187,6 +194,7 @@ pub trait Codec: Default {
     ///
     /// # Panics
     /// When the message does not encode.
+    #[inline(always)]
     fn write_payload<T: Owned>(&mut self, message: &T) -> usize {
         match self.try_write_payload(message) {
             Ok(len) => len,
@@ -198,6 +206,7 @@ pub trait Codec: Default {
     ///
     /// # Panics
     /// When the message does not encode.
+    #[inline(always)]
     fn encode<T: Owned>(&mut self, message: &T) -> &[u8] {
         match self.try_encode(message) {
             Ok(payload) => payload,
@@ -209,6 +218,7 @@ pub trait Codec: Default {
     ///
     /// # Panics
     /// When the payload does not decode.
+    #[inline(always)]
     fn decode<T: Owned>(&mut self, payload: &[u8]) -> T {
         match self.try_decode(payload) {
             Ok(value) => value,
@@ -217,6 +227,7 @@ pub trait Codec: Default {
     }
 
     /// `message` framed by hand: length, payload, CRC-32 of both.
+    #[inline(always)]
     fn encode_framed<T: Owned>(&mut self, message: &T) -> &[u8] {
         let len = self.write_payload(message);
         let buf = self.buffer();
@@ -227,6 +238,7 @@ pub trait Codec: Default {
     }
 
     /// Checks a hand-made frame (exact length, CRC) and decodes its payload.
+    #[inline(always)]
     fn decode_framed<T: Owned>(&mut self, frame: &[u8]) -> T {
         let (prefix, rest) = frame
             .split_first_chunk::<HEADROOM>()
@@ -264,6 +276,7 @@ pub struct Wirewright {
 impl Codec for Wirewright {
     const NAME: &'static str = "wirewright";
 
+    #[inline(always)]
     fn try_write_payload<T: Owned>(&mut self, message: &T) -> Result<usize, BoxedError> {
         self.buf.clear();
         self.buf.extend_from_slice(&[0; HEADROOM]);
@@ -273,20 +286,24 @@ impl Codec for Wirewright {
         Ok(len)
     }
 
+    #[inline(always)]
     fn buffer(&mut self) -> &mut [u8] {
         &mut self.buf
     }
 
+    #[inline(always)]
     fn try_encode<T: Owned>(&mut self, message: &T) -> Result<&[u8], BoxedError> {
         self.buf.clear();
         message.encode_raw(&mut self.buf);
         Ok(&self.buf)
     }
 
+    #[inline(always)]
     fn try_decode<T: Owned>(&mut self, payload: &[u8]) -> Result<T, BoxedError> {
         Ok(<T as wirewright::Decode<'_>>::decode(payload)?)
     }
 
+    #[inline(always)]
     fn decode_borrowed<'de, T: Borrowed<'de>>(&mut self, payload: &'de [u8]) -> T {
         <T as wirewright::Decode<'de>>::decode(payload).expect("wirewright decodes its own payload")
     }
@@ -314,6 +331,7 @@ impl Default for Bincode {
 impl Codec for Bincode {
     const NAME: &'static str = "bincode";
 
+    #[inline(always)]
     fn try_write_payload<T: Owned>(&mut self, message: &T) -> Result<usize, BoxedError> {
         let end = self.buf.len() - TAILROOM;
         Ok(bincode::encode_into_slice(
@@ -323,10 +341,12 @@ impl Codec for Bincode {
         )?)
     }
 
+    #[inline(always)]
     fn buffer(&mut self) -> &mut [u8] {
         &mut self.buf
     }
 
+    #[inline(always)]
     fn try_decode<T: Owned>(&mut self, payload: &[u8]) -> Result<T, BoxedError> {
         let (value, read) = bincode::decode_from_slice(payload, bincode::config::standard())?;
         if read != payload.len() {
@@ -335,6 +355,7 @@ impl Codec for Bincode {
         Ok(value)
     }
 
+    #[inline(always)]
     fn decode_borrowed<'de, T: Borrowed<'de>>(&mut self, payload: &'de [u8]) -> T {
         let (value, read) = bincode::borrow_decode_from_slice(payload, bincode::config::standard())
             .expect("bincode decodes its own payload");
@@ -364,15 +385,18 @@ impl Default for Postcard {
 impl Codec for Postcard {
     const NAME: &'static str = "postcard";
 
+    #[inline(always)]
     fn try_write_payload<T: Owned>(&mut self, message: &T) -> Result<usize, BoxedError> {
         let end = self.buf.len() - TAILROOM;
         Ok(postcard::to_slice(message, &mut self.buf[HEADROOM..end])?.len())
     }
 
+    #[inline(always)]
     fn buffer(&mut self) -> &mut [u8] {
         &mut self.buf
     }
 
+    #[inline(always)]
     fn try_decode<T: Owned>(&mut self, payload: &[u8]) -> Result<T, BoxedError> {
         let (value, rest) = postcard::take_from_bytes(payload)?;
         if !rest.is_empty() {
@@ -381,6 +405,7 @@ impl Codec for Postcard {
         Ok(value)
     }
 
+    #[inline(always)]
     fn decode_borrowed<'de, T: Borrowed<'de>>(&mut self, payload: &'de [u8]) -> T {
         postcard::from_bytes(payload).expect("postcard decodes its own payload")
     }
@@ -402,6 +427,7 @@ pub struct Bitcode {
 impl Codec for Bitcode {
     const NAME: &'static str = "bitcode";
 
+    #[inline(always)]
     fn try_write_payload<T: Owned>(&mut self, message: &T) -> Result<usize, BoxedError> {
         // bitcode writes only into its own buffer: a frame needs one copy.
         let payload = self.bitcode.encode(message);
@@ -412,18 +438,22 @@ impl Codec for Bitcode {
         Ok(payload.len())
     }
 
+    #[inline(always)]
     fn buffer(&mut self) -> &mut [u8] {
         &mut self.buf
     }
 
+    #[inline(always)]
     fn try_encode<T: Owned>(&mut self, message: &T) -> Result<&[u8], BoxedError> {
         Ok(self.bitcode.encode(message))
     }
 
+    #[inline(always)]
     fn try_decode<T: Owned>(&mut self, payload: &[u8]) -> Result<T, BoxedError> {
         Ok(self.bitcode.decode(payload)?)
     }
 
+    #[inline(always)]
     fn decode_borrowed<'de, T: Borrowed<'de>>(&mut self, payload: &'de [u8]) -> T {
         self.bitcode
             .decode(payload)
@@ -465,6 +495,7 @@ impl Default for Wincode {
 impl Codec for Wincode {
     const NAME: &'static str = "wincode";
 
+    #[inline(always)]
     fn try_write_payload<T: Owned>(&mut self, message: &T) -> Result<usize, BoxedError> {
         let end = self.buf.len() - TAILROOM;
         let mut window: &mut [u8] = &mut self.buf[HEADROOM..end];
@@ -473,14 +504,17 @@ impl Codec for Wincode {
         Ok(room - window.len())
     }
 
+    #[inline(always)]
     fn buffer(&mut self) -> &mut [u8] {
         &mut self.buf
     }
 
+    #[inline(always)]
     fn try_decode<T: Owned>(&mut self, payload: &[u8]) -> Result<T, BoxedError> {
         Ok(wincode::deserialize(payload)?)
     }
 
+    #[inline(always)]
     fn decode_borrowed<'de, T: Borrowed<'de>>(&mut self, payload: &'de [u8]) -> T {
         wincode::deserialize(payload).expect("wincode decodes its own payload")
     }
@@ -500,6 +534,7 @@ pub struct Json {
 impl Codec for Json {
     const NAME: &'static str = "serde_json";
 
+    #[inline(always)]
     fn try_write_payload<T: Owned>(&mut self, message: &T) -> Result<usize, BoxedError> {
         self.buf.clear();
         self.buf.extend_from_slice(&[0; HEADROOM]);
@@ -509,20 +544,24 @@ impl Codec for Json {
         Ok(len)
     }
 
+    #[inline(always)]
     fn buffer(&mut self) -> &mut [u8] {
         &mut self.buf
     }
 
+    #[inline(always)]
     fn try_encode<T: Owned>(&mut self, message: &T) -> Result<&[u8], BoxedError> {
         self.buf.clear();
         serde_json::to_writer(&mut self.buf, message)?;
         Ok(&self.buf)
     }
 
+    #[inline(always)]
     fn try_decode<T: Owned>(&mut self, payload: &[u8]) -> Result<T, BoxedError> {
         Ok(serde_json::from_slice(payload)?)
     }
 
+    #[inline(always)]
     fn decode_borrowed<'de, T: Borrowed<'de>>(&mut self, payload: &'de [u8]) -> T {
         serde_json::from_slice(payload).expect("JSON decodes its own payload")
     }

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use std::rc::Rc;
 use std::sync::Arc;
 
+use bytes::buf::UninitSlice;
 use bytes::{BufMut, Bytes};
 
 use crate::error::DecodeErrorKind;
@@ -55,9 +56,10 @@ pub(crate) fn utf8(bytes: &[u8]) -> Result<&str, core::str::Utf8Error> {
 /// the short strings of protocols: the OR of all bytes, read as (overlapping) words,
 /// has no high bit set. Every byte is read: up to sixteen bytes, the first and last
 /// eight-byte words (or four-byte words, or the first, middle and last bytes) cover the
-/// slice; up to 64 bytes, the first and last 32 bytes (four words each), so that a
-/// sentence-sized text takes no loop (whose exit a varying length would mispredict);
-/// beyond, the last word and every whole word before it.
+/// slice; up to 128 bytes, four overlapping blocks of 32 bytes (four words each), so
+/// that a sentence-sized text takes no loop and no branch on its length (whose outcome a
+/// varying length would mispredict); beyond, the last word and every whole word before
+/// it.
 #[inline(always)]
 fn is_ascii(bytes: &[u8]) -> bool {
     const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
@@ -82,8 +84,21 @@ fn is_ascii(bytes: &[u8]) -> bool {
                     any |= half(first, 8) | half(last, 0);
                 }
                 _ => match (bytes.first_chunk::<32>(), bytes.last_chunk::<32>()) {
-                    (Some(first), Some(last)) if bytes.len() <= 64 => {
-                        any |= words(first) | words(last);
+                    (Some(first), Some(last)) if bytes.len() <= 128 => {
+                        // Four blocks of 32 bytes at offsets 0, `c`, `m - c` and `m`
+                        // (`m = len - 32`, `c = ⌈m / 3⌉ ≤ 32`): no two consecutive ones
+                        // more than 32 apart, so they cover every byte, for every length
+                        // from 33 to 128 with no branch on the length.
+                        let m = bytes.len() - 32;
+                        let c = m.div_ceil(3);
+                        let block = |at: usize| bytes.get(at..).and_then(<[u8]>::first_chunk);
+                        match (block(c), block(m - c)) {
+                            (Some(second), Some(third)) => {
+                                any |= words(first) | words(second) | words(third) | words(last);
+                            }
+                            // Not reached: `c` and `m - c` are at most `m`, and 32 bytes follow `m`.
+                            _ => return bytes.is_ascii(),
+                        }
                     }
                     _ => {
                         for chunk in bytes.chunks_exact(8) {
@@ -227,16 +242,34 @@ fn put_bytes<B: BufMut + ?Sized>(buf: &mut B, bytes: &[u8]) {
 /// having written nothing, when the buffer's next chunk is shorter than `SHORT + 1`.
 #[inline(always)]
 fn put_short<B: BufMut + ?Sized>(buf: &mut B, bytes: &[u8]) -> bool {
-    let len = bytes.len();
-    debug_assert!(len <= SHORT);
     let chunk = buf.chunk_mut();
     if chunk.len() <= SHORT {
         return false;
     }
-    chunk.write_byte(0, len as u8);
-    let text = &mut chunk[1..=SHORT];
-    // Two overlapping words (or half-words, or the first, middle and last bytes) cover
-    // every byte of a short string.
+    let written = write_short(chunk, bytes);
+    // SAFETY: `advance_mut(written)` requires the next `written` bytes of the chunk to be
+    // initialized: `write_short` initialized exactly the first `written` bytes of the
+    // chunk returned by `chunk_mut`, and nothing was written to `buf` since. (Tested
+    // below: every length, into a `Vec` with and without room, a `BytesMut` and a slice
+    // with no spare byte, against the encoding built byte by byte.)
+    #[allow(unsafe_code)]
+    unsafe {
+        buf.advance_mut(written);
+    }
+    true
+}
+
+/// Writes the one-byte prefix and the bytes of a string of up to [`SHORT`] bytes at the
+/// start of `window` (which has more than `SHORT` bytes) and returns how many bytes that
+/// is, `bytes.len() + 1`: every one of them initialized, none beyond. Two overlapping
+/// words (or half-words, or the first, middle and last bytes) cover every byte of a
+/// short string, whatever its length.
+#[inline(always)]
+fn write_short(window: &mut UninitSlice, bytes: &[u8]) -> usize {
+    let len = bytes.len();
+    debug_assert!(len <= SHORT && window.len() > SHORT);
+    window.write_byte(0, len as u8);
+    let text = &mut window[1..=SHORT];
     if let (Some(first), Some(last)) = (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
         text[..8].copy_from_slice(first);
         text[len - 8..len].copy_from_slice(last);
@@ -250,18 +283,47 @@ fn put_short<B: BufMut + ?Sized>(buf: &mut B, bytes: &[u8]) -> bool {
     } else if let [only] = *bytes {
         text.write_byte(0, only);
     }
-    // SAFETY: `advance_mut(len + 1)` requires the next `len + 1` bytes of the chunk to be
-    // initialized. Byte 0 of the chunk returned by `chunk_mut` holds the prefix, and
-    // bytes 1 to `len` the text: the two copies (or up to three bytes) above cover every
-    // index from 0 to `len - 1` of `text`, whichever branch ran, and nothing was written
-    // to `buf` since `chunk_mut`. (Tested below: every length, into a `Vec` with and
-    // without room, a `BytesMut` and a slice with no spare byte, against the encoding
-    // built byte by byte.)
-    #[allow(unsafe_code)]
-    unsafe {
-        buf.advance_mut(len + 1);
+    len + 1
+}
+
+/// Writes byte strings back to back (the elements of a `Vec<String>`: tags, labels,
+/// names). While they are short and the buffer's next chunk has room, they go into that
+/// chunk at a running offset, each with one room check against the local chunk, and the
+/// buffer is advanced once for the run, instead of asking the buffer for its chunk and
+/// advancing it for every string. A long string, or a chunk that runs out, ends the
+/// run: that string is written by [`put_bytes`], and a new run starts after it.
+#[inline(always)]
+fn put_byte_strings<B: BufMut + ?Sized, T: AsRef<[u8]>>(items: &[T], buf: &mut B) {
+    let mut items = items.iter();
+    loop {
+        let chunk = buf.chunk_mut();
+        let mut written = 0;
+        let mut stopped_at = None;
+        for item in items.by_ref() {
+            let bytes = item.as_ref();
+            let window = &mut chunk[written..];
+            if bytes.len() > SHORT || window.len() <= SHORT {
+                stopped_at = Some(bytes);
+                break;
+            }
+            written += write_short(window, bytes);
+        }
+        // SAFETY: `advance_mut(written)` requires the next `written` bytes of the chunk to
+        // be initialized. Each `write_short` above initialized the bytes of `window` from
+        // its start up to the count it returned, and `window` starts at `written` in the
+        // chunk returned by `chunk_mut`: so every byte of `0..written` is initialized,
+        // and nothing was written to `buf` since `chunk_mut`. (Tested below: lists of
+        // strings of every short and some long lengths, into buffers that run out at
+        // every offset, against the strings written one by one.)
+        #[allow(unsafe_code)]
+        unsafe {
+            buf.advance_mut(written);
+        }
+        match stopped_at {
+            Some(bytes) => put_bytes(buf, bytes),
+            None => return,
+        }
     }
-    true
 }
 
 impl Encode for str {
@@ -299,6 +361,10 @@ impl Encode for String {
     #[inline(always)]
     fn encode_raw<B: BufMut + ?Sized>(&self, buf: &mut B) {
         put_bytes(buf, self.as_bytes());
+    }
+    #[inline]
+    fn encode_slice_raw<B: BufMut + ?Sized>(items: &[Self], buf: &mut B) {
+        put_byte_strings(items, buf);
     }
 }
 
@@ -479,6 +545,47 @@ mod tests {
             let mut shared = bytes::BytesMut::new();
             super::put_bytes(&mut shared, text.as_bytes());
             assert_eq!(shared[..], want[..], "len {len}");
+        }
+    }
+
+    #[test]
+    fn string_lists_write_the_same_bytes_as_string_by_string_into_buffers_that_run_out_anywhere() {
+        use bytes::BufMut;
+        use wirewright_encode_check::expected;
+        let lengths = [0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 40, 200, 3, 16, 0, 12];
+        let items: Vec<String> = lengths
+            .iter()
+            .enumerate()
+            .map(|(i, &len)| {
+                (0..len)
+                    .map(|j| char::from(b'a' + ((i + j) % 26) as u8))
+                    .collect()
+            })
+            .collect();
+        for start in 0..items.len() {
+            for end in start..=items.len() {
+                let list = &items[start..end];
+                let want: Vec<u8> = list.iter().flat_map(|item| expected(item)).collect();
+                // Every capacity, so that the chunk runs out at every offset of the list.
+                for capacity in 0..=want.len() + 17 {
+                    let mut buf = Vec::with_capacity(capacity);
+                    super::put_byte_strings(list, &mut buf);
+                    assert_eq!(buf, want, "strings {start}..{end}, capacity {capacity}");
+                }
+                // Written after other bytes, into a shared buffer, and into a slice
+                // exactly as long as the encoding (no spare byte at the end).
+                let mut after = vec![0xaa; 61];
+                super::put_byte_strings(list, &mut after);
+                assert_eq!(after[61..], want[..], "strings {start}..{end}");
+                let mut shared = bytes::BytesMut::new();
+                super::put_byte_strings(list, &mut shared);
+                assert_eq!(shared[..], want[..], "strings {start}..{end}");
+                let mut storage = vec![0u8; want.len()];
+                let mut slice = &mut storage[..];
+                super::put_byte_strings(list, &mut slice);
+                assert_eq!(slice.remaining_mut(), 0);
+                assert_eq!(storage, want, "strings {start}..{end}");
+            }
         }
     }
 
