@@ -150,7 +150,7 @@ fn deep_nesting_stops_at_the_depth_limit() {
     let mut bytes = vec![1; 20];
     bytes.extend([0, 0]);
     let limits = Limits::new().with_max_depth(10);
-    let err = Expr::decode_with_limits(&bytes, limits).unwrap_err();
+    let err = Expr::decode_with(&bytes, &limits).unwrap_err();
     assert_eq!(
         err.kind(),
         &DecodeErrorKind::DepthLimitExceeded { limit: 10 }

@@ -253,12 +253,12 @@ fn evolvable_blocks_count_toward_the_depth_limit() {
     let bytes = order.encode_to_vec();
     // Order (1), Vec (2), Item (3) ; the event enum is at depth 2.
     let limits = Limits::new().with_max_depth(2);
-    let err = v1::Order::decode_with_limits(&bytes, limits).unwrap_err();
+    let err = v1::Order::decode_with(&bytes, &limits).unwrap_err();
     assert!(
         matches!(err.kind(), DecodeErrorKind::DepthLimitExceeded { limit: 2 }),
         "{err}"
     );
-    assert!(v1::Order::decode_with_limits(&bytes, Limits::new().with_max_depth(3)).is_ok());
+    assert!(v1::Order::decode_with(&bytes, &Limits::new().with_max_depth(3)).is_ok());
 }
 
 /// Derived evolution code uses absolute paths only: it compiles where the prelude and

@@ -172,28 +172,28 @@ fn strings_byte_strings_options_tuples_and_arrays_do_not_count_toward_the_depth_
         value: Some("x".into()),
     }
     .encode_to_vec();
-    assert!(Value::decode_with_limits(&bytes, limits).is_ok());
+    assert!(Value::decode_with(&bytes, &limits).is_ok());
     // A tuple of an array of options of byte strings, inside nothing that counts.
     let value = ([Some(Bytes::from_static(b"ab"))], "s".to_owned(), 5u32);
     let bytes = value.encode_to_vec();
     let none = Limits::new().with_max_depth(0);
-    assert!(<([Option<Bytes>; 1], String, u32)>::decode_with_limits(&bytes, none).is_ok());
+    assert!(<([Option<Bytes>; 1], String, u32)>::decode_with(&bytes, &none).is_ok());
 }
 
 #[test]
 fn sequences_boxes_and_vec_u8_count_one_level_each() {
     let none = Limits::new().with_max_depth(0);
-    let err = Vec::<u8>::decode_with_limits(&[1, 7], none).unwrap_err();
+    let err = Vec::<u8>::decode_with(&[1, 7], &none).unwrap_err();
     assert_eq!(
         err.kind(),
         &DecodeErrorKind::DepthLimitExceeded { limit: 0 }
     );
-    assert!(Box::<u8>::decode_with_limits(&[7], none).is_err());
+    assert!(Box::<u8>::decode_with(&[7], &none).is_err());
     let bytes = nest_vecs(3);
     let three = Limits::new().with_max_depth(3);
-    assert!(Vec::<Vec<Vec<u8>>>::decode_with_limits(&bytes, three).is_ok());
+    assert!(Vec::<Vec<Vec<u8>>>::decode_with(&bytes, &three).is_ok());
     let two = Limits::new().with_max_depth(2);
-    assert!(Vec::<Vec<Vec<u8>>>::decode_with_limits(&bytes, two).is_err());
+    assert!(Vec::<Vec<Vec<u8>>>::decode_with(&bytes, &two).is_err());
 }
 
 #[test]

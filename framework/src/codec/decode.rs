@@ -54,10 +54,11 @@ pub trait Decode<'de>: Sized {
     /// ```
     #[inline]
     fn decode(input: &'de [u8]) -> Result<Self, DecodeError> {
-        Self::decode_with_limits(input, Limits::default())
+        Self::decode_with(input, &Limits::default())
     }
 
-    /// Decodes a complete payload with the given limits.
+    /// Decodes a complete payload with the given limits (as the frame layer's
+    /// `decode_frame_with` takes them: by reference).
     ///
     /// # Errors
     /// As [`decode`](Self::decode).
@@ -67,13 +68,27 @@ pub trait Decode<'de>: Sized {
     /// let nested = vec![vec![vec![1u8]]];
     /// let bytes = wirewright::Encode::encode_to_vec(&nested);
     /// let limits = Limits::new().with_max_depth(2);
-    /// assert!(Vec::<Vec<Vec<u8>>>::decode_with_limits(&bytes, limits).is_err());
-    /// assert!(Vec::<Vec<Vec<u8>>>::decode_with_limits(&bytes, Limits::new()).is_ok());
+    /// assert!(Vec::<Vec<Vec<u8>>>::decode_with(&bytes, &limits).is_err());
+    /// assert!(Vec::<Vec<Vec<u8>>>::decode_with(&bytes, &Limits::new()).is_ok());
     /// ```
     #[inline]
-    fn decode_with_limits(input: &'de [u8], limits: Limits) -> Result<Self, DecodeError> {
-        let mut reader = Reader::with_limits(input, limits);
+    fn decode_with(input: &'de [u8], limits: &Limits) -> Result<Self, DecodeError> {
+        let mut reader = Reader::with_limits(input, *limits);
         finished(Self::decode_payload_raw(&mut reader), &reader)
+    }
+
+    /// Decodes a complete payload with the given limits.
+    ///
+    /// # Errors
+    /// As [`decode`](Self::decode).
+    #[deprecated(
+        since = "0.4.0",
+        note = "use `decode_with(input, &limits)`: limits are passed by reference and the \
+                `_with` form names the variant that takes them"
+    )]
+    #[inline]
+    fn decode_with_limits(input: &'de [u8], limits: Limits) -> Result<Self, DecodeError> {
+        Self::decode_with(input, &limits)
     }
 
     /// Decodes a complete payload held in [`Bytes`]; `Bytes` fields share its memory.
