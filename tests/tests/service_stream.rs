@@ -562,6 +562,56 @@ async fn a_typed_client_over_a_balanced_client_opens_streams_on_its_servers() {
 }
 
 #[tokio::test]
+async fn an_open_stream_counts_as_load_so_the_balancer_sends_calls_to_the_other_server() {
+    use wirewright::rpc::balance::{BalanceConfig, BalancedClient, EndpointState};
+    use wirewright::transport::{Server, ServerConfig};
+
+    let mut addrs = Vec::new();
+    for _ in 0..2 {
+        let server = Server::bind("127.0.0.1:0", ServerConfig::new())
+            .await
+            .unwrap();
+        addrs.push(server.local_addr().unwrap());
+        let (dropped, _) = mpsc::unbounded_channel();
+        let source = Source {
+            produced_bytes: Arc::default(),
+            dropped,
+        };
+        let rpc = FeedServer::new(source).into_rpc_server(RpcServerConfig::new());
+        tokio::spawn(rpc.serve(server));
+    }
+    let balanced =
+        BalancedClient::<FeedRequest, FeedResponse, FeedError>::new(addrs, BalanceConfig::new());
+    let all_up = balanced.wait_until(|servers| {
+        servers
+            .iter()
+            .all(|server| server.state == EndpointState::Up)
+    });
+    tokio::time::timeout(HANG, all_up).await.unwrap();
+    let feed = FeedClient::new(balanced);
+    let mut stream = feed.events(u32::MAX, 4, Mode::Endless).await.unwrap();
+    assert_eq!(stream.next().await.unwrap().unwrap().seq, 0);
+    let servers = feed.get_ref().endpoints();
+    let streaming = servers.iter().position(|server| server.in_flight == 1);
+    let streaming = streaming.expect("the open stream is in flight on its server");
+    assert_eq!(servers[1 - streaming].in_flight, 0);
+    // With two servers, power of two choices compares both: every call goes to the one
+    // that is not streaming.
+    for n in 0..20 {
+        assert_eq!(feed.ping(n).await.unwrap(), n);
+    }
+    let servers = feed.get_ref().endpoints();
+    assert_eq!(servers[streaming].calls, 1, "only the stream");
+    assert_eq!(servers[1 - streaming].calls, 20);
+    drop(stream);
+    let servers = feed.get_ref().endpoints();
+    assert!(
+        servers.iter().all(|server| server.in_flight == 0),
+        "{servers:?}"
+    );
+}
+
+#[tokio::test]
 async fn a_credit_beyond_two_gigabytes_ends_the_stream_with_code_9() {
     let mut io = serve(64 * 1024).io;
     let mut frames = Vec::new();

@@ -198,6 +198,9 @@ pub struct RpcStream<Resp, E, T = Resp> {
     reader: Reader<Resp, E>,
     pick: fn(Resp) -> Result<T, Resp>,
     method: &'static str,
+    /// Kept as long as the stream: a balanced client's count of what its server is
+    /// serving, so that an open stream weighs on the choice of server like a call.
+    held: Option<Box<dyn Send>>,
 }
 
 /// The untyped part of an [`RpcStream`]; dropped before the end, it cancels the stream.
@@ -250,6 +253,7 @@ impl<Resp, E> RpcStream<Resp, E> {
             },
             pick: Ok,
             method: "stream",
+            held: None,
         }
     }
 
@@ -272,6 +276,7 @@ impl<Resp, E> RpcStream<Resp, E> {
             reader: self.reader,
             pick,
             method,
+            held: self.held,
         }
     }
 }
@@ -280,6 +285,12 @@ impl<Resp, E, T> RpcStream<Resp, E, T> {
     /// The stream's correlation id.
     pub fn correlation_id(&self) -> u32 {
         self.reader.id
+    }
+
+    /// The same stream, keeping `guard` until it is dropped.
+    pub(crate) fn holding(mut self, guard: impl Send + 'static) -> Self {
+        self.held = Some(Box::new(guard));
+        self
     }
 }
 

@@ -261,7 +261,8 @@ where
 
     /// Opens a stream (SPEC.md §11.8) on the connection of the pool with the fewest
     /// calls waiting, and records what opening it says about the server. The stream
-    /// stays on that connection.
+    /// stays on that connection, and counts as a call in flight on its server (the load
+    /// the balancer compares) until it is dropped.
     pub(super) async fn stream(
         self,
         request: Req,
@@ -276,7 +277,7 @@ where
         pooled.calls.fetch_add(1, Ordering::Relaxed);
         let result = pooled.client.stream(request, options).await;
         self.record(verdict(&result), config);
-        result
+        result.map(|stream| stream.holding(self))
     }
 
     /// Records a call's verdict in the server's health: ejects it after too many
