@@ -337,7 +337,10 @@ fn rust_kv_client_watches_a_generated_python_kv_server_stream() {
     let mut changes = Vec::new();
     for _ in 0..3 {
         let mut line = String::new();
-        assert!(lines.read_line(&mut line).expect("a line") > 0, "the watch ended early");
+        assert!(
+            lines.read_line(&mut line).expect("a line") > 0,
+            "the watch ended early"
+        );
         changes.push(line.trim().to_owned());
     }
     drop(watcher);
