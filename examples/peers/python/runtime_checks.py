@@ -382,6 +382,37 @@ async def signals_and_streams(kv) -> None:
     server.close()
     print("  CANCEL: a cancelled task's call and a call past its deadline stop the server's handler")
 
+    closed = asyncio.Event()
+
+    async def counting(request):
+        async def numbers():
+            try:
+                for i in range(1 << 30):
+                    yield kv.Change(key=str(i), value=None)
+            finally:
+                closed.set()  # the server dropped the handler's stream
+        return numbers()
+
+    server = await kv.serve_calls("127.0.0.1", 0, kv.KvRequest, kv.KvResponse, counting, kv.KvError)
+    port = server.sockets[0].getsockname()[1]
+    client = await kv.Client.connect("127.0.0.1", port, kv.KvRequest, kv.KvResponse, kv.KvError,
+                                     kv.Settings(stream_window=256))
+    got = []
+    async for change in await client.stream(kv.Watch(prefix="")):  # no `async with`
+        got.append(int(change.key))
+        if len(got) == 100:
+            break
+    assert got == list(range(100)), got
+    await asyncio.wait_for(closed.wait(), 5)  # the loop left early sent CANCEL
+    for _ in range(100):  # the call's task ends after the generator closed
+        if server.metrics.held == 0:
+            break
+        await asyncio.sleep(0.01)
+    assert not client.waiting and server.metrics.held == 0, (client.waiting, server.metrics.held)
+    await client.close()
+    server.close()
+    print("  a stream loop left with `break`: CANCEL, the server's generator closed")
+
     cancels: list[int] = []
 
     async def liar(reader, writer):  # OPEN, then 3 items of 5 bytes for a credit of 4

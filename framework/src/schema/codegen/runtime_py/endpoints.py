@@ -172,8 +172,8 @@ class Client:
         wirewright's does): sends the request (after its DEADLINE when `timeout` is given:
         it covers the whole stream) and the first CREDIT of `Settings.stream_window`
         bytes, and returns the Stream once the server sent OPEN. Raises as `call` does
-        when the call fails before opening. Iterate it with `async for`; leave it early
-        with `async with` (or `await stream.aclose()`), which sends CANCEL."""
+        when the call fails before opening. Iterate it with `async for`; a loop left
+        early, `async with` or `await stream.aclose()` sends CANCEL."""
         self._check_open()
         if timeout is not None and timeout <= 0:
             raise DeadlineExceeded(f"deadline of {timeout} s passed before the call")
@@ -313,7 +313,20 @@ class Stream:
                 pass
 
     def __aiter__(self):
-        return self
+        return self._items()
+
+    async def _items(self):
+        """What `async for` reads: an async generator, so that a loop left early (`break`,
+        an exception) closes it as soon as it is dropped, which gives the stream up."""
+        try:
+            while True:
+                try:
+                    item = await self.__anext__()
+                except StopAsyncIteration:
+                    return
+                yield item
+        finally:
+            await self.aclose()
 
     async def __anext__(self):
         if not self.items:
