@@ -470,6 +470,29 @@ async function fakeServer(script: (socket: net.Socket) => void): Promise<[net.Se
   console.log("  CANCEL: an aborted call and a call past its deadline abort the server handler's signal");
 }
 {
+  let closed = false;
+  const server = await kv.serveCalls("127.0.0.1", 0, kv.KvRequest, kv.KvResponse, async () => (async function* () {
+    try {
+      for (let i = 0; ; i++) yield new kv.Change({ key: String(i), value: null });
+    } finally {
+      closed = true; // the server dropped the handler's stream
+    }
+  })(), kv.KvError.codec);
+  const port = (server.address() as net.AddressInfo).port;
+  const client = await kv.Client.connect("127.0.0.1", port, kv.KvRequest, kv.KvResponse, kv.KvError.codec, { streamWindow: 256 });
+  const got: number[] = [];
+  for await (const change of await client.stream(new kv.Watch({ prefix: "" }))) {
+    got.push(Number(change.key));
+    if (got.length === 100) break; // CANCEL
+  }
+  assert.deepEqual(got, Array.from({ length: 100 }, (_, i) => i));
+  for (let i = 0; i < 100 && !closed; i++) await sleep(10);
+  assert.ok(closed, "the server's generator was not closed");
+  await client.close();
+  server.close();
+  console.log("  a stream loop left with `break`: CANCEL, the server's generator closed");
+}
+{
   const cancels: number[] = [];
   const [server, port] = await fakeServer((socket) => {
     socket.on("error", () => {});
