@@ -505,19 +505,27 @@ def _answer(conn: Connection, calls: _Calls, frame: Frame, requests: Protocol, r
         if calls.input_done:  # the client's input ended before the stream opened
             return fail(8, "the client's input ended: no credit can come")
         calls.streams.add(cid)
-        while True:
-            while calls.credit[cid] <= 0 and cid not in calls.too_much:  # nothing made without credit
-                calls.room[cid].clear()
-                await calls.room[cid].wait()
-            if cid in calls.too_much:
-                return fail(9, f"credit above {MAX_CREDIT} bytes")
-            try:
-                item = await items.__anext__()
-            except StopAsyncIteration:
-                return conn.send(signal_frame(END, cid))
-            mid, payload = responses.encode(item)
-            conn.send(Frame(RESPONSE, mid, cid, payload))
-            calls.credit[cid] -= len(payload)
+        try:
+            while True:
+                while calls.credit[cid] <= 0 and cid not in calls.too_much:  # nothing made without credit
+                    calls.room[cid].clear()
+                    await calls.room[cid].wait()
+                if cid in calls.too_much:
+                    return fail(9, f"credit above {MAX_CREDIT} bytes")
+                try:
+                    item = await items.__anext__()
+                except StopAsyncIteration:
+                    return conn.send(signal_frame(END, cid))
+                mid, payload = responses.encode(item)
+                conn.send(Frame(RESPONSE, mid, cid, payload))
+                calls.credit[cid] -= len(payload)
+        finally:
+            close = getattr(items, "aclose", None)
+            if close is not None:  # the handler's stream is dropped at once (CANCEL, deadline)
+                try:
+                    await close()
+                except Exception:  # noqa: BLE001 - its own failure changes no answer
+                    pass
 
     async def respond() -> None:
         response = await handler(request)
