@@ -385,6 +385,9 @@ async def signals_and_streams(kv) -> None:
     closed = asyncio.Event()
 
     async def counting(request):
+        if isinstance(request, kv.Get):
+            raise kv.ApplicationError(kv.KvError.NotFound(key=request.key))
+
         async def numbers():
             try:
                 for i in range(1 << 30):
@@ -397,6 +400,11 @@ async def signals_and_streams(kv) -> None:
     port = server.sockets[0].getsockname()[1]
     client = await kv.Client.connect("127.0.0.1", port, kv.KvRequest, kv.KvResponse, kv.KvError,
                                      kv.Settings(stream_window=256))
+    try:  # refused before opening: the call's typed error, raised by `stream`
+        await client.stream(kv.Get(key="refused"))
+        raise AssertionError("a refused stream opened")
+    except kv.CallError as err:
+        assert err.code == 0 and err.value == kv.KvError.NotFound(key="refused"), err
     got = []
     async for change in await client.stream(kv.Watch(prefix="")):  # no `async with`
         got.append(int(change.key))

@@ -471,15 +471,21 @@ async function fakeServer(script: (socket: net.Socket) => void): Promise<[net.Se
 }
 {
   let closed = false;
-  const server = await kv.serveCalls("127.0.0.1", 0, kv.KvRequest, kv.KvResponse, async () => (async function* () {
+  const server = await kv.serveCalls("127.0.0.1", 0, kv.KvRequest, kv.KvResponse, async (request: any) => {
+    if (request instanceof kv.Get) throw new kv.ApplicationError(new kv.KvError_NotFound({ key: request.key }));
+    return counting();
+  }, kv.KvError.codec);
+  const counting = async function* () {
     try {
       for (let i = 0; ; i++) yield new kv.Change({ key: String(i), value: null });
     } finally {
       closed = true; // the server dropped the handler's stream
     }
-  })(), kv.KvError.codec);
+  };
   const port = (server.address() as net.AddressInfo).port;
   const client = await kv.Client.connect("127.0.0.1", port, kv.KvRequest, kv.KvResponse, kv.KvError.codec, { streamWindow: 256 });
+  // refused before opening: the call's typed error, thrown by `stream`
+  await assert.rejects(client.stream(new kv.Get({ key: "refused" })), (err) => err instanceof kv.CallError && err.code === 0);
   const got: number[] = [];
   for await (const change of await client.stream(new kv.Watch({ prefix: "" }))) {
     got.push(Number(change.key));

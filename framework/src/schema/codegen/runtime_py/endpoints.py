@@ -187,6 +187,8 @@ class Client:
         try:
             await self.conn.writer.drain()
             await stream._wait(opening=True)
+            if not stream.opened and isinstance(stream.outcome, BaseException):
+                raise stream.outcome  # refused before opening (§11.8): the call's error
         except BaseException:
             await stream.aclose()
             raise
