@@ -177,6 +177,8 @@ class Client:
         self._check_open()
         if timeout is not None and timeout <= 0:
             raise DeadlineExceeded(f"deadline of {timeout} s passed before the call")
+        if not 0 < self.conn.settings.stream_window <= MAX_CREDIT:
+            raise ValueError(f"stream_window {self.conn.settings.stream_window}: 1 to {MAX_CREDIT} bytes")
         mid, payload = self.requests.encode(request)
         cid = self._correlation()
         loop = asyncio.get_running_loop()

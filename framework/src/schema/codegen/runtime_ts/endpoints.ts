@@ -190,6 +190,8 @@ export class Client {
     const { timeoutMs, signal } = callOptions(options);
     if (this.conn.sentGoodbye || this.conn.gotGoodbye) throw new ConnectionClosed("the connection is closing");
     if (timeoutMs !== undefined && timeoutMs <= 0) throw new DeadlineExceeded(`deadline of ${timeoutMs} ms passed before the call`);
+    const window = this.conn.settings.streamWindow;
+    if (!(Number.isInteger(window) && window > 0 && window <= MAX_CREDIT)) throw new RangeError(`streamWindow ${window}: 1 to ${MAX_CREDIT} bytes`);
     const [type, payload] = this.requests.encode(request);
     const id = this.correlation();
     const stream = new Stream(this, id, this.conn.settings.streamWindow, timeoutMs === undefined ? null : Date.now() + timeoutMs, signal);
