@@ -91,6 +91,12 @@ assert.deepEqual(seen, want);
 assert.ok(changes.credit <= 64, String(changes.credit));
 console.log("  watch: 41 changes in order through a 64-byte window, then CANCEL: ok");
 
+const stop = new AbortController();
+const aborted2 = await watcher.stream(new kv.Watch({ prefix: "a/" }), { signal: stop.signal });
+stop.abort(); // CANCEL: the stream ends here, what the server still sends is discarded
+assert.deepEqual(await aborted2.next(), { value: undefined, done: true });
+console.log("  watch given up by its AbortSignal: ok");
+
 const quiet = await watcher.stream(new kv.Watch({ prefix: "quiet/" }), { timeoutMs: 300 });
 await assert.rejects(async () => {
   for await (const change of quiet) assert.fail(`a change under quiet/: ${change}`);

@@ -263,8 +263,10 @@ export class Stream implements AsyncIterableIterator<any> {
 
   constructor(private client: Client, public id: number, public window: number, private deadline: number | null, private abort?: AbortSignal) {
     this.credit = window;
-    abort?.addEventListener("abort", () => void this.return());
+    abort?.addEventListener("abort", this.onAbort);
   }
+
+  private onAbort = () => void this.return();
 
   /** An item or the error frame that ends the stream. */
   frame(frame: Frame): void {
@@ -304,6 +306,7 @@ export class Stream implements AsyncIterableIterator<any> {
   /** Ends the stream with `outcome` (null: END) unless it has ended. */
   end(outcome: Error | null): void {
     if (this.outcome === undefined) this.outcome = outcome;
+    this.abort?.removeEventListener("abort", this.onAbort);
     this.client.cancel(this.id, false); // forgotten: what follows is discarded
     this.notify();
   }
@@ -417,24 +420,21 @@ export interface CallContext {
 }
 
 /** One call a server runs (§11.7, §11.8): its abort controller, how it was stopped
- * (code 7 or 8) and, for a stream, its credit. */
+ * (code 7 or 8) and, for a stream, its credit. Who waits on it holds one promise at a
+ * time (`stopped()`, `room()`), so a long stream adds nothing per item. */
 class RunningCall {
   credit = 0;
   tooMuch = false;
   abort = new AbortController();
   stoppedWith: number | null = null;
   private wake: (() => void) | null = null;
-  /** Resolves with 7 or 8 when the call is stopped. */
-  stopped: Promise<number>;
-  private stop!: (code: number) => void;
-  constructor() {
-    this.stopped = new Promise((resolve) => (this.stop = resolve));
-  }
+  private interrupt: ((code: number) => void) | null = null;
   halt(code: number): void {
     if (this.stoppedWith !== null) return;
     this.stoppedWith = code;
     this.abort.abort();
-    this.stop(code);
+    this.interrupt?.(code);
+    this.notify();
   }
   notify(): void {
     const wake = this.wake;
@@ -444,6 +444,11 @@ class RunningCall {
   /** Until credit comes (or the call is stopped). */
   room(): Promise<void> {
     return new Promise((resolve) => (this.wake = resolve));
+  }
+  /** Resolves with `{ code }` (7 or 8) when the call is stopped: for one wait. */
+  stopped(): Promise<{ code: number }> {
+    if (this.stoppedWith !== null) return Promise.resolve({ code: this.stoppedWith });
+    return new Promise((resolve) => (this.interrupt = (code) => resolve({ code })));
   }
 }
 
@@ -493,7 +498,6 @@ export function answerCalls(
     if (deadline !== null && Date.now() >= deadline) return fail(7, "the request's deadline had passed when the server read it: it was not run");
     const call = new RunningCall(); // credit counts from the request on: the first CREDIT follows it at once
     running.set(id, call);
-    const stopped = call.stopped.then((code) => ({ code }));
 
     const streamOut = async (iterable: AsyncIterable<any>) => {
       conn.send(signalFrame(OPEN, id));
@@ -505,11 +509,11 @@ export function answerCalls(
       let finished = false;
       try {
         for (;;) {
-          while (call.credit <= 0 && !call.tooMuch && call.stoppedWith === null) await Promise.race([call.room(), stopped]);
+          while (call.credit <= 0 && !call.tooMuch && call.stoppedWith === null) await call.room();
           if (call.stoppedWith !== null) return fail(call.stoppedWith, call.stoppedWith === 7 ? "the stream's deadline passed" : "cancelled by the client");
           if (call.tooMuch) return fail(9, `credit above ${MAX_CREDIT} bytes`);
           // settled either way, so that one that loses the race is never an unhandled rejection
-          const outcome = await Promise.race([items.next().then((item) => ({ item }), (error) => ({ error })), stopped]);
+          const outcome = await Promise.race([items.next().then((item) => ({ item }), (error) => ({ error })), call.stopped()]);
           if ("code" in outcome) return fail(outcome.code, outcome.code === 7 ? "the stream's deadline passed" : "cancelled by the client");
           if ("error" in outcome) throw outcome.error;
           const next = outcome.item;
@@ -533,7 +537,7 @@ export function answerCalls(
     const run = async () => {
       try {
         const answer = handler(request, { deadline, signal: call.abort.signal });
-        const first = await Promise.race([answer.then((value) => ({ value }), (error) => ({ error })), stopped]);
+        const first = await Promise.race([answer.then((value) => ({ value }), (error) => ({ error })), call.stopped()]);
         if ("code" in first) return fail(first.code, "cancelled by the client");
         if ("error" in first) throw first.error;
         const response = first.value;
