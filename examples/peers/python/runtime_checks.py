@@ -354,7 +354,10 @@ async def signals_and_streams(kv) -> None:
     beyond the credit granted ends the stream with FlowControlError and gets CANCEL."""
     started, stopped = asyncio.Event(), asyncio.Event()
 
+    deadlines = {}
+
     async def slow(request):
+        deadlines[request.key] = kv.call_deadline()  # from the client's DEADLINE, or None
         started.set()
         try:
             await asyncio.sleep(3600)
@@ -378,6 +381,8 @@ async def signals_and_streams(kv) -> None:
         assert err.code == 7 and isinstance(err, TimeoutError), err
     await asyncio.wait_for(stopped.wait(), 5)
     assert not client.waiting, client.waiting
+    now = asyncio.get_running_loop().time()
+    assert deadlines["a"] is None and now - 1 < deadlines["b"] <= now, (deadlines, now)
     await client.close()
     server.close()
     print("  CANCEL: a cancelled task's call and a call past its deadline stop the server's handler")

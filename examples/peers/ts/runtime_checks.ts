@@ -446,8 +446,10 @@ async function fakeServer(script: (socket: net.Socket) => void): Promise<[net.Se
 // with FlowControlError, and the client sends CANCEL.
 {
   const aborts: string[] = [];
+  const deadlines = new Map<string, number | null>();
   let started: () => void = () => {};
   const server = await kv.serveCalls("127.0.0.1", 0, kv.KvRequest, kv.KvResponse, (request: any, context: kv.CallContext) => {
+    deadlines.set(request.key, context.deadline); // from the client's DEADLINE, or null
     started();
     return new Promise((_, reject) => context.signal.addEventListener("abort", () => {
       aborts.push(request.key);
@@ -465,6 +467,8 @@ async function fakeServer(script: (socket: net.Socket) => void): Promise<[net.Se
   await assert.rejects(client.call(new kv.Get({ key: "b" }), { timeoutMs: 200 }), (err) => err instanceof kv.DeadlineExceeded && err.code === 7);
   for (let i = 0; i < 100 && aborts.length < 2; i++) await sleep(10);
   assert.deepEqual(aborts, ["a", "b"]);
+  assert.equal(deadlines.get("a"), null);
+  assert.ok(Math.abs(deadlines.get("b")! - Date.now()) < 1000, String(deadlines.get("b")));
   await client.close();
   server.close();
   console.log("  CANCEL: an aborted call and a call past its deadline abort the server handler's signal");
