@@ -4,7 +4,8 @@
 # schema pairs of schema-pairs.txt as the Rust checker does, runs a Python and a
 # TypeScript kv client against the Rust kv server, a TypeScript chat peer with a Rust chat
 # client in the Rust chat server's room, and the runtimes' connection checks (HELLO,
-# budgets, hostile servers, an in-memory Transport). Needs python3 (>= 3.10), node (20)
+# budgets, hostile servers, an in-memory Transport, DEADLINE/CANCEL and stream credit);
+# the kv clients also call with deadlines and read `watch` streams (SPEC §11.7, §11.8). Needs python3 (>= 3.10), node (20)
 # and npm; the TypeScript compiler comes pinned from package-lock.json (npm ci). Run from
 # anywhere; `.ci/run` calls it.
 set -euo pipefail
@@ -36,8 +37,17 @@ mkdir -p "$ts/gen"
 "$target_dir/debug/schema" typescript examples/schema/chat-client.wwschema \
   examples/schema/chat-server.wwschema >"$ts/gen/chat_peer.ts"
 (cd "$ts" && npm ci --no-audit --no-fund --loglevel=error && npx tsc -p .)
-(cd "$ts" && node dist/conformance.js ../../../SPEC.md --corpus ../../../fuzz/seeds \
-  --corpus ../../../fuzz/regressions --error-paths ../error-paths.txt | grep -v '^not run')
+conformance=$(cd "$ts" && node dist/conformance.js ../../../SPEC.md --corpus ../../../fuzz/seeds \
+  --corpus ../../../fuzz/regressions --error-paths ../error-paths.txt)
+printf '%s\n' "$conformance" | grep -v '^not run'
+# every behaviour block ran, the §11.7 and §11.8 scripts included (none skipped)
+for kind in wirewright-behaviour rpc-signal-behaviour rpc-stream-behaviour; do
+  blocks=$(grep -c "^\`\`\`$kind\$" SPEC.md)
+  printf '%s\n' "$conformance" | grep -qx "passed $blocks $kind" || {
+    echo "TypeScript conformance: not all $blocks $kind blocks of SPEC.md passed" >&2
+    exit 1
+  }
+done
 (cd "$ts" && node dist/schema_pairs.js ../schema-pairs.txt)
 
 # start BIN: runs `BIN server 127.0.0.1:0` in the background; sets `addr` to its address.

@@ -95,6 +95,20 @@ fn spec_vectors_and_fuzz_seeds_run_through_the_generated_python_module() {
     assert_success(&output);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains(" 0 failed"), "{stdout}");
+    // every block of every kind ran, the §11.7 and §11.8 scripts included
+    let spec = std::fs::read_to_string(root.join("SPEC.md")).expect("SPEC.md");
+    for kind in [
+        "wirewright-behaviour",
+        "rpc-signal-behaviour",
+        "rpc-stream-behaviour",
+    ] {
+        let blocks = spec.matches(&format!("```{kind}\n")).count();
+        assert!(blocks > 0, "no {kind} block in SPEC.md");
+        assert!(
+            stdout.contains(&format!("passed {blocks} {kind}\n")),
+            "{kind}: {blocks} blocks in SPEC.md\n{stdout}"
+        );
+    }
     assert_eq!(
         stdout.matches(", 0 raised something other").count(),
         2,
@@ -295,6 +309,43 @@ fn revision_2_rust_kv_client_calls_a_revision_1_python_kv_server() {
             "\"y\"",
         ]
     );
+}
+
+#[test]
+fn rust_kv_client_watches_a_generated_python_kv_server_stream() {
+    // `kv client ADDR watch w/` opens a stream (SPEC §11.8) on the Python server: the
+    // generated `serve_calls` sends OPEN, then each change as the Rust client's credit
+    // allows, in order.
+    let module = generate("kv_watch_server_peer.py", &kv_schemas("examples/schema"));
+    let (server, addr) = python_kv_server(&module);
+    let mut watcher = KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_kv"))
+            .args(["client", &addr, "watch", "w/"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("the kv client runs"),
+    );
+    let mut lines = BufReader::new(watcher.0.stdout.take().expect("its stdout"));
+    read_until(&mut lines, "watching", "the watching kv client");
+    let outcomes = [
+        kv_client(&addr, &["put", "w/a", "1"]),
+        kv_client(&addr, &["put", "other", "2"]),
+        kv_client(&addr, &["put", "w/b", "3"]),
+        kv_client(&addr, &["delete", "w/a"]),
+    ];
+    assert_eq!(outcomes, ["stored", "stored", "stored", "deleted"]);
+    let mut changes = Vec::new();
+    for _ in 0..3 {
+        let mut line = String::new();
+        assert!(
+            lines.read_line(&mut line).expect("a line") > 0,
+            "the watch ended early"
+        );
+        changes.push(line.trim().to_owned());
+    }
+    drop(watcher);
+    drop(server);
+    assert_eq!(changes, ["set w/a 1", "set w/b 3", "deleted w/a"]);
 }
 
 /// Reads lines of `lines` until one contains `text`.

@@ -28,8 +28,10 @@ import sys
 # ----------------------------------------------------------------- blocks --
 
 def blocks(text: str):
-    """Yields (kind, fields, steps) for each ```wirewright-* block."""
-    for match in re.finditer(r"^```(wirewright-[a-z]+)\n(.*?)^```$", text, re.M | re.S):
+    """Yields (kind, fields, steps) for each ```wirewright-* block and each
+    ```rpc-signal-behaviour and ```rpc-stream-behaviour block (§11.7, §11.8)."""
+    for match in re.finditer(r"^```(wirewright-[a-z]+|rpc-signal-behaviour|rpc-stream-behaviour)\n(.*?)^```$",
+                             text, re.M | re.S):
         kind, body = match.group(1), match.group(2)
         lines: list[list[str]] = []
         for line in body.splitlines():
@@ -506,6 +508,10 @@ async def start_server(m, kind: str):
         return await m.serve_messages("127.0.0.1", 0, protocol, echo, settings=m.Settings(hello=hello))
     requests = m.Protocol("Requests", {m.Get.ID: m.Get})
     responses = m.Protocol("Responses", {m.Value.ID: m.Value})
+    if kind == "streams":
+        return await m.serve_calls("127.0.0.1", 0, requests, responses, streams, m.KvError)
+    if kind != "calls":
+        raise ValueError(f"no conformance server {kind!r}")
 
     async def get(request):
         if request.key == "a":
@@ -513,6 +519,24 @@ async def start_server(m, kind: str):
         raise m.ApplicationError(m.KvError.NotFound(key=request.key))
 
     return await m.serve_calls("127.0.0.1", 0, requests, responses, get, m.KvError)
+
+
+async def streams(request):
+    """The `streams` server of §11.8: `=rest` one reply, "" NotFound, else a stream of
+    one Value per character until a `!` (then ReadOnly)."""
+    m = sys.modules["spec_peer"]
+    if request.key.startswith("="):
+        return m.Value(value=request.key[1:])
+    if request.key == "":
+        raise m.ApplicationError(m.KvError.NotFound(key=""))
+
+    async def items():
+        for c in request.key:
+            if c == "!":
+                raise m.ApplicationError(m.KvError.ReadOnly())
+            yield m.Value(value=c)
+
+    return items()
 
 
 def matches(m, codec, got, pattern) -> bool:
@@ -683,7 +707,7 @@ def main() -> int:
     hostile_runs = json_runs = 0
     for kind, fields, steps in blocks(text):
         name = fields.get("name", "?")
-        if kind == "wirewright-behaviour":
+        if kind in ("wirewright-behaviour", "rpc-signal-behaviour", "rpc-stream-behaviour"):
             try:
                 problem = asyncio.run(asyncio.wait_for(run_behaviour(m, fields, steps), 20))
             except Exception as err:

@@ -8,6 +8,8 @@ revision 2: `List.after`, `List.limit`, `Keys.next`) or from the revision-1 ones
 (examples/peers/kv-v1/): a revision-1 server skips the fields a revision-2 client
 appends and answers without `Keys.next`, which the client reads as `None`.
 `kv_flood.py` imports `handler` to test the server against a peer that never reads.
+`Watch` (message 5, when the module has it) is answered by a stream of `Change`s
+(SPEC §11.8); DEADLINE and CANCEL (§11.7) are honoured by the generated `serve_calls`.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ import sys
 MAX_KEY_LEN = 256
 MAX_VALUE_LEN = 64 * 1024
 MAX_LIST_KEYS = 1000
+MAX_WATCH_BACKLOG = 1024  # changes a watch holds for a slow reader, as kv.rs
 
 
 def load(path: str, name: str = "kv_peer"):
@@ -32,8 +35,36 @@ def handler(kv):
     """The kv service over an in-memory dict, as `examples/src/kv.rs` defines it."""
     entries: dict[str, bytes] = {}
     paged = "limit" in {f.name for f in kv.List._codec.fields}  # revision 2
+    watch = getattr(kv, "Watch", None)  # since the lock files have it (message 5)
+    watchers: list[tuple[str, asyncio.Queue]] = []
+
+    def changed(key: str, value: bytes | None) -> None:
+        """Tells the watches of `key`; one more than MAX_WATCH_BACKLOG behind is ended."""
+        for watcher in list(watchers):
+            prefix, queue = watcher
+            if key.startswith(prefix):
+                if queue.qsize() >= MAX_WATCH_BACKLOG:
+                    watchers.remove(watcher)
+                    queue.put_nowait(None)
+                else:
+                    queue.put_nowait(kv.Change(key=key, value=value))
+
+    async def changes(prefix: str):
+        """A watch: the changes under `prefix` from now on, a stream (SPEC §11.8) that
+        the server runtime sends as the client's credit allows; a CANCEL (or the
+        stream's deadline) cancels it here, which ends the watch."""
+        watcher = (prefix, asyncio.Queue())
+        watchers.append(watcher)
+        try:
+            while (change := await watcher[1].get()) is not None:
+                yield change
+        finally:
+            if watcher in watchers:
+                watchers.remove(watcher)
 
     async def handle(request):
+        if watch is not None and isinstance(request, watch):
+            return changes(request.prefix)
         if isinstance(request, kv.Get):
             if request.key not in entries:
                 raise kv.ApplicationError(kv.KvError.NotFound(key=request.key))
@@ -45,10 +76,12 @@ def handler(kv):
                 raise kv.ApplicationError(kv.KvError.ValueTooLarge(len=len(request.value), max=MAX_VALUE_LEN))
             replaced = request.key in entries
             entries[request.key] = request.value
+            changed(request.key, request.value)
             return kv.Stored(replaced=replaced)
         if isinstance(request, kv.Delete):
             if entries.pop(request.key, None) is None:
                 raise kv.ApplicationError(kv.KvError.NotFound(key=request.key))
+            changed(request.key, None)
             return kv.Deleted()
         keys = sorted(k for k in entries if k.startswith(request.prefix))
         if not paged:

@@ -347,6 +347,122 @@ async def hostile_servers(kv) -> None:
           f"closed: {client.conn.error}")
 
 
+async def signals_and_streams(kv) -> None:
+    """§11.7 and §11.8 between the generated client and server: a call whose awaiting
+    task is cancelled sends CANCEL and the server cancels its handler (code 8); a call
+    whose deadline passes first does the same; a server that sends a stream's items
+    beyond the credit granted ends the stream with FlowControlError and gets CANCEL."""
+    started, stopped = asyncio.Event(), asyncio.Event()
+
+    deadlines = {}
+
+    async def slow(request):
+        deadlines[request.key] = kv.call_deadline()  # from the client's DEADLINE, or None
+        started.set()
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            stopped.set()
+            raise
+
+    server = await kv.serve_calls("127.0.0.1", 0, kv.KvRequest, kv.KvResponse, slow, kv.KvError)
+    port = server.sockets[0].getsockname()[1]
+    client = await kv.Client.connect("127.0.0.1", port, kv.KvRequest, kv.KvResponse, kv.KvError,
+                                     kv.Settings(call_signals=True))
+    call = asyncio.ensure_future(client.call(kv.Get(key="a")))
+    await asyncio.wait_for(started.wait(), 5)
+    call.cancel()
+    await asyncio.wait_for(stopped.wait(), 5)  # the CANCEL reached the server's handler
+    started.clear(), stopped.clear()
+    try:
+        await client.call(kv.Get(key="b"), timeout=0.2)
+        raise AssertionError("a call past its deadline returned")
+    except kv.DeadlineExceeded as err:
+        assert err.code == 7 and isinstance(err, TimeoutError), err
+    await asyncio.wait_for(stopped.wait(), 5)
+    assert not client.waiting, client.waiting
+    now = asyncio.get_running_loop().time()
+    assert deadlines["a"] is None and now - 1 < deadlines["b"] <= now, (deadlines, now)
+    await client.close()
+    server.close()
+    print("  CANCEL: a cancelled task's call and a call past its deadline stop the server's handler")
+
+    closed = asyncio.Event()
+
+    async def counting(request):
+        if isinstance(request, kv.Get):
+            raise kv.ApplicationError(kv.KvError.NotFound(key=request.key))
+
+        async def numbers():
+            try:
+                for i in range(1 << 30):
+                    yield kv.Change(key=str(i), value=None)
+            finally:
+                closed.set()  # the server dropped the handler's stream
+        return numbers()
+
+    server = await kv.serve_calls("127.0.0.1", 0, kv.KvRequest, kv.KvResponse, counting, kv.KvError)
+    port = server.sockets[0].getsockname()[1]
+    client = await kv.Client.connect("127.0.0.1", port, kv.KvRequest, kv.KvResponse, kv.KvError,
+                                     kv.Settings(stream_window=256))
+    try:  # refused before opening: the call's typed error, raised by `stream`
+        await client.stream(kv.Get(key="refused"))
+        raise AssertionError("a refused stream opened")
+    except kv.CallError as err:
+        assert err.code == 0 and err.value == kv.KvError.NotFound(key="refused"), err
+    got = []
+    async for change in await client.stream(kv.Watch(prefix="")):  # no `async with`
+        got.append(int(change.key))
+        if len(got) == 100:
+            break
+    assert got == list(range(100)), got
+    await asyncio.wait_for(closed.wait(), 5)  # the loop left early sent CANCEL
+    for _ in range(100):  # the call's task ends after the generator closed
+        if server.metrics.held == 0:
+            break
+        await asyncio.sleep(0.01)
+    assert not client.waiting and server.metrics.held == 0, (client.waiting, server.metrics.held)
+    await client.close()
+    server.close()
+    print("  a stream loop left with `break`: CANCEL, the server's generator closed")
+
+    cancels: list[int] = []
+
+    async def liar(reader, writer):  # OPEN, then 3 items of 5 bytes for a credit of 4
+        frames, pending = kv.FrameBuffer(kinds=kv.SERVER_KINDS), []
+        request = await read_frame(kv, reader, frames, pending)
+        credit = await read_frame(kv, reader, frames, pending)
+        assert credit.type == kv.CREDIT and kv.signal_payload(credit) == (request.correlation, 4), credit
+        writer.write(kv.encode_frame(kv.signal_frame(kv.OPEN, request.correlation)))
+        for i in range(3):
+            change = kv.Change(key="k", value=bytes([i]))
+            writer.write(kv.encode_frame(kv.Frame(kv.RESPONSE, kv.Change.ID, request.correlation, change.encode())))
+        while (frame := await read_frame(kv, reader, frames, pending)) is not None:
+            if frame.flags & kv.CONTROL and frame.type == kv.CANCEL:
+                cancels.append(kv.signal_payload(frame)[0])
+            if frame.flags & kv.CONTROL and frame.type == kv.GOODBYE:
+                break
+        writer.close()
+
+    fake, port = await fake_server(liar)
+    client = await kv.Client.connect("127.0.0.1", port, kv.KvRequest, kv.KvResponse, kv.KvError,
+                                     kv.Settings(hello="off", stream_window=4))
+    changes = await client.stream(kv.Watch(prefix=""))
+    got = []
+    try:
+        async for change in changes:
+            got.append(change)
+        raise AssertionError("a stream beyond its credit ended normally")
+    except kv.FlowControlError as err:
+        assert err.code == 9, err
+        failure = err
+    assert len(got) == 1, got  # 5 bytes for a credit of 4: taken (below 0), the next one is not
+    await client.close()
+    assert cancels == [changes.cid], cancels
+    fake.close()
+    print(f"  a server sending beyond the stream's credit: {len(got)} item, then {failure}, and CANCEL")
+
+
 async def main(kv_path: str, kv1_path: str) -> None:
     kv = load(kv_path, "kv_peer")
     kv1 = load(kv1_path, "kv_v1_peer")
@@ -354,6 +470,7 @@ async def main(kv_path: str, kv1_path: str) -> None:
     await hello(kv, kv1)
     await flood(kv)
     await hostile_servers(kv)
+    await signals_and_streams(kv)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ import * as m from "./gen/spec_peer.js";
 type Fields = Record<string, string>;
 
 function* blocks(text: string): Generator<[string, Fields, [string, string][]]> {
-  const re = /^```(wirewright-[a-z]+)\n([\s\S]*?)^```$/gm;
+  // §9's blocks, and the behaviour scripts of §11.7 and §11.8
+  const re = /^```(wirewright-[a-z]+|rpc-signal-behaviour|rpc-stream-behaviour)\n([\s\S]*?)^```$/gm;
   for (const match of text.matchAll(re)) {
     const lines: [string, string][] = [];
     for (const line of match[2].split("\n")) {
@@ -410,10 +411,25 @@ async function startServer(kind: string): Promise<net.Server> {
   }
   const requests = new m.Protocol("Requests", new Map<number, any>([[m.Get.ID, m.Get]]));
   const responses = new m.Protocol("Responses", new Map<number, any>([[m.Value.ID, m.Value]]));
+  if (kind === "streams") return m.serveCalls("127.0.0.1", 0, requests, responses, streams, m.KvError.codec);
+  if (kind !== "calls") throw new Error(`no conformance server ${JSON.stringify(kind)}`);
   return m.serveCalls("127.0.0.1", 0, requests, responses, async (request: m.Get) => {
     if (request.key === "a") return new m.Value({ value: "x" });
     throw new m.ApplicationError(new m.KvError_NotFound({ key: request.key }));
   }, m.KvError.codec);
+}
+
+/** The `streams` server of §11.8: `=rest` one reply, "" NotFound, else a stream of one
+ * Value per character until a `!` (then ReadOnly). */
+async function streams(request: m.Get): Promise<any> {
+  if (request.key.startsWith("=")) return new m.Value({ value: request.key.slice(1) });
+  if (request.key === "") throw new m.ApplicationError(new m.KvError_NotFound({ key: "" }));
+  return (async function* () {
+    for (const c of request.key) {
+      if (c === "!") throw new m.ApplicationError(new m.KvError_ReadOnly());
+      yield new m.Value({ value: c });
+    }
+  })();
 }
 
 /** The peer's side of a script: reads exactly n bytes, or the end of the stream. */
@@ -602,7 +618,7 @@ const skipped: string[] = [];
 let hostileRuns = 0, jsonRuns = 0;
 for (const [kind, f, steps] of blocks(text)) {
   const name = f.name;
-  if (kind === "wirewright-behaviour") {
+  if (kind === "wirewright-behaviour" || kind === "rpc-signal-behaviour" || kind === "rpc-stream-behaviour") {
     let problem: string | null;
     try {
       problem = await runBehaviour(f, steps);

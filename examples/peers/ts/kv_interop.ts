@@ -3,7 +3,9 @@
 //     node dist/kv_interop.js 127.0.0.1:7100
 //
 // Every operation, every typed error, error codes 1 and 2, a deadline, 100 pipelined
-// calls and the closing handshake; exits 1 at the first check that fails.
+// calls and the closing handshake, then calls with DEADLINE and an AbortSignal (§11.7)
+// and `watch` streams (§11.8: read in order through a small window, left early with
+// CANCEL, ended by their deadline); exits 1 at the first check that fails.
 import assert from "node:assert/strict";
 import * as kv from "./gen/kv_peer.js";
 
@@ -57,3 +59,51 @@ console.log("  100 pipelined puts and 100 pipelined gets: ok");
 await client.close();
 assert.equal(client.conn.error, null);
 console.log("  goodbye: ok");
+
+// §11.7 and §11.8: calls that send DEADLINE, a watch read in order through a 64-byte
+// window (credit granted back as the loop reads), left early (CANCEL), and a watch whose
+// deadline passes.
+const settings = { callSignals: true, streamWindow: 64 };
+const watcher = await kv.Client.connect(host, Number(port), kv.KvRequest, kv.KvResponse, kv.KvError.codec, settings);
+const writer = await kv.Client.connect(host, Number(port), kv.KvRequest, kv.KvResponse, kv.KvError.codec, settings);
+assert.deepEqual(await watcher.call(new kv.Get({ key: "greeting" }), { timeoutMs: 5000 }), new kv.Value({ value: bytes("hi") }));
+await assert.rejects(watcher.call(new kv.Get({ key: "greeting" }), { timeoutMs: 0 }), kv.DeadlineExceeded);
+const aborted = new AbortController();
+const abortedCall = watcher.call(new kv.Get({ key: "greeting" }), { signal: aborted.signal });
+aborted.abort();
+await assert.rejects(abortedCall, kv.Cancelled);
+console.log("  calls with DEADLINE and an AbortSignal: ok");
+
+const changes = await watcher.stream(new kv.Watch({ prefix: "w/" }), { timeoutMs: 20_000 });
+for (let i = 0; i < 40; i++) {
+  const key = `w/${String(i).padStart(2, "0")}`;
+  assert.deepEqual(await writer.call(new kv.Put({ key, value: Uint8Array.of(i) })), new kv.Stored({ replaced: false }));
+}
+assert.deepEqual(await writer.call(new kv.Delete({ key: "w/00" })), new kv.Deleted());
+const seen: any[] = [];
+for await (const change of changes) {
+  seen.push(change);
+  if (seen.length === 41) break; // leaves the loop: CANCEL
+}
+const want = Array.from({ length: 40 }, (_, i) => new kv.Change({ key: `w/${String(i).padStart(2, "0")}`, value: Uint8Array.of(i) }));
+want.push(new kv.Change({ key: "w/00", value: null }));
+assert.deepEqual(seen, want);
+assert.ok(changes.credit <= 64, String(changes.credit));
+console.log("  watch: 41 changes in order through a 64-byte window, then CANCEL: ok");
+
+const stop = new AbortController();
+const aborted2 = await watcher.stream(new kv.Watch({ prefix: "a/" }), { signal: stop.signal });
+stop.abort(); // CANCEL: the stream ends here, what the server still sends is discarded
+assert.deepEqual(await aborted2.next(), { value: undefined, done: true });
+console.log("  watch given up by its AbortSignal: ok");
+
+const quiet = await watcher.stream(new kv.Watch({ prefix: "quiet/" }), { timeoutMs: 300 });
+await assert.rejects(async () => {
+  for await (const change of quiet) assert.fail(`a change under quiet/: ${change}`);
+}, kv.DeadlineExceeded);
+console.log("  watch with a deadline of 300 ms: DeadlineExceeded");
+assert.deepEqual(await watcher.call(new kv.Get({ key: "greeting" })), new kv.Value({ value: bytes("hi") }));
+await watcher.close();
+await writer.close();
+assert.equal(watcher.conn.error, null);
+console.log("  deadlines and streams: ok");

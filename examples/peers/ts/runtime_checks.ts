@@ -440,4 +440,102 @@ async function fakeServer(script: (socket: net.Socket) => void): Promise<[net.Se
   assert.ok(client.conn.error instanceof kv.ConnectionClosed);
   console.log(`  a transport without pause flooded with PINGs by a peer that reads nothing: GOODBYE 7 after ${delivered} bytes (budget ${budget})`);
 }
+// §11.7 and §11.8 between the generated client and server: an aborted call and a call
+// past its deadline send CANCEL, which aborts the server handler's `context.signal`
+// (code 8); a server sending a stream's items beyond the credit granted ends the stream
+// with FlowControlError, and the client sends CANCEL.
+{
+  const aborts: string[] = [];
+  const deadlines = new Map<string, number | null>();
+  let started: () => void = () => {};
+  const server = await kv.serveCalls("127.0.0.1", 0, kv.KvRequest, kv.KvResponse, (request: any, context: kv.CallContext) => {
+    deadlines.set(request.key, context.deadline); // from the client's DEADLINE, or null
+    started();
+    return new Promise((_, reject) => context.signal.addEventListener("abort", () => {
+      aborts.push(request.key);
+      reject(new Error("stopped"));
+    }));
+  }, kv.KvError.codec);
+  const port = (server.address() as net.AddressInfo).port;
+  const client = await kv.Client.connect("127.0.0.1", port, kv.KvRequest, kv.KvResponse, kv.KvError.codec, { callSignals: true });
+  const abort = new AbortController();
+  const running = new Promise<void>((resolve) => (started = resolve));
+  const call = client.call(new kv.Get({ key: "a" }), { signal: abort.signal });
+  await running;
+  abort.abort();
+  await assert.rejects(call, kv.Cancelled);
+  await assert.rejects(client.call(new kv.Get({ key: "b" }), { timeoutMs: 200 }), (err) => err instanceof kv.DeadlineExceeded && err.code === 7);
+  for (let i = 0; i < 100 && aborts.length < 2; i++) await sleep(10);
+  assert.deepEqual(aborts, ["a", "b"]);
+  assert.equal(deadlines.get("a"), null);
+  assert.ok(Math.abs(deadlines.get("b")! - Date.now()) < 1000, String(deadlines.get("b")));
+  await client.close();
+  server.close();
+  console.log("  CANCEL: an aborted call and a call past its deadline abort the server handler's signal");
+}
+{
+  let closed = false;
+  const server = await kv.serveCalls("127.0.0.1", 0, kv.KvRequest, kv.KvResponse, async (request: any) => {
+    if (request instanceof kv.Get) throw new kv.ApplicationError(new kv.KvError_NotFound({ key: request.key }));
+    return counting();
+  }, kv.KvError.codec);
+  const counting = async function* () {
+    try {
+      for (let i = 0; ; i++) yield new kv.Change({ key: String(i), value: null });
+    } finally {
+      closed = true; // the server dropped the handler's stream
+    }
+  };
+  const port = (server.address() as net.AddressInfo).port;
+  const client = await kv.Client.connect("127.0.0.1", port, kv.KvRequest, kv.KvResponse, kv.KvError.codec, { streamWindow: 256 });
+  // refused before opening: the call's typed error, thrown by `stream`
+  await assert.rejects(client.stream(new kv.Get({ key: "refused" })), (err) => err instanceof kv.CallError && err.code === 0);
+  const got: number[] = [];
+  for await (const change of await client.stream(new kv.Watch({ prefix: "" }))) {
+    got.push(Number(change.key));
+    if (got.length === 100) break; // CANCEL
+  }
+  assert.deepEqual(got, Array.from({ length: 100 }, (_, i) => i));
+  for (let i = 0; i < 100 && !closed; i++) await sleep(10);
+  assert.ok(closed, "the server's generator was not closed");
+  await client.close();
+  server.close();
+  console.log("  a stream loop left with `break`: CANCEL, the server's generator closed");
+}
+{
+  const cancels: number[] = [];
+  const [server, port] = await fakeServer((socket) => {
+    socket.on("error", () => {});
+    const frames = new kv.FrameBuffer();
+    frames.kinds = kv.SERVER_KINDS;
+    socket.on("data", (chunk: Buffer) => {
+      for (const frame of frames.feed(new Uint8Array(chunk))) {
+        if (!(frame.flags & kv.CONTROL)) { // the request: OPEN, then 3 items of 5 bytes for a credit of 4
+          socket.write(kv.encodeFrame(kv.signalFrame(kv.OPEN, frame.correlation)));
+          for (let i = 0; i < 3; i++) {
+            const change = new kv.Change({ key: "k", value: Uint8Array.of(i) });
+            socket.write(kv.encodeFrame({ flags: kv.RESPONSE, type: kv.Change.ID, correlation: frame.correlation, payload: change.encode() }));
+          }
+        } else if (frame.type === kv.CREDIT) {
+          assert.equal(kv.signalPayload(frame)[1], 4);
+        } else if (frame.type === kv.CANCEL) {
+          cancels.push(kv.signalPayload(frame)[0]);
+        } else if (frame.type === kv.GOODBYE) {
+          socket.end();
+        }
+      }
+    });
+  });
+  const client = await kv.Client.connect("127.0.0.1", port, kv.KvRequest, kv.KvResponse, kv.KvError.codec, { hello: "off", streamWindow: 4 });
+  const changes = await client.stream(new kv.Watch({ prefix: "" }));
+  const got: any[] = [];
+  await assert.rejects(async () => {
+    for await (const change of changes) got.push(change);
+  }, kv.FlowControlError);
+  assert.equal(got.length, 1); // 5 bytes for a credit of 4: taken (below 0), the next one is not
+  await client.close();
+  assert.deepEqual(cancels, [changes.id]);
+  server.close();
+  console.log(`  a server sending beyond the stream's credit: ${got.length} item, then FlowControlError, and CANCEL`);
+}
 clearTimeout(timer);

@@ -33,7 +33,8 @@ const RUNTIME: &str = concat!(
 /// Generates one self-contained Python (≥ 3.10, standard library only) module from
 /// `schemas`: a dataclass per struct and enum variant with `encode()`/`decode()`, a
 /// `Protocol` per protocol, and the runtime (codec, frames, control frames, `Client`
-/// and `Peer` over asyncio).
+/// and `Peer` over asyncio; deadlines, cancellation and server streams of SPEC.md §11.7
+/// and §11.8 in `Client.call`/`Client.stream` and `serve_calls`).
 ///
 /// # Errors
 /// [`CodegenError`] when two schemas define one name differently, a field's encoding is

@@ -34,7 +34,8 @@ const RUNTIME: &str = concat!(
 /// dependencies: a class per struct and enum variant with `encode()`/`decode()`
 /// (`bigint` for 64- and 128-bit integers), a `Protocol` per protocol, and the runtime
 /// (codec, frames, control frames, `Client` and `Peer` over a `Transport`; `connectTcp`
-/// on Node).
+/// on Node; deadlines, `AbortSignal` cancellation and server streams of SPEC.md §11.7
+/// and §11.8 in `Client.call`/`Client.stream` and `answerCalls`).
 ///
 /// # Errors
 /// [`CodegenError`] when two schemas define one name differently, a field's encoding is

@@ -26,6 +26,8 @@ class Settings:
     hello: str = "optional"  # "off" | "optional" | "required" (HELLO, control kind 4)
     hello_timeout: float = 5.0  # a server's wait for the client's first frame; a client's for the answer
     send_schema: bool = True  # HELLO carries the schema text
+    call_signals: bool = False  # a client sends DEADLINE and CANCEL (§11.7): only to a server that takes them
+    stream_window: int = 1 << 16  # bytes of stream items a client lets the server send ahead (§11.8)
 
 
 class Metrics:
@@ -85,6 +87,8 @@ class Connection:
         self.verdict: str | None = None  # judge()'s verdict on it
         self.first_frame = True
         self.hello_deadline: float | None = None  # a Required server's wait for HELLO
+        self.on_signal = None  # (frame) -> None: DEADLINE, CANCEL, CREDIT, OPEN, END (§11.7, §11.8)
+        self.on_input_end = None  # () -> None: the peer's input ended (GOODBYE 0, half-close)
 
     def send(self, frame: Frame) -> None:
         if not self.silent and not self.writer.is_closing():
@@ -97,7 +101,7 @@ class Connection:
         transport = self.writer.transport
         return transport.get_write_buffer_size() if transport is not None and not transport.is_closing() else 0
 
-    def spawn(self, work, cost: int = 0) -> None:
+    def spawn(self, work, cost: int = 0) -> asyncio.Task:
         """Runs `work` (a coroutine answering a frame of `cost` payload bytes); a reason-0
         GOODBYE waits for it. Its bytes count against the budget until it is done."""
         task = asyncio.get_running_loop().create_task(work)
@@ -112,6 +116,7 @@ class Connection:
             self.room.set()
 
         task.add_done_callback(done)
+        return task
 
     async def _wait_for_room(self) -> None:
         """Waits until another request fits the budget; raises _Stalled after
@@ -144,6 +149,8 @@ class Connection:
 
     async def _finish(self) -> None:
         """The handshake's end for B (§7): the replies to what arrived, then GOODBYE 0."""
+        if self.on_input_end is not None:
+            self.on_input_end()  # no CREDIT can come: open streams end (§11.8)
         if self.tasks:
             await asyncio.wait(set(self.tasks), timeout=self.settings.goodbye_timeout)
         self._goodbye(0)
@@ -195,6 +202,8 @@ class Connection:
             raise WireError("malformed-control", 6, "a HELLO that is not the first frame, or one this side does not take")
         elif frame.type == GOODBYE:
             return "goodbye"
+        elif self.on_signal is not None:  # kinds 5-9, when `frames.kinds` lets them in
+            self.on_signal(frame)
         return None
 
     async def run(self, on_frame, first_frame=None) -> None:

@@ -89,16 +89,24 @@ async def _open(host: str, port: int, schema: SchemaInfo | None, settings: Setti
 
 class Client:
     """A request/response client (§11): `await client.call(request)` returns the
-    response message or raises CallError (typed error in `.value` for code 0),
-    WireError for a reply that does not decode, TimeoutError at the deadline
-    and ConnectionClosed when the connection ends first. `connect` says HELLO first
-    (`Settings.hello`); `conn.peer_hello` is what the server announced."""
+    response message or raises CallError (typed error in `.value` for code 0; the
+    subclasses DeadlineExceeded, Cancelled, FlowControlError for codes 7, 8, 9), WireError
+    for a reply that does not decode, DeadlineExceeded (a TimeoutError) at the deadline
+    and ConnectionClosed when the connection ends first. `await client.stream(request)`
+    opens a server stream (§11.8). `connect` says HELLO first (`Settings.hello`);
+    `conn.peer_hello` is what the server announced.
+
+    With `Settings.call_signals` (for a server that implements §11.7, as wirewright's
+    does), a call with a timeout sends DEADLINE before its request, and a call given up
+    (its deadline passed, or the awaiting task was cancelled) sends CANCEL."""
 
     def __init__(self, conn: Connection, requests: Protocol, responses: Protocol, error: type | None,
                  first_frame=None):
         self.conn, self.requests, self.responses, self.error = conn, requests, responses, error
-        self.waiting: dict[int, asyncio.Future] = {}
+        self.waiting: dict[int, asyncio.Future | Stream] = {}
         self.next_id = 1
+        conn.frames.kinds = CLIENT_KINDS
+        conn.on_signal = self._on_signal
         self.task = asyncio.get_running_loop().create_task(conn.run(self._on_frame, first_frame))
         self.task.add_done_callback(lambda _: self._fail_all())
 
@@ -119,50 +127,239 @@ class Client:
         mid, payload = self.requests.encode(request)
         return await self.call_raw(mid, payload, timeout)
 
-    async def call_raw(self, mid: int, payload: bytes, timeout: float | None = None):
-        """A request of message type `mid` with these payload bytes, as they are."""
+    def _check_open(self) -> None:
         if self.conn.sent_goodbye or self.conn.got_goodbye or self.conn.closed.is_set():
             raise ConnectionClosed("the connection is closing")
+
+    def _send_request(self, mid: int, payload: bytes, cid: int, timeout: float | None, signals: bool) -> None:
+        if timeout is not None and signals:  # before the request (§11.7), in ms rounded up
+            self.conn.send(signal_frame(DEADLINE, cid, min(max(0, math.ceil(timeout * 1000)), 0xFFFF_FFFF)))
+        self.conn.send(Frame(0, mid, cid, payload))
+
+    def _cancel(self, cid: int, signals: bool) -> None:
+        """Gives the call `cid` up: forgets it (a late reply is discarded, §11.5) and
+        tells the server (CANCEL, §11.7) when it takes signals."""
+        self.waiting.pop(cid, None)
+        if signals and not self.conn.closed.is_set() and not self.conn.sent_goodbye:
+            self.conn.send(signal_frame(CANCEL, cid))
+
+    async def call_raw(self, mid: int, payload: bytes, timeout: float | None = None):
+        """A request of message type `mid` with these payload bytes, as they are."""
+        self._check_open()
+        if timeout is not None and timeout <= 0:
+            raise DeadlineExceeded(f"deadline of {timeout} s passed before the call")
         cid = self._correlation()
         future = asyncio.get_running_loop().create_future()
         self.waiting[cid] = future
-        self.conn.send(Frame(0, mid, cid, payload))
+        signals = self.conn.settings.call_signals
+        self._send_request(mid, payload, cid, timeout, signals)
         try:
             await self.conn.writer.drain()
             return await asyncio.wait_for(future, timeout)
+        except DeadlineExceeded:
+            raise  # the server's own code 7 (a TimeoutError too)
+        except asyncio.TimeoutError:
+            self._cancel(cid, signals)
+            raise DeadlineExceeded(f"deadline of {timeout} s passed") from None
+        except asyncio.CancelledError:
+            self._cancel(cid, signals)
+            raise
         finally:
             self.waiting.pop(cid, None)
+
+    async def stream(self, request, timeout: float | None = None) -> Stream:
+        """Opens a server stream (§11.8; the server must implement §11.7 and §11.8, as
+        wirewright's does): sends the request (after its DEADLINE when `timeout` is given:
+        it covers the whole stream) and the first CREDIT of `Settings.stream_window`
+        bytes, and returns the Stream once the server sent OPEN. Raises as `call` does
+        when the call fails before opening. Iterate it with `async for`; a loop left
+        early, `async with` or `await stream.aclose()` sends CANCEL."""
+        self._check_open()
+        if timeout is not None and timeout <= 0:
+            raise DeadlineExceeded(f"deadline of {timeout} s passed before the call")
+        if not 0 < self.conn.settings.stream_window <= MAX_CREDIT:
+            raise ValueError(f"stream_window {self.conn.settings.stream_window}: 1 to {MAX_CREDIT} bytes")
+        mid, payload = self.requests.encode(request)
+        cid = self._correlation()
+        loop = asyncio.get_running_loop()
+        stream = Stream(self, cid, None if timeout is None else loop.time() + timeout)
+        self.waiting[cid] = stream
+        self._send_request(mid, payload, cid, timeout, True)
+        self.conn.send(signal_frame(CREDIT, cid, stream.window))
+        try:
+            await self.conn.writer.drain()
+            await stream._wait(opening=True)
+            if not stream.opened and isinstance(stream.outcome, BaseException):
+                raise stream.outcome  # refused before opening (§11.8): the call's error
+        except BaseException:
+            await stream.aclose()
+            raise
+        return stream
+
+    def _on_signal(self, frame: Frame) -> None:
+        if frame.type not in (OPEN, END):
+            return  # DEADLINE, CANCEL, CREDIT: a client ignores them (§11.7, §11.8)
+        cid, _ = signal_payload(frame)
+        stream = self.waiting.get(cid)
+        if isinstance(stream, Stream):
+            stream._signal(frame.type)
+        # OPEN or END of a stream given up, or of no stream: discarded (§11.8)
+
+    def _failure(self, frame: Frame) -> Exception:
+        if frame.type == 0:
+            if self.error is None:
+                raise WireError("invalid-payload", 16, "an application error from a service that has none")
+            return CallError(0, value=decode_value(self.error._codec, frame.payload, payload=True))
+        return CallError.of(frame.type, decode_value(StringCodec(), frame.payload, payload=True))
 
     def _on_frame(self, frame: Frame) -> None:
         if not frame.flags & RESPONSE:
             raise WireError("unexpected-kind", 5, "a message frame where only replies are expected")
-        future = self.waiting.pop(frame.correlation, None)
-        if future is None or future.done():
+        waiter = self.waiting.get(frame.correlation)
+        if isinstance(waiter, Stream):
+            return waiter._frame(frame)
+        self.waiting.pop(frame.correlation, None)
+        if waiter is None or waiter.done():
             return  # a reply nobody waits for (§11.5)
         try:
             if frame.flags & ERROR:
-                if frame.type == 0:
-                    if self.error is None:
-                        raise WireError("invalid-payload", 16, "an application error from a service that has none")
-                    value = decode_value(self.error._codec, frame.payload, payload=True)
-                    future.set_exception(CallError(0, value=value))
-                else:
-                    future.set_exception(CallError(frame.type, decode_value(StringCodec(), frame.payload, payload=True)))
+                waiter.set_exception(self._failure(frame))
             elif frame.flags & JSON:
                 raise WireError("unexpected-format", 5, "a JSON reply")
             else:
-                future.set_result(self.responses.decode(frame.type, frame.payload))
+                waiter.set_result(self.responses.decode(frame.type, frame.payload))
         except WireError as err:
-            future.set_exception(err)  # this call fails; the connection stays (§11.4)
+            waiter.set_exception(err)  # this call fails; the connection stays (§11.4)
 
     def _fail_all(self) -> None:
-        for future in self.waiting.values():
-            if not future.done():
-                future.set_exception(ConnectionClosed(str(self.conn.error or "the connection ended"), self.conn.error))
+        for waiter in list(self.waiting.values()):
+            closed = ConnectionClosed(str(self.conn.error or "the connection ended"), self.conn.error)
+            if isinstance(waiter, Stream):
+                waiter._end(closed)
+            elif not waiter.done():
+                waiter.set_exception(closed)
         self.waiting.clear()
 
     async def close(self) -> None:
         await self.conn.goodbye(0)
+
+
+class Stream:
+    """A server stream's items (§11.8), from `Client.stream`: `async for item in
+    stream` yields the response messages in order and ends at the server's END; an error
+    frame ends it by raising (CallError and its subclasses, as a call does). The client
+    grants the server `window` bytes of items up front and the bytes its reader took
+    once they reach half the window, so at most `window` bytes plus one item wait here;
+    an item beyond the credit granted ends the stream with FlowControlError (and CANCEL).
+    `aclose()` (or leaving `async with`) gives the stream up: CANCEL, and what the server
+    still sends is discarded."""
+
+    def __init__(self, client: Client, cid: int, deadline: float | None):
+        self.client, self.cid, self.deadline = client, cid, deadline
+        self.window = client.conn.settings.stream_window
+        self.credit = self.window  # what the server may still send, as this side counts it
+        self.taken = 0  # bytes read since the last CREDIT
+        self.items: collections.deque = collections.deque()  # (message, payload length)
+        self.opened = False
+        self.outcome: BaseException | None | bool = False  # False: running; None: END; else the error
+        self.wake = asyncio.Event()
+
+    def _frame(self, frame: Frame) -> None:
+        if self.outcome is not False:
+            return
+        try:
+            if frame.flags & ERROR:
+                return self._end(self.client._failure(frame))
+            if frame.flags & JSON:
+                raise WireError("unexpected-format", 5, "a JSON item")
+            if self.credit <= 0:  # the server broke flow control: not buffered (§11.8)
+                self._end(FlowControlError(f"an item of {len(frame.payload)} bytes beyond the credit granted"))
+                return self.client._cancel(self.cid, True)
+            self.credit -= len(frame.payload)
+            message = self.client.responses.decode(frame.type, frame.payload)
+        except WireError as err:
+            self._end(err)
+            return self.client._cancel(self.cid, True)
+        if not self.opened:  # one reply instead of OPEN: the call did not become a stream
+            self.opened = True
+            self.items.append((message, len(frame.payload)))
+            return self._end(None)
+        self.items.append((message, len(frame.payload)))
+        self.wake.set()
+
+    def _signal(self, kind: int) -> None:
+        if kind == OPEN:
+            self.opened = True
+            self.wake.set()
+        elif self.outcome is False:
+            self._end(None)
+
+    def _end(self, outcome: BaseException | None) -> None:
+        if self.outcome is False:
+            self.outcome = outcome
+        self.client.waiting.pop(self.cid, None)
+        self.wake.set()
+
+    async def _wait(self, opening: bool = False) -> None:
+        """Until OPEN (`opening`) or an item, or the end; at the deadline: CANCEL and
+        DeadlineExceeded."""
+        loop = asyncio.get_running_loop()
+        while self.outcome is False and not (self.opened if opening else self.items):
+            self.wake.clear()
+            left = None if self.deadline is None else self.deadline - loop.time()
+            if left is not None and left <= 0:
+                self._end(DeadlineExceeded("the stream's deadline passed"))
+                self.client._cancel(self.cid, True)
+                break
+            try:
+                await asyncio.wait_for(self.wake.wait(), left)
+            except asyncio.TimeoutError:
+                pass
+
+    def __aiter__(self):
+        return self._items()
+
+    async def _items(self):
+        """What `async for` reads: an async generator, so that a loop left early (`break`,
+        an exception) closes it as soon as it is dropped, which gives the stream up."""
+        try:
+            while True:
+                try:
+                    item = await self.__anext__()
+                except StopAsyncIteration:
+                    return
+                yield item
+        finally:
+            await self.aclose()
+
+    async def __anext__(self):
+        if not self.items:
+            await self._wait()
+        if self.items:
+            message, size = self.items.popleft()
+            self.taken += size
+            if self.outcome is False and self.taken >= self.window // 2:
+                self.client.conn.send(signal_frame(CREDIT, self.cid, min(self.taken, MAX_CREDIT)))
+                self.credit += self.taken
+                self.taken = 0
+            return message
+        outcome, self.outcome = self.outcome, None
+        if isinstance(outcome, BaseException):
+            raise outcome
+        raise StopAsyncIteration
+
+    async def aclose(self) -> None:
+        """Gives the stream up (CANCEL) unless it has ended."""
+        if self.outcome is False:
+            self._end(Cancelled("the stream was given up"))
+            self.client._cancel(self.cid, True)
+        self.items.clear()
+
+    async def __aenter__(self) -> Stream:
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.aclose()
 
 
 class Peer:
@@ -227,34 +424,148 @@ class ApplicationError(Exception):
         super().__init__(repr(value))
 
 
-def _answer(conn: Connection, frame: Frame, requests: Protocol, responses: Protocol, error: type | None, handler) -> None:
-    """Runs one request (§11.1) and sends its one reply; a request that does not decode
-    is answered with code 1 or 2 and the connection stays (§11.4)."""
+CALL_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("CALL_DEADLINE", default=None)
+
+
+def call_deadline() -> float | None:
+    """Inside a handler of `serve_calls`: the call's deadline (the event loop's
+    `time()`) that the client's DEADLINE set (§11.7), or None."""
+    return CALL_DEADLINE.get()
+
+
+class _Calls:
+    """A server connection's calls (§11.7, §11.8): the DEADLINEs waiting for their
+    requests (at most `max_in_flight`; more are dropped), the calls running (a CANCEL
+    cancels one) and the credit of each open stream."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+        self.deadlines: dict[int, float] = {}
+        self.running: dict[int, asyncio.Task] = {}
+        self.cancelled: set[int] = set()
+        self.credit: dict[int, int] = {}  # the calls running, streams or not yet
+        self.room: dict[int, asyncio.Event] = {}
+        self.too_much: set[int] = set()  # streams given more than MAX_CREDIT
+        self.streams: set[int] = set()  # the calls answered with a stream, open
+        self.input_done = False  # no CREDIT can come any more
+        conn.frames.kinds = SERVER_KINDS
+        conn.on_signal = self.signal
+        conn.on_input_end = self.input_ended
+
+    def signal(self, frame: Frame) -> None:
+        cid, n = signal_payload(frame)
+        if frame.type == DEADLINE:
+            if len(self.deadlines) < self.conn.settings.max_in_flight:
+                self.deadlines[cid] = asyncio.get_running_loop().time() + n / 1000
+        elif frame.type == CANCEL:
+            self.cancel(cid)
+        elif frame.type == CREDIT and cid in self.credit:  # else: not open, ignored (§11.8)
+            if self.credit[cid] + n > MAX_CREDIT:
+                self.too_much.add(cid)
+            else:
+                self.credit[cid] += n
+            self.room[cid].set()
+
+    def cancel(self, cid: int) -> None:
+        task = self.running.get(cid)
+        if task is not None and not task.done():  # else: answered already, ignored
+            self.cancelled.add(cid)
+            task.cancel()
+
+    def input_ended(self) -> None:
+        """No CREDIT can come: the open streams end with code 8 (§11.8)."""
+        self.input_done = True
+        for cid in list(self.streams):
+            self.cancel(cid)
+
+
+def _answer(conn: Connection, calls: _Calls, frame: Frame, requests: Protocol, responses: Protocol,
+            error: type | None, handler) -> None:
+    """Runs one request (§11.1) and sends its one reply, or its stream (§11.8) when the
+    handler returns an async iterator; a request that does not decode is answered with
+    code 1 or 2 and the connection stays (§11.4). A request whose DEADLINE has passed is
+    answered with code 7 and not run; a CANCEL stops the handler (code 8, §11.7)."""
+    cid = frame.correlation
 
     def fail(code: int, message: str) -> None:
-        conn.send(Frame(RESPONSE | ERROR, code, frame.correlation, encode_failure(message[:1024])))
+        conn.send(Frame(RESPONSE | ERROR, code, cid, encode_failure(message[:1024])))
 
+    loop = asyncio.get_running_loop()
+    deadline = calls.deadlines.pop(cid, None)
     if frame.flags & JSON:
         return fail(2, "JSON payloads are not enabled")
     try:
         request = requests.decode(frame.type, frame.payload)
     except WireError as err:
         return fail(1 if err.kind == "unknown-message-type" else 2, str(err))
+    if deadline is not None and loop.time() >= deadline:
+        return fail(7, "the request's deadline had passed when the server read it: it was not run")
+
+    # credit counts from the request on: the first CREDIT follows it at once (§11.8)
+    calls.credit[cid], calls.room[cid] = 0, asyncio.Event()
+
+    async def stream_out(items) -> None:
+        conn.send(signal_frame(OPEN, cid))
+        if calls.input_done:  # the client's input ended before the stream opened
+            return fail(8, "the client's input ended: no credit can come")
+        calls.streams.add(cid)
+        try:
+            while True:
+                while calls.credit[cid] <= 0 and cid not in calls.too_much:  # nothing made without credit
+                    calls.room[cid].clear()
+                    await calls.room[cid].wait()
+                if cid in calls.too_much:
+                    return fail(9, f"credit above {MAX_CREDIT} bytes")
+                try:
+                    item = await items.__anext__()
+                except StopAsyncIteration:
+                    return conn.send(signal_frame(END, cid))
+                mid, payload = responses.encode(item)
+                conn.send(Frame(RESPONSE, mid, cid, payload))
+                calls.credit[cid] -= len(payload)
+        finally:
+            close = getattr(items, "aclose", None)
+            if close is not None:  # the handler's stream is dropped at once (CANCEL, deadline)
+                try:
+                    await close()
+                except Exception:  # noqa: BLE001 - its own failure changes no answer
+                    pass
+
+    async def respond() -> None:
+        response = await handler(request)
+        if hasattr(response, "__aiter__"):  # the deadline covers the whole stream (§11.8)
+            out = stream_out(response.__aiter__())
+            await (out if deadline is None else asyncio.wait_for(out, max(0.0, deadline - loop.time())))
+        else:
+            mid, payload = responses.encode(response)
+            conn.send(Frame(RESPONSE, mid, cid, payload))
 
     async def run() -> None:
+        token = CALL_DEADLINE.set(deadline)
         try:
-            response = await handler(request)
+            await respond()
+        except asyncio.TimeoutError:
+            fail(7, "the stream's deadline passed")
+        except asyncio.CancelledError:
+            if cid not in calls.cancelled:
+                raise
+            fail(8, "cancelled by the client")
         except ApplicationError as err:
             if error is None:
                 return fail(3, "an application error from a service that has none")
-            conn.send(Frame(RESPONSE | ERROR, 0, frame.correlation, encode_value(error._codec, err.value)))
+            conn.send(Frame(RESPONSE | ERROR, 0, cid, encode_value(error._codec, err.value)))
         except Exception as err:  # the handler failed without an error of its own
             fail(3, f"{type(err).__name__}: {err}")
-        else:
-            mid, payload = responses.encode(response)
-            conn.send(Frame(RESPONSE, mid, frame.correlation, payload))
+        finally:
+            CALL_DEADLINE.reset(token)
+            calls.running.pop(cid, None)
+            calls.cancelled.discard(cid)
+            calls.credit.pop(cid, None)
+            calls.room.pop(cid, None)
+            calls.too_much.discard(cid)
+            calls.streams.discard(cid)
 
-    conn.spawn(run(), len(frame.payload) + 20)
+    calls.running[cid] = conn.spawn(run(), len(frame.payload) + 20)
 
 
 class _CloseAtOnce(Exception):
@@ -300,19 +611,24 @@ def _server_hello(conn: Connection, schema: SchemaInfo | None):
 async def serve_calls(host: str, port: int, requests: Protocol, responses: Protocol, handler, error: type | None = None,
                       settings: Settings | None = None):
     """A request/response server (§11): `await handler(request)` returns the response
-    message or raises ApplicationError(value). Returns the asyncio server, whose
+    message, or an async iterator of them to answer with a stream (§11.8: OPEN, items
+    as the client's credit allows, END), or raises ApplicationError(value). It
+    implements §11.7: a request whose DEADLINE passed is answered with code 7 unrun, a
+    stream whose deadline passes ends with code 7, a CANCEL
+    cancels the handler's task (code 8); `call_deadline()` is the deadline inside it. Returns the asyncio server, whose
     `metrics` (`Metrics`) counts what its connections hold. HELLO is answered as
     `settings.hello` says, with the requests protocol's schema."""
     metrics = Metrics()
 
     async def on_connection(reader, writer):
         conn = Connection(reader, writer, settings, metrics)
+        calls = _Calls(conn)
 
         def on_frame(frame: Frame) -> None:
             if frame.flags & RESPONSE:
                 raise WireError("unexpected-kind", 5, "a reply where requests are expected")
             if frame.correlation != 0:
-                _answer(conn, frame, requests, responses, error, handler)
+                _answer(conn, calls, frame, requests, responses, error, handler)
                 return
             # correlation id 0: not a request, never answered; one that fails a message
             # check is a protocol error (GOODBYE 4, §11.1)

@@ -5,6 +5,9 @@
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextvars
+import math
 import re
 import struct
 import zlib
@@ -63,10 +66,19 @@ class WireError(Exception):
 
 class CallError(Exception):
     """A call answered with an error frame (SPEC §11.3): `code` 0 carries the
-    service's typed error in `value`; codes 1-5 (and unknown ones) a message."""
+    service's typed error in `value`; codes 1-9 (and unknown ones) a message. Codes 7, 8
+    and 9 raise the subclasses DeadlineExceeded, Cancelled and FlowControlError
+    (`CallError.of` picks the class)."""
 
     NAMES = {0: "application error", 1: "unknown request type", 2: "invalid request",
-             3: "handler failed", 4: "overloaded", 5: "shutting down"}
+             3: "handler failed", 4: "overloaded", 5: "shutting down", 6: "reply too large",
+             7: "deadline exceeded", 8: "cancelled", 9: "flow control error"}
+
+    @staticmethod
+    def of(code: int, message: str = "", value: Any = None) -> CallError:
+        """The error of `code`: its typed subclass for 7, 8 and 9 (§11.7, §11.8)."""
+        cls = {7: DeadlineExceeded, 8: Cancelled, 9: FlowControlError}.get(code)
+        return cls(message) if cls else CallError(code, message, value)
 
     def __init__(self, code: int, message: str = "", value: Any = None):
         self.code = code
@@ -74,6 +86,31 @@ class CallError(Exception):
         self.value = value
         name = self.NAMES.get(code, f"error code {code}")
         super().__init__(f"{name}: {value!r}" if code == 0 else f"{name}: {message}")
+
+
+class DeadlineExceeded(CallError, TimeoutError):
+    """Code 7 (§11.7): the server found the call's deadline passed, or this client's
+    deadline passed first (then it sent CANCEL, when the server takes signals). A
+    TimeoutError too."""
+
+    def __init__(self, message: str = ""):
+        CallError.__init__(self, 7, message)
+
+
+class Cancelled(CallError):
+    """Code 8 (§11.7): the call was cancelled while it ran."""
+
+    def __init__(self, message: str = ""):
+        CallError.__init__(self, 8, message)
+
+
+class FlowControlError(CallError):
+    """Code 9 (§11.8): a stream broke flow control: the server ended it for too much
+    credit, or it sent this client more than the credit granted (a local error, after
+    which the client sent CANCEL)."""
+
+    def __init__(self, message: str = ""):
+        CallError.__init__(self, 9, message)
 
 
 class ConnectionClosed(Exception):

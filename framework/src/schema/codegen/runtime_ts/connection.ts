@@ -27,12 +27,17 @@ export interface Settings {
   /** The longest frame read: a header that declares more is a protocol error
    * (`frame-too-large`, GOODBYE 4) before any of its payload is buffered. */
   maxFrameLen: number;
+  /** A client sends DEADLINE and CANCEL (§11.7): only to a server that takes them. */
+  callSignals: boolean;
+  /** Bytes of stream items a client lets the server send ahead (§11.8). */
+  streamWindow: number;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
   idleTimeoutMs: 60_000, heartbeatIntervalMs: 10_000, missedHeartbeats: 3, goodbyeTimeoutMs: 5000,
   hello: "optional", helloTimeoutMs: 5000, sendSchema: true,
   receiveBudget: 1 << 20, maxInFlight: 128, stallTimeoutMs: 10_000, maxFrameLen: MAX_FRAME_LEN,
+  callSignals: false, streamWindow: 1 << 16,
 };
 
 /** What a connection needs from the network: bytes in, bytes out, the end. It carries the
@@ -218,6 +223,15 @@ export class Connection {
   limitInput = false;
   /** A server's counters, shared by its connections. */
   metrics: Metrics = new Metrics();
+  /** DEADLINE, CANCEL, CREDIT, OPEN and END (§11.7, §11.8), once `controlKinds` lets them in. */
+  onSignal: ((frame: Frame) => void) | null = null;
+  /** The peer's input ended (GOODBYE 0 or a half-close): no CREDIT can come. */
+  onInputEnd: (() => void) | null = null;
+
+  /** The control kinds this side reads (§7; a client or server of §11.7 and §11.8 more). */
+  set controlKinds(kinds: readonly number[]) {
+    this.frames.kinds = kinds;
+  }
 
   constructor(public transport: Transport, onFrame: (frame: Frame) => void, settings: Partial<Settings> = {}) {
     this.settings = { ...DEFAULT_SETTINGS, ...settings };
@@ -293,7 +307,9 @@ export class Connection {
           if (this.unanswered && nonce <= this.pingNonce) this.unanswered = 0; // answers its PING and every earlier one
         } else if (frame.type === HELLO) {
           throw new WireError("malformed-control", 6, "a HELLO that is not the first frame, or one this side does not take");
-        } else if (frame.type === GOODBYE) {
+        } else if (frame.type !== GOODBYE) {
+          this.onSignal?.(frame); // kinds 5-9, when `controlKinds` lets them in
+        } else {
           const reason = decodeValue(GoodbyePayload.codec, frame.payload).reason;
           this.goodbyeReason = reason;
           if (this.sentGoodbye) {
@@ -418,6 +434,7 @@ export class Connection {
   /** The handshake's end for B (§7): the replies to what arrived, then GOODBYE 0. */
   private async finish(): Promise<void> {
     this.finishing = true;
+    this.onInputEnd?.(); // no CREDIT can come: open streams end (§11.8)
     let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise((resolve) => (timer = setTimeout(resolve, this.settings.goodbyeTimeoutMs)));
     await Promise.race([Promise.all([...this.tasks]), deadline]);

@@ -3,6 +3,16 @@
 export const MAGIC = [0x57, 0x57, 0x52, 0x54];
 export const JSON_FLAG = 0x01, CONTROL = 0x02, RESPONSE = 0x04, ERROR = 0x08;
 export const PING = 1, PONG = 2, GOODBYE = 3, HELLO = 4;
+/** The control kinds of deadlines and cancellation (§11.7) and of streams (§11.8). */
+export const DEADLINE = 5, CANCEL = 6, CREDIT = 7, OPEN = 8, END = 9;
+/** §7's control kinds: what every peer reads. */
+export const BASE_KINDS: readonly number[] = [PING, PONG, GOODBYE, HELLO];
+/** What a server of §11.7 and §11.8 reads: DEADLINE, CANCEL and CREDIT too. */
+export const SERVER_KINDS: readonly number[] = [...BASE_KINDS, DEADLINE, CANCEL, CREDIT];
+/** What a client reads: OPEN and END too (DEADLINE, CANCEL and CREDIT it ignores). */
+export const CLIENT_KINDS: readonly number[] = [...SERVER_KINDS, OPEN, END];
+/** A stream's credit never goes above this (§11.8). */
+export const MAX_CREDIT = 2 ** 31 - 1;
 
 export interface Frame {
   flags: number;
@@ -71,12 +81,16 @@ GoodbyePayload.codec = new StructCodec("Goodbye", (v) => new GoodbyePayload(v.re
   new Field("message", new StringCodec()),
 ]);
 
-export function checkControl(frame: Frame): void {
+export function checkControl(frame: Frame, kinds: readonly number[] = BASE_KINDS): void {
   if (frame.flags & JSON_FLAG) throw new WireError("malformed-control", 5, "a control frame with the JSON flag");
-  if (![PING, PONG, GOODBYE, HELLO].includes(frame.type)) throw new WireError("malformed-control", 6, `control kind ${frame.type}`);
+  if (!kinds.includes(frame.type)) throw new WireError("malformed-control", 6, `control kind ${frame.type}`);
   if (frame.correlation !== 0) throw new WireError("malformed-control", 8, "a control frame with a correlation id");
   if (frame.type === PING || frame.type === PONG) {
     if (frame.payload.length !== 8) throw new WireError("malformed-control", 16, `a nonce is 8 bytes, not ${frame.payload.length}`);
+    return;
+  }
+  if (frame.type >= DEADLINE) {
+    signalPayload(frame);
     return;
   }
   try {
@@ -87,8 +101,46 @@ export function checkControl(frame: Frame): void {
   }
 }
 
-/** Decodes a buffer holding exactly one frame (§3.4 checks 1-5, and §7). */
-export function decodeFrame(data: Uint8Array, maxLen = MAX_FRAME_LEN): Frame {
+const SIGNAL_U32 = new IntCodec(32, false);
+
+/** The payload of a DEADLINE, CANCEL, CREDIT, OPEN or END frame (§11.7, §11.8): the
+ * correlation id (fixed u32) and, for DEADLINE and CREDIT, the varint after it (the
+ * milliseconds left, the bytes granted; null for the others). Exact: bytes missing or
+ * left over, or a CREDIT of 0, are a malformed control frame. */
+export function signalPayload(frame: Frame): [number, number | null] {
+  const p = frame.payload;
+  if (p.length < 4) throw new WireError("malformed-control", 16 + p.length, `a correlation id is 4 bytes, not ${p.length}`);
+  const cid = new DataView(p.buffer, p.byteOffset, 4).getUint32(0, true);
+  if (frame.type !== DEADLINE && frame.type !== CREDIT) {
+    if (p.length !== 4) throw new WireError("malformed-control", 20, `${p.length - 4} bytes after the correlation id`);
+    return [cid, null];
+  }
+  let n: number;
+  try {
+    n = Number(decodeValue(SIGNAL_U32, p.subarray(4)));
+  } catch (err) {
+    if (err instanceof WireError) throw new WireError("malformed-control", 20 + err.offset, err.message);
+    throw err;
+  }
+  if (frame.type === CREDIT && n === 0) throw new WireError("malformed-control", 20, "a CREDIT of 0 bytes");
+  return [cid, n];
+}
+
+/** A DEADLINE, CANCEL, CREDIT, OPEN or END frame for the call `cid` (§11.7, §11.8). */
+export function signalFrame(kind: number, cid: number, n: number | null = null): Frame {
+  const id = new Uint8Array(4);
+  new DataView(id.buffer).setUint32(0, cid, true);
+  if (n === null) return { flags: CONTROL, type: kind, correlation: 0, payload: id };
+  const tail = encodeValue(SIGNAL_U32, n);
+  const payload = new Uint8Array(4 + tail.length);
+  payload.set(id);
+  payload.set(tail, 4);
+  return { flags: CONTROL, type: kind, correlation: 0, payload };
+}
+
+/** Decodes a buffer holding exactly one frame (§3.4 checks 1-5, and §7); `kinds` are
+ * the control kinds this side reads. */
+export function decodeFrame(data: Uint8Array, maxLen = MAX_FRAME_LEN, kinds: readonly number[] = BASE_KINDS): Frame {
   const length = checkHeader(data, maxLen);
   if (length === null) throw new WireError("truncated", data.length, "inside the header");
   if (data.length < 20 + length) throw new WireError("truncated", data.length, `a frame of ${20 + length} bytes`);
@@ -96,7 +148,7 @@ export function decodeFrame(data: Uint8Array, maxLen = MAX_FRAME_LEN): Frame {
   if (crc32(data.subarray(0, 16 + length)) !== view.getUint32(16 + length, true)) throw new WireError("bad-crc", 16 + length);
   if (data.length > 20 + length) throw new WireError("trailing-bytes", 20 + length);
   const frame = { flags: data[5], type: view.getUint16(6, true), correlation: view.getUint32(8, true), payload: data.slice(16, 16 + length) };
-  if (frame.flags & CONTROL) checkControl(frame);
+  if (frame.flags & CONTROL) checkControl(frame, kinds);
   return frame;
 }
 
@@ -109,6 +161,8 @@ export function decodeFrame(data: Uint8Array, maxLen = MAX_FRAME_LEN): Frame {
 export class FrameBuffer {
   private held = new Uint8Array(0);
   private size = 0;
+  /** The control kinds this side reads (§7; §11.7 and §11.8 add 5 to 9). */
+  kinds: readonly number[] = BASE_KINDS;
   constructor(public maxLen = MAX_FRAME_LEN) {}
   feed(data: Uint8Array): Frame[] {
     const frames: Frame[] = [];
@@ -139,7 +193,7 @@ export class FrameBuffer {
         }
         return frames;
       }
-      frames.push(decodeFrame(rest.subarray(0, 20 + length), this.maxLen));
+      frames.push(decodeFrame(rest.subarray(0, 20 + length), this.maxLen, this.kinds));
       at += 20 + length;
     }
   }

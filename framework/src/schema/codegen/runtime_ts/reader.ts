@@ -62,6 +62,42 @@ export class CallError extends Error {
     super(code === 0 ? `application error: ${typed} ${JSON.stringify(value, jsonBig)}` : `error code ${code}: ${text}`);
     this.name = "CallError";
   }
+
+  /** The error of `code`: its typed subclass for 7, 8 and 9 (§11.7, §11.8). */
+  static of(code: number, text = "", value: unknown = undefined): CallError {
+    if (code === 7) return new DeadlineExceeded(text);
+    if (code === 8) return new Cancelled(text);
+    if (code === 9) return new FlowControlError(text);
+    return new CallError(code, text, value);
+  }
+}
+
+/** Code 7 (§11.7): the server found the call's deadline passed, or this client's
+ * deadline passed first (then it sent CANCEL, when the server takes signals). */
+export class DeadlineExceeded extends CallError {
+  constructor(text = "") {
+    super(7, text);
+    this.name = "DeadlineExceeded";
+  }
+}
+
+/** Code 8 (§11.7): the call was cancelled while it ran (or this side gave it up: an
+ * AbortSignal, a stream left early). */
+export class Cancelled extends CallError {
+  constructor(text = "") {
+    super(8, text);
+    this.name = "Cancelled";
+  }
+}
+
+/** Code 9 (§11.8): a stream broke flow control: the server ended it for too much credit,
+ * or it sent more than the credit granted (a local error, after which the client sent
+ * CANCEL). */
+export class FlowControlError extends CallError {
+  constructor(text = "") {
+    super(9, text);
+    this.name = "FlowControlError";
+  }
 }
 
 /** The connection ended (GOODBYE, end of stream or a protocol error) before the call had
