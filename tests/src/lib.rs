@@ -18,3 +18,4 @@ pub mod rpc_types;
 pub mod spec;
 pub mod spec_types;
 pub mod transport_types;
+pub mod wire_script;

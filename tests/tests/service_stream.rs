@@ -511,8 +511,9 @@ async fn stream_frames_for_ids_the_client_does_not_know_are_dropped_and_counted(
     );
 }
 
-#[tokio::test]
-async fn a_typed_client_over_a_balanced_client_opens_streams_on_its_servers() {
+/// A typed client over a balanced client of two feed servers on loopback, both up.
+async fn two_feed_servers_behind_a_balancer(
+) -> FeedClient<wirewright::rpc::balance::BalancedClient<FeedRequest, FeedResponse, FeedError>> {
     use wirewright::rpc::balance::{BalanceConfig, BalancedClient, EndpointState};
     use wirewright::transport::{Server, ServerConfig};
 
@@ -539,6 +540,12 @@ async fn a_typed_client_over_a_balanced_client_opens_streams_on_its_servers() {
     });
     tokio::time::timeout(HANG, all_up).await.unwrap();
     let feed = FeedClient::new(balanced);
+    feed
+}
+
+#[tokio::test]
+async fn a_typed_client_over_a_balanced_client_opens_streams_on_its_servers() {
+    let feed = two_feed_servers_behind_a_balancer().await;
     for _ in 0..4 {
         let stream = feed.events(50, 4, Mode::Finite).await.unwrap();
         let seqs: Vec<u32> = stream.map(|event| event.unwrap().seq).collect().await;
@@ -563,32 +570,7 @@ async fn a_typed_client_over_a_balanced_client_opens_streams_on_its_servers() {
 
 #[tokio::test]
 async fn an_open_stream_counts_as_load_so_the_balancer_sends_calls_to_the_other_server() {
-    use wirewright::rpc::balance::{BalanceConfig, BalancedClient, EndpointState};
-    use wirewright::transport::{Server, ServerConfig};
-
-    let mut addrs = Vec::new();
-    for _ in 0..2 {
-        let server = Server::bind("127.0.0.1:0", ServerConfig::new())
-            .await
-            .unwrap();
-        addrs.push(server.local_addr().unwrap());
-        let (dropped, _) = mpsc::unbounded_channel();
-        let source = Source {
-            produced_bytes: Arc::default(),
-            dropped,
-        };
-        let rpc = FeedServer::new(source).into_rpc_server(RpcServerConfig::new());
-        tokio::spawn(rpc.serve(server));
-    }
-    let balanced =
-        BalancedClient::<FeedRequest, FeedResponse, FeedError>::new(addrs, BalanceConfig::new());
-    let all_up = balanced.wait_until(|servers| {
-        servers
-            .iter()
-            .all(|server| server.state == EndpointState::Up)
-    });
-    tokio::time::timeout(HANG, all_up).await.unwrap();
-    let feed = FeedClient::new(balanced);
+    let feed = two_feed_servers_behind_a_balancer().await;
     let mut stream = feed.events(u32::MAX, 4, Mode::Endless).await.unwrap();
     assert_eq!(stream.next().await.unwrap().unwrap().seq, 0);
     let servers = feed.get_ref().endpoints();

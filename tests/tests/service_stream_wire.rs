@@ -19,8 +19,7 @@ use wirewright_tests::from_notation::struct_fields;
 use wirewright_tests::notation::{Int, Value};
 use wirewright_tests::spec::{behaviours, spec_text, to_hex, Behaviour, Step};
 use wirewright_tests::spec_types::{Get, KvError, Value as KvValue};
-
-const STEP_TIMEOUT: Duration = Duration::from_secs(5);
+use wirewright_tests::wire_script::{expect_frame, frames, read_exact, uint, STEP_TIMEOUT};
 
 /// §11.8's scripts, read with the behaviour parser of §9.
 fn stream_scripts() -> Vec<Behaviour> {
@@ -83,72 +82,6 @@ async fn serve_streams() -> (
         |get: Get| async move { answer(get) },
     );
     (addr, shutdown, tokio::spawn(rpc.serve(server)))
-}
-
-/// The frames of `bytes`, split by their headers' lengths.
-fn frames(mut bytes: &[u8]) -> Vec<&[u8]> {
-    let mut frames = Vec::new();
-    while bytes.len() >= HEADER_LEN {
-        let len = u32::from_le_bytes([bytes[12], bytes[13], bytes[14], bytes[15]]) as usize;
-        let (frame, rest) = bytes.split_at(HEADER_LEN + len + TRAILER_LEN);
-        frames.push(frame);
-        bytes = rest;
-    }
-    frames
-}
-
-async fn read_exact(stream: &mut TcpStream, len: usize, what: &str) -> Vec<u8> {
-    let mut buf = vec![0; len];
-    timeout(STEP_TIMEOUT, stream.read_exact(&mut buf))
-        .await
-        .unwrap_or_else(|_| panic!("{what}: the server sent nothing"))
-        .unwrap_or_else(|err| panic!("{what}: {err}"));
-    buf
-}
-
-fn uint(value: u64) -> Value {
-    Value::Int(Int {
-        negative: false,
-        magnitude: u128::from(value),
-    })
-}
-
-/// Reads one frame and matches it against `pattern` (a GOODBYE or a failure).
-async fn expect_frame(stream: &mut TcpStream, pattern: &Value, what: &str) {
-    let mut frame = read_exact(stream, HEADER_LEN, what).await;
-    let header = FrameHeader::parse(&frame, &Limits::default())
-        .unwrap()
-        .unwrap();
-    frame.extend(read_exact(stream, header.payload_len as usize + TRAILER_LEN, what).await);
-    let [flags, message_type, correlation, payload] = struct_fields(
-        pattern,
-        &["Frame"],
-        ["flags", "type", "correlation", "payload"],
-    )
-    .unwrap();
-    for (expected, found) in [
-        (flags, u64::from(header.flags.bits())),
-        (message_type, u64::from(header.message_type)),
-        (correlation, u64::from(header.correlation_id)),
-    ] {
-        assert!(
-            matches_pattern(expected, &uint(found)),
-            "{what}: {}",
-            to_hex(&frame)
-        );
-    }
-    let actual = if header.flags.bits() == 0x02 {
-        let mut bytes = BytesMut::from(&frame[..]);
-        match FrameCodec::<Get>::new().decode(&mut bytes) {
-            Ok(Some(Incoming::Control(control))) => control_to_notation(&control),
-            other => panic!("{what}: not a control frame: {other:?}"),
-        }
-    } else {
-        let message = String::decode(&frame[HEADER_LEN..frame.len() - TRAILER_LEN]).unwrap();
-        let code = ErrorCode::from_code(header.message_type);
-        failure_to_notation(&Failure::new(code, message))
-    };
-    assert!(matches_pattern(payload, &actual), "{what}: {actual:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
