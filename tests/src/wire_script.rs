@@ -1,6 +1,8 @@
 //! Replaying SPEC.md's request/response scripts (`rpc-signal-behaviour`,
 //! `rpc-stream-behaviour`) over loopback: splitting the bytes a script sends into frames,
-//! and reading the server's frames against the script's expected patterns.
+//! and reading the server's frames against the script's expected patterns. A frame that
+//! is not what the script expects fails the test (these helpers unwrap).
+#![allow(clippy::unwrap_used)]
 
 use std::time::Duration;
 

@@ -539,8 +539,7 @@ async fn two_feed_servers_behind_a_balancer(
             .all(|server| server.state == EndpointState::Up)
     });
     tokio::time::timeout(HANG, all_up).await.unwrap();
-    let feed = FeedClient::new(balanced);
-    feed
+    FeedClient::new(balanced)
 }
 
 #[tokio::test]

@@ -11,15 +11,12 @@ use tokio::time::timeout;
 use tokio_util::codec::Decoder;
 use wirewright::bytes::BytesMut;
 use wirewright::frame::encode_frame;
-use wirewright::rpc::{Answer, ErrorCode, Failure, Inbound, RpcServer, RpcServerConfig, Signal};
+use wirewright::rpc::{Answer, Inbound, RpcServer, RpcServerConfig, Signal};
 use wirewright::transport::{FrameCodec, Incoming, Server, ServerConfig};
-use wirewright::{Decode, FrameHeader, Limits, HEADER_LEN, TRAILER_LEN};
-use wirewright_tests::conformance::{control_to_notation, failure_to_notation, matches_pattern};
-use wirewright_tests::from_notation::struct_fields;
-use wirewright_tests::notation::{Int, Value};
+use wirewright::{HEADER_LEN, TRAILER_LEN};
 use wirewright_tests::spec::{behaviours, spec_text, to_hex, Behaviour, Step};
 use wirewright_tests::spec_types::{Get, KvError, Value as KvValue};
-use wirewright_tests::wire_script::{expect_frame, frames, read_exact, uint, STEP_TIMEOUT};
+use wirewright_tests::wire_script::{expect_frame, frames, read_exact, STEP_TIMEOUT};
 
 /// §11.8's scripts, read with the behaviour parser of §9.
 fn stream_scripts() -> Vec<Behaviour> {

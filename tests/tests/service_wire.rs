@@ -12,17 +12,12 @@ use tokio::time::timeout;
 use tokio_util::codec::Decoder;
 use wirewright::bytes::BytesMut;
 use wirewright::frame::encode_frame;
-use wirewright::rpc::{ErrorCode, Failure, Inbound};
+use wirewright::rpc::Inbound;
 use wirewright::transport::{FrameCodec, Incoming};
-use wirewright::{Decode, FrameHeader, Limits, HEADER_LEN, TRAILER_LEN};
-use wirewright_tests::conformance::{
-    control_to_notation, failure_to_notation, matches_pattern, serve_calls,
-};
-use wirewright_tests::from_notation::struct_fields;
-use wirewright_tests::notation::{Int, Value};
+use wirewright_tests::conformance::serve_calls;
 use wirewright_tests::spec::{behaviours, spec_text, to_hex, Behaviour, Step};
 use wirewright_tests::spec_types::Get;
-use wirewright_tests::wire_script::{expect_frame, frames, read_exact, uint, STEP_TIMEOUT};
+use wirewright_tests::wire_script::{expect_frame, frames, read_exact, STEP_TIMEOUT};
 
 /// §11.7's scripts, read with the behaviour parser of §9.
 fn signal_scripts() -> Vec<Behaviour> {
