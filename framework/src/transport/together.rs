@@ -1,0 +1,183 @@
+//! Two futures of one task (a connection's driver and the code that uses the connection)
+//! polled together like `tokio::join!`, except that when one wakes the other during the
+//! poll (a message handed over a channel between them), it is polled again at once
+//! instead of the task going back to the scheduler: on a multi-thread runtime a task
+//! that wakes itself is queued behind the others and wakes an idle worker, which then
+//! steals it, so every frame would cost a cross-thread wakeup.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+
+use futures_util::task::AtomicWaker;
+
+/// Set while the pair is being polled: a wake then only marks [`WOKEN`].
+const POLLING: u8 = 1;
+/// A wake came while the pair was being polled: poll it again.
+const WOKEN: u8 = 2;
+/// How many rounds one poll of the task runs at most before it yields to the scheduler
+/// (so that a pair that keeps waking itself cannot starve the other tasks).
+const ROUNDS: usize = 16;
+
+/// The waker both futures see.
+#[derive(Debug, Default)]
+struct Flag {
+    state: AtomicU8,
+    task: AtomicWaker,
+}
+
+impl Wake for Flag {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        // One atomic both records the wake and reads whether a poll is running, so a
+        // wake is either seen by the running poll (which then polls again) or passed on
+        // to the task: never lost.
+        if self.state.fetch_or(WOKEN, Ordering::AcqRel) & POLLING == 0 {
+            self.task.wake();
+        }
+    }
+}
+
+/// One of the two futures, then its output.
+enum Half<F: Future> {
+    Running(Pin<Box<F>>),
+    Done(Option<F::Output>),
+}
+
+impl<F: Future> Half<F> {
+    /// Polls it if it is still running; whether it is done.
+    fn poll(&mut self, cx: &mut Context<'_>) -> bool {
+        if let Half::Running(future) = self {
+            match future.as_mut().poll(cx) {
+                Poll::Ready(output) => *self = Half::Done(Some(output)),
+                Poll::Pending => return false,
+            }
+        }
+        true
+    }
+
+    fn take(&mut self) -> F::Output {
+        match self {
+            Half::Done(output) => output.take().expect("the output is taken once"),
+            Half::Running(_) => unreachable!("taken only when done"),
+        }
+    }
+}
+
+/// The future of [`together`].
+pub(crate) struct Together<A: Future, B: Future> {
+    a: Half<A>,
+    b: Half<B>,
+    flag: Arc<Flag>,
+    waker: Waker,
+}
+
+/// Runs `a` and `b` in the same task until both finish; their outputs.
+pub(crate) fn together<A: Future, B: Future>(a: A, b: B) -> Together<A, B> {
+    let flag = Arc::new(Flag::default());
+    Together {
+        a: Half::Running(Box::pin(a)),
+        b: Half::Running(Box::pin(b)),
+        waker: Waker::from(Arc::clone(&flag)),
+        flag,
+    }
+}
+
+impl<A: Future, B: Future> Future for Together<A, B> {
+    type Output = (A::Output, B::Output);
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        this.flag.task.register(cx.waker());
+        let mut inner = Context::from_waker(&this.waker);
+        for _ in 0..ROUNDS {
+            this.flag.state.store(POLLING, Ordering::Release);
+            let a_done = this.a.poll(&mut inner);
+            let b_done = this.b.poll(&mut inner);
+            let state = this.flag.state.swap(0, Ordering::AcqRel);
+            if a_done && b_done {
+                return Poll::Ready((this.a.take(), this.b.take()));
+            }
+            if state & WOKEN == 0 {
+                return Poll::Pending;
+            }
+            if !tokio::task::coop::has_budget_remaining() {
+                // The channels would only say "later" until the task yields.
+                break;
+            }
+        }
+        // Still woken after every round (or out of budget): let the other tasks run
+        // first.
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+// The boxed futures make both halves `Unpin`.
+impl<A: Future, B: Future> Unpin for Together<A, B> {}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use tokio::sync::mpsc;
+
+    #[tokio::test]
+    async fn together_returns_both_outputs_when_one_feeds_the_other() {
+        let (tx, mut rx) = mpsc::channel::<u32>(1);
+        let producer = async move {
+            for i in 0..100 {
+                tx.send(i).await.unwrap();
+            }
+            7
+        };
+        let consumer = async move {
+            let mut sum = 0;
+            while let Some(i) = rx.recv().await {
+                sum += i;
+            }
+            sum
+        };
+        assert_eq!(together(producer, consumer).await, (7, 4950));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn together_is_woken_by_another_task_after_its_poll() {
+        let (tx, mut rx) = mpsc::channel::<u32>(1);
+        let sender = tokio::spawn(async move {
+            for i in 0..1000 {
+                tx.send(i).await.unwrap();
+                tokio::task::yield_now().await;
+            }
+        });
+        let received = async move {
+            let mut count = 0;
+            while rx.recv().await.is_some() {
+                count += 1;
+            }
+            count
+        };
+        let (count, ()) = together(received, async {}).await;
+        assert_eq!(count, 1000);
+        sender.await.unwrap();
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn together_yields_to_other_tasks_when_it_keeps_waking_itself() {
+        let other = tokio::spawn(async { 5 });
+        let spin = async {
+            loop {
+                tokio::task::yield_now().await;
+                if other.is_finished() {
+                    return other.await.unwrap();
+                }
+            }
+        };
+        assert_eq!(together(spin, async {}).await, (5, ()));
+    }
+}
