@@ -13,32 +13,42 @@ use std::task::{Context, Poll, Wake, Waker};
 
 use futures_util::task::AtomicWaker;
 
-/// Set while the pair is being polled: a wake then only marks [`WOKEN`].
+/// Set while the pair is being polled: a wake then only marks its half.
 const POLLING: u8 = 1;
-/// A wake came while the pair was being polled: poll it again.
-const WOKEN: u8 = 2;
+/// The first half was woken while the pair was being polled: poll it again.
+const WOKEN_A: u8 = 2;
+/// The second half was woken while the pair was being polled: poll it again.
+const WOKEN_B: u8 = 4;
 /// How many rounds one poll of the task runs at most before it yields to the scheduler
 /// (so that a pair that keeps waking itself cannot starve the other tasks).
 const ROUNDS: usize = 16;
 
-/// The waker both futures see.
+/// What both halves' wakers share.
 #[derive(Debug, Default)]
 struct Flag {
     state: AtomicU8,
     task: AtomicWaker,
 }
 
-impl Wake for Flag {
+/// The waker of one half.
+#[derive(Debug)]
+struct HalfWaker {
+    flag: Arc<Flag>,
+    /// [`WOKEN_A`] or [`WOKEN_B`].
+    bit: u8,
+}
+
+impl Wake for HalfWaker {
     fn wake(self: Arc<Self>) {
         self.wake_by_ref();
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
         // One atomic both records the wake and reads whether a poll is running, so a
-        // wake is either seen by the running poll (which then polls again) or passed on
-        // to the task: never lost.
-        if self.state.fetch_or(WOKEN, Ordering::AcqRel) & POLLING == 0 {
-            self.task.wake();
+        // wake is either seen by the running poll (which then polls that half again) or
+        // passed on to the task: never lost.
+        if self.flag.state.fetch_or(self.bit, Ordering::AcqRel) & POLLING == 0 {
+            self.flag.task.wake();
         }
     }
 }
@@ -61,6 +71,10 @@ impl<F: Future> Half<F> {
         true
     }
 
+    fn is_done(&self) -> bool {
+        matches!(self, Half::Done(_))
+    }
+
     fn take(&mut self) -> F::Output {
         match self {
             Half::Done(output) => output.take().expect("the output is taken once"),
@@ -74,7 +88,7 @@ pub(crate) struct Together<A: Future, B: Future> {
     a: Half<A>,
     b: Half<B>,
     flag: Arc<Flag>,
-    waker: Waker,
+    wakers: [Waker; 2],
 }
 
 /// Runs `a` and `b` in the same task until both finish; their outputs.
@@ -83,7 +97,12 @@ pub(crate) fn together<A: Future, B: Future>(a: A, b: B) -> Together<A, B> {
     Together {
         a: Half::Running(Box::pin(a)),
         b: Half::Running(Box::pin(b)),
-        waker: Waker::from(Arc::clone(&flag)),
+        wakers: [WOKEN_A, WOKEN_B].map(|bit| {
+            Waker::from(Arc::new(HalfWaker {
+                flag: Arc::clone(&flag),
+                bit,
+            }))
+        }),
         flag,
     }
 }
@@ -94,16 +113,25 @@ impl<A: Future, B: Future> Future for Together<A, B> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         this.flag.task.register(cx.waker());
-        let mut inner = Context::from_waker(&this.waker);
+        let [a_waker, b_waker] = &this.wakers;
+        let state = &this.flag.state;
+        // The task was woken from outside: both halves may have something to do.
+        let mut due = WOKEN_A | WOKEN_B;
         for _ in 0..ROUNDS {
-            this.flag.state.store(POLLING, Ordering::Release);
-            let a_done = this.a.poll(&mut inner);
-            let b_done = this.b.poll(&mut inner);
-            let state = this.flag.state.swap(0, Ordering::AcqRel);
-            if a_done && b_done {
+            state.store(POLLING, Ordering::Release);
+            if due & WOKEN_A != 0 {
+                this.a.poll(&mut Context::from_waker(a_waker));
+            }
+            if due & WOKEN_B != 0 {
+                // A wake of this half before its poll is seen by the poll itself.
+                state.fetch_and(!WOKEN_B, Ordering::AcqRel);
+                this.b.poll(&mut Context::from_waker(b_waker));
+            }
+            due = state.swap(0, Ordering::AcqRel) & (WOKEN_A | WOKEN_B);
+            if this.a.is_done() && this.b.is_done() {
                 return Poll::Ready((this.a.take(), this.b.take()));
             }
-            if state & WOKEN == 0 {
+            if due == 0 {
                 return Poll::Pending;
             }
             if !tokio::task::coop::has_budget_remaining() {
