@@ -337,7 +337,8 @@ where
         T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
     {
         let (connection, driver) = Connection::with_driver(io, config);
-        let (served, driven) = tokio::join!(self.serve_connection(connection), driver);
+        let (served, driven) =
+            crate::transport::together(self.serve_connection(connection), driver).await;
         served.and(driven)
     }
 

@@ -67,7 +67,9 @@ where
             let pending = Arc::clone(&pending);
             let finished = finished.clone();
             async move {
-                let ((), outcome) = tokio::join!(dispatch(receiver, &pending, released), driver);
+                let ((), outcome) =
+                    crate::transport::together(dispatch(receiver, &pending, released), driver)
+                        .await;
                 if let Err(error) = outcome {
                     tracing::debug!(%error, "rpc connection ended");
                 }

@@ -98,6 +98,7 @@ mod refusal;
 mod sender;
 mod server;
 mod shared;
+mod together;
 
 pub use backoff::Backoff;
 pub use client::Client;
@@ -116,6 +117,7 @@ pub use payload::{JsonCodec, JsonPayload};
 pub use receiver::MessageReceiver;
 pub use sender::MessageSender;
 pub use server::Server;
+pub(crate) use together::together;
 
 /// The token that shuts a [`Server`] down, re-exported from `tokio_util`.
 pub use tokio_util::sync::CancellationToken;

@@ -557,7 +557,7 @@ impl<H> Serving<H> {
             attachments,
         );
         claim.register(Arc::clone(connection.shared()));
-        let (handled, _) = tokio::join!((self.handler)(connection), driver);
+        let (handled, _) = super::together((self.handler)(connection), driver).await;
         if let Err(error) = handled {
             tracing::debug!(%peer, %error, "handler returned an error");
         }
