@@ -117,7 +117,7 @@ pub use payload::{JsonCodec, JsonPayload};
 pub use receiver::MessageReceiver;
 pub use sender::MessageSender;
 pub use server::Server;
-pub(crate) use together::together;
+pub use together::{together, Together};
 
 /// The token that shuts a [`Server`] down, re-exported from `tokio_util`.
 pub use tokio_util::sync::CancellationToken;

@@ -84,15 +84,43 @@ impl<F: Future> Half<F> {
 }
 
 /// The future of [`together`].
-pub(crate) struct Together<A: Future, B: Future> {
+pub struct Together<A: Future, B: Future> {
     a: Half<A>,
     b: Half<B>,
     flag: Arc<Flag>,
     wakers: [Waker; 2],
 }
 
-/// Runs `a` and `b` in the same task until both finish; their outputs.
-pub(crate) fn together<A: Future, B: Future>(a: A, b: B) -> Together<A, B> {
+/// Runs `a` and `b` in the same task until both finish; their outputs. Use it for a
+/// connection's driver and the code that uses the connection (as
+/// [`Connection::with_driver`](super::Connection::with_driver) splits them), so that a
+/// frame handed from one to the other is handled in the same poll of the task instead of
+/// costing a trip through the scheduler (and, on a multi-thread runtime, a cross-thread
+/// wakeup). The rpc client and server and [`Server`](super::Server) run their
+/// connections this way.
+///
+/// ```
+/// use wirewright::transport::together;
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let (tx, mut rx) = tokio::sync::mpsc::channel::<u32>(1);
+/// let producer = async move {
+///     for n in 1..=3 {
+///         tx.send(n).await.unwrap();
+///     }
+///     "sent"
+/// };
+/// let consumer = async move {
+///     let mut sum = 0;
+///     while let Some(n) = rx.recv().await {
+///         sum += n;
+///     }
+///     sum
+/// };
+/// assert_eq!(together(producer, consumer).await, ("sent", 6));
+/// # }
+/// ```
+pub fn together<A: Future, B: Future>(a: A, b: B) -> Together<A, B> {
     let flag = Arc::new(Flag::default());
     Together {
         a: Half::Running(Box::pin(a)),
@@ -143,6 +171,15 @@ impl<A: Future, B: Future> Future for Together<A, B> {
         // first.
         cx.waker().wake_by_ref();
         Poll::Pending
+    }
+}
+
+impl<A: Future, B: Future> std::fmt::Debug for Together<A, B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Together")
+            .field("a_done", &self.a.is_done())
+            .field("b_done", &self.b.is_done())
+            .finish_non_exhaustive()
     }
 }
 
