@@ -6,7 +6,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 
-use super::ast::Service;
+use super::ast::{Method, Service};
 
 /// Names of the generated items.
 struct Names {
@@ -224,29 +224,10 @@ fn client(
         let errors_doc = format!(
             " The method's own error as `RpcError::Application`, and whatever else fails the call (see [`RpcError`]({krate_text}::rpc::RpcError))."
         );
-        let args = method.args.iter().map(|arg| {
-            let (ident, ty) = (arg.ident, arg.ty);
-            quote!(#ident: #ty)
-        });
-        let request_variant = method.request_variant();
-        let response_variant = method.response_variant();
+        let args = typed_args(method);
         let (ok, idempotent) = (method.ok, method.attrs.idempotent.is_some());
-        let (request_value, response_pattern) = if method.uses_messages() {
-            let arg = method.args[0].ident;
-            (
-                quote!(#request::#request_variant(#arg)),
-                quote!(#response::#response_variant(__value)),
-            )
-        } else {
-            let pascal = method.pascal_name();
-            let args_ident = format_ident!("{}{}Request", trait_ident, pascal);
-            let result_ident = format_ident!("{}{}Response", trait_ident, pascal);
-            let fields = method.args.iter().map(|arg| arg.ident);
-            (
-                quote!(#request::#request_variant(#args_ident { #(#fields),* })),
-                quote!(#response::#response_variant(#result_ident(__value))),
-            )
-        };
+        let (request_value, response_pattern) =
+            request_and_response(method, trait_ident, request, response);
         quote! {
             #[doc = #lead]
             #[doc = ""]
@@ -356,9 +337,45 @@ fn client(
     }
 }
 
+/// A client method's parameters: `name: Type` for each of the trait method's arguments.
+fn typed_args<'a>(method: &'a Method<'_>) -> impl Iterator<Item = TokenStream> + 'a {
+    method.args.iter().map(|arg| {
+        let (ident, ty) = (arg.ident, arg.ty);
+        quote!(#ident: #ty)
+    })
+}
+
+/// The request a client method sends (its arguments in the method's request variant) and
+/// the pattern of its response variant, binding the value to `__value`.
+fn request_and_response(
+    method: &Method<'_>,
+    trait_ident: &syn::Ident,
+    request: &syn::Ident,
+    response: &syn::Ident,
+) -> (TokenStream, TokenStream) {
+    let request_variant = method.request_variant();
+    let response_variant = method.response_variant();
+    if method.uses_messages() {
+        let arg = method.args[0].ident;
+        (
+            quote!(#request::#request_variant(#arg)),
+            quote!(#response::#response_variant(__value)),
+        )
+    } else {
+        let pascal = method.pascal_name();
+        let args_ident = format_ident!("{}{}Request", trait_ident, pascal);
+        let result_ident = format_ident!("{}{}Response", trait_ident, pascal);
+        let fields = method.args.iter().map(|arg| arg.ident);
+        (
+            quote!(#request::#request_variant(#args_ident { #(#fields),* })),
+            quote!(#response::#response_variant(#result_ident(__value))),
+        )
+    }
+}
+
 /// A streaming method of the typed client: opens the stream, its items typed.
 fn streaming_client_method(
-    method: &super::ast::Method<'_>,
+    method: &Method<'_>,
     names: &Names,
     error: &TokenStream,
     krate: &syn::Path,
@@ -383,29 +400,10 @@ fn streaming_client_method(
     let errors_doc = " The method's own error as `RpcError::Application` when it refused to open \
                       the stream, and whatever else fails the call; the stream's items fail \
                       the same way.";
-    let args = method.args.iter().map(|arg| {
-        let (ident, ty) = (arg.ident, arg.ty);
-        quote!(#ident: #ty)
-    });
-    let request_variant = method.request_variant();
-    let response_variant = method.response_variant();
+    let args = typed_args(method);
     let item = method.response_type();
-    let (request_value, response_pattern) = if method.uses_messages() {
-        let arg = method.args[0].ident;
-        (
-            quote!(#request::#request_variant(#arg)),
-            quote!(#response::#response_variant(__value)),
-        )
-    } else {
-        let pascal = method.pascal_name();
-        let args_ident = format_ident!("{}{}Request", trait_ident, pascal);
-        let result_ident = format_ident!("{}{}Response", trait_ident, pascal);
-        let fields = method.args.iter().map(|arg| arg.ident);
-        (
-            quote!(#request::#request_variant(#args_ident { #(#fields),* })),
-            quote!(#response::#response_variant(#result_ident(__value))),
-        )
-    };
+    let (request_value, response_pattern) =
+        request_and_response(method, trait_ident, request, response);
     quote! {
         #[doc = #lead]
         #[doc = ""]
