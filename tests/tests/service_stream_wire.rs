@@ -36,11 +36,15 @@ fn stream_scripts() -> Vec<Behaviour> {
     behaviours(&blocks)
 }
 
+/// The `Value` holding `text`.
+fn value(text: &str) -> KvValue {
+    KvValue {
+        value: Some(text.to_owned()),
+    }
+}
+
 /// The `streams` server's answer to `Get{key}` (SPEC.md §11.8).
 fn answer(get: Get) -> Answer<KvValue, KvError> {
-    let value = |text: &str| KvValue {
-        value: Some(text.to_owned()),
-    };
     if let Some(rest) = get.key.strip_prefix('=') {
         return Answer::from_result(Ok(value(rest)));
     }
@@ -79,6 +83,37 @@ async fn serve_streams() -> (
         |get: Get| async move { answer(get) },
     );
     (addr, shutdown, tokio::spawn(rpc.serve(server)))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_call_answered_with_one_reply_reads_it_as_the_only_item_then_ends() {
+    use futures_util::StreamExt;
+    use wirewright::rpc::{CallOptions, RpcClient, RpcClientConfig};
+
+    let (addr, shutdown, serving) = serve_streams().await;
+    let client = RpcClient::<Get, KvValue, KvError>::connect(addr, RpcClientConfig::new())
+        .await
+        .unwrap();
+    let get = |key: &str| Get { key: key.into() };
+    // "=abc" is answered with one response, not a stream (§11.8, the `streams` server).
+    let stream = client
+        .stream(get("=abc"), CallOptions::new())
+        .await
+        .unwrap();
+    let items: Vec<_> = timeout(STEP_TIMEOUT, stream.collect::<Vec<_>>())
+        .await
+        .expect("the stream ends after the one reply");
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].as_ref().unwrap(), &value("abc"));
+    // A real stream on the same connection still works.
+    let stream = client.stream(get("ab"), CallOptions::new()).await.unwrap();
+    let items: Vec<_> = timeout(STEP_TIMEOUT, stream.collect::<Vec<_>>())
+        .await
+        .unwrap();
+    let items: Vec<KvValue> = items.into_iter().map(Result::unwrap).collect();
+    assert_eq!(items, vec![value("a"), value("b")]);
+    shutdown.cancel();
+    serving.await.unwrap().unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

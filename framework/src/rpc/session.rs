@@ -417,6 +417,12 @@ fn deliver_to_stream<Resp, E>(
             stream.open();
             return;
         }
+        Inbound::Decoded(Reply::Response(item)) if !stream.is_open() => {
+            // One reply instead of OPEN: the call did not become a stream.
+            stream.only(item, payload_len);
+            pending.remove_stream(id);
+            return;
+        }
         Inbound::Decoded(Reply::Response(item)) => {
             if stream.item(item, payload_len) {
                 return;

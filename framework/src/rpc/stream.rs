@@ -104,6 +104,23 @@ impl<Resp, E> StreamSlot<Resp, E> {
         true
     }
 
+    /// Whether the server has sent OPEN.
+    pub(crate) fn is_open(&self) -> bool {
+        self.lock().opened
+    }
+
+    /// The one reply the server sent instead of OPEN (SPEC.md §11.8, Opening): the
+    /// stream's only item, then its end. A reply needs no credit.
+    pub(crate) fn only(&self, item: Resp, bytes: usize) {
+        let mut state = self.lock();
+        if state.end.is_none() {
+            state.items.push_back((item, bytes));
+            state.end = Some(Ok(()));
+            state.ended_by_server = true;
+        }
+        state.wake();
+    }
+
     /// The end of the stream; `by_server` when the server sent it (END or an error
     /// frame), so that the reader sends no CANCEL.
     pub(crate) fn end(&self, end: Result<(), RpcError<E>>, by_server: bool) {
