@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 use tokio_util::codec::Decoder;
@@ -18,8 +18,49 @@ use wirewright::{Decode, FrameHeader, Limits, HEADER_LEN, TRAILER_LEN};
 use crate::conformance::{control_to_notation, failure_to_notation, matches_pattern};
 use crate::from_notation::struct_fields;
 use crate::notation::{Int, Value};
-use crate::spec::to_hex;
+use crate::spec::{behaviours, spec_text, to_hex, Behaviour, Step};
 use crate::spec_types::Get;
+
+/// The scripts in SPEC.md's code blocks whose info string is `info` (for instance
+/// `rpc-stream-behaviour`), read with the behaviour parser of §9.0.
+pub fn scripts(info: &str) -> Vec<Behaviour> {
+    let opening = format!("```{info}");
+    let mut blocks = String::new();
+    let mut inside = false;
+    for line in spec_text().lines() {
+        if line == opening {
+            inside = true;
+            blocks.push_str("```wirewright-behaviour\n");
+        } else if inside {
+            blocks.push_str(line);
+            blocks.push('\n');
+            inside = line != "```";
+        }
+    }
+    behaviours(&blocks)
+}
+
+/// Plays `script`'s steps over `stream`, failing the test at the first step the server
+/// does not answer as the script expects.
+pub async fn replay(script: &Behaviour, stream: &mut TcpStream) {
+    for (index, step) in script.steps.iter().enumerate() {
+        let what = format!("{} step {}", script.name, index + 1);
+        match step {
+            Step::Send(bytes) => stream.write_all(bytes).await.unwrap(),
+            Step::Expect(expected) => {
+                let found = read_exact(stream, expected.len(), &what).await;
+                assert_eq!(to_hex(&found), to_hex(expected), "{what}");
+            }
+            Step::ExpectFrame(pattern) => expect_frame(stream, pattern, &what).await,
+            Step::EndStream => stream.shutdown().await.unwrap(),
+            Step::ExpectClose => {
+                let mut byte = [0u8; 1];
+                let read = timeout(STEP_TIMEOUT, stream.read(&mut byte)).await.unwrap();
+                assert!(matches!(read, Ok(0) | Err(_)), "{what}: {read:?}");
+            }
+        }
+    }
+}
 
 /// How long a script waits for each frame it expects.
 pub const STEP_TIMEOUT: Duration = Duration::from_secs(5);

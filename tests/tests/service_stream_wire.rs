@@ -5,7 +5,6 @@
 
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 use tokio_util::codec::Decoder;
@@ -14,27 +13,9 @@ use wirewright::frame::encode_frame;
 use wirewright::rpc::{Answer, Inbound, RpcServer, RpcServerConfig, Signal};
 use wirewright::transport::{FrameCodec, Incoming, Server, ServerConfig};
 use wirewright::{HEADER_LEN, TRAILER_LEN};
-use wirewright_tests::spec::{behaviours, spec_text, to_hex, Behaviour, Step};
+use wirewright_tests::spec::{to_hex, Step};
 use wirewright_tests::spec_types::{Get, KvError, Value as KvValue};
-use wirewright_tests::wire_script::{expect_frame, frames, read_exact, STEP_TIMEOUT};
-
-/// §11.8's scripts, read with the behaviour parser of §9.
-fn stream_scripts() -> Vec<Behaviour> {
-    let spec = spec_text();
-    let mut blocks = String::new();
-    let mut inside = false;
-    for line in spec.lines() {
-        if line == "```rpc-stream-behaviour" {
-            inside = true;
-            blocks.push_str("```wirewright-behaviour\n");
-        } else if inside {
-            blocks.push_str(line);
-            blocks.push('\n');
-            inside = line != "```";
-        }
-    }
-    behaviours(&blocks)
-}
+use wirewright_tests::wire_script::{frames, replay, scripts, STEP_TIMEOUT};
 
 /// The `Value` holding `text`.
 fn value(text: &str) -> KvValue {
@@ -118,28 +99,12 @@ async fn a_stream_call_answered_with_one_reply_reads_it_as_the_only_item_then_en
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_stream_script_replays_against_the_streams_server() {
-    let scripts = stream_scripts();
+    let scripts = scripts("rpc-stream-behaviour");
     assert!(scripts.len() >= 7, "only {} scripts", scripts.len());
     for script in &scripts {
         let (addr, shutdown, serving) = serve_streams().await;
         let mut stream = TcpStream::connect(addr).await.unwrap();
-        for (index, step) in script.steps.iter().enumerate() {
-            let what = format!("{} step {}", script.name, index + 1);
-            match step {
-                Step::Send(bytes) => stream.write_all(bytes).await.unwrap(),
-                Step::Expect(expected) => {
-                    let found = read_exact(&mut stream, expected.len(), &what).await;
-                    assert_eq!(to_hex(&found), to_hex(expected), "{what}");
-                }
-                Step::ExpectFrame(pattern) => expect_frame(&mut stream, pattern, &what).await,
-                Step::EndStream => stream.shutdown().await.unwrap(),
-                Step::ExpectClose => {
-                    let mut byte = [0u8; 1];
-                    let read = timeout(STEP_TIMEOUT, stream.read(&mut byte)).await.unwrap();
-                    assert!(matches!(read, Ok(0) | Err(_)), "{what}: {read:?}");
-                }
-            }
-        }
+        replay(script, &mut stream).await;
         drop(stream);
         shutdown.cancel();
         timeout(Duration::from_secs(10), serving)
@@ -153,7 +118,7 @@ async fn every_stream_script_replays_against_the_streams_server() {
 #[test]
 fn the_scripts_credit_open_and_end_frames_read_and_write_back_byte_for_byte() {
     let mut checked = 0;
-    for script in stream_scripts() {
+    for script in scripts("rpc-stream-behaviour") {
         for step in &script.steps {
             let bytes = match step {
                 Step::Send(bytes) | Step::Expect(bytes) => bytes,

@@ -6,7 +6,6 @@
 
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 use tokio_util::codec::Decoder;
@@ -15,53 +14,19 @@ use wirewright::frame::encode_frame;
 use wirewright::rpc::Inbound;
 use wirewright::transport::{FrameCodec, Incoming};
 use wirewright_tests::conformance::serve_calls;
-use wirewright_tests::spec::{behaviours, spec_text, to_hex, Behaviour, Step};
+use wirewright_tests::spec::{to_hex, Step};
 use wirewright_tests::spec_types::Get;
-use wirewright_tests::wire_script::{expect_frame, frames, read_exact, STEP_TIMEOUT};
-
-/// §11.7's scripts, read with the behaviour parser of §9.
-fn signal_scripts() -> Vec<Behaviour> {
-    let spec = spec_text();
-    let mut blocks = String::new();
-    let mut inside = false;
-    for line in spec.lines() {
-        if line == "```rpc-signal-behaviour" {
-            inside = true;
-            blocks.push_str("```wirewright-behaviour\n");
-        } else if inside {
-            blocks.push_str(line);
-            blocks.push('\n');
-            inside = line != "```";
-        }
-    }
-    behaviours(&blocks)
-}
+use wirewright_tests::wire_script::{frames, replay, scripts};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_deadline_and_cancel_script_replays_against_the_calls_server() {
-    let scripts = signal_scripts();
+    let scripts = scripts("rpc-signal-behaviour");
     assert!(scripts.len() >= 4, "only {} scripts", scripts.len());
     for script in &scripts {
         assert_eq!(script.server, "calls", "{}", script.name);
         let server = serve_calls().await.unwrap();
         let mut stream = TcpStream::connect(server.addr).await.unwrap();
-        for (index, step) in script.steps.iter().enumerate() {
-            let what = format!("{} step {}", script.name, index + 1);
-            match step {
-                Step::Send(bytes) => stream.write_all(bytes).await.unwrap(),
-                Step::Expect(expected) => {
-                    let found = read_exact(&mut stream, expected.len(), &what).await;
-                    assert_eq!(to_hex(&found), to_hex(expected), "{what}");
-                }
-                Step::ExpectFrame(pattern) => expect_frame(&mut stream, pattern, &what).await,
-                Step::EndStream => stream.shutdown().await.unwrap(),
-                Step::ExpectClose => {
-                    let mut byte = [0u8; 1];
-                    let read = timeout(STEP_TIMEOUT, stream.read(&mut byte)).await.unwrap();
-                    assert!(matches!(read, Ok(0) | Err(_)), "{what}: {read:?}");
-                }
-            }
-        }
+        replay(script, &mut stream).await;
         drop(stream);
         server.shutdown.cancel();
         timeout(Duration::from_secs(10), server.serving)
@@ -75,7 +40,7 @@ async fn every_deadline_and_cancel_script_replays_against_the_calls_server() {
 #[test]
 fn the_scripts_deadline_and_cancel_frames_read_and_write_back_byte_for_byte() {
     let mut checked = 0;
-    for script in signal_scripts() {
+    for script in scripts("rpc-signal-behaviour") {
         for step in &script.steps {
             let Step::Send(bytes) = step else { continue };
             for frame in frames(bytes) {
