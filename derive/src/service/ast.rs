@@ -241,32 +241,17 @@ fn unsupported_argument(ty: &syn::Type) -> Option<&'static str> {
 
 /// `Result<T, E>` (under any path, as `std::result::Result`) as `(T, E)`.
 fn result_types(ty: &syn::Type) -> Option<(&syn::Type, &syn::Type)> {
-    let syn::Type::Path(path) = ty else {
-        return None;
-    };
-    if path.qself.is_some() {
-        return None;
-    }
-    let last = path.path.segments.last()?;
-    if last.ident != "Result" {
-        return None;
-    }
-    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
-        return None;
-    };
-    let mut types = args.args.iter().map(|arg| match arg {
-        syn::GenericArgument::Type(ty) => Some(ty),
-        _ => None,
-    });
-    match (types.next(), types.next(), types.next()) {
-        (Some(Some(ok)), Some(Some(err)), None) => Some((ok, err)),
-        _ => None,
-    }
+    two_type_args(ty, "Result")
 }
 
 /// `Streaming<T, E>` (under any path, as `wirewright::rpc::Streaming`) as `(T, E)`: the
 /// result of a server-streaming method (SPEC.md §11.8).
 fn streaming_types(ty: &syn::Type) -> Option<(&syn::Type, &syn::Type)> {
+    two_type_args(ty, "Streaming")
+}
+
+/// A path type whose last segment is `name` with exactly two type arguments, as them.
+fn two_type_args<'a>(ty: &'a syn::Type, name: &str) -> Option<(&'a syn::Type, &'a syn::Type)> {
     let syn::Type::Path(path) = ty else {
         return None;
     };
@@ -274,7 +259,7 @@ fn streaming_types(ty: &syn::Type) -> Option<(&syn::Type, &syn::Type)> {
         return None;
     }
     let last = path.path.segments.last()?;
-    if last.ident != "Streaming" {
+    if last.ident != name {
         return None;
     }
     let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
@@ -285,7 +270,7 @@ fn streaming_types(ty: &syn::Type) -> Option<(&syn::Type, &syn::Type)> {
         _ => None,
     });
     match (types.next(), types.next(), types.next()) {
-        (Some(Some(item)), Some(Some(err)), None) => Some((item, err)),
+        (Some(Some(first)), Some(Some(second)), None) => Some((first, second)),
         _ => None,
     }
 }
